@@ -1,0 +1,60 @@
+"""The ``dwmtj`` command line: one entry point, one subcommand per job.
+
+Each import package contributes its subcommands through ``<package>/cli.py``, which
+defines ``register(subparsers)``; a subcommand's handler is stored as ``func`` on its
+parser and receives the parsed ``argparse.Namespace``. Heavy imports (JAX, ubermag)
+happen inside the handlers so that ``dwmtj --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: Modules that register subcommands, in the order they appear in ``dwmtj --help``.
+COMMAND_MODULES: tuple[str, ...] = (
+    "geometries.cli",
+    "physics.cli",
+    "compact.cli",
+    "nn.cli",
+    "physics.demo",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the top-level parser with every available subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="dwmtj",
+        description="Domain-wall MTJ synapses: from micromagnetics to network accuracy.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a package that has no CLI yet
+            if exc.name == name:
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``dwmtj`` command line and return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    try:
+        result = args.func(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"dwmtj {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
