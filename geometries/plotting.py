@@ -30,6 +30,7 @@ def plot_track(
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
+    own_figure = ax is None
     if ax is None:
         xmin, ymin, xmax, ymax = track.bounds
         aspect = (ymax - ymin) / (xmax - xmin)
@@ -45,12 +46,12 @@ def plot_track(
         (x0, y0), (x1, y1) = track.mesh_corners(dx, dy)
         xe = np.linspace(x0, x1, mask.shape[0] + 1) * NM
         ye = np.linspace(y0, y1, mask.shape[1] + 1) * NM
-        ax.pcolormesh(xe, ye, np.where(mask, 1.0, np.nan).T, cmap="Oranges", vmin=0, vmax=1.6,
-                      alpha=0.6, shading="flat", rasterized=True)
+        ax.pcolormesh(xe, ye, np.where(mask, 1.0, np.nan).T, cmap="Oranges", vmin=0, vmax=2.5,
+                      alpha=0.5, zorder=1, shading="flat", rasterized=True)
         ax.plot([], [], "s", color=MASK_COLOUR, label=f"mask ({dx * NM:g} x {dy * NM:g} nm cells)")
     outline_x = np.concatenate([x, x[::-1], x[:1]]) * NM
     outline_y = np.concatenate([top, bottom[::-1], top[:1]]) * NM
-    ax.plot(outline_x, outline_y, color=OUTLINE_COLOUR, lw=1.0)
+    ax.plot(outline_x, outline_y, color=OUTLINE_COLOUR, lw=1.0, zorder=3)
 
     if track.mtj is not None:
         m = track.mtj
@@ -76,6 +77,8 @@ def plot_track(
     ax.set_title(f"{title}: L = {track.length * NM:g} nm, w = {track.w1 * NM:g}"
                  + (f" -> {track.w2 * NM:g} nm" if track.w2 != track.w1 else " nm"),
                  fontsize=9)
-    ax.legend(fontsize=7, loc="upper left", frameon=False, ncols=4,
-              bbox_to_anchor=(0.0, -0.18))
+    if own_figure:
+        ax.figure.legend(fontsize=7, loc="outside lower center", frameon=False, ncols=4)
+    else:
+        ax.legend(fontsize=7, loc="best", frameon=False)
     return ax
