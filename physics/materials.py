@@ -1,0 +1,158 @@
+"""Material parameters of the Ta/CoFeB/MgO DW-MTJ stack (SI units throughout).
+
+A :class:`Material` is a frozen, validated dataclass. Presets are available with
+:func:`load_material`; any value can be overridden with ``material.replace(Ms=...)``
+(or ``dataclasses.replace``), which re-validates.
+
+Sources of the default values (each field's comment repeats the short reference):
+
+- [Leonard] T. Leonard et al., "Shape-dependent multi-weight magnetic artificial synapses for
+  neuromorphic computing" (the paper in ../shared/paper): TMR and RA of the two devices.
+- [Ikeda] S. Ikeda et al., Nat. Mater. 9, 721 (2010): perpendicular Ta/CoFeB/MgO; Ms of
+  about 1.1-1.3 MA/m after annealing and a small positive effective anisotropy for
+  ~1-1.3 nm CoFeB.
+- [Liu] L. Liu et al., Science 336, 555 (2012): beta-Ta spin Hall angle |theta_SH| = 0.12-0.15,
+  resistivity about 190 uOhm cm.
+- [Devolder] T. Devolder et al., Appl. Phys. Lett. 102, 022407 (2013): damping 0.01-0.03 of
+  ultrathin perpendicular CoFeB.
+- [Torrejon] J. Torrejon et al., Nat. Commun. 5, 4655 (2014): interfacial DMI of
+  heavy-metal/CoFeB/MgO; Ta gives |D| of a few 0.01 mJ/m^2 up to ~0.1 mJ/m^2, W up to 0.25.
+- [Kim] J. Kim et al., Nat. Mater. 12, 240 (2013): Ta/CoFeB/MgO field-like/damping-like
+  ratio of order 1-3, strongly dependent on thickness and annealing.
+- [OOMMF-ref] ../shared/oommf-reference/README.md cases B and C (Ms, A, Ku, D, alpha of the
+  reference PMA strip), so that the JAX engine and OOMMF are validated on the same numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, fields
+
+MU0 = 4e-7 * math.pi  # vacuum permeability (T m / A)
+
+
+@dataclass(frozen=True)
+class Material:
+    """Magnetic and electrical parameters of the heavy-metal/ferromagnet/MgO stack.
+
+    All values in SI units. ``theta_sh`` is the effective spin Hall angle in this project's
+    sign convention: positive means a current along +x drives an up/down wall towards +x
+    (as in the experiment, where a positive IN->CLK pulse moves the wall from IN to CLK;
+    physically Ta has theta_SH < 0 and a left-handed DMI, which gives the same direction).
+    """
+
+    name: str = "ta-cofeb-mgo"
+    #: saturation magnetisation of CoFeB (A/m); [Ikeda] 1.1-1.3 MA/m, [OOMMF-ref] 1.1e6.
+    Ms: float = 1.1e6
+    #: exchange stiffness (J/m); typical CoFeB value 1.5e-11, as in [OOMMF-ref] case B.
+    A: float = 1.5e-11
+    #: uniaxial (z) anisotropy constant (J/m^3); with Ms = 1.1 MA/m this leaves
+    #: K_eff = Ku - mu0 Ms^2/2 = 9.0e4 J/m^3 > 0, the weak PMA of ~1 nm CoFeB [Ikeda];
+    #: value of [OOMMF-ref] case B.
+    Ku: float = 8.5e5
+    #: Gilbert damping; [Devolder] 0.01-0.03; 0.02 as in [OOMMF-ref] case C.
+    alpha: float = 0.02
+    #: interfacial DMI constant (J/m^2), Cnv_z; [Torrejon] report up to ~0.1e-3 for Ta; we use
+    #: 0.3e-3 of [OOMMF-ref] case B (a stable Neel wall; velocity saturation ~75 m/s).
+    D: float = 0.3e-3
+    #: effective spin Hall angle of beta-Ta (magnitude 0.12 from [Liu]; sign: see class doc).
+    theta_sh: float = 0.12
+    #: field-like / damping-like torque ratio H_FL/H_DL (H_FL along +sigma when positive).
+    #: [Kim] measure 1-3 in Ta/CoFeB/MgO, but it depends strongly on thickness and annealing
+    #: and only tilts the wall; 0 by default (damping-like only), set it to study its effect.
+    field_like_ratio: float = 0.0
+    #: resistivity of beta-Ta (Ohm m); [Liu] ~190 uOhm cm.
+    rho_hm: float = 1.9e-6
+    #: heavy-metal (Ta) thickness (m); 5 nm, a typical beta-Ta underlayer ([Liu] use 6 nm;
+    #: the paper does not state its stack, its Ref. 20 uses a few-nm Ta underlayer).
+    t_hm: float = 5e-9
+    #: CoFeB free-layer thickness (m); 1 nm (ultrathin PMA CoFeB [Ikeda]; [OOMMF-ref]).
+    t_fm: float = 1e-9
+    #: resistance-area product of the MTJ (Ohm m^2); [Leonard] 60 Ohm um^2 (trapezoid).
+    ra_product: float = 60e-12
+    #: tunnel magnetoresistance (R_AP - R_P)/R_P as a fraction; [Leonard] 54 % (trapezoid).
+    tmr: float = 0.54
+    #: relative standard deviation of Ku from grain to grain (0 = uniform film).
+    ku_dispersion: float = 0.0
+    #: mean grain diameter used for the anisotropy dispersion (m); ~20 nm, typical of
+    #: sputtered CoFeB before/after annealing (order of magnitude only).
+    grain_size: float = 20e-9
+
+    def __post_init__(self) -> None:
+        positive = ("Ms", "A", "Ku", "alpha", "theta_sh", "rho_hm", "t_hm", "t_fm",
+                    "ra_product", "grain_size")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "name":
+                if not isinstance(value, str) or not value:
+                    raise ValueError("name: must be a non-empty string")
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{f.name}: must be a real number, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"{f.name}: must be finite, got {value!r}")
+            if f.name in positive and value <= 0:
+                raise ValueError(f"{f.name}: must be positive, got {value!r}")
+        if self.tmr < 0:
+            raise ValueError(f"tmr: must be >= 0 (a fraction, 0.54 = 54 %), got {self.tmr!r}")
+        if self.tmr > 10:
+            raise ValueError(f"tmr: {self.tmr!r} looks like a percentage; give a fraction")
+        if not 0 <= self.ku_dispersion < 1:
+            raise ValueError(f"ku_dispersion: must be in [0, 1), got {self.ku_dispersion!r}")
+        if self.alpha >= 1:
+            raise ValueError(f"alpha: must be < 1 for a ferromagnet here, got {self.alpha!r}")
+
+    def replace(self, **changes: float | str) -> Material:
+        """Return a copy with some fields changed (validated again)."""
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise ValueError(f"{sorted(unknown)[0]}: not a Material field")
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def K_eff(self) -> float:
+        """Thin-film effective anisotropy Ku - mu0 Ms^2 / 2 (J/m^3)."""
+        return self.Ku - 0.5 * MU0 * self.Ms**2
+
+    @property
+    def wall_width(self) -> float:
+        """Bloch-parameter wall width sqrt(A / K_eff) (m); ValueError if K_eff <= 0."""
+        if self.K_eff <= 0:
+            raise ValueError("Ku: no perpendicular anisotropy (K_eff <= 0)")
+        return math.sqrt(self.A / self.K_eff)
+
+    @property
+    def sigma_hm(self) -> float:
+        """Heavy-metal conductivity 1/rho (S/m)."""
+        return 1.0 / self.rho_hm
+
+    def to_dict(self) -> dict[str, float | str]:
+        """All fields as a plain dict (for summaries and run specifications)."""
+        return dataclasses.asdict(self)
+
+
+#: Named presets. The two devices share the stack; they differ in the MTJ ([Leonard]:
+#: trapezoid TMR 54 %, RA 60 Ohm um^2; straight TMR 16 %, RA 380 Ohm um^2).
+PRESETS: dict[str, Material] = {
+    "ta-cofeb-mgo": Material(),
+    "ta-cofeb-mgo-trapezoid": Material(name="ta-cofeb-mgo-trapezoid"),
+    "ta-cofeb-mgo-straight": Material(name="ta-cofeb-mgo-straight", ra_product=380e-12,
+                                      tmr=0.16),
+}
+
+
+def load_material(name: str = "ta-cofeb-mgo") -> Material:
+    """Return the named material preset (see :data:`PRESETS`)."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"name: unknown material preset {name!r}; "
+                         f"choose from {sorted(PRESETS)}") from None
+
+
+def material_for_geometry(geometry_preset: str) -> Material:
+    """The material (with the device's MTJ) that goes with a geometry preset name."""
+    if "straight" in geometry_preset:
+        return PRESETS["ta-cofeb-mgo-straight"]
+    return PRESETS["ta-cofeb-mgo-trapezoid"]
