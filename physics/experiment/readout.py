@@ -1,0 +1,299 @@
+"""Readout after a pulse: wall position, notch index, MTJ parallel fraction, conductance.
+
+Operates on magnetisation arrays ``m`` of shape ``(..., nx, ny, nz, 3)`` (unit vectors, or M in
+A/m: only directions are used) on a regular grid with cell ``(dx, dy)`` (m), x along the track
+from the IN end (x = x0) to the CLK end; the leading axes (``...``) are ensemble/pulse axes and
+everything is vectorised over them.
+
+Conventions. The *written* domain is the one between the IN end and the wall: it grows as
+positive pulses push the wall towards CLK. Its magnetisation is ``written_sign`` (+1 or -1,
+along z). The MTJ reference layer points along ``reference_sign``; by default the written domain
+is parallel to it, so the resistance falls as the wall advances (the paper's Fig. 2b: AP after
+saturation, R decreasing with V).
+
+Wall position. The written area ``A = sum over track cells of (1 + s m_z) / 2 dx dy`` is
+converted into the position ``x_w`` at which a straight wall would enclose the same area,
+``integral_0^{x_w} w(x) dx = A``, with ``w(x)`` the local track width from the mask. This is exact
+for straight walls on any width profile, unbiased for tilted walls on straight tracks (the
+tilt averages out) and reports the mean position of curved walls; it does not depend on where
+along the wall the profile is taken, unlike a zero crossing of one line. The zero crossing of
+the column-averaged m_z is provided as a cross-check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from physics.experiment._checks import non_negative, number, positive
+
+#: Notch index reported while the wall is not within the capture distance of any notch.
+BETWEEN_NOTCHES = -1
+
+
+def _unit_mz(m: np.ndarray) -> np.ndarray:
+    """z-component of the unit vector of ``m`` (..., 3); 0 where |m| = 0 (outside the track)."""
+    m = np.asarray(m, dtype=float)
+    if m.shape[-1] != 3:
+        raise ValueError(f"m: last axis must hold the 3 components, got shape {m.shape}")
+    norm = np.linalg.norm(m, axis=-1)
+    return np.divide(m[..., 2], norm, out=np.zeros_like(norm), where=norm > 0)
+
+
+def _mask_2d(mask: np.ndarray, shape_xyz: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (nx, ny) column mask and the (nx, ny, nz) cell mask."""
+    mask = np.asarray(mask, dtype=bool)
+    nx, ny, nz = shape_xyz
+    if mask.shape == (nx, ny):
+        mask3 = np.broadcast_to(mask[..., None], (nx, ny, nz))
+    elif mask.shape == (nx, ny, nz):
+        mask3 = mask
+    else:
+        raise ValueError(
+            f"mask: shape {mask.shape} matches neither (nx, ny) = {(nx, ny)} nor "
+            f"(nx, ny, nz) = {(nx, ny, nz)}"
+        )
+    return mask3.any(axis=-1), mask3
+
+
+def layer_averaged_mz(m: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """m_z averaged over the track cells of each (x, y) column, shape (..., nx, ny), and the
+    (nx, ny) column mask."""
+    m = np.asarray(m)
+    if m.ndim < 4:
+        raise ValueError(f"m: must have shape (..., nx, ny, nz, 3), got {m.shape}")
+    mask2, mask3 = _mask_2d(mask, m.shape[-4:-1])
+    mz = _unit_mz(m) * mask3
+    count = mask3.sum(axis=-1)
+    avg = np.divide(mz.sum(axis=-1), count, out=np.zeros(mz.shape[:-1]), where=count > 0)
+    return avg, mask2
+
+
+def local_width(mask: np.ndarray, dy: float) -> np.ndarray:
+    """Track width per x column (m), shape (nx,), from an (nx, ny[, nz]) mask."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.ndim == 3:
+        mask = mask.any(axis=-1)
+    return mask.sum(axis=1) * float(dy)
+
+
+def wall_position(
+    m: np.ndarray,
+    mask: np.ndarray,
+    dx: float,
+    dy: float,
+    *,
+    written_sign: int = -1,
+    x0: float = 0.0,
+) -> np.ndarray:
+    """Wall position (m from the IN end), shape ``m.shape[:-4]``, by the equal-area method
+    (see the module docstring). 0 with no written domain, the track length when fully
+    written."""
+    if written_sign not in (-1, 1):
+        raise ValueError(f"written_sign: must be +1 or -1, got {written_sign!r}")
+    mz, mask2 = layer_averaged_mz(m, mask)
+    written = 0.5 * (1.0 + written_sign * mz) * mask2
+    area = written.sum(axis=(-2, -1)) * dx * dy  # (...)
+    width = local_width(mask2, dy)
+    cumulative = np.concatenate([[0.0], np.cumsum(width) * dx])  # at column edges
+    edges = x0 + dx * np.arange(width.size + 1)
+    # np.interp needs increasing abscissae: drop empty columns' repeated cumulative values
+    keep = np.concatenate([[True], np.diff(cumulative) > 0])
+    return np.interp(area, cumulative[keep], edges[keep])
+
+
+def wall_position_zero_crossing(
+    m: np.ndarray,
+    mask: np.ndarray,
+    dx: float,
+    *,
+    written_sign: int = -1,
+    x0: float = 0.0,
+) -> np.ndarray:
+    """Wall position (m) where the column-averaged m_z first changes from the written to the
+    unwritten sign, going from IN to CLK, linearly interpolated between cell centres.
+
+    ``x0`` (0) with no written domain; the track end when no crossing exists and all is
+    written. Sensitive to noise and to multiple domains; use :func:`wall_position` for
+    results.
+    """
+    mz, mask2 = layer_averaged_mz(m, mask)
+    count = mask2.sum(axis=-1)
+    profile = np.divide(
+        mz.sum(axis=-1), count, out=np.full(mz.shape[:-1], np.nan), where=count > 0
+    )
+    cols = np.flatnonzero(count > 0)
+    p = written_sign * profile[..., cols]  # > 0 in the written domain
+    xc = x0 + dx * (cols + 0.5)
+    lead = p.shape[:-1]
+    p = p.reshape(-1, cols.size)
+    out = np.empty(p.shape[0])
+    for i, row in enumerate(p):  # one short scan per realisation (nx cells)
+        if row[0] <= 0:
+            out[i] = x0
+            continue
+        neg = np.flatnonzero(row <= 0)
+        if neg.size == 0:
+            out[i] = x0 + dx * mask2.shape[0]
+            continue
+        j = neg[0]
+        out[i] = xc[j - 1] + (xc[j] - xc[j - 1]) * row[j - 1] / (row[j - 1] - row[j])
+    return out.reshape(lead)
+
+
+def notch_index(
+    position: np.ndarray, notch_centres: np.ndarray, capture_distance: float
+) -> np.ndarray:
+    """Index of the nearest notch (0 = nearest the IN end) within ``capture_distance`` (m) of
+    ``position`` (m), else ``BETWEEN_NOTCHES`` (-1: between notches, or still moving)."""
+    capture_distance = non_negative("capture_distance", capture_distance, "m")
+    centres = np.asarray(notch_centres, dtype=float)
+    position = np.asarray(position, dtype=float)
+    if centres.size == 0:
+        return np.full(position.shape, BETWEEN_NOTCHES, dtype=np.int64)
+    distance = np.abs(position[..., None] - centres)
+    nearest = distance.argmin(axis=-1)
+    captured = np.take_along_axis(distance, nearest[..., None], axis=-1)[..., 0]
+    return np.where(captured <= capture_distance, nearest, BETWEEN_NOTCHES).astype(np.int64)
+
+
+def parallel_fraction(
+    m: np.ndarray, mtj_mask: np.ndarray, *, reference_sign: int = -1
+) -> np.ndarray:
+    """Fraction of the MTJ area whose free layer is parallel to the reference layer
+    (``reference_sign`` along z), shape ``m.shape[:-4]``; ``mtj_mask`` (nx, ny[, nz]) marks the
+    track cells under the junction."""
+    if reference_sign not in (-1, 1):
+        raise ValueError(f"reference_sign: must be +1 or -1, got {reference_sign!r}")
+    mz, mask2 = layer_averaged_mz(m, mtj_mask)
+    n = mask2.sum()
+    if n == 0:
+        raise ValueError("mtj_mask: no track cell lies under the MTJ footprint")
+    return (0.5 * (1.0 + reference_sign * mz) * mask2).sum(axis=(-2, -1)) / n
+
+
+@dataclass(frozen=True)
+class MTJ:
+    """Electrical model of the junction: tunnelling ``area`` (m^2), resistance-area product
+    ``resistance_area`` (ohm m^2; the paper: 60 ohm um^2 = 6e-11 ohm m^2 for the trapezoid) and
+    ``tmr`` = (R_AP - R_P) / R_P (0.54 for the trapezoid)."""
+
+    area: float
+    resistance_area: float
+    tmr: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "area", positive("mtj.area", self.area, "m^2"))
+        object.__setattr__(
+            self, "resistance_area", positive("mtj.resistance_area", self.resistance_area,
+                                              "ohm m^2")
+        )
+        object.__setattr__(self, "tmr", number("mtj.tmr", self.tmr))
+        if self.tmr <= -1.0:
+            raise ValueError(f"mtj.tmr: must be > -1 (R_AP > 0), got {self.tmr}")
+
+    @property
+    def r_parallel(self) -> float:
+        """R_P = RA / A (ohm)."""
+        return self.resistance_area / self.area
+
+    @property
+    def r_antiparallel(self) -> float:
+        """R_AP = R_P (1 + TMR) (ohm)."""
+        return self.r_parallel * (1.0 + self.tmr)
+
+    def conductance(self, f: np.ndarray) -> np.ndarray:
+        """G = f G_P + (1 - f) G_AP (S): the parallel and antiparallel areas conduct in
+        parallel."""
+        f = np.asarray(f, dtype=float)
+        return f / self.r_parallel + (1.0 - f) / self.r_antiparallel
+
+    def resistance(self, f: np.ndarray) -> np.ndarray:
+        """R = 1 / G (ohm)."""
+        return 1.0 / self.conductance(f)
+
+    def to_dict(self) -> dict:
+        """Plain-data form."""
+        return {"area": self.area, "resistance_area": self.resistance_area, "tmr": self.tmr}
+
+
+@dataclass(frozen=True)
+class Readout:
+    """One readout per entry of the leading axes: ``position`` (m), ``notch`` (index or -1),
+    ``parallel_fraction``, ``conductance`` (S), ``resistance`` (ohm), ``mz`` (track average)."""
+
+    position: np.ndarray
+    notch: np.ndarray
+    parallel_fraction: np.ndarray
+    conductance: np.ndarray
+    resistance: np.ndarray
+    mz: np.ndarray
+
+    FIELDS = ("position", "notch", "parallel_fraction", "conductance", "resistance", "mz")
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        """The fields as a dict of arrays."""
+        return {k: getattr(self, k) for k in self.FIELDS}
+
+
+@dataclass(frozen=True)
+class ReadoutGeometry:
+    """Everything the readout needs about the device, fixed for a run.
+
+    ``mask`` and ``mtj_mask``: (nx, ny[, nz]) booleans (track cells; track cells under the
+    MTJ); ``dx``, ``dy`` cell size (m); ``x0`` the x of the IN end (m); ``notch_centres`` (m);
+    ``capture_distance`` (m) for the notch index; ``mtj`` the electrical model.
+    """
+
+    mask: np.ndarray
+    mtj_mask: np.ndarray
+    dx: float
+    dy: float
+    notch_centres: np.ndarray
+    capture_distance: float
+    mtj: MTJ
+    x0: float = 0.0
+    written_sign: int = -1
+    reference_sign: int = -1
+
+    def __post_init__(self) -> None:
+        positive("readout.dx", self.dx, "m")
+        positive("readout.dy", self.dy, "m")
+        non_negative("readout.capture_distance", self.capture_distance, "m")
+        mask = np.asarray(self.mask, dtype=bool)
+        mtj_mask = np.asarray(self.mtj_mask, dtype=bool)
+        if mtj_mask.shape[:2] != mask.shape[:2]:
+            raise ValueError(
+                f"readout.mtj_mask: shape {mtj_mask.shape} differs from the mask's {mask.shape}"
+            )
+        if not mtj_mask.any():
+            raise ValueError("readout.mtj_mask: no track cell lies under the MTJ footprint")
+        object.__setattr__(self, "mask", mask)
+        object.__setattr__(self, "mtj_mask", mtj_mask & _broadcast_like(mask, mtj_mask))
+        object.__setattr__(self, "notch_centres", np.asarray(self.notch_centres, dtype=float))
+
+    def __call__(self, m: np.ndarray) -> Readout:
+        """Read out ``m`` (..., nx, ny, nz, 3)."""
+        position = wall_position(
+            m, self.mask, self.dx, self.dy, written_sign=self.written_sign, x0=self.x0
+        )
+        f = parallel_fraction(m, self.mtj_mask, reference_sign=self.reference_sign)
+        mz, mask2 = layer_averaged_mz(m, self.mask)
+        return Readout(
+            position=position,
+            notch=notch_index(position, self.notch_centres, self.capture_distance),
+            parallel_fraction=f,
+            conductance=self.mtj.conductance(f),
+            resistance=self.mtj.resistance(f),
+            mz=(mz * mask2).sum(axis=(-2, -1)) / mask2.sum(),
+        )
+
+
+def _broadcast_like(mask: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """``mask`` reduced/broadcast to ``other``'s shape ((nx, ny) or (nx, ny, nz))."""
+    if mask.shape == other.shape:
+        return mask
+    if mask.ndim == 3 and other.ndim == 2:
+        return mask.any(axis=-1)
+    return np.broadcast_to(mask[..., None], other.shape)
