@@ -354,24 +354,25 @@ class Track:
                     f"{axis} ({what} {nm(size)})"
                 )
 
-    def mask(self, dx: float, dy: float) -> np.ndarray:
+    def mask(self, dx: float, dy: float, check: bool = True) -> np.ndarray:
         """Boolean (nx, ny) array: True where the cell centre lies in the track.
 
         The grid is :meth:`grid`. Raises ValueError if the cell is larger than the smallest
-        feature (:meth:`smallest_features`).
+        feature (:meth:`smallest_features`) unless ``check=False`` (coarse previews).
         """
-        self.check_cell(dx, dy)
+        if check:
+            self.check_cell(dx, dy)
         xc, yc = self.grid(dx, dy)
         bottom, top = self.edges(xc)
         inside_x = (xc >= 0.0) & (xc <= self.length)
         return inside_x[:, None] & (yc[None, :] >= bottom[:, None]) & (yc[None, :] <= top[:, None])
 
-    def mtj_mask(self, dx: float, dy: float) -> np.ndarray:
+    def mtj_mask(self, dx: float, dy: float, check: bool = True) -> np.ndarray:
         """Boolean (nx, ny) array of track cells whose centre lies under the MTJ footprint."""
         if self.mtj is None:
             raise ValueError("mtj: this track has no MTJ footprint")
         xc, yc = self.grid(dx, dy)
-        return self.mask(dx, dy) & self.mtj.contains(xc[:, None], yc[None, :])
+        return self.mask(dx, dy, check=check) & self.mtj.contains(xc[:, None], yc[None, :])
 
     # ----------------------------------------------------------------- plotting
     def plot(self, ax: Axes | None = None, cell: tuple[float, float] | None = None) -> Axes:
