@@ -1,0 +1,53 @@
+"""Conductance levels of the notch states: what the inference application needs.
+
+Per notch state: mean conductance G = <1/R> (S), cycle-to-cycle spread sigma_G (S, the
+standard deviation over all readings of that state) and the relative error sigma_G / G
+in %, plus the conductance range and the number of levels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def conductance_levels(resistance_ohm: np.ndarray, state: np.ndarray, n_states: int) -> dict:
+    """Levels from resistance readings (ohm) labelled with their notch state."""
+    r = np.asarray(resistance_ohm, dtype=float)
+    s = np.asarray(state)
+    ok = np.isfinite(r) & (r > 0)
+    mean_r, sig_r, mean_g, sig_g, n = [], [], [], [], []
+    for k in range(n_states):
+        rk = r[ok & (s == k)]
+        if rk.size == 0:
+            raise ValueError(f"resistance_ohm: no readings of notch state {k}")
+        g = 1.0 / rk
+        mean_r.append(float(rk.mean()))
+        sig_r.append(float(rk.std(ddof=1)) if rk.size > 1 else 0.0)
+        mean_g.append(float(g.mean()))
+        sig_g.append(float(g.std(ddof=1)) if g.size > 1 else 0.0)
+        n.append(int(rk.size))
+    return _summary(mean_r, sig_r, mean_g, sig_g, n)
+
+
+def levels_from_resistance(mean_ohm: list[float], sigma_ohm: list[float]) -> dict:
+    """Levels from reported R +- sigma_R (ohm): G = 1/R, sigma_G = sigma_R / R^2."""
+    mean_g = [1.0 / r for r in mean_ohm]
+    sig_g = [s / r**2 for r, s in zip(mean_ohm, sigma_ohm, strict=True)]
+    return _summary(list(mean_ohm), list(sigma_ohm), mean_g, sig_g, None)
+
+
+def _summary(mean_r: list[float], sig_r: list[float], mean_g: list[float],
+             sig_g: list[float], n: list[int] | None) -> dict:
+    return {
+        "resistance_mean_ohm": [float(x) for x in mean_r],
+        "resistance_sigma_ohm": [float(x) for x in sig_r],
+        "mean_S": [float(x) for x in mean_g],
+        "sigma_S": [float(x) for x in sig_g],
+        "relative_error_pct": [float(100 * s / g) for s, g in zip(sig_g, mean_g, strict=True)],
+        "n_readings": n,
+        "min_S": float(min(mean_g)),
+        "max_S": float(max(mean_g)),
+        "n_levels": len(mean_g),
+        # write noise for inference: RMS of the per-level spreads
+        "write_sigma_S": float(np.sqrt(np.mean(np.square(sig_g)))),
+    }

@@ -1,0 +1,450 @@
+"""Per-notch depinning laws fitted by maximum likelihood.
+
+Every pulse that starts at notch k (or sweeps past it) is a Bernoulli trial for notch k:
+did the wall get past notch k's pinning barrier during the pulse? Two laws for the
+probability of that per pulse of amplitude |V| (V), duration t_p (s) at temperature T (K):
+
+* ``"arrhenius"``: thermally activated escape over a barrier that the drive lowers,
+  ``P = 1 - exp(-(t_p / tau0) exp(-E_k (1 - |V|/V_k)^beta / (k_B T)))`` with E_k in eV,
+  V_k (V) the zero-barrier voltage, beta fitted or fixed (1, 1.5, 2), tau0 (s) fixed
+  (attempt time, 1 ns by default);
+* ``"normal"``: a threshold drawn afresh for each pulse, ``V_c ~ N(mu_k, sigma_k)``, so
+  ``P = Phi((|V| - mu_k) / sigma_k)``; it has no pulse-width or temperature dependence.
+
+Why the activation law matters: its explicit t_p and T dependence is what lets short
+simulated pulses (a few ns, what micromagnetics affords) inform the 50 ns pulses of the
+experiments. Fitted on two pulse widths, it predicts the threshold at a third width
+(tested in ``tests/test_compact_depinning.py``); the normal law cannot.
+
+Uncertainties come from the observed information (numerical Hessian of the negative
+log-likelihood at the optimum, ``scipy.differentiate.hessian``) or from a bootstrap over
+trials. Model choice between laws is by AIC summed over notches.
+
+A notch whose trials are all successes, all failures, or perfectly separated in V has no
+finite maximum-likelihood estimate; it gets a ``"step"`` law at the separating voltage and
+``identified = False``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.differentiate import hessian
+from scipy.optimize import minimize
+from scipy.special import log_ndtr, ndtr
+from scipy.stats import chi2
+
+from compact.observations import Transitions
+
+K_B_EV = 8.617333262e-5  # Boltzmann constant (eV/K)
+DEFAULT_TAU0_S = 1e-9
+FIXED_BETAS = (1.0, 1.5, 2.0)
+LAW_KINDS = ("normal", "arrhenius", "step")
+PARAM_NAMES = {"normal": ("mu_V", "sigma_V"), "arrhenius": ("V0_V", "E_eV", "beta"),
+               "step": ("threshold_V",)}
+
+
+@dataclass(frozen=True)
+class Trials:
+    """Bernoulli depinning trials of one notch in one direction."""
+
+    voltage_V: np.ndarray  # |V| (V)
+    pulse_width_s: np.ndarray
+    temperature_K: np.ndarray
+    depinned: np.ndarray  # 0/1
+
+    @property
+    def n(self) -> int:
+        return int(self.depinned.size)
+
+
+@dataclass(frozen=True)
+class NotchLaw:
+    """A fitted depinning law of one notch in one direction (JSON-serialisable)."""
+
+    kind: str
+    params: dict[str, float]
+    stderr: dict[str, float | None] = field(default_factory=dict)
+    covariance: list[list[float]] | None = None
+    tau0_s: float = DEFAULT_TAU0_S
+    beta_fixed: bool = True
+    n_trials: int = 0
+    n_depinned: int = 0
+    log_likelihood: float = 0.0
+    aic: float = 0.0
+    gof_chi2: float | None = None
+    gof_dof: int | None = None
+    gof_p: float | None = None
+    identified: bool = True
+    assumed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in LAW_KINDS:
+            raise ValueError(f"kind: unknown law {self.kind!r}; choose one of {LAW_KINDS}")
+        missing = [p for p in PARAM_NAMES[self.kind] if p not in self.params]
+        if missing:
+            raise ValueError(f"params: law {self.kind!r} needs {missing}")
+
+    @property
+    def n_params(self) -> int:
+        if self.kind == "arrhenius":
+            return 2 if self.beta_fixed else 3
+        return len(PARAM_NAMES[self.kind])
+
+    def probability(self, voltage_V: np.ndarray, pulse_width_s: np.ndarray | float = 50e-9,
+                    temperature_K: np.ndarray | float = 300.0) -> np.ndarray:
+        """Depinning probability per pulse of amplitude |V| (V), width (s), temperature (K)."""
+        v = np.abs(np.asarray(voltage_V, dtype=float))
+        p = self.params
+        if self.kind == "normal":
+            return ndtr((v - p["mu_V"]) / p["sigma_V"])
+        if self.kind == "step":
+            return (v >= p["threshold_V"]).astype(float) * np.ones_like(
+                np.asarray(pulse_width_s, dtype=float) * np.asarray(temperature_K, dtype=float))
+        lr = _log_rate(v, pulse_width_s, temperature_K, p["V0_V"], p["E_eV"], p["beta"],
+                       self.tau0_s)
+        return -np.expm1(-np.exp(lr))
+
+    def median_threshold_V(self, pulse_width_s: float = 50e-9,
+                           temperature_K: float = 300.0) -> float:
+        """Amplitude |V| (V) at which a pulse depins with probability 1/2."""
+        p = self.params
+        if self.kind == "normal":
+            return float(p["mu_V"])
+        if self.kind == "step":
+            return float(p["threshold_V"])
+        L = np.log(pulse_width_s / self.tau0_s) - np.log(np.log(2.0))
+        if L <= 0:
+            return float(p["V0_V"])
+        x = (L * K_B_EV * temperature_K / p["E_eV"]) ** (1.0 / p["beta"])
+        return float(p["V0_V"] * (1.0 - min(x, 1.0)))
+
+    def threshold_spread_V(self, pulse_width_s: float = 50e-9,
+                           temperature_K: float = 300.0) -> float:
+        """Spread of the threshold (V): sigma for the normal law, (V_84 - V_16)/2 otherwise."""
+        if self.kind == "normal":
+            return float(self.params["sigma_V"])
+        if self.kind == "step":
+            return 0.0
+        vq = _quantile_voltages(self, (ndtr(-1.0), ndtr(1.0)), pulse_width_s, temperature_K)
+        return float(0.5 * (vq[1] - vq[0]))
+
+
+def _quantile_voltages(law: NotchLaw, q: tuple[float, ...], width: float, temp: float
+                       ) -> np.ndarray:
+    """|V| at which the activation law reaches depinning probabilities ``q``."""
+    p = law.params
+    L = np.log(width / law.tau0_s) - np.log(-np.log1p(-np.asarray(q)))
+    x = np.clip(L * K_B_EV * temp / p["E_eV"], 0.0, 1.0) ** (1.0 / p["beta"])
+    return p["V0_V"] * (1.0 - x)
+
+
+def _log_rate(v: np.ndarray, width: np.ndarray | float, temp: np.ndarray | float,
+              v0: np.ndarray | float, e_ev: np.ndarray | float, beta: np.ndarray | float,
+              tau0: float) -> np.ndarray:
+    x = np.clip(1.0 - v / v0, 0.0, None)
+    return np.log(np.asarray(width) / tau0) - e_ev * x**beta / (K_B_EV * np.asarray(temp))
+
+
+def _nll(kind: str, theta: np.ndarray, t: Trials, beta: float | None, tau0: float) -> np.ndarray:
+    """Negative log-likelihood for natural parameters ``theta`` (shape (m, *batch))."""
+    th = [np.asarray(c)[..., None] for c in theta]
+    y = t.depinned
+    if kind == "normal":
+        mu, sig = th
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = (t.voltage_V - mu) / sig
+        ll = y * log_ndtr(z) + (1 - y) * log_ndtr(-z)
+        ll = np.where(sig > 0, ll, -np.inf)
+    else:
+        v0, e_ev = th[0], th[1]
+        b = th[2] if beta is None else beta
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            rate = np.exp(np.clip(_log_rate(t.voltage_V, t.pulse_width_s, t.temperature_K,
+                                            v0, e_ev, b, tau0), -700, 700))
+            ll = y * np.log(-np.expm1(-rate)) + (1 - y) * (-rate)
+        ll = np.where((v0 > 0) & (e_ev > 0) & (np.asarray(b) > 0), ll, -np.inf)
+    return -np.sum(ll, axis=-1)
+
+
+def _to_natural(kind: str, u: np.ndarray) -> np.ndarray:
+    return np.array([u[0], np.exp(u[1])]) if kind == "normal" else np.exp(u)
+
+
+def _gof(law: NotchLaw, t: Trials) -> tuple[float, int, float]:
+    """Pearson chi^2 of depinned counts grouped by (|V|, width, T) against the law."""
+    key = np.stack([np.round(t.voltage_V, 9), t.pulse_width_s, t.temperature_K], axis=1)
+    groups, inv = np.unique(key, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    n = np.bincount(inv).astype(float)
+    k = np.bincount(inv, weights=t.depinned.astype(float))
+    p = np.clip(law.probability(groups[:, 0], groups[:, 1], groups[:, 2]), 1e-9, 1 - 1e-9)
+    stat = float(np.sum((k - n * p) ** 2 / (n * p * (1 - p))))
+    dof = max(int(groups.shape[0]) - law.n_params, 1)
+    return stat, dof, float(chi2.sf(stat, dof))
+
+
+def _step_law(t: Trials, tau0: float) -> NotchLaw:
+    v, y = t.voltage_V, t.depinned.astype(bool)
+    if y.all():
+        thr = float(v.min())
+    elif not y.any():
+        thr = float(np.nextafter(v.max(), np.inf))
+    else:
+        thr = 0.5 * float(v[~y].max() + v[y].min())
+    return NotchLaw(kind="step", params={"threshold_V": thr}, stderr={"threshold_V": None},
+                    tau0_s=tau0, n_trials=t.n, n_depinned=int(y.sum()), log_likelihood=0.0,
+                    aic=0.0, identified=False)
+
+
+def is_separable(t: Trials) -> bool:
+    """True if no finite MLE exists: all one outcome, or failures all below successes."""
+    y = t.depinned.astype(bool)
+    if y.all() or not y.any():
+        return True
+    return bool(t.voltage_V[~y].max() < t.voltage_V[y].min())
+
+
+def fit_notch(t: Trials, kind: str, beta: float | None = 1.5, tau0_s: float = DEFAULT_TAU0_S,
+              bootstrap: int = 0, rng: np.random.Generator | None = None) -> NotchLaw:
+    """Maximum-likelihood fit of one law to one notch's trials.
+
+    ``beta=None`` fits the activation exponent (arrhenius only). ``bootstrap > 0`` replaces
+    the Hessian standard errors by the spread of that many bootstrap refits.
+    """
+    if t.n == 0:
+        raise ValueError("trials: no depinning trials for this notch")
+    if kind not in ("normal", "arrhenius"):
+        raise ValueError(f"law: unknown law {kind!r}; choose 'normal' or 'arrhenius'")
+    if is_separable(t):
+        return _step_law(t, tau0_s)
+    u_best = _optimise(kind, t, beta, tau0_s)
+    theta = _to_natural(kind, u_best)
+    nll = float(_nll(kind, theta, t, beta, tau0_s))
+    names = list(PARAM_NAMES[kind])
+    if kind == "arrhenius" and beta is not None:
+        names = names[:2]
+    cov = _covariance(kind, theta, t, beta, tau0_s)
+    if bootstrap > 0:
+        cov = _bootstrap_covariance(kind, t, beta, tau0_s, bootstrap, rng, u_best)
+    se = {n: (float(np.sqrt(cov[i, i])) if cov is not None and cov[i, i] >= 0 else None)
+          for i, n in enumerate(names)}
+    params = dict(zip(names, (float(x) for x in theta), strict=True))
+    if kind == "arrhenius" and beta is not None:
+        params["beta"] = float(beta)
+        se["beta"] = 0.0
+    k = len(names)
+    law = NotchLaw(kind=kind, params=params, stderr=se,
+                   covariance=None if cov is None else cov.tolist(), tau0_s=tau0_s,
+                   beta_fixed=(kind != "arrhenius" or beta is not None), n_trials=t.n,
+                   n_depinned=int(t.depinned.sum()), log_likelihood=-nll, aic=2 * k + 2 * nll)
+    c2, dof, pval = _gof(law, t)
+    return NotchLaw(**{**law.__dict__, "gof_chi2": c2, "gof_dof": dof, "gof_p": pval})
+
+
+def _starts(kind: str, t: Trials, beta: float | None, tau0: float) -> list[np.ndarray]:
+    v, y = t.voltage_V, t.depinned
+    # normal start: midpoint of the overlap region, spread from its width
+    lo, hi = v[y == 1].min(), v[y == 0].max()
+    mu0 = 0.5 * (lo + hi)
+    s0 = max(abs(hi - lo) / 4, 1e-3 * max(abs(mu0), 1e-3))
+    if kind == "normal":
+        return [np.array([mu0, np.log(s0)])]
+    width, temp = float(np.median(t.pulse_width_s)), float(np.median(t.temperature_K))
+    L = np.log(width / tau0) - np.log(np.log(2.0))
+    if L <= 0:
+        raise ValueError(f"tau0_s: attempt time {tau0} s must be shorter than the pulses")
+    starts = []
+    for b in ([beta] if beta is not None else list(FIXED_BETAS)):
+        for e_kt in (5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 640.0):
+            if L / e_kt >= 1:
+                continue
+            v0 = mu0 / (1.0 - (L / e_kt) ** (1.0 / b))
+            u = [np.log(v0), np.log(e_kt * K_B_EV * temp)]
+            if beta is None:
+                u.append(np.log(b))
+            starts.append(np.array(u))
+    nll = [float(_nll(kind, _to_natural(kind, u), t, beta, tau0)) for u in starts]
+    order = np.argsort(nll)
+    return [starts[i] for i in order[:3]]
+
+
+def _optimise(kind: str, t: Trials, beta: float | None, tau0: float,
+              starts: list[np.ndarray] | None = None) -> np.ndarray:
+    def f(u: np.ndarray) -> float:
+        val = float(_nll(kind, _to_natural(kind, u), t, beta, tau0))
+        return val if np.isfinite(val) else 1e300
+
+    best = None
+    for u0 in starts or _starts(kind, t, beta, tau0):
+        res = minimize(f, u0, method="Nelder-Mead",
+                       options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 5000})
+        res = minimize(f, res.x, method="Nelder-Mead",
+                       options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 5000})
+        if best is None or res.fun < best.fun:
+            best = res
+    return best.x
+
+
+def _covariance(kind: str, theta: np.ndarray, t: Trials, beta: float | None, tau0: float
+                ) -> np.ndarray | None:
+    """Inverse observed information at the optimum, in natural parameters."""
+    scale = np.abs(theta) * 0.02
+    if kind == "normal":
+        scale = np.array([theta[1], theta[1]]) * 0.2
+
+    def f(u: np.ndarray) -> np.ndarray:
+        x = theta.reshape((-1,) + (1,) * (u.ndim - 1)) + scale.reshape(
+            (-1,) + (1,) * (u.ndim - 1)) * u
+        return _nll(kind, x, t, beta, tau0)
+
+    res = hessian(f, np.zeros(theta.size), initial_step=0.5, maxiter=8)
+    h = np.asarray(res.ddf) / np.outer(scale, scale)
+    if not np.all(np.isfinite(h)):
+        return None
+    try:
+        cov = np.linalg.inv(h)
+    except np.linalg.LinAlgError:
+        return None
+    if np.any(np.diag(cov) < 0):
+        return None
+    return 0.5 * (cov + cov.T)
+
+
+def _bootstrap_covariance(kind: str, t: Trials, beta: float | None, tau0: float, n: int,
+                          rng: np.random.Generator | None, u_best: np.ndarray) -> np.ndarray:
+    rng = rng if rng is not None else np.random.default_rng(0)
+    thetas = []
+    for _ in range(n):
+        i = rng.integers(0, t.n, t.n)
+        tb = Trials(t.voltage_V[i], t.pulse_width_s[i], t.temperature_K[i], t.depinned[i])
+        if is_separable(tb):
+            continue
+        thetas.append(_to_natural(kind, _optimise(kind, tb, beta, tau0, [u_best])))
+    if len(thetas) < 2:
+        raise ValueError("bootstrap: too few resamples with a finite maximum-likelihood fit")
+    return np.atleast_2d(np.cov(np.array(thetas).T))
+
+
+# --------------------------------------------------------------------------- trials
+
+
+def depinning_trials(tr: Transitions) -> tuple[dict[tuple[int, int], Trials], int]:
+    """Split transitions into Bernoulli trials per (direction, notch).
+
+    direction +1 (V > 0, IN -> CLK) or -1. A pulse from k that ends at j counts as
+    "depinned" for k, "passed" (also a success) for every notch strictly between, and
+    "held" (a failure) for j unless j is the end of the track. Pulses that move the wall
+    against their polarity (and V = 0 pulses) contribute no trials; their count is returned.
+    """
+    K = tr.n_states
+    acc: dict[tuple[int, int], list[list[float]]] = {}
+    n_ignored = 0
+
+    def add(d: int, k: int, v: float, w: float, T: float, y: int) -> None:
+        acc.setdefault((d, k), []).append([abs(v), w, T, y])
+
+    for v, w, T, s, e in zip(tr.voltage_V, tr.pulse_width_s, tr.temperature_K,
+                             tr.start_notch, tr.end_notch, strict=True):
+        d = 1 if v > 0 else (-1 if v < 0 else 0)
+        end_state = K - 1 if d > 0 else 0
+        if d == 0 or (e - s) * d < 0:
+            n_ignored += int(e != s or d != 0)
+            continue
+        if s == end_state:
+            continue
+        if e == s:
+            add(d, s, v, w, T, 0)
+            continue
+        add(d, s, v, w, T, 1)
+        for i in range(s + d, e, d):
+            add(d, i, v, w, T, 1)
+        if e != end_state:
+            add(d, e, v, w, T, 0)
+    out = {}
+    for key, rows in acc.items():
+        a = np.array(rows)
+        out[key] = Trials(a[:, 0], a[:, 1], a[:, 2], a[:, 3].astype(np.int64))
+    return out, n_ignored
+
+
+# --------------------------------------------------------------------------- device level
+
+
+@dataclass(frozen=True)
+class DeviceLaws:
+    """Depinning laws of every notch: ``forward[k]`` (V > 0) and ``reverse[k]`` (V < 0).
+
+    ``forward[K-1]`` and ``reverse[0]`` are ``None`` (ends of the track); a notch never
+    observed in a direction is ``None`` and holds the wall in that direction.
+    """
+
+    n_states: int
+    law: str
+    forward: list[NotchLaw | None]
+    reverse: list[NotchLaw | None]
+    aic_by_law: dict[str, float] = field(default_factory=dict)
+
+    def depinning_probabilities(self, voltage_V: np.ndarray, pulse_width_s: np.ndarray,
+                                temperature_K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-notch P_dep for forward and reverse pulses; arrays of shape (*V.shape, K)."""
+        v = np.asarray(voltage_V, dtype=float)
+        shape = v.shape + (self.n_states,)
+        out = []
+        for laws in (self.forward, self.reverse):
+            p = np.zeros(shape)
+            for k, law in enumerate(laws):
+                if law is not None:
+                    p[..., k] = law.probability(v, pulse_width_s, temperature_K)
+            out.append(p)
+        return out[0], out[1]
+
+
+def _candidates(law: str, beta: float | str | None) -> list[tuple[str, float | None]]:
+    if law == "normal":
+        return [("normal", None)]
+    if law == "arrhenius":
+        if beta == "free":
+            return [("arrhenius", None)]
+        if beta is not None:
+            return [("arrhenius", float(beta))]
+        return [("arrhenius", b) for b in FIXED_BETAS]
+    if law == "auto":
+        return [("normal", None)] + _candidates("arrhenius", beta)
+    raise ValueError(f"law: unknown law {law!r}; choose auto, arrhenius or normal")
+
+
+def candidate_name(kind: str, beta: float | None) -> str:
+    if kind == "normal":
+        return "normal"
+    return "arrhenius(beta=free)" if beta is None else f"arrhenius(beta={beta:g})"
+
+
+def fit_device_laws(tr: Transitions, law: str = "auto", beta: float | str | None = None,
+                    tau0_s: float = DEFAULT_TAU0_S, bootstrap: int = 0,
+                    rng: np.random.Generator | None = None) -> DeviceLaws:
+    """Fit every notch with each candidate law and keep the law with the lowest total AIC.
+
+    ``law``: ``"auto"``, ``"arrhenius"`` or ``"normal"``; ``beta``: a fixed exponent,
+    ``"free"`` to fit it, or ``None`` to try 1, 1.5 and 2 (chosen by AIC).
+    """
+    trials, _ = depinning_trials(tr)
+    if not trials:
+        raise ValueError("observations: no pulse moved or tried to move the wall (all V = 0?)")
+    fits: dict[str, dict[tuple[int, int], NotchLaw]] = {}
+    aic: dict[str, float] = {}
+    for kind, b in _candidates(law, beta):
+        name = candidate_name(kind, b)
+        fits[name] = {key: fit_notch(t, kind, b, tau0_s) for key, t in trials.items()}
+        aic[name] = float(sum(f.aic for f in fits[name].values() if f.identified))
+    best = min(aic, key=aic.get)
+    chosen = fits[best]
+    if bootstrap > 0:
+        kind, b = next((k, bb) for k, bb in _candidates(law, beta) if candidate_name(k, bb) == best)
+        chosen = {key: (fit_notch(trials[key], kind, b, tau0_s, bootstrap, rng)
+                        if f.identified else f) for key, f in chosen.items()}
+    K = tr.n_states
+    fwd: list[NotchLaw | None] = [chosen.get((1, k)) for k in range(K)]
+    rev: list[NotchLaw | None] = [chosen.get((-1, k)) for k in range(K)]
+    return DeviceLaws(n_states=K, law=best, forward=fwd, reverse=rev, aic_by_law=aic)

@@ -1,0 +1,59 @@
+"""Fit a complete compact model (laws, transport, Eq. 1, levels) from observations."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compact.artifact import CompactModel, provenance
+from compact.conductance import conductance_levels
+from compact.depinning import DEFAULT_TAU0_S, fit_device_laws
+from compact.metaplasticity import asymmetry_delta, fit_eq1, metaplastic_points
+from compact.observations import Transitions
+
+DELTA_DEFINITION = (
+    "mean notches moved per switching reset pulse (V<0, from the last notch at its median "
+    "reset threshold) / mean notches moved per switching write pulse (V>0, each notch at its "
+    "median write threshold), from the fitted transport model"
+)
+
+
+def fit_model(tr: Transitions, law: str = "auto", beta: float | str | None = None,
+              tau0_s: float = DEFAULT_TAU0_S, bootstrap: int = 0, name: str = "fitted",
+              rng: np.random.Generator | None = None) -> CompactModel:
+    """Fit the compact model to a transition table (see :mod:`compact.depinning`)."""
+    laws = fit_device_laws(tr, law=law, beta=beta, tau0_s=tau0_s, bootstrap=bootstrap, rng=rng)
+    width = float(np.median(tr.pulse_width_s))
+    temp = float(np.median(tr.temperature_K))
+    notes: list[str] = []
+    meta = None
+    try:
+        W, f, f_se = metaplastic_points(laws, width, temp, tr.notch_positions_m)
+        r, r_se, rms = fit_eq1(W, f, f_se)
+        delta = asymmetry_delta(laws, width, temp)
+        meta = {"W": W.tolist(), "f": f.tolist(), "f_se": f_se.tolist(), "w1_over_w2": r,
+                "w1_over_w2_se": r_se, "rms_residual": rms, "delta": delta,
+                "delta_definition": DELTA_DEFINITION}
+    except ValueError as exc:
+        notes.append(f"metaplasticity not fitted: {exc}")
+    cond = conductance_levels(tr.resistance_ohm, tr.end_notch, tr.n_states)
+    w_ratio = 1.0 if meta is None else float(np.clip(meta["w1_over_w2"], 1e-3, 1.0))
+    delta = 1.0 if meta is None or meta["delta"] is None else float(meta["delta"])
+    network = {"weight_levels": np.linspace(-1.0, 1.0, tr.n_states).tolist(),
+               "w1_over_w2": w_ratio, "delta": delta, "write_sigma_S": cond["write_sigma_S"]}
+    unidentified = [f"{'forward' if d > 0 else 'reverse'} notch {k}"
+                    for d, laws_d in ((1, laws.forward), (-1, laws.reverse))
+                    for k, lw in enumerate(laws_d) if lw is not None and not lw.identified]
+    if unidentified:
+        notes.append("no finite MLE (step law at the separating voltage): "
+                     + ", ".join(unidentified))
+    return CompactModel(
+        name=name, n_states=tr.n_states, law=laws.law, forward=laws.forward,
+        reverse=laws.reverse, conductance=cond, network=network,
+        reference_conditions={"pulse_width_s": width, "temperature_K": temp},
+        aic_by_law=laws.aic_by_law,
+        transition_model={"type": "sequential-capture",
+                          "description": "from notch k a pulse depins with p_k(V); the moving "
+                          "wall passes notch i with p_i(V) and is captured by the first notch "
+                          "it does not pass (compact.transport)"},
+        metaplasticity=meta, provenance=provenance("fit", tr.sources), notes=notes,
+    )

@@ -1,0 +1,511 @@
+"""Observations for the compact model: a table of notch-to-notch transitions, one row per pulse.
+
+Every input (measured cycles in a CSV, simulated runs from ``physics``) is turned into a
+:class:`Transitions` table with one row per voltage pulse:
+
+==============  ======  =====================================================
+column          unit    meaning
+==============  ======  =====================================================
+cycle           --      index of the cycle (or simulated realisation)
+pulse           --      index of the pulse inside its cycle (0, 1, ...)
+voltage_V       V       pulse amplitude, signed: > 0 pushes the wall IN -> CLK
+pulse_width_s   s       pulse duration
+temperature_K   K       device temperature
+bias_field_T    T       DC bias field (recorded, not modelled)
+start_notch     --      notch state before the pulse
+end_notch       --      notch state after the pulse
+resistance_ohm  ohm     MTJ resistance read after the pulse (NaN if unknown)
+==============  ======  =====================================================
+
+Notch states are numbered from the IN end: state 0 is the most antiparallel (highest R)
+state, the highest index is the state nearest CLK (lowest R). The start notch of the first
+pulse of a cycle is the cycle's initial state (``initial_notch``, default 0: every cycle
+starts from saturation/reset, as in the paper's Figs. 2b and 3b).
+
+Measured cycles (CSV)
+---------------------
+Columns ``cycle, pulse, V, R`` (required) and ``width`` (s), ``temperature`` (K),
+``field`` (T) (optional; defaults 50 ns, 300 K, 0 T: the paper's protocol). The notch state
+of each reading is found by clustering the resistances into levels (1-D Gaussian mixture
+from k-means, number of levels by BIC, or given). Resistances that do not form separated
+levels are an error.
+
+Simulated runs (the array form, written by the physics stage)
+-------------------------------------------------------------
+A run provides :class:`RunArrays` (or an HDF5 file with the same content, see
+:func:`read_run_hdf5`)::
+
+    voltage_V        float (n_pulses,)                 pulse amplitudes, signed (V)
+    notch_index      int   (n_realisations, n_pulses)  notch state after each pulse
+    resistance_ohm   float (n_realisations, n_pulses)  MTJ resistance after each pulse (ohm)
+    pulse_width_s    float scalar or (n_pulses,)       (s)
+    temperature_K    float scalar                      (K)
+    bias_field_T     float scalar or (n_pulses,)       (T)
+    notch_positions_m float (n_notches,)               notch-state wall positions along x (m)
+    initial_notch    int   scalar or (n_realisations,) state before the first pulse
+
+HDF5 layout (``schema = "dwmtj.run.transitions"``, ``schema_version = 1`` as root
+attributes): datasets ``voltage_V``, ``notch_index``, ``resistance_ohm``, ``pulse_width_s``,
+``bias_field_T``, ``notch_positions_m``, ``initial_notch``; root attribute ``temperature_K``.
+All are stored under the group ``/transitions`` of the run file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.cluster.vq import kmeans2
+from scipy.stats import norm
+
+#: Defaults of the paper's protocol for optional CSV columns.
+DEFAULT_PULSE_WIDTH_S = 50e-9
+DEFAULT_TEMPERATURE_K = 300.0
+DEFAULT_BIAS_FIELD_T = 0.0
+
+RUN_SCHEMA = "dwmtj.run.transitions"
+RUN_SCHEMA_VERSION = 1
+
+#: Adjacent resistance levels must be separated by this many (sigma_i + sigma_j).
+LEVEL_SEPARATION = 2.5
+
+COLUMNS = (
+    "cycle",
+    "pulse",
+    "voltage_V",
+    "pulse_width_s",
+    "temperature_K",
+    "bias_field_T",
+    "start_notch",
+    "end_notch",
+    "resistance_ohm",
+)
+
+
+@dataclass(frozen=True)
+class ResistanceLevels:
+    """Resistance levels of the notch states, ordered from the IN end (descending R)."""
+
+    mean_ohm: np.ndarray
+    sigma_ohm: np.ndarray
+
+    @property
+    def n_levels(self) -> int:
+        return int(self.mean_ohm.size)
+
+
+@dataclass
+class Transitions:
+    """Table of pulses and the notch transitions they caused (see module docstring)."""
+
+    cycle: np.ndarray
+    pulse: np.ndarray
+    voltage_V: np.ndarray
+    pulse_width_s: np.ndarray
+    temperature_K: np.ndarray
+    bias_field_T: np.ndarray
+    start_notch: np.ndarray
+    end_notch: np.ndarray
+    resistance_ohm: np.ndarray
+    n_states: int
+    notch_positions_m: np.ndarray | None = None
+    sources: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        n = np.asarray(self.cycle).size
+        if n == 0:
+            raise ValueError("observations: no pulses (empty input)")
+        for name in COLUMNS:
+            arr = np.asarray(getattr(self, name))
+            if arr.shape != (n,):
+                raise ValueError(f"{name}: expected shape ({n},), got {arr.shape}")
+        for name in ("cycle", "pulse", "start_notch", "end_notch"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
+        for name in ("voltage_V", "pulse_width_s", "temperature_K", "bias_field_T",
+                     "resistance_ohm"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=float))
+        if self.n_states < 2:
+            raise ValueError(f"n_states: need at least 2 notch states, got {self.n_states}")
+        for name in ("start_notch", "end_notch"):
+            a = getattr(self, name)
+            if a.min() < 0 or a.max() >= self.n_states:
+                raise ValueError(f"{name}: states must lie in [0, {self.n_states - 1}]")
+        if not np.all(np.isfinite(self.voltage_V)):
+            raise ValueError("voltage_V: must be finite")
+        if np.any(self.pulse_width_s <= 0) or not np.all(np.isfinite(self.pulse_width_s)):
+            raise ValueError("pulse_width_s: must be positive and finite")
+        if np.any(self.temperature_K <= 0) or not np.all(np.isfinite(self.temperature_K)):
+            raise ValueError("temperature_K: must be positive and finite")
+        if self.notch_positions_m is not None:
+            pos = np.asarray(self.notch_positions_m, dtype=float)
+            if pos.shape != (self.n_states,) or np.any(np.diff(pos) <= 0):
+                raise ValueError(
+                    f"notch_positions_m: need {self.n_states} strictly increasing positions"
+                )
+            self.notch_positions_m = pos
+
+    def __len__(self) -> int:
+        return int(self.cycle.size)
+
+    @property
+    def n_cycles(self) -> int:
+        return int(np.unique(self.cycle).size)
+
+    def cycles(self) -> dict[str, np.ndarray]:
+        """Pivot to padded ``[cycle, pulse]`` arrays (missing pulses: NaN voltage, state -1).
+
+        Returns a dict with ``voltage_V``, ``pulse_width_s``, ``temperature_K`` (float),
+        ``state`` (int, state after each pulse), ``resistance_ohm`` and ``initial_state``
+        (state before the first pulse of each cycle).
+        """
+        ids, ci = np.unique(self.cycle, return_inverse=True)
+        order = np.lexsort((self.pulse, ci))
+        n_c = ids.size
+        counts = np.bincount(ci, minlength=n_c)
+        n_p = int(counts.max())
+        pos = np.empty(len(self), dtype=np.int64)
+        # rank of each row inside its cycle, in pulse order
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        pos[order] = np.arange(len(self)) - np.repeat(starts, counts)
+        out: dict[str, np.ndarray] = {}
+        for name in ("voltage_V", "pulse_width_s", "temperature_K", "resistance_ohm"):
+            a = np.full((n_c, n_p), np.nan)
+            a[ci, pos] = getattr(self, name)
+            out[name] = a
+        state = np.full((n_c, n_p), -1, dtype=np.int64)
+        state[ci, pos] = self.end_notch
+        out["state"] = state
+        first = order[starts]
+        out["initial_state"] = self.start_notch[first]
+        return out
+
+    @classmethod
+    def concatenate(cls, tables: list[Transitions]) -> Transitions:
+        """Join tables (cycles renumbered so that they stay distinct)."""
+        if not tables:
+            raise ValueError("observations: no input tables")
+        n_states = tables[0].n_states
+        for t in tables[1:]:
+            if t.n_states != n_states:
+                raise ValueError(
+                    f"n_states: inputs disagree on the number of notch states "
+                    f"({n_states} vs {t.n_states})"
+                )
+        offset = 0
+        cols: dict[str, list[np.ndarray]] = {c: [] for c in COLUMNS}
+        for t in tables:
+            for c in COLUMNS:
+                v = getattr(t, c)
+                cols[c].append(v + offset if c == "cycle" else v)
+            offset += int(t.cycle.max()) + 1
+        pos = tables[0].notch_positions_m
+        sources = [s for t in tables for s in t.sources]
+        return cls(**{c: np.concatenate(v) for c, v in cols.items()}, n_states=n_states,
+                   notch_positions_m=pos, sources=sources)
+
+
+def file_provenance(path: str | Path) -> dict:
+    """``{"path": ..., "sha256": ...}`` of an input file."""
+    p = Path(path)
+    return {"path": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+
+
+def _mixture_bic(r: np.ndarray, labels: np.ndarray, k: int, floor: float) -> float:
+    means = np.array([r[labels == j].mean() for j in range(k)])
+    sig = np.array([max(r[labels == j].std(), floor) for j in range(k)])
+    w = np.bincount(labels, minlength=k) / r.size
+    dens = (w * norm.pdf(r[:, None], means, sig)).sum(axis=1)
+    ll = np.sum(np.log(np.maximum(dens, 1e-300)))
+    return -2.0 * ll + (3 * k - 1) * np.log(r.size)
+
+
+def _kmeans_1d(r: np.ndarray, k: int) -> np.ndarray:
+    """k-means labels for 1-D data, initialised at quantiles (deterministic)."""
+    init = np.quantile(r, (np.arange(k) + 0.5) / k)[:, None]
+    _, labels = kmeans2(r[:, None], init, minit="matrix", iter=50, missing="raise")
+    return labels
+
+
+def cluster_resistance_levels(
+    resistance_ohm: np.ndarray, n_levels: int | None = None, max_levels: int = 12
+) -> tuple[ResistanceLevels, np.ndarray]:
+    """Group resistance readings into notch levels.
+
+    The number of levels is chosen by BIC of a 1-D Gaussian mixture built from k-means
+    clusters (or given as ``n_levels``). Levels are returned in descending resistance (notch
+    state 0 = highest R, the IN end). Raises ``ValueError`` if the readings do not form at
+    least two levels separated by ``LEVEL_SEPARATION * (sigma_i + sigma_j)``.
+
+    Returns the levels and the state index of every reading.
+    """
+    r = np.asarray(resistance_ohm, dtype=float)
+    if r.size == 0:
+        raise ValueError("R: no resistance readings")
+    if not np.all(np.isfinite(r)) or np.any(r <= 0):
+        raise ValueError("R: resistances must be positive and finite")
+    n_unique = np.unique(r).size
+    if n_levels is not None:
+        if n_levels < 2 or n_levels > n_unique:
+            raise ValueError(f"n_levels: {n_levels} not possible with {n_unique} distinct R values")
+        candidates = [n_levels]
+    else:
+        candidates = list(range(1, min(max_levels, n_unique) + 1))
+    floor = max(1e-6 * float(np.ptp(r)), 1e-12 * float(np.abs(r).max()))
+    best = None
+    for k in candidates:
+        labels = _kmeans_1d(r, k) if k > 1 else np.zeros(r.size, dtype=int)
+        if np.unique(labels).size < k:
+            continue
+        bic = _mixture_bic(r, labels, k, floor)
+        if best is None or bic < best[0]:
+            best = (bic, k, labels)
+    if best is None:
+        raise ValueError("R: could not cluster the resistances into levels")
+    _, k, labels = best
+    if k < 2:
+        raise ValueError(
+            "R: the resistances form a single level (no switching between notch states)"
+        )
+    means = np.array([r[labels == j].mean() for j in range(k)])
+    sig = np.array([r[labels == j].std(ddof=1) if np.sum(labels == j) > 1 else 0.0
+                    for j in range(k)])
+    order = np.argsort(-means)
+    means, sig = means[order], sig[order]
+    rank = np.empty(k, dtype=np.int64)
+    rank[order] = np.arange(k)
+    states = rank[labels]
+    gaps = -np.diff(means)
+    widths = LEVEL_SEPARATION * (sig[:-1] + sig[1:])
+    bad = np.nonzero(gaps <= widths)[0]
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"R: values do not form separated levels: levels {means[i]:.4g} +- {sig[i]:.2g} "
+            f"and {means[i + 1]:.4g} +- {sig[i + 1]:.2g} ohm are closer than "
+            f"{LEVEL_SEPARATION} x (sum of spreads)"
+        )
+    return ResistanceLevels(mean_ohm=means, sigma_ohm=sig), states
+
+
+def _start_states(cycle: np.ndarray, pulse: np.ndarray, end: np.ndarray,
+                  initial: np.ndarray) -> np.ndarray:
+    """State before each pulse: the previous pulse's end state, or the cycle's initial state."""
+    order = np.lexsort((pulse, cycle))
+    start = np.empty_like(end)
+    c_sorted = cycle[order]
+    prev = np.concatenate([[-1], end[order][:-1]])
+    first = np.concatenate([[True], c_sorted[1:] != c_sorted[:-1]])
+    start_sorted = np.where(first, initial[order], prev)
+    start[order] = start_sorted
+    return start
+
+
+def read_cycles_csv(
+    path: str | Path, n_levels: int | None = None, initial_notch: int = 0
+) -> tuple[Transitions, ResistanceLevels]:
+    """Read measured pulse/resistance cycles (see module docstring) into transitions.
+
+    Returns the transition table and the resistance levels found by clustering.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"input: {p} does not exist")
+    with p.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        rows = list(reader)
+    if not header:
+        raise ValueError(f"{p}: empty file (no header)")
+    required = ("cycle", "pulse", "V", "R")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ValueError(f"{p}: missing column(s) {missing}; required {list(required)}")
+    if not rows:
+        raise ValueError(f"{p}: no data rows")
+
+    def column(name: str, default: float | None = None) -> np.ndarray:
+        if name not in header:
+            return np.full(len(rows), default, dtype=float)
+        try:
+            return np.array([float(row[name]) for row in rows])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{p}: column {name!r} has a non-numeric value ({exc})") from None
+
+    cyc, pul = column("cycle"), column("pulse")
+    if np.any(cyc != np.round(cyc)) or np.any(pul != np.round(pul)):
+        raise ValueError(f"{p}: columns 'cycle' and 'pulse' must be integers")
+    cyc, pul = cyc.astype(np.int64), pul.astype(np.int64)
+    key = cyc * (pul.max() + 1) + pul
+    if np.unique(key).size != key.size:
+        raise ValueError(f"{p}: duplicate (cycle, pulse) rows")
+    try:
+        levels, states = cluster_resistance_levels(column("R"), n_levels)
+    except ValueError as exc:
+        raise ValueError(f"{p}: {exc}") from None
+    if not 0 <= initial_notch < levels.n_levels:
+        raise ValueError(f"initial_notch: must be in [0, {levels.n_levels - 1}]")
+    start = _start_states(cyc, pul, states, np.full(cyc.size, initial_notch))
+    table = Transitions(
+        cycle=cyc, pulse=pul, voltage_V=column("V"),
+        pulse_width_s=column("width", DEFAULT_PULSE_WIDTH_S),
+        temperature_K=column("temperature", DEFAULT_TEMPERATURE_K),
+        bias_field_T=column("field", DEFAULT_BIAS_FIELD_T),
+        start_notch=start, end_notch=states, resistance_ohm=column("R"),
+        n_states=levels.n_levels, sources=[file_provenance(p)],
+    )
+    return table, levels
+
+
+@dataclass
+class RunArrays:
+    """The array form of a simulated run (see module docstring for shapes and units)."""
+
+    voltage_V: np.ndarray
+    notch_index: np.ndarray
+    resistance_ohm: np.ndarray
+    pulse_width_s: float | np.ndarray
+    temperature_K: float
+    bias_field_T: float | np.ndarray = 0.0
+    notch_positions_m: np.ndarray | None = None
+    initial_notch: int | np.ndarray = 0
+    n_states: int | None = None
+
+
+def from_run_arrays(run: RunArrays, sources: list[dict] | None = None) -> Transitions:
+    """Turn the array form of a simulated run into a transition table."""
+    v = np.asarray(run.voltage_V, dtype=float)
+    idx = np.asarray(run.notch_index)
+    res = np.asarray(run.resistance_ohm, dtype=float)
+    if v.ndim != 1 or v.size == 0:
+        raise ValueError("voltage_V: need a non-empty 1-D array of pulse amplitudes")
+    if idx.ndim != 2 or idx.shape[1] != v.size or idx.shape[0] == 0:
+        raise ValueError(f"notch_index: expected shape (n_realisations, {v.size}), got {idx.shape}")
+    if res.shape != idx.shape:
+        raise ValueError(f"resistance_ohm: expected shape {idx.shape}, got {res.shape}")
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise ValueError("notch_index: must be integers")
+    n_r, n_p = idx.shape
+    init = np.broadcast_to(np.asarray(run.initial_notch, dtype=np.int64), (n_r,))
+    n_states = run.n_states
+    if n_states is None:
+        n_states = int(max(idx.max(), init.max())) + 1
+        if run.notch_positions_m is not None:
+            n_states = max(n_states, np.asarray(run.notch_positions_m).size)
+
+    def per_pulse(x: float | np.ndarray, name: str) -> np.ndarray:
+        a = np.asarray(x, dtype=float)
+        if a.ndim == 0:
+            return np.full(n_p, float(a))
+        if a.shape != (n_p,):
+            raise ValueError(f"{name}: expected a scalar or shape ({n_p},), got {a.shape}")
+        return a
+
+    width = per_pulse(run.pulse_width_s, "pulse_width_s")
+    fld = per_pulse(run.bias_field_T, "bias_field_T")
+    temp = per_pulse(run.temperature_K, "temperature_K")
+    start = np.concatenate([init[:, None], idx[:, :-1]], axis=1)
+    tile = lambda a: np.tile(a, n_r)  # noqa: E731
+    return Transitions(
+        cycle=np.repeat(np.arange(n_r), n_p), pulse=tile(np.arange(n_p)), voltage_V=tile(v),
+        pulse_width_s=tile(width), temperature_K=tile(temp), bias_field_T=tile(fld),
+        start_notch=start.ravel(), end_notch=idx.ravel(), resistance_ohm=res.ravel(),
+        n_states=n_states, notch_positions_m=run.notch_positions_m, sources=sources or [],
+    )
+
+
+def read_run_hdf5(path: str | Path) -> Transitions:
+    """Read the ``/transitions`` group of a physics run file (layout in the module docstring)."""
+    import h5py
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"input: {p} does not exist")
+    try:
+        fh = h5py.File(p, "r")
+    except OSError as exc:
+        raise ValueError(f"{p}: not a readable HDF5 file ({exc})") from None
+    with fh:
+        if "transitions" not in fh:
+            raise ValueError(f"{p}: no '/transitions' group (not a dwmtj run file)")
+        g = fh["transitions"]
+        schema = g.attrs.get("schema", fh.attrs.get("schema"))
+        version = g.attrs.get("schema_version", fh.attrs.get("schema_version"))
+        if isinstance(schema, bytes):
+            schema = schema.decode()
+        if schema != RUN_SCHEMA or version is None or int(version) != RUN_SCHEMA_VERSION:
+            raise ValueError(
+                f"{p}: incompatible run schema {schema!r} version {version!r}; "
+                f"this reader needs {RUN_SCHEMA!r} version {RUN_SCHEMA_VERSION}"
+            )
+        for name in ("voltage_V", "notch_index", "resistance_ohm", "pulse_width_s"):
+            if name not in g:
+                raise ValueError(f"{p}: run file lacks dataset 'transitions/{name}'")
+        if "temperature_K" not in g.attrs:
+            raise ValueError(f"{p}: run file lacks attribute 'transitions.temperature_K'")
+
+        def opt(name: str, default: object) -> object:
+            return g[name][()] if name in g else default
+
+        run = RunArrays(
+            voltage_V=g["voltage_V"][()], notch_index=g["notch_index"][()],
+            resistance_ohm=g["resistance_ohm"][()], pulse_width_s=g["pulse_width_s"][()],
+            temperature_K=float(g.attrs["temperature_K"]),
+            bias_field_T=opt("bias_field_T", 0.0),
+            notch_positions_m=opt("notch_positions_m", None),
+            initial_notch=opt("initial_notch", 0),
+        )
+    return from_run_arrays(run, sources=[file_provenance(p)])
+
+
+def write_run_hdf5(path: str | Path, run: RunArrays) -> None:
+    """Write ``run`` in the layout :func:`read_run_hdf5` reads (for tests and the physics stage)."""
+    import h5py
+
+    with h5py.File(path, "w") as fh:
+        g = fh.create_group("transitions")
+        g.attrs["schema"] = RUN_SCHEMA
+        g.attrs["schema_version"] = RUN_SCHEMA_VERSION
+        g.attrs["temperature_K"] = float(run.temperature_K)
+        g["voltage_V"] = np.asarray(run.voltage_V, dtype=float)
+        g["notch_index"] = np.asarray(run.notch_index)
+        g["resistance_ohm"] = np.asarray(run.resistance_ohm, dtype=float)
+        g["pulse_width_s"] = np.asarray(run.pulse_width_s, dtype=float)
+        g["bias_field_T"] = np.asarray(run.bias_field_T, dtype=float)
+        g["initial_notch"] = np.asarray(run.initial_notch)
+        if run.notch_positions_m is not None:
+            g["notch_positions_m"] = np.asarray(run.notch_positions_m, dtype=float)
+
+
+def load_observations(paths: list[str | Path], n_levels: int | None = None
+                      ) -> tuple[Transitions, ResistanceLevels | None]:
+    """Read every input (``.csv`` measured cycles, ``.h5``/``.hdf5`` run files) into one table.
+
+    Returns the joined table and, for CSV input, the clustered resistance levels (``None``
+    for runs, whose notch index is stored). CSVs are clustered jointly so that all inputs
+    share one set of levels.
+    """
+    if not paths:
+        raise ValueError("input: no input files given")
+    csvs = [Path(p) for p in paths if Path(p).suffix.lower() == ".csv"]
+    runs = [Path(p) for p in paths if Path(p).suffix.lower() in (".h5", ".hdf5")]
+    other = [str(p) for p in paths if Path(p).suffix.lower() not in (".csv", ".h5", ".hdf5")]
+    if other:
+        raise ValueError(f"input: unknown file type(s) {other}; expected .csv, .h5 or .hdf5")
+    if csvs and runs:
+        raise ValueError("input: mix of measured CSV cycles and run files; fit them separately")
+    if runs:
+        return Transitions.concatenate([read_run_hdf5(p) for p in runs]), None
+    if len(csvs) == 1:
+        return read_cycles_csv(csvs[0], n_levels)
+    # several CSVs: cluster all readings together so that notch indices agree
+    tables = [read_cycles_csv(p, n_levels)[0] for p in csvs]
+    joined = Transitions.concatenate(tables)
+    levels, states = cluster_resistance_levels(joined.resistance_ohm, n_levels)
+    joined.end_notch = states
+    joined.n_states = levels.n_levels
+    init = np.zeros(len(joined), dtype=np.int64)
+    joined.start_notch = _start_states(joined.cycle, joined.pulse, states, init)
+    return joined, levels
