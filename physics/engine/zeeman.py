@@ -21,7 +21,8 @@ def time_factor(spec: dict, t: jnp.ndarray) -> jnp.ndarray:
     """
     if "profile" in spec:
         profile = spec["profile"]
-        index = jnp.clip(jnp.round(t / spec["profile_dt"]).astype(jnp.int32), 0, profile.shape[0] - 1)
+        index = jnp.round(t / spec["profile_dt"]).astype(jnp.int32)
+        index = jnp.clip(index, 0, profile.shape[0] - 1)
         return profile[index]
     if "sin_f" in spec:
         return jnp.sin(2 * jnp.pi * spec["sin_f"] * (t - spec["t0"]))

@@ -1,0 +1,343 @@
+"""ubermag-style drivers of the JAX engine (the API of ``oommfc``'s drivers).
+
+``TimeDriver(dtype="float64", tol=1e-5, save_m=False, thermal_dt=1e-14, seed=0)``
+    ``.drive(system, t=..., n=..., fixed_subregions=None, verbose=1)``: LLG (+ Slonczewski torque)
+    from the current ``system.m`` for t seconds with n outputs; adaptive Dormand-Prince RK45 at
+    T = 0, stochastic Heun (``thermal.py``, fixed step ``thermal_dt``) at T > 0. Sets
+    ``system.m`` (discretisedfield.Field, norm Ms) and ``system.table`` (ubermagtable.Table,
+    x = "t", columns t, mx, my, mz, E, E_<term>, x_dw). With ``save_m=True`` the driver keeps
+    the unit-vector snapshots at the n output times in ``driver.m_snapshots`` (n, nx, ny, nz, 3).
+``MinDriver(stopping_mxHxm=0.1, max_iterations=100_000, dtype="float64")``
+    ``.drive(system)``: energy minimisation (Barzilai-Borwein steepest descent on the sphere,
+    ``minimise.py``) until max |m x H| < stopping_mxHxm (A/m). Table x = "iteration".
+``RelaxDriver(stopping_mxHxm=0.1, alpha=1.0, max_time=1e-7, dtype="float64")``
+    ``.drive(system)``: damping-only LLG (no precession, damping alpha) until
+    max |m x H| < stopping_mxHxm. Table x = "iteration".
+
+Column ``x_dw`` (m) is the wall position from <mz>: x_min + L (1 + <mz>) / 2, for an up (-x)
+/ down (+x) wall along the mesh's x extent L. Averages are over magnetic cells (Ms > 0).
+float64 runs inside ``jax.enable_x64(True)`` (JAX's global flag is left alone).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from functools import partial
+
+import discretisedfield as df
+import jax
+import jax.numpy as jnp
+import micromagneticmodel as mm
+import numpy as np
+import pandas as pd
+import ubermagtable as ut
+from tqdm.auto import tqdm
+
+from .field import effective_field, energies
+from .integrators import dopri_step, integrate_rk45, normalise
+from .llg import llg_rhs
+from .minimise import max_torque, minimise_bb
+from .system import build_params
+
+_DTYPES = {"float64": jnp.float64, "float32": jnp.float32}
+_FILE_KWARGS = ("dirname", "append", "compute", "output_step", "n_threads", "runner")
+
+
+def _dtype(name: str):
+    if name not in _DTYPES:
+        raise ValueError(f"dtype: must be 'float64' or 'float32', got {name!r}")
+    return _DTYPES[name]
+
+
+def _check_kwargs(kwargs: dict) -> None:
+    unknown = set(kwargs) - set(_FILE_KWARGS)
+    if unknown:
+        raise TypeError(f"drive: unexpected keyword arguments {sorted(unknown)}")
+
+
+def _free_mask(system: mm.System, params: dict, fixed_subregions) -> jnp.ndarray:
+    """1.0 for magnetic cells that may move, 0.0 in the fixed subregions and outside."""
+    mask = np.asarray(params["mask"])
+    if fixed_subregions:
+        mesh = system.m.mesh
+        for name in fixed_subregions:
+            if name not in mesh.subregions:
+                raise ValueError(f"fixed_subregions: no subregion named {name!r} in the mesh")
+            inside = df.Field(mesh, nvdim=1, value={name: 1.0, "default": 0.0}).array[..., 0]
+            mask = mask * (1.0 - inside)
+    return jnp.asarray(mask, dtype=params["mask"].dtype)
+
+
+def observe(m: jnp.ndarray, params: dict, t: jnp.ndarray) -> dict:
+    """Table row: t, <m> over magnetic cells, energies (J) per term and total."""
+    mask = params["mask"]
+    count = jnp.sum(mask)
+    avg = jnp.sum(m * mask[..., None], axis=(0, 1, 2)) / count
+    row = {"t": t, "mx": avg[0], "my": avg[1], "mz": avg[2]}
+    e = energies(m, params, t)
+    row["E"] = sum(e.values()) if e else jnp.zeros((), m.dtype)
+    for key, value in e.items():
+        row[f"E:{key}"] = value
+    return row
+
+
+def _table(rows: dict, names: dict, x: str, region) -> ut.Table:
+    """ubermagtable.Table from stacked observation arrays."""
+    data: dict[str, np.ndarray] = {}
+    units: dict[str, str] = {}
+    for key, value in rows.items():
+        value = np.atleast_1d(np.asarray(value, dtype=np.float64))
+        if key.startswith("E:"):
+            col = f"E_{names.get(key[2:], key[2:])}"
+            data[col], units[col] = value, "J"
+        else:
+            data[key] = value
+            units[key] = {"t": "s", "E": "J", "iteration": ""}.get(key, "")
+    length = region.pmax[0] - region.pmin[0]
+    data["x_dw"] = region.pmin[0] + length * (1.0 + data["mz"]) / 2.0
+    units["x_dw"] = "m"
+    return ut.Table(data=pd.DataFrame(data), units=units, x=x)
+
+
+def _write_back(system: mm.System, m: jnp.ndarray, params: dict) -> None:
+    """system.m <- m * Ms as a discretisedfield Field on the same mesh."""
+    M = np.asarray(m, dtype=np.float64) * np.asarray(params["Ms"], dtype=np.float64)[..., None]
+    system.m = df.Field(system.m.mesh, nvdim=3, value=M, valid=system.m.valid)
+
+
+def _rhs(params: dict, free: jnp.ndarray):
+    def rhs(m, t):
+        return llg_rhs(m, effective_field(m, params, t), params, t) * free[..., None]
+
+    return rhs
+
+
+@partial(jax.jit, static_argnames=("save_m",))
+def _run_rk45(m0, params, free, t0, stage_times, h0, tol, save_m):
+    def obs(m, t):
+        row = observe(m, params, t)
+        if save_m:
+            row["m"] = m
+        return row
+
+    return integrate_rk45(_rhs(params, free), m0, t0, stage_times, h0, tol, obs)
+
+
+class TimeDriver:
+    """Time evolution of a System (oommfc.TimeDriver's interface); see the module docstring."""
+
+    _x = "t"
+
+    def __init__(
+        self,
+        dtype: str = "float64",
+        tol: float = 1e-5,
+        save_m: bool = False,
+        thermal_dt: float = 1e-14,
+        seed: int = 0,
+        h0: float = 1e-14,
+    ) -> None:
+        _dtype(dtype)
+        if not tol > 0:
+            raise ValueError(f"tol: must be positive (max |dm| error per step), got {tol}")
+        if not thermal_dt > 0:
+            raise ValueError(f"thermal_dt: must be a positive time step in s, got {thermal_dt}")
+        self.dtype, self.tol, self.save_m = dtype, float(tol), bool(save_m)
+        self.thermal_dt, self.seed, self.h0 = float(thermal_dt), int(seed), float(h0)
+        self.m_snapshots: np.ndarray | None = None
+        self.stats: dict = {}
+
+    def drive(
+        self,
+        system: mm.System,
+        t: float,
+        n: int,
+        fixed_subregions=None,
+        verbose: int = 1,
+        **kwargs,
+    ) -> None:
+        """Evolve system for t seconds (n table rows); updates system.m and system.table."""
+        _check_kwargs(kwargs)
+        if not (isinstance(t, (int, float)) and t > 0):
+            raise ValueError(f"t: must be a positive time in s, got {t!r}")
+        if not (isinstance(n, int) and n > 0):
+            raise ValueError(f"n: must be a positive integer number of outputs, got {n!r}")
+        if len(system.dynamics) == 0:
+            raise RuntimeError("System's dynamics is not defined")
+        if len(system.energy) == 0:
+            raise RuntimeError("System's energy is not defined")
+        dtype = _dtype(self.dtype)
+        with jax.enable_x64(dtype == jnp.float64):
+            m0, params, names = build_params(system, dtype=dtype, t_end=float(t))
+            free = _free_mask(system, params, fixed_subregions)
+            if "temperature" in params:
+                m, rows = self._drive_thermal(m0, params, free, float(t), n)
+            else:
+                m, rows = self._drive_rk45(m0, params, free, float(t), n, verbose)
+            if self.save_m:
+                self.m_snapshots = np.asarray(rows.pop("m"))
+            _write_back(system, m, params)
+            system.table = _table(rows, names, self._x, system.m.mesh.region)
+
+    def _drive_rk45(self, m0, params, free, t, n, verbose):
+        dtype = m0.dtype
+        chunk = max(1, math.ceil(n / 20))
+        n_chunks = math.ceil(n / chunk)
+        times = np.arange(1, n + 1) * (t / n)
+        padded = np.concatenate([times, np.full(n_chunks * chunk - n, t)])
+        m, t0, h = m0, 0.0, self.h0
+        parts, accepted, rejected = [], 0, 0
+        for k in tqdm(range(n_chunks), desc="TimeDriver", disable=verbose < 1 or n_chunks < 2,
+                      leave=False):
+            stage_times = jnp.asarray(padded[k * chunk:(k + 1) * chunk], dtype)
+            m, rows, stats = _run_rk45(m, params, free, jnp.asarray(t0, dtype), stage_times,
+                                       jnp.asarray(h, dtype), jnp.asarray(self.tol, dtype),
+                                       self.save_m)
+            parts.append(jax.tree_util.tree_map(np.asarray, rows))
+            t0, h = float(padded[min((k + 1) * chunk, len(padded)) - 1]), float(stats["h"])
+            accepted += int(stats["accepted"])
+            rejected += int(stats["rejected"])
+        rows = {k: np.concatenate([p[k] for p in parts])[:n] for k in parts[0]}
+        self.stats = {"accepted_steps": accepted, "rejected_steps": rejected}
+        return m, rows
+
+    def _drive_thermal(self, m0, params, free, t, n):
+        from . import thermal
+
+        steps = t / n / self.thermal_dt
+        steps_per_output = max(1, round(steps))
+        if abs(steps_per_output - steps) > 1e-6 * steps:
+            raise ValueError(
+                f"thermal_dt: t/n = {t / n:g} s is not a multiple of thermal_dt = "
+                f"{self.thermal_dt:g} s"
+            )
+        if np.any(np.asarray(free) != np.asarray(params["mask"])):
+            raise ValueError("fixed_subregions: not supported at T > 0")
+        run = thermal.integrate_thermal(
+            m0, params, jax.random.PRNGKey(self.seed), dt=self.thermal_dt,
+            steps_per_output=steps_per_output, n_outputs=n, observe=observe,
+        )
+        rows = jax.tree_util.tree_map(np.asarray, run.observed)
+        if self.save_m:
+            warnings.warn("save_m: snapshots are not kept at T > 0", stacklevel=3)
+            rows["m"] = np.zeros((0,))
+        return run.m, rows
+
+
+@jax.jit
+def _run_min(m0, params, free, stopping, max_iterations):
+    def field_fn(m):
+        return effective_field(m, params, jnp.zeros((), m.dtype))
+
+    m, it, torque = minimise_bb(field_fn, m0, free, stopping, max_iterations)
+    return m, it, torque, observe(m, params, jnp.zeros((), m.dtype))
+
+
+class MinDriver:
+    """Energy minimisation (oommfc.MinDriver's interface); see the module docstring."""
+
+    _x = "iteration"
+
+    def __init__(
+        self,
+        stopping_mxHxm: float = 0.1,
+        max_iterations: int = 100_000,
+        dtype: str = "float64",
+        **kwargs,
+    ) -> None:
+        if "evolver" in kwargs:
+            raise ValueError("evolver: OOMMF evolvers do not apply to the JAX engine")
+        if kwargs:
+            raise TypeError(f"MinDriver: unexpected keyword arguments {sorted(kwargs)}")
+        if not stopping_mxHxm > 0:
+            raise ValueError(f"stopping_mxHxm: must be positive (A/m), got {stopping_mxHxm}")
+        _dtype(dtype)
+        self.stopping_mxHxm, self.max_iterations = float(stopping_mxHxm), int(max_iterations)
+        self.dtype = dtype
+        self.iterations, self.mxHxm = 0, float("nan")
+
+    def drive(self, system: mm.System, fixed_subregions=None, verbose: int = 1, **kwargs) -> None:
+        """Minimise the energy of system; updates system.m and system.table."""
+        _check_kwargs(kwargs)
+        if len(system.energy) == 0:
+            raise RuntimeError("System's energy is not defined")
+        dtype = _dtype(self.dtype)
+        with jax.enable_x64(dtype == jnp.float64):
+            m0, params, names = build_params(system, dtype=dtype)
+            params = {k: v for k, v in params.items() if k not in ("slonczewski", "temperature")}
+            free = _free_mask(system, params, fixed_subregions)
+            m, it, torque, row = self._minimise(m0, params, free)
+            self.iterations, self.mxHxm = int(it), float(torque)
+            if self.mxHxm >= self.stopping_mxHxm:
+                warnings.warn(
+                    f"{type(self).__name__}: stopped after {self.iterations} iterations with "
+                    f"max|m x H| = {self.mxHxm:.3g} A/m > stopping_mxHxm = "
+                    f"{self.stopping_mxHxm:g} A/m",
+                    stacklevel=2,
+                )
+            row = jax.tree_util.tree_map(np.asarray, row)
+            row.pop("t")
+            row["iteration"] = np.asarray(self.iterations)
+            _write_back(system, m, params)
+            system.table = _table(row, names, self._x, system.m.mesh.region)
+
+    def _minimise(self, m0, params, free):
+        return _run_min(m0, params, free, jnp.asarray(self.stopping_mxHxm, m0.dtype),
+                        self.max_iterations)
+
+
+@partial(jax.jit, static_argnames=("max_steps",))
+def _run_relax(m0, params, free, stopping, alpha, max_time, max_steps):
+    p = dict(params, precess=jnp.zeros((), m0.dtype), alpha=jnp.full_like(params["Ms"], alpha))
+    rhs = _rhs(p, free)
+    zero = jnp.zeros((), m0.dtype)
+
+    def torque(m):
+        return max_torque(m * free[..., None], effective_field(m, p, zero))
+
+    tol = jnp.asarray(1e-4, m0.dtype)
+
+    def cond(state):
+        m, t, h, k1, it, tq = state
+        return (tq >= stopping) & (it < max_steps) & (t < max_time)
+
+    def body(state):
+        m, t, h, k1, it, tq = state
+        m5, k7, err = dopri_step(rhs, m, t, h, k1)
+        ok = err <= tol
+        factor = jnp.clip(0.9 * (tol / jnp.maximum(err, 1e-300)) ** 0.2, 0.2, 5.0)
+        m_new = jnp.where(ok, normalise(m5), m)
+        k_new = jnp.where(ok, rhs(m_new, zero), k1)
+        return (m_new, t + jnp.where(ok, h, 0.0), h * factor, k_new, it + 1,
+                jnp.where(ok, torque(m_new), tq))
+
+    state = (m0, zero, jnp.asarray(1e-14, m0.dtype), rhs(m0, zero), jnp.asarray(0), torque(m0))
+    m, t, _, _, it, tq = jax.lax.while_loop(cond, body, state)
+    return m, it, tq, observe(m, p, zero)
+
+
+class RelaxDriver(MinDriver):
+    """Relaxation by damping-only LLG (mumax3's relax); see the module docstring."""
+
+    def __init__(
+        self,
+        stopping_mxHxm: float = 0.1,
+        alpha: float = 1.0,
+        max_time: float = 1e-7,
+        max_steps: int = 1_000_000,
+        dtype: str = "float64",
+    ) -> None:
+        super().__init__(stopping_mxHxm=stopping_mxHxm, dtype=dtype)
+        if not alpha > 0:
+            raise ValueError(f"alpha: must be a positive damping constant, got {alpha}")
+        self.alpha, self.max_time, self.max_steps = float(alpha), float(max_time), int(max_steps)
+
+    def _minimise(self, m0, params, free):
+        return _run_relax(m0, params, free, jnp.asarray(self.stopping_mxHxm, m0.dtype),
+                          jnp.asarray(self.alpha, m0.dtype), jnp.asarray(self.max_time, m0.dtype),
+                          self.max_steps)
+
+
+def delete(system: mm.System, silent: bool = False) -> None:
+    """oommfc.delete's counterpart: the JAX engine writes no files, so there is nothing to do."""
