@@ -90,7 +90,7 @@ def _cell_xy(cell: Any, material: Material) -> tuple[float, float, float]:
 
 def _system_name(name: str | None, track: Any) -> str:
     if name is None:
-        name = "dwmtj_" + str(getattr(track, "name", "track"))
+        name = "dwmtj_" + str(getattr(track, "name", "") or "track")
     clean = re.sub(r"[^A-Za-z0-9_]", "_", name)
     if not clean or not clean[0].isalpha():
         clean = "d" + clean
