@@ -108,6 +108,7 @@ class PredictiveCheck:
     state_map_model: np.ndarray  # (n_V, K), mean over replicates
     state_map_model_sd: np.ndarray  # (n_V, K), sd over replicate datasets
     state_map_counts: np.ndarray
+    state_map_replicates: np.ndarray  # (n_rep, n_V, K)
     switches: list[tuple[int, int]]
     vc_mean_data: np.ndarray
     vc_mean_model: np.ndarray  # (n_rep, n_switch)
@@ -124,6 +125,17 @@ class PredictiveCheck:
         """Fraction of replicates below the observed value (``"var"`` or ``"vc_mean"``)."""
         d, m = getattr(self, f"{stat}_data"), getattr(self, f"{stat}_model")
         return np.nanmean(m < d[None, :], axis=0)
+
+    def state_map_pvalue(self) -> float:
+        """Posterior-predictive p-value of the state map: fraction of replicate datasets whose
+        discrepancy sum((map - model)^2 / (binomial variance + 1/n^2)) is at least the data's.
+        Small values (< 0.01) mean the model does not reproduce the observed map."""
+        n = self.state_map_counts[:, None]
+        m = self.state_map_model
+        denom = m * (1 - m) / n + 1.0 / n**2
+        d_data = np.sum((self.state_map_data - m) ** 2 / denom)
+        d_rep = np.sum((self.state_map_replicates - m) ** 2 / denom, axis=(1, 2))
+        return float(np.mean(d_rep >= d_data))
 
     def state_map_z(self) -> np.ndarray:
         """(data - model) / replicate sd per state-map cell (0 where the sd vanishes)."""
@@ -159,7 +171,8 @@ def posterior_predictive(laws: DeviceLaws, tr: Transitions, n_rep: int = 200,
             jumps_m[d].append(jf[d])
     return PredictiveCheck(
         state_map_V=v_vals, state_map_data=map_d, state_map_model=maps.mean(axis=0),
-        state_map_model_sd=maps.std(axis=0), state_map_counts=n_v, switches=switches,
+        state_map_model_sd=maps.std(axis=0), state_map_counts=n_v, state_map_replicates=maps,
+        switches=switches,
         vc_mean_data=np.array([sw_d[k].mean() for k in switches]), vc_mean_model=vc_mean_m,
         var_data=np.array([percent_variation(sw_d[k]) for k in switches]), var_model=var_m,
         jumps_data=jump_frequencies(c["voltage_V"], c["state"], c["initial_state"], K),
