@@ -20,7 +20,7 @@ NX, NY = 200, 25  # 400 nm x 50 nm track
 DELTA = 5e-9  # wall width parameter (m), 2.5 cells, typical of CoFeB sqrt(A/K_eff)
 
 
-def tanh_wall(x_wall, *, tilt_deg=0.0, curvature=0.0, nx=NX, ny=NY, written_sign=-1):
+def tanh_wall(x_wall, *, tilt_deg=0.0, curvature=0.0, nx=NX, ny=NY, written_sign=1):
     """m (..., nx, ny, 1, 3) of a Neel-like wall centred at x_wall(y) = x_wall + tan(tilt) *
     (y - yc) + curvature * (y - yc)^2; written domain (x < wall) has m_z = written_sign."""
     x_wall = np.asarray(x_wall, dtype=float)
@@ -84,13 +84,15 @@ def test_wall_position_limits_and_sign_convention():
     mask = straight_mask()
     up = np.zeros((NX, NY, 1, 3))
     up[..., 2] = 1.0
-    # written_sign = -1: an all-up track has no written domain, an all-down one is all written
-    assert wall_position(up, mask, DX, DY) == pytest.approx(0.0)
-    assert wall_position(-up, mask, DX, DY) == pytest.approx(NX * DX)
-    m = tanh_wall(150e-9, written_sign=+1)
-    assert wall_position(m, mask, DX, DY, written_sign=+1) == pytest.approx(150e-9, abs=TOL)
+    # written_sign = +1 (default): an all-down track has no written domain, all-up is written
+    assert wall_position(-up, mask, DX, DY) == pytest.approx(0.0)
+    assert wall_position(up, mask, DX, DY) == pytest.approx(NX * DX)
+    assert wall_position(up, mask, DX, DY, written_sign=-1) == pytest.approx(0.0)
+    m = tanh_wall(150e-9, written_sign=-1)
+    assert wall_position(m, mask, DX, DY, written_sign=-1) == pytest.approx(150e-9, abs=TOL)
+    assert wall_position(m, mask, DX, DY) == pytest.approx(NX * DX - 150e-9, abs=TOL)
     # M in A/m (not normalised) gives the same answer: only directions matter
-    assert wall_position(8e5 * m, mask, DX, DY, written_sign=+1) == pytest.approx(
+    assert wall_position(8e5 * m, mask, DX, DY, written_sign=-1) == pytest.approx(
         150e-9, abs=TOL
     )
     with pytest.raises(ValueError, match="written_sign"):
@@ -130,7 +132,7 @@ def test_parallel_fraction_and_readout_geometry():
     mtj = MTJ(area=200e-9 * 50e-9, resistance_area=60e-12, tmr=0.54)
     truth = np.array([50e-9, 100e-9, 200e-9, 300e-9, 350e-9])
     m = tanh_wall(truth)
-    # the written (down) domain is parallel: f = (x_w - 100 nm) / 200 nm clipped to [0, 1]
+    # the written (up) domain is parallel: f = (x_w - 100 nm) / 200 nm clipped to [0, 1]
     expected_f = np.clip((truth - 100e-9) / 200e-9, 0, 1)
     f = parallel_fraction(m, mtj_mask)
     # wall at an MTJ edge: half the wall profile lies outside -> tolerance of the wall's

@@ -7,7 +7,8 @@ everything is vectorised over them.
 
 Conventions. The *written* domain is the one between the IN end and the wall: it grows as
 positive pulses push the wall towards CLK. Its magnetisation is ``written_sign`` (+1 or -1,
-along z). The MTJ reference layer points along ``reference_sign``; by default the written domain
+along z; default +1, the initial state of :func:`physics.device.build_system`: +z left of the
+wall). The MTJ reference layer points along ``reference_sign``; by default the written domain
 is parallel to it, so the resistance falls as the wall advances (the paper's Fig. 2b: AP after
 saturation, R decreasing with V).
 
@@ -84,7 +85,7 @@ def wall_position(
     dx: float,
     dy: float,
     *,
-    written_sign: int = -1,
+    written_sign: int = 1,
     x0: float = 0.0,
 ) -> np.ndarray:
     """Wall position (m from the IN end), shape ``m.shape[:-4]``, by the equal-area method
@@ -108,7 +109,7 @@ def wall_position_zero_crossing(
     mask: np.ndarray,
     dx: float,
     *,
-    written_sign: int = -1,
+    written_sign: int = 1,
     x0: float = 0.0,
 ) -> np.ndarray:
     """Wall position (m) where the column-averaged m_z first changes from the written to the
@@ -159,7 +160,7 @@ def notch_index(
 
 
 def parallel_fraction(
-    m: np.ndarray, mtj_mask: np.ndarray, *, reference_sign: int = -1
+    m: np.ndarray, mtj_mask: np.ndarray, *, reference_sign: int = 1
 ) -> np.ndarray:
     """Fraction of the MTJ area whose free layer is parallel to the reference layer
     (``reference_sign`` along z), shape ``m.shape[:-4]``; ``mtj_mask`` (nx, ny[, nz]) marks the
@@ -254,8 +255,8 @@ class ReadoutGeometry:
     capture_distance: float
     mtj: MTJ
     x0: float = 0.0
-    written_sign: int = -1
-    reference_sign: int = -1
+    written_sign: int = 1
+    reference_sign: int = 1
 
     def __post_init__(self) -> None:
         positive("readout.dx", self.dx, "m")
@@ -297,3 +298,38 @@ def _broadcast_like(mask: np.ndarray, other: np.ndarray) -> np.ndarray:
     if mask.ndim == 3 and other.ndim == 2:
         return mask.any(axis=-1)
     return np.broadcast_to(mask[..., None], other.shape)
+
+
+def readout_for_track(
+    track: object,
+    cell: tuple[float, float],
+    resistance_area: float,
+    tmr: float,
+    *,
+    capture_distance: float | None = None,
+    written_sign: int = 1,
+    reference_sign: int = 1,
+) -> ReadoutGeometry:
+    """The :class:`ReadoutGeometry` of a :class:`geometries.Track` on cells ``(dx, dy)`` (m).
+
+    The MTJ area is the exact footprint-over-track area (``track.mtj_area``, m^2);
+    ``resistance_area`` (ohm m^2) and ``tmr`` come from the material preset. The capture
+    distance defaults to one notch width (a wall within one notch width of a notch centre is
+    pinned there; the scaled presets space notches 3.75-4 widths apart).
+    """
+    dx, dy = float(cell[0]), float(cell[1])
+    if capture_distance is None:
+        notches = getattr(track, "notches", None)
+        capture_distance = float(notches.width) if notches is not None else 0.0
+    return ReadoutGeometry(
+        mask=track.mask(dx, dy),
+        mtj_mask=track.mtj_mask(dx, dy),
+        dx=dx,
+        dy=dy,
+        notch_centres=np.asarray(track.notch_centres, dtype=float),
+        capture_distance=capture_distance,
+        mtj=MTJ(area=float(track.mtj_area), resistance_area=resistance_area, tmr=tmr),
+        x0=float(track.bounds[0]),
+        written_sign=written_sign,
+        reference_sign=reference_sign,
+    )
