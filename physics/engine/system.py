@@ -79,8 +79,7 @@ def _time_spec(term, t_end: float | None, what: str) -> dict:
     dt = _attr(term, "dt")
     if dt is None or not dt > 0:
         raise ValueError(f"{what}: a time function func needs a positive sampling step dt (s)")
-    if t_end is None:
-        raise ValueError(f"{what}: a time-dependent term needs the driver's end time")
+    t_end = 0.0 if t_end is None else t_end  # static drivers evaluate at t = 0
     times = np.arange(0.0, t_end + 2 * dt, dt)
     samples = np.array([func(float(t)) for t in times], dtype=np.float64)
     if samples.ndim != 1:
@@ -94,7 +93,8 @@ def build_params(
     """Arrays and the params pytree of ``system`` (see the module docstring).
 
     dtype: float type of the arrays (call inside ``jax.enable_x64(True)`` for float64);
-    t_end: end time (s) of the drive, needed to sample Python time functions.
+    t_end: end time (s) of the drive, up to which Python time functions are sampled
+    (default: t = 0 only, for static drivers).
     """
     if system.m is None or not isinstance(system.m, df.Field):
         raise ValueError("system.m: must be a discretisedfield.Field")
