@@ -52,7 +52,8 @@ def test_gentle_trapezoid_matches_closed_form_within_2_percent() -> None:
 
 def test_paper_trapezoid_1d_formula_is_a_lower_bound() -> None:
     # the paper's unnotched trapezoid is steep (L = 1.6 um, slope 0.23): the 2-D resistance
-    # exceeds the 1-D formula by a few per cent (Dirichlet principle; measured +3.8 % at 20 nm, +2.5 % at 10 nm)
+    # exceeds the 1-D formula by a few per cent (Dirichlet principle; measured +3.8 % at
+    # 20 nm, +2.5 % at 10 nm)
     track = Track.trapezoid(w1=250e-9, w2=1e-6, length=1.6e-6)
     r1d = trapezoid_resistance(1.6e-6, 250e-9, 1e-6, RHO, T_HM)
     r = solve_current(track, (10e-9, 10e-9), 1.0, MAT).resistance
