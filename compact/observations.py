@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.cluster.vq import kmeans2
+from scipy.cluster.vq import ClusterError, kmeans2
 from scipy.stats import norm
 
 #: Defaults of the paper's protocol for optional CSV columns.
@@ -256,7 +256,10 @@ def cluster_resistance_levels(
     floor = max(1e-6 * float(np.ptp(r)), 1e-12 * float(np.abs(r).max()))
     best = None
     for k in candidates:
-        labels = _kmeans_1d(r, k) if k > 1 else np.zeros(r.size, dtype=int)
+        try:
+            labels = _kmeans_1d(r, k) if k > 1 else np.zeros(r.size, dtype=int)
+        except ClusterError:  # an empty cluster: k is more levels than the data hold
+            continue
         if np.unique(labels).size < k:
             continue
         bic = _mixture_bic(r, labels, k, floor)
