@@ -1,0 +1,157 @@
+"""The metaplastic Adam rule of a DW-MTJ synapse as one optax GradientTransformation.
+
+Follows the Adam-meta optimiser of Laborieux et al. (Nat. Commun. 12, 2549 (2021)) with the
+device of Leonard et al. in place of its ``1 - tanh^2(m |W|)`` factor:
+
+1. Adam moments ``m``, ``v`` of the gradient (PyTorch convention of the reference code:
+   step size ``lr * sqrt(1 - b2^t) / (1 - b1^t)``, denominator ``sqrt(v) + eps``).
+2. For hidden weights (parameters with ndim >= 2), where the step would *shrink* |W|
+   (``sign(W) * m > 0``, the step being ``-m``) it is multiplied by f_meta(W) of Eq. 1,
+   ``f_meta = (1 - |W|) (w2 - w1)/w2 + w1/w2``; where it would *grow* |W| it is multiplied by
+   the asymmetry ``delta``. The stored moments are never attenuated.
+3. 1-D parameters (batch-norm scales, biases) get the plain Adam step.
+4. Hidden weights are clipped to [-1, 1] (Eq. 1 turns negative beyond) and rounded to the
+   device's weight levels: stochastically (unbiased: the expected level equals the clipped
+   weight; the DW's depinning is random) or to the nearest level.
+
+All quantities are dimensionless (normalised weights). Everything is float32.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+from jax import Array
+
+from compact.device_model import DeviceModel
+
+F32 = jnp.float32
+
+
+def f_meta(w: Array, w1_over_w2: Array | float) -> Array:
+    """Eq. 1: the relative ease of moving the DW at normalised weight ``w`` (1 at W = 0)."""
+    w = jnp.asarray(w, F32)
+    r = jnp.asarray(w1_over_w2, F32)
+    return (1.0 - jnp.abs(w)) * (1.0 - r) + r
+
+
+def round_to_levels(x: Array, levels: Array, key: Array | None) -> Array:
+    """Round ``x`` onto the sorted ``levels``: stochastically when ``key`` is given, else nearest.
+
+    Stochastic rounding picks the upper neighbour with probability (x - lo) / (hi - lo), so
+    E[result] = x for x inside [levels[0], levels[-1]]; outside it is clamped first. Repeated
+    levels (padding to a common length across devices) are allowed: zero-width intervals
+    round down.
+    """
+    x = jnp.asarray(x, F32)
+    levels = jnp.asarray(levels, F32)
+    x = jnp.clip(x, levels[0], levels[-1])
+    n = levels.shape[0]
+    i = jnp.clip(jnp.searchsorted(levels, x, side="right") - 1, 0, n - 2)
+    lo, hi = levels[i], levels[i + 1]
+    width = hi - lo
+    frac = jnp.where(width > 0, (x - lo) / jnp.where(width > 0, width, 1.0), 0.0)
+    if key is None:
+        return jnp.where(frac >= 0.5, hi, lo)
+    u = jax.random.uniform(key, x.shape, F32)
+    return jnp.where(u < frac, hi, lo)
+
+
+class MetaplasticAdamState(NamedTuple):
+    """Adam moments (never attenuated), step count, and the key of the stochastic rounding."""
+
+    count: Array
+    mu: optax.Updates
+    nu: optax.Updates
+    key: Array
+
+
+def metaplastic_adam(
+    learning_rate: float | Array = 0.005,
+    *,
+    w1_over_w2: float | Array,
+    delta: float | Array,
+    weight_levels: Array | None,
+    key: Array | None = None,
+    stochastic_rounding: bool = True,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+) -> optax.GradientTransformation:
+    """The metaplastic Adam rule (module docstring) for a device with Eq. 1 ratio ``w1_over_w2``.
+
+    ``weight_levels``: sorted levels in [-1, 1] that hidden weights are rounded onto after
+    clipping (``None``: clip only, no quantisation). ``key`` seeds the stochastic rounding
+    (required when rounding stochastically). Device parameters may be traced arrays, so the
+    transformation can be built inside ``jax.vmap`` over device types. ``update`` needs
+    ``params``; the returned updates satisfy ``params + updates = new hidden weights``.
+    """
+    if stochastic_rounding and weight_levels is not None and key is None:
+        raise ValueError("key: stochastic rounding needs a PRNG key")
+    lr = jnp.asarray(learning_rate, F32)
+    ratio = jnp.asarray(w1_over_w2, F32)
+    asym = jnp.asarray(delta, F32)
+    levels = None if weight_levels is None else jnp.asarray(weight_levels, F32)
+
+    def init_fn(params: optax.Params) -> MetaplasticAdamState:
+        zeros = jax.tree.map(lambda p: jnp.zeros(jnp.shape(p), F32), params)
+        k = jax.random.PRNGKey(0) if key is None else key
+        return MetaplasticAdamState(jnp.zeros((), jnp.int32), zeros, zeros, k)
+
+    def update_fn(updates: optax.Updates, state: MetaplasticAdamState,
+                  params: optax.Params | None = None) -> tuple[optax.Updates, MetaplasticAdamState]:
+        if params is None:
+            raise ValueError("params: the metaplastic rule depends on the weights; pass params")
+        grads = jax.tree.map(lambda g: jnp.asarray(g, F32), updates)
+        mu = optax.tree_utils.tree_update_moment(grads, state.mu, b1, 1)
+        nu = optax.tree_utils.tree_update_moment_per_elem_norm(grads, state.nu, b2, 2)
+        count = optax.safe_int32_increment(state.count)
+        t = count.astype(F32)
+        # 1 - b^t via expm1 of a double-precision log: b2 = 0.999 is not exact in float32 and
+        # 1 - b2^t would lose ~1e-5 relative accuracy in the early steps
+        bias_correction1 = -jnp.expm1(t * F32(math.log(b1)))
+        bias_correction2 = -jnp.expm1(t * F32(math.log(b2)))
+        step_size = lr * jnp.sqrt(bias_correction2) / bias_correction1
+        leaves, treedef = jax.tree.flatten(params)
+        keys = list(jax.random.split(state.key, len(leaves) + 1))
+        new_key = keys.pop()
+        key_tree = jax.tree.unflatten(treedef, keys)
+
+        def leaf_update(p: Array, m: Array, v: Array, k: Array) -> Array:
+            p = jnp.asarray(p, F32)
+            denom = jnp.sqrt(v) + eps
+            if p.ndim < 2:  # batch norm, biases: plain Adam
+                return -step_size * m / denom
+            shrinking = jnp.sign(p) * m > 0.0
+            scaled_m = jnp.where(shrinking, f_meta(p, ratio) * m, asym * m)
+            new_p = jnp.clip(p - step_size * scaled_m / denom, -1.0, 1.0)
+            if levels is not None:
+                new_p = round_to_levels(new_p, levels, k if stochastic_rounding else None)
+            return new_p - p
+
+        out = jax.tree.map(leaf_update, params, mu, nu, key_tree)
+        return out, MetaplasticAdamState(count, mu, nu, new_key)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def metaplastic_adam_for_device(
+    device: DeviceModel,
+    learning_rate: float = 0.005,
+    *,
+    key: Array | None = None,
+    stochastic_rounding: bool = True,
+) -> optax.GradientTransformation:
+    """:func:`metaplastic_adam` with ``w1_over_w2``, ``delta`` and levels read from ``device``."""
+    return metaplastic_adam(
+        learning_rate,
+        w1_over_w2=device.w1_over_w2,
+        delta=device.delta,
+        weight_levels=device.weight_levels,
+        key=key,
+        stochastic_rounding=stochastic_rounding,
+    )

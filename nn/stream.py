@@ -1,0 +1,595 @@
+"""Stream learning on Fashion-MNIST (paper Figs. 4-5), every seed and device type in one program.
+
+Protocol (paper Methods; Laborieux et al.): the 60 000 training images are permuted once by
+the seed and cut into ``n_subsets`` contiguous subsets of ``subset_size`` images; each subset
+is trained for ``epochs`` epochs (mini-batches of ``batch_size``, reshuffled every epoch) with
+the optimiser state carried from subset to subset; after every subset the network is
+validated on the 10 000 test images. The *full-data* reference trains a fresh network on all
+60 000 images for the same number of epochs (the ticks of Fig. 5a).
+
+All runs (seeds x synapse types) are stacked on a leading axis and advanced by one
+``jax.vmap``-ed, ``jax.jit``-ed program; only the loop over subsets is in Python, so the
+state can be checkpointed after each subset and a rerun resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+
+from compact.device_model import DeviceModel
+from compact.presets import load_preset
+from nn import bnn
+from nn.metaplastic import metaplastic_adam, round_to_levels
+
+F32 = jnp.float32
+N_TRAIN = 60_000
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StreamConfig:
+    """Settings of the stream protocol (defaults: the paper's)."""
+
+    n_subsets: int = 60
+    subset_size: int = 1000
+    epochs: int = 30
+    batch_size: int = 100
+    n_seeds: int = 5
+    learning_rate: float = 0.005
+    init_width: float = 0.1
+    stochastic_rounding: bool = True
+    full_data: bool = True
+    eval_every_epoch: bool = False
+    eval_chunk: int = 1000
+    first_seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("n_subsets", "subset_size", "epochs", "batch_size", "n_seeds", "eval_chunk"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name}: must be a positive integer, got {getattr(self, name)}")
+        if self.subset_size % self.batch_size:
+            raise ValueError(f"subset_size: {self.subset_size} is not a multiple of batch_size "
+                             f"{self.batch_size}")
+        if self.n_subsets * self.subset_size > N_TRAIN:
+            raise ValueError(f"n_subsets: {self.n_subsets} x {self.subset_size} images exceed "
+                             f"the {N_TRAIN} training images")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate: must be positive, got {self.learning_rate}")
+        if not 0 < self.init_width <= 2:
+            raise ValueError(f"init_width: must be in (0, 2], got {self.init_width}")
+
+
+@dataclass(frozen=True)
+class SynapseSpec:
+    """One synapse type of the comparison: a device model and how the network reads it.
+
+    ``binarized=False`` is the non-binarised linear synapse (Fig. 5b): the forward pass uses
+    the quantised hidden weight itself instead of its sign.
+    """
+
+    label: str
+    device: DeviceModel
+    binarized: bool = True
+
+
+#: The paper's comparison (Fig. 5a-b): straight delta=1, straight delta=3, trapezoid 1:4
+#: delta=3 (4 levels), and the non-binarised linear synapse with 32 levels.
+PAPER_DEVICES: tuple[str, ...] = ("straight", "straight:delta=3", "trapezoid", "linear:levels=32")
+
+_SPEC_KEYS = {"levels", "delta", "w1w2", "binarized"}
+
+
+def _load_base_device(base: str) -> DeviceModel:
+    """A paper preset by name, or a compact-model artifact (JSON file) by path."""
+    if base.endswith(".json") or os.sep in base:
+        path = Path(base)
+        if not path.is_file():
+            raise FileNotFoundError(f"device: artifact {path} not found (make one with "
+                                    "`dwmtj fit`, or use a preset: trapezoid, straight, linear)")
+        import importlib
+
+        for module_name, func_name in (("compact.artifact", "load_device_model"),
+                                       ("compact.artifact", "load_artifact"),
+                                       ("compact.artifacts", "load_device_model"),
+                                       ("compact.io", "load_device_model")):
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError:
+                continue
+            loader = getattr(module, func_name, None)
+            if loader is not None:
+                model = loader(path)
+                if not isinstance(model, DeviceModel):
+                    model = getattr(model, "device_model", model)
+                if not isinstance(model, DeviceModel):
+                    raise ValueError(f"device: {path} did not load as a DeviceModel")
+                return model
+        raise ValueError(f"device: no compact-model artifact loader is available to read {path}")
+    if base == "linear":
+        return load_preset("straight")
+    return load_preset(base)
+
+
+def parse_synapse_spec(spec: str) -> SynapseSpec:
+    """Parse ``BASE[:key=value,...]`` into a :class:`SynapseSpec`.
+
+    BASE is a preset (``trapezoid``, ``straight``; ``linear`` = straight, non-binarised,
+    32 levels by default) or the path of a compact-model JSON artifact. Keys: ``levels=N``
+    (N evenly spaced levels in [-1, 1]), ``delta=D``, ``w1w2=R`` (Eq. 1 ratio),
+    ``binarized=0|1``. Example: ``trapezoid:levels=8``, ``straight:delta=3``.
+    """
+    if not spec or not spec.strip():
+        raise ValueError("device: empty device specification")
+    base, _, opts = spec.strip().partition(":")
+    options: dict[str, str] = {}
+    if opts:
+        for item in opts.split(","):
+            key, eq, value = item.partition("=")
+            key = key.strip()
+            if not eq or key not in _SPEC_KEYS:
+                raise ValueError(f"device: bad option {item!r} in {spec!r}; use key=value with "
+                                 f"key in {sorted(_SPEC_KEYS)}")
+            options[key] = value.strip()
+    device = _load_base_device(base)
+    binarized = base != "linear"
+    if base == "linear" and "levels" not in options:
+        options["levels"] = "32"
+    try:
+        if "levels" in options:
+            device = device.with_uniform_levels(int(options["levels"]))
+        if "delta" in options:
+            delta = float(options["delta"])
+            if not delta > 0:
+                raise ValueError(f"device: delta must be positive in {spec!r}")
+            device = eqx.tree_at(lambda d: d.delta, device, jnp.asarray(delta, F32))
+        if "w1w2" in options:
+            ratio = float(options["w1w2"])
+            if not 0 < ratio <= 1:
+                raise ValueError(f"device: w1w2 must be in (0, 1] in {spec!r}")
+            device = eqx.tree_at(lambda d: d.w1_over_w2, device, jnp.asarray(ratio, F32))
+        if "binarized" in options:
+            binarized = options["binarized"] not in ("0", "false", "False", "no")
+    except ValueError as exc:
+        if str(exc).startswith("device:"):
+            raise
+        raise ValueError(f"device: cannot parse {spec!r}: {exc}") from None
+    return SynapseSpec(label=spec.strip(), device=device, binarized=binarized)
+
+
+def describe(spec: SynapseSpec) -> str:
+    """A human-readable label: geometry ratio, delta, level count, binarisation."""
+    d = spec.device
+    kind = "binarised" if spec.binarized else "non-binarised"
+    return (f"{spec.label} (w1/w2={float(d.w1_over_w2):g}, delta={float(d.delta):g}, "
+            f"{d.n_levels} levels, {kind})")
+
+
+# --------------------------------------------------------------------------------------------
+# The vmapped, jitted program
+# --------------------------------------------------------------------------------------------
+class RunDevices(eqx.Module):
+    """Per-run synapse parameters, stacked over runs (levels padded with the top level)."""
+
+    levels: Array  # (R, L)
+    w1_over_w2: Array  # (R,)
+    delta: Array  # (R,)
+    binarize: Array  # (R,) 1.0 = forward with sign(W_h)
+
+
+def stack_devices(specs: list[SynapseSpec], n_seeds: int) -> RunDevices:
+    """Device arrays of the runs, device-major: run r = device r // n_seeds, seed r % n_seeds."""
+    n_max = max(s.device.n_levels for s in specs)
+    levels, ratios, deltas, binar = [], [], [], []
+    for s in specs:
+        lv = np.asarray(s.device.weight_levels, np.float32)
+        lv = np.concatenate([lv, np.full(n_max - lv.size, lv[-1], np.float32)])
+        for _ in range(n_seeds):
+            levels.append(lv)
+            ratios.append(float(s.device.w1_over_w2))
+            deltas.append(float(s.device.delta))
+            binar.append(1.0 if s.binarized else 0.0)
+    return RunDevices(jnp.asarray(np.stack(levels), F32), jnp.asarray(ratios, F32),
+                      jnp.asarray(deltas, F32), jnp.asarray(binar, F32))
+
+
+def _optimizer(cfg: StreamConfig, dev: RunDevices, key: Array):
+    return metaplastic_adam(cfg.learning_rate, w1_over_w2=dev.w1_over_w2, delta=dev.delta,
+                            weight_levels=dev.levels, key=key,
+                            stochastic_rounding=cfg.stochastic_rounding)
+
+
+def _init_run(cfg: StreamConfig, dev: RunDevices, key: Array) -> dict[str, Any]:
+    k_init, k_round, k_opt, k_shuffle = jax.random.split(key, 4)
+    params = bnn.init_params(k_init, cfg.init_width)
+    # the device holds its weight on a level from the start
+    leaves, treedef = jax.tree.flatten(params)
+    round_keys = jax.random.split(k_round, len(leaves))
+    params = jax.tree.unflatten(treedef, [
+        round_to_levels(p, dev.levels, k if cfg.stochastic_rounding else None)
+        for p, k in zip(leaves, round_keys, strict=True)])
+    opt_state = _optimizer(cfg, dev, k_opt).init(params)
+    return {"params": params, "bn": bnn.init_bn_state(), "opt": opt_state, "key": k_shuffle}
+
+
+def _evaluate_run(cfg: StreamConfig, run: dict[str, Any], dev: RunDevices, x_test: Array,
+                  y_test: Array) -> Array:
+    n = x_test.shape[0]
+    chunk = min(cfg.eval_chunk, n)
+    n_chunks = n // chunk
+    xs = x_test[: n_chunks * chunk].reshape(n_chunks, chunk, -1)
+    ys = y_test[: n_chunks * chunk].reshape(n_chunks, chunk)
+
+    def body(total, xy):
+        x, y = xy
+        logits, _ = bnn.forward(run["params"], run["bn"], x.astype(F32) / 255.0, train=False,
+                                binarize_weights=dev.binarize)
+        return total + jnp.sum(jnp.argmax(logits, -1) == y).astype(F32), None
+
+    correct, _ = jax.lax.scan(body, jnp.zeros((), F32), (xs, ys))
+    return correct / (n_chunks * chunk)
+
+
+def _train_run(cfg: StreamConfig, n_epochs: int, run: dict[str, Any], dev: RunDevices,
+               idx: Array, x_train: Array, y_train: Array, x_test: Array,
+               y_test: Array) -> tuple[dict[str, Any], Array]:
+    """Train one run on the images ``idx`` for ``n_epochs`` epochs; per-epoch accuracies."""
+    n_batches = idx.shape[0] // cfg.batch_size
+    grad_fn = jax.value_and_grad(bnn.loss_and_state, has_aux=True)
+
+    def step(carry, batch_idx):
+        params, bn_state, opt_state = carry
+        x = x_train[batch_idx].astype(F32) / 255.0
+        y = y_train[batch_idx]
+        (_, new_bn), grads = grad_fn(params, bn_state, x, y, dev.binarize)
+        tx = _optimizer(cfg, dev, opt_state.key)
+        updates, opt_state = tx.update(grads, opt_state, params)
+        params = jax.tree.map(lambda p, u: p + u, params, updates)
+        return (params, new_bn, opt_state), None
+
+    def epoch(carry, _):
+        params, bn_state, opt_state, key = carry
+        key, k_perm = jax.random.split(key)
+        order = jax.random.permutation(k_perm, idx)[: n_batches * cfg.batch_size]
+        (params, bn_state, opt_state), _ = jax.lax.scan(
+            step, (params, bn_state, opt_state), order.reshape(n_batches, cfg.batch_size))
+        if cfg.eval_every_epoch:
+            acc = _evaluate_run(cfg, {"params": params, "bn": bn_state}, dev, x_test, y_test)
+        else:
+            acc = jnp.full((), jnp.nan, F32)
+        return (params, bn_state, opt_state, key), acc
+
+    carry = (run["params"], run["bn"], run["opt"], run["key"])
+    (params, bn_state, opt_state, key), accs = jax.lax.scan(epoch, carry, None, length=n_epochs)
+    return {"params": params, "bn": bn_state, "opt": opt_state, "key": key}, accs
+
+
+class StreamProgram:
+    """The jitted, vmapped functions of one configuration (compiled once, reused per subset)."""
+
+    def __init__(self, cfg: StreamConfig) -> None:
+        self.cfg = cfg
+        self.init = jax.jit(jax.vmap(lambda dev, key: _init_run(cfg, dev, key)))
+        self.evaluate = jax.jit(jax.vmap(
+            lambda run, dev, xt, yt: _evaluate_run(cfg, run, dev, xt, yt),
+            in_axes=(0, 0, None, None)))
+        self._train: dict[int, Callable] = {}
+
+    def train(self, n_epochs: int, runs, devs, idx, data) -> tuple[dict[str, Any], Array]:
+        """Advance every run ``n_epochs`` epochs on its images ``idx`` (R, n)."""
+        if n_epochs not in self._train:
+            self._train[n_epochs] = jax.jit(jax.vmap(
+                lambda run, dev, i, xtr, ytr, xte, yte: _train_run(
+                    self.cfg, n_epochs, run, dev, i, xtr, ytr, xte, yte),
+                in_axes=(0, 0, 0, None, None, None, None)), donate_argnums=(0,))
+        return self._train[n_epochs](runs, devs, idx, *data)
+
+
+# --------------------------------------------------------------------------------------------
+# The protocol: subsets, full-data ticks, checkpoints
+# --------------------------------------------------------------------------------------------
+@dataclass
+class StreamResult:
+    """Validation accuracies (fractions) of every run.
+
+    ``stream_accuracy``: (devices, seeds, subsets) after each subset;
+    ``epoch_accuracy``: (devices, seeds, subsets, epochs), NaN unless ``eval_every_epoch``;
+    ``full_data_accuracy``: (devices, seeds), NaN when not run.
+    """
+
+    labels: list[str]
+    descriptions: list[str]
+    config: StreamConfig
+    stream_accuracy: np.ndarray
+    epoch_accuracy: np.ndarray
+    full_data_accuracy: np.ndarray
+
+
+def seed_permutation(seed: int, n_train: int = N_TRAIN) -> np.ndarray:
+    """The one permutation of the training images used by ``seed``."""
+    return np.random.default_rng(seed).permutation(n_train).astype(np.int32)
+
+
+def _checkpoint_meta(cfg: StreamConfig, specs: list[SynapseSpec]) -> dict[str, Any]:
+    return {"config": dataclasses.asdict(cfg), "devices": [describe(s) for s in specs]}
+
+
+def _save_checkpoint(folder: Path, runs: dict[str, Any], full_runs: dict[str, Any] | None,
+                     meta: dict[str, Any], progress: dict[str, Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / "state.eqx.tmp"
+    eqx.tree_serialise_leaves(tmp, {"stream": runs, "full": full_runs})
+    tmp_json = folder / "progress.json.tmp"
+    tmp_json.write_text(json.dumps({"meta": meta, **progress}, indent=1))
+    os.replace(tmp, folder / "state.eqx")
+    os.replace(tmp_json, folder / "progress.json")
+
+
+def run_stream(
+    specs: list[SynapseSpec],
+    data: Any,
+    cfg: StreamConfig = StreamConfig(),  # noqa: B008  (frozen dataclass)
+    out_dir: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+    max_steps: int | None = None,
+) -> StreamResult:
+    """Run the stream protocol (and the full-data ticks) for every synapse type and seed.
+
+    ``data`` is a :class:`nn.fashion_mnist.FashionMNIST` (or anything with ``x_train``,
+    ``y_train``, ``x_test``, ``y_test``; at least ``n_subsets * subset_size`` training images).
+    With ``out_dir`` the state is checkpointed after every subset (and every full-data epoch)
+    under ``out_dir/checkpoint``; calling again with the same settings resumes.
+    ``max_steps`` stops after that many subsets / full-data epochs in this call (the result
+    then holds NaN for what is not done yet; a later call resumes).
+    """
+    from tqdm.auto import tqdm
+
+    if not specs:
+        raise ValueError("devices: need at least one synapse type")
+    n_train = data.x_train.shape[0]
+    if cfg.n_subsets * cfg.subset_size > n_train:
+        raise ValueError(f"n_subsets: {cfg.n_subsets} x {cfg.subset_size} images exceed the "
+                         f"{n_train} training images available")
+    n_dev, n_seed = len(specs), cfg.n_seeds
+    n_runs = n_dev * n_seed
+    devs = stack_devices(specs, n_seed)
+    seeds = [cfg.first_seed + s for s in range(n_seed)]
+    arrays = (jnp.asarray(data.x_train.reshape(n_train, -1)),
+              jnp.asarray(data.y_train.astype(np.int32)),
+              jnp.asarray(data.x_test.reshape(data.x_test.shape[0], -1)),
+              jnp.asarray(data.y_test.astype(np.int32)))
+    perms = np.stack([seed_permutation(s, n_train) for s in seeds])
+    run_perms = np.tile(perms, (n_dev, 1))  # (R, n_train), device-major
+    program = StreamProgram(cfg)
+
+    keys = jnp.stack([jax.random.PRNGKey(seeds[r % n_seed]) for r in range(n_runs)])
+    runs = program.init(devs, keys)
+    full_runs = program.init(devs, jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys)) \
+        if cfg.full_data else None
+    stream_acc = np.full((n_runs, cfg.n_subsets), np.nan, np.float32)
+    epoch_acc = np.full((n_runs, cfg.n_subsets, cfg.epochs), np.nan, np.float32)
+    full_acc = np.full((n_runs,), np.nan, np.float32)
+    subsets_done, full_epochs_done = 0, 0
+
+    meta = _checkpoint_meta(cfg, specs)
+    ckpt = Path(out_dir) / "checkpoint" if out_dir is not None else None
+    if ckpt is not None and (ckpt / "progress.json").is_file():
+        saved = json.loads((ckpt / "progress.json").read_text())
+        if saved["meta"] != json.loads(json.dumps(meta)):
+            raise ValueError(f"out: {ckpt} holds a run with different settings "
+                             f"({saved['meta']}); use another --out or delete it")
+        state = eqx.tree_deserialise_leaves(ckpt / "state.eqx",
+                                            {"stream": runs, "full": full_runs})
+        runs, full_runs = state["stream"], state["full"]
+        subsets_done, full_epochs_done = saved["subsets_done"], saved["full_epochs_done"]
+        stream_acc = np.asarray(saved["stream_accuracy"], np.float32).reshape(stream_acc.shape)
+        epoch_acc = np.asarray(saved["epoch_accuracy"], np.float32).reshape(epoch_acc.shape)
+        full_acc = np.asarray(saved["full_data_accuracy"], np.float32).reshape(full_acc.shape)
+
+    def checkpoint() -> None:
+        if ckpt is None:
+            return
+        _save_checkpoint(ckpt, runs, full_runs, meta, {
+            "subsets_done": subsets_done, "full_epochs_done": full_epochs_done,
+            "stream_accuracy": np.nan_to_num(stream_acc, nan=-1).tolist(),
+            "epoch_accuracy": np.nan_to_num(epoch_acc, nan=-1).tolist(),
+            "full_data_accuracy": np.nan_to_num(full_acc, nan=-1).tolist()})
+
+    n_full_epochs = cfg.epochs if cfg.full_data else 0
+    total = cfg.n_subsets + n_full_epochs
+    bar = tqdm(total=total, initial=subsets_done + full_epochs_done, disable=not progress,
+               desc=f"stream ({n_runs} runs)", unit="subset")
+    budget = [np.inf if max_steps is None else int(max_steps)]
+
+    def spend() -> bool:
+        budget[0] -= 1
+        return budget[0] >= 0
+
+    for k in range(subsets_done, cfg.n_subsets):
+        if not spend():
+            break
+        idx = jnp.asarray(run_perms[:, k * cfg.subset_size:(k + 1) * cfg.subset_size])
+        runs, accs = program.train(cfg.epochs, runs, devs, idx, arrays)
+        stream_acc[:, k] = np.asarray(program.evaluate(runs, devs, arrays[2], arrays[3]))
+        epoch_acc[:, k] = np.asarray(accs)
+        subsets_done = k + 1
+        checkpoint()
+        bar.set_postfix(acc=f"{np.nanmean(stream_acc[:, k]):.3f}")
+        bar.update(1)
+    if cfg.full_data:
+        idx_all = jnp.asarray(run_perms)
+        for _ in range(full_epochs_done, n_full_epochs):
+            if subsets_done < cfg.n_subsets or not spend():
+                break
+            full_runs, _ = program.train(1, full_runs, devs, idx_all, arrays)
+            full_epochs_done += 1
+            if full_epochs_done == n_full_epochs:
+                full_acc = np.array(program.evaluate(full_runs, devs, arrays[2], arrays[3]))
+            checkpoint()
+            bar.set_description(f"full data ({n_runs} runs)")
+            bar.update(1)
+    bar.close()
+    stream_acc[stream_acc < 0] = np.nan
+    epoch_acc[epoch_acc < 0] = np.nan
+    full_acc[full_acc < 0] = np.nan
+    return StreamResult(
+        labels=[s.label for s in specs], descriptions=[describe(s) for s in specs], config=cfg,
+        stream_accuracy=stream_acc.reshape(n_dev, n_seed, cfg.n_subsets),
+        epoch_accuracy=epoch_acc.reshape(n_dev, n_seed, cfg.n_subsets, cfg.epochs),
+        full_data_accuracy=full_acc.reshape(n_dev, n_seed))
+
+
+# --------------------------------------------------------------------------------------------
+# Outputs
+# --------------------------------------------------------------------------------------------
+def save_result(result: StreamResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write ``stream.h5`` (all curves), ``curves.csv`` (per seed) and ``summary.{csv,md}``."""
+    import h5py
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"h5": out / "stream.h5", "curves": out / "curves.csv",
+             "summary_csv": out / "summary.csv", "summary_md": out / "summary.md"}
+    tmp = out / "stream.h5.tmp"
+    with h5py.File(tmp, "w") as f:
+        f.attrs["config"] = json.dumps(dataclasses.asdict(result.config))
+        f.attrs["labels"] = json.dumps(result.labels)
+        f.attrs["descriptions"] = json.dumps(result.descriptions)
+        f.create_dataset("stream_accuracy", data=result.stream_accuracy)
+        f.create_dataset("epoch_accuracy", data=result.epoch_accuracy)
+        f.create_dataset("full_data_accuracy", data=result.full_data_accuracy)
+    os.replace(tmp, paths["h5"])
+    n_dev, n_seed, n_sub = result.stream_accuracy.shape
+    lines = ["device,seed,subset,accuracy"]
+    for d in range(n_dev):
+        for s in range(n_seed):
+            for k in range(n_sub):
+                lines.append(f"{result.labels[d]},{result.config.first_seed + s},{k + 1},"
+                             f"{result.stream_accuracy[d, s, k]:.4f}")
+        for s in range(n_seed):
+            lines.append(f"{result.labels[d]},{result.config.first_seed + s},full,"
+                         f"{result.full_data_accuracy[d, s]:.4f}")
+    paths["curves"].write_text("\n".join(lines) + "\n")
+    rows = summary_rows(result)
+    header = list(rows[0])
+    paths["summary_csv"].write_text(
+        "\n".join([",".join(header)] + [",".join(str(r[h]) for h in header) for r in rows]) + "\n")
+    md = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    md += ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
+    paths["summary_md"].write_text("\n".join(md) + "\n")
+    return paths
+
+
+def summary_rows(result: StreamResult) -> list[dict[str, str]]:
+    """Final, best and last-10-subset accuracies (%, mean +- std over seeds) and full-data ticks."""
+    rows = []
+    acc = 100 * result.stream_accuracy
+    n_last = min(10, acc.shape[2])
+    for d, desc in enumerate(result.descriptions):
+        final = acc[d, :, -1]
+        last = acc[d, :, -n_last:].mean(axis=1)
+        full = 100 * result.full_data_accuracy[d]
+        rows.append({
+            "device": desc,
+            "seeds": str(acc.shape[1]),
+            "final_acc_%": f"{final.mean():.2f} +- {final.std():.2f}",
+            f"mean_last_{n_last}_subsets_%": f"{last.mean():.2f} +- {last.std():.2f}",
+            "best_subset_acc_%": f"{acc[d].mean(axis=0).max():.2f}",
+            "full_data_acc_%": "n/a" if np.all(np.isnan(full))
+            else f"{np.nanmean(full):.2f} +- {np.nanstd(full):.2f}",
+        })
+    return rows
+
+
+def load_result(path: str | os.PathLike[str]) -> StreamResult:
+    """Read a ``stream.h5`` written by :func:`save_result`."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        cfg = StreamConfig(**json.loads(f.attrs["config"]))
+        return StreamResult(json.loads(f.attrs["labels"]), json.loads(f.attrs["descriptions"]),
+                            cfg, f["stream_accuracy"][()], f["epoch_accuracy"][()],
+                            f["full_data_accuracy"][()])
+
+
+_MARKERS = ("o", "D", "^", "s", "v", "P", "X", "*")
+
+
+def plot_fig5a(result: StreamResult, path: str | os.PathLike[str], title: str = "") -> Path:
+    """Validation accuracy vs subset, mean line and min-max band over seeds, full-data ticks."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    acc = 100 * result.stream_accuracy
+    n_sub = acc.shape[2]
+    subsets = np.arange(1, n_sub + 1)
+    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    for d, label in enumerate(result.labels):
+        color = f"C{d}"
+        mean = acc[d].mean(axis=0)
+        ax.plot(subsets, mean, marker=_MARKERS[d % len(_MARKERS)], ms=4, color=color,
+                label=label, markevery=max(1, n_sub // 15))
+        ax.fill_between(subsets, acc[d].min(axis=0), acc[d].max(axis=0), color=color, alpha=0.25,
+                        lw=0)
+        full = 100 * result.full_data_accuracy[d]
+        if not np.all(np.isnan(full)):
+            ax.plot([n_sub + 0.6, n_sub + 1.6], [np.nanmean(full)] * 2, color=color, lw=3,
+                    solid_capstyle="butt")
+    ax.set_xlabel("Subset")
+    ax.set_ylabel("Validation accuracy (%)")
+    ax.set_xlim(0.5, n_sub + 2)
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, loc="lower right")
+    ax.set_title(title or f"Stream Fashion-MNIST ({acc.shape[1]} seeds, "
+                 f"{result.config.epochs} epochs/subset)", fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path
+
+
+def plot_fig5b(result: StreamResult, path: str | os.PathLike[str],
+               binarized_label: str | None = None, linear_label: str | None = None,
+               title: str = "") -> Path | None:
+    """Fig. 5b: binarised trapezoid (4 levels) vs the non-binarised linear synapse (32 levels).
+
+    Labels default to the first label starting with ``trapezoid`` and the first with
+    ``linear``; returns None when either is missing.
+    """
+    def first(prefix: str) -> str | None:
+        return next((lab for lab in result.labels if lab.startswith(prefix)), None)
+
+    a = binarized_label or first("trapezoid")
+    b = linear_label or first("linear")
+    if a is None or b is None:
+        return None
+    sub = dataclasses.replace(result)
+    idx = [result.labels.index(a), result.labels.index(b)]
+    sub.labels = [a, b]
+    sub.descriptions = [result.descriptions[i] for i in idx]
+    sub.stream_accuracy = result.stream_accuracy[idx]
+    sub.epoch_accuracy = result.epoch_accuracy[idx]
+    sub.full_data_accuracy = result.full_data_accuracy[idx]
+    return plot_fig5a(sub, path, title=title or "Binarised trapezoid vs non-binarised linear")
+
+
+def safe_name(label: str) -> str:
+    """A file-name-safe version of a device label."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", label)
