@@ -1,0 +1,167 @@
+"""``dwmtj train resnet`` and ``dwmtj infer``: the analog-inference application (Fig. 6)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+_REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CHECKPOINT = _REPO / "results" / "inference" / "checkpoint"
+DEFAULT_OUT = _REPO / "results" / "inference"
+
+
+def parse_bits(text: str) -> list[int]:
+    """``"2-8"`` -> [2, ..., 8]; ``"2,4,6"`` -> [2, 4, 6]; ``"5"`` -> [5]."""
+    bits: list[int] = []
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part:
+                lo, hi = (int(v) for v in part.split("-"))
+                bits.extend(range(lo, hi + 1))
+            elif part:
+                bits.append(int(part))
+    except ValueError:
+        raise ValueError(f"bits: cannot parse {text!r}; use e.g. 2-8 or 2,4,6") from None
+    if not bits or any(b < 1 or b > 24 for b in bits):
+        raise ValueError(f"bits: need integers in 1..24, got {text!r}")
+    return sorted(set(bits))
+
+
+def _floats(text: str, name: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"{name}: cannot parse {text!r} as comma-separated numbers") from None
+    if not values or any(v < 0 for v in values):
+        raise ValueError(f"{name}: need non-negative numbers, got {text!r}")
+    return values
+
+
+def _train_handler(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from nn.cifar import load_dataset
+    from nn.train_resnet import PAPER_CONFIG, TrainConfig, train
+
+    base = PAPER_CONFIG if args.paper else TrainConfig()
+    overrides = {
+        k: v
+        for k, v in {
+            "depth": args.depth,
+            "width": args.width,
+            "epochs": args.epochs,
+            "batch_size": args.batch_size,
+            "lr": args.lr,
+            "weight_decay": args.weight_decay,
+            "seed": args.seed,
+            "dataset": args.dataset,
+            "train_limit": args.train_limit,
+        }.items()
+        if v is not None
+    }
+    config = dataclasses.replace(base, **overrides)
+    dataset = load_dataset(config.dataset, args.data, seed=config.seed)
+    out = Path(args.out)
+    print(
+        f"training ResNet-{config.depth} x{config.width:g} on {dataset.name} "
+        f"({dataset.source}); checkpoints in {out}",
+        flush=True,
+    )
+    _, meta = train(config, dataset, out, resume=not args.no_resume)
+    print(
+        f"test accuracy after {meta['epoch']} epochs: {meta['test_accuracy']:.4f} ({dataset.name})"
+    )
+    return 0
+
+
+def register_train(networks: argparse._SubParsersAction) -> None:
+    """Add ``dwmtj train resnet``."""
+    p = networks.add_parser(
+        "resnet",
+        help="train a CIFAR ResNet (SGD momentum, cosine schedule, crop+flip) for analog inference",
+    )
+    p.add_argument("--depth", type=int, help="6n+2: 8, 14, 20, 32, 56 (default 8)")
+    p.add_argument("--width", type=float, help="channel multiplier (default 1: 16-32-64)")
+    p.add_argument("--epochs", type=int, help="epochs (default 15)")
+    p.add_argument("--batch-size", type=int, help="batch size (default 128)")
+    p.add_argument("--lr", type=float, help="peak learning rate (default 0.1)")
+    p.add_argument("--weight-decay", type=float, help="weight decay (default 5e-4)")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument(
+        "--dataset",
+        choices=["cifar10-jpeg", "cifar100"],
+        help="dataset (default cifar10-jpeg; --paper: cifar100)",
+    )
+    p.add_argument(
+        "--data", help="folder holding the dataset (else $DWMTJ_DATA, ../shared/datasets)"
+    )
+    p.add_argument("--train-limit", type=int, help="use only the first N training images")
+    p.add_argument(
+        "--paper",
+        action="store_true",
+        help="the paper's ResNet-56 x4 on CIFAR-100 for 200 epochs (for a GPU)",
+    )
+    p.add_argument("--out", default=str(DEFAULT_CHECKPOINT), help="checkpoint folder")
+    p.add_argument(
+        "--no-resume", action="store_true", help="start over even if a checkpoint exists"
+    )
+    p.set_defaults(func=_train_handler)
+
+
+def _infer_handler(args: argparse.Namespace) -> int:
+    from nn.inference import load_device, run_sweep_cli
+
+    device = load_device(args.device)
+    run_sweep_cli(
+        device=device,
+        checkpoint=Path(args.checkpoint),
+        bits=parse_bits(args.bits),
+        noise_factors=_floats(args.noise_factors, "noise-factors"),
+        draws=args.draws,
+        dataset_name=args.dataset,
+        data_dir=args.data,
+        out=Path(args.out),
+        read_sigma_S=args.read_sigma,
+        test_limit=args.test_limit,
+        batch_size=args.batch_size,
+        seed=args.seed,
+    )
+    return 0
+
+
+def register_infer(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``dwmtj infer``."""
+    p = subparsers.add_parser(
+        "infer",
+        help="accuracy of a trained ResNet on DW-MTJ crossbars vs number of notches (Fig. 6)",
+    )
+    p.add_argument(
+        "--device",
+        default="straight",
+        help="device model: preset name (straight, trapezoid) or compact JSON artifact",
+    )
+    p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help="trained network folder")
+    p.add_argument(
+        "--bits", default="2-8", help="signed weight bits N (2^(N-1) notches): 2-8 or 2,4,6"
+    )
+    p.add_argument(
+        "--noise-factors",
+        default="0,1,10",
+        help="multiples of the device's write noise sigma_G (default 0,1,10)",
+    )
+    p.add_argument("--draws", type=int, default=5, help="write-noise draws per point (default 5)")
+    p.add_argument(
+        "--dataset",
+        choices=["cifar10-jpeg", "cifar100"],
+        help="test set (default: the one the checkpoint was trained on)",
+    )
+    p.add_argument("--data", help="folder holding the dataset")
+    p.add_argument(
+        "--read-sigma", type=float, default=0.0, help="read noise per device and MVM (S)"
+    )
+    p.add_argument("--test-limit", type=int, help="evaluate on the first N test images only")
+    p.add_argument("--batch-size", type=int, default=500, help="images per evaluation batch")
+    p.add_argument("--seed", type=int, default=0, help="seed of the noise draws")
+    p.add_argument("--out", default=str(DEFAULT_OUT), help="folder for the table and figures")
+    p.set_defaults(func=_infer_handler)
