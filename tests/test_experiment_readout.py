@@ -146,3 +146,29 @@ def test_parallel_fraction_and_readout_geometry():
     assert r.resistance[0] == pytest.approx(mtj.r_antiparallel, rel=1e-6)
     assert r.resistance[-1] == pytest.approx(mtj.r_parallel, rel=1e-6)
     assert np.all(np.diff(r.resistance) < 0)  # R falls as the wall advances
+
+
+def test_thermally_reduced_domains_do_not_shift_the_wall():
+    """At 300 K the cell m_z inside the domains averages well below 1 (|<m_z>| ~ 0.7 for
+    2 nm cells in a 1 nm weak-PMA film); the readout must divide that out."""
+    rng = np.random.default_rng(3)
+    truth = np.array([60e-9, 150e-9, 240e-9])
+    ideal = tanh_wall(truth)[..., 2]  # (3, nx, ny, 1)
+    mz = np.clip(0.7 * ideal + rng.normal(0.0, 0.2, ideal.shape), -1.0, 1.0)
+    m = np.stack([np.sqrt(1 - mz**2), np.zeros_like(mz), mz], axis=-1)
+    mask = trapezoid_mask()
+    pos = wall_position(m, mask, DX, DY)
+    # 1 cell: the noise (0.2 per cell, ~1500 cells per side) moves the area by < 0.1 cell;
+    # the rest is the median estimate of the domain m_z (bias ~ 1 % of the domain lengths)
+    np.testing.assert_allclose(pos, truth, atol=DX)
+    # without the normalisation the 30 % reduction shifts walls by tens of nm
+    plain = wall_position(m, mask, DX, DY, domain_mz=1.0)
+    assert np.max(np.abs(plain - truth)) > 10e-9
+    mtj_mask = np.zeros_like(mask)
+    mtj_mask[:20] = True  # x in [0, 40] nm: fully written for every wall above
+    geo = ReadoutGeometry(mask, mtj_mask & mask, DX, DY, truth, capture_distance=4e-9,
+                          mtj=MTJ(1e-15, 60e-12, 0.54))
+    r = geo(m)
+    np.testing.assert_allclose(r.domain_mz, 0.7, atol=0.05)
+    np.testing.assert_allclose(r.parallel_fraction, 1.0, atol=0.03)
+    np.testing.assert_array_equal(r.notch, [0, 1, 2])

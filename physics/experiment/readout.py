@@ -14,7 +14,8 @@ saturation, R decreasing with V).
 
 Wall position. The written area ``A = sum over track cells of (1 + s m_z) / 2 dx dy`` is
 converted into the position ``x_w`` at which a straight wall would enclose the same area,
-``integral_0^{x_w} w(x) dx = A``, with ``w(x)`` the local track width from the mask. This is exact
+``integral_0^{x_w} w(x) dx = A``, with ``w(x)`` the local track width from the mask; at T > 0
+m_z is divided by the domain magnetisation (:func:`domain_magnetisation`) first. This is exact
 for straight walls on any width profile, unbiased for tilted walls on straight tracks (the
 tilt averages out) and reports the mean position of curved walls; it does not depend on where
 along the wall the profile is taken, unlike a zero crossing of one line. The zero crossing of
@@ -31,6 +32,16 @@ from physics.experiment._checks import non_negative, number, positive
 
 #: Notch index reported while the wall is not within the capture distance of any notch.
 BETWEEN_NOTCHES = -1
+
+
+def in_end_wall_position(track: object) -> float:
+    """Where a wall "at the IN end" is initialised (m): half-way from the IN end to the first
+    notch (a quarter of the track without notches), clear of the IN edge and of notch 0."""
+    centres = np.asarray(getattr(track, "notch_centres", ()), dtype=float)
+    x_in = float(track.bounds[0])
+    if centres.size:
+        return x_in + 0.5 * (float(centres[0]) - x_in)
+    return x_in + 0.25 * float(track.length)
 
 
 def _unit_mz(m: np.ndarray) -> np.ndarray:
@@ -79,6 +90,24 @@ def local_width(mask: np.ndarray, dy: float) -> np.ndarray:
     return mask.sum(axis=1) * float(dy)
 
 
+def domain_magnetisation(m: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """|m_z| inside the domains (away from the wall), shape ``m.shape[:-4]``.
+
+    At T > 0 the cell magnetisation fluctuates and its thermal average |<m_z>| inside a
+    domain is below 1 (strongly so for 2 nm cells in a 1 nm film with weak K_eff). The
+    estimate is the median of |column-averaged m_z| over the columns whose value is at least
+    half the 90th percentile: domain columns dominate; the wall core is left out. 1 for a
+    saturated T = 0 state.
+    """
+    mz, mask2 = layer_averaged_mz(m, mask)
+    count = mask2.sum(axis=-1)
+    valid = count > 0
+    col = np.abs(mz.sum(axis=-1)[..., valid] / count[valid])
+    q90 = np.quantile(col, 0.9, axis=-1, keepdims=True)
+    domain = np.where(col >= 0.5 * q90, col, np.nan)
+    return np.clip(np.nanmedian(domain, axis=-1), 0.05, 1.0)
+
+
 def wall_position(
     m: np.ndarray,
     mask: np.ndarray,
@@ -87,14 +116,24 @@ def wall_position(
     *,
     written_sign: int = 1,
     x0: float = 0.0,
+    domain_mz: np.ndarray | float | None = None,
 ) -> np.ndarray:
     """Wall position (m from the IN end), shape ``m.shape[:-4]``, by the equal-area method
     (see the module docstring). 0 with no written domain, the track length when fully
-    written."""
+    written.
+
+    The written fraction of a cell is ``(1 + s m_z / M) / 2`` with ``M`` the domain
+    magnetisation (``domain_mz``; default :func:`domain_magnetisation`), so that the thermal
+    reduction of |m_z| inside the domains does not shift the position. ``domain_mz = 1``
+    gives the plain area of the up domain.
+    """
     if written_sign not in (-1, 1):
         raise ValueError(f"written_sign: must be +1 or -1, got {written_sign!r}")
     mz, mask2 = layer_averaged_mz(m, mask)
-    written = 0.5 * (1.0 + written_sign * mz) * mask2
+    if domain_mz is None:
+        domain_mz = domain_magnetisation(m, mask)
+    scale = np.asarray(domain_mz, dtype=float)[..., None, None]
+    written = 0.5 * (1.0 + written_sign * mz / scale) * mask2
     area = written.sum(axis=(-2, -1)) * dx * dy  # (...)
     width = local_width(mask2, dy)
     cumulative = np.concatenate([[0.0], np.cumsum(width) * dx])  # at column edges
@@ -160,18 +199,30 @@ def notch_index(
 
 
 def parallel_fraction(
-    m: np.ndarray, mtj_mask: np.ndarray, *, reference_sign: int = 1
+    m: np.ndarray,
+    mtj_mask: np.ndarray,
+    *,
+    reference_sign: int = 1,
+    domain_mz: np.ndarray | float = 1.0,
 ) -> np.ndarray:
     """Fraction of the MTJ area whose free layer is parallel to the reference layer
     (``reference_sign`` along z), shape ``m.shape[:-4]``; ``mtj_mask`` (nx, ny[, nz]) marks the
-    track cells under the junction."""
+    track cells under the junction.
+
+    Each cell counts ``(1 + s m_z / M) / 2`` with ``M = domain_mz`` (the domain magnetisation,
+    :func:`domain_magnetisation`): f is the parallel *area* fraction, the quantity the
+    room-temperature TMR multiplies (the measured TMR already holds the thermal average).
+    The result is clipped to [0, 1].
+    """
     if reference_sign not in (-1, 1):
         raise ValueError(f"reference_sign: must be +1 or -1, got {reference_sign!r}")
     mz, mask2 = layer_averaged_mz(m, mtj_mask)
     n = mask2.sum()
     if n == 0:
         raise ValueError("mtj_mask: no track cell lies under the MTJ footprint")
-    return (0.5 * (1.0 + reference_sign * mz) * mask2).sum(axis=(-2, -1)) / n
+    scale = np.asarray(domain_mz, dtype=float)[..., None, None]
+    f = (0.5 * (1.0 + reference_sign * mz / scale) * mask2).sum(axis=(-2, -1)) / n
+    return np.clip(f, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -222,7 +273,8 @@ class MTJ:
 @dataclass(frozen=True)
 class Readout:
     """One readout per entry of the leading axes: ``position`` (m), ``notch`` (index or -1),
-    ``parallel_fraction``, ``conductance`` (S), ``resistance`` (ohm), ``mz`` (track average)."""
+    ``parallel_fraction``, ``conductance`` (S), ``resistance`` (ohm), ``mz`` (track average,
+    not normalised), ``domain_mz`` (:func:`domain_magnetisation`)."""
 
     position: np.ndarray
     notch: np.ndarray
@@ -230,8 +282,10 @@ class Readout:
     conductance: np.ndarray
     resistance: np.ndarray
     mz: np.ndarray
+    domain_mz: np.ndarray
 
-    FIELDS = ("position", "notch", "parallel_fraction", "conductance", "resistance", "mz")
+    FIELDS = ("position", "notch", "parallel_fraction", "conductance", "resistance", "mz",
+              "domain_mz")
 
     def as_dict(self) -> dict[str, np.ndarray]:
         """The fields as a dict of arrays."""
@@ -276,10 +330,14 @@ class ReadoutGeometry:
 
     def __call__(self, m: np.ndarray) -> Readout:
         """Read out ``m`` (..., nx, ny, nz, 3)."""
+        domain = domain_magnetisation(m, self.mask)
         position = wall_position(
-            m, self.mask, self.dx, self.dy, written_sign=self.written_sign, x0=self.x0
+            m, self.mask, self.dx, self.dy, written_sign=self.written_sign, x0=self.x0,
+            domain_mz=domain,
         )
-        f = parallel_fraction(m, self.mtj_mask, reference_sign=self.reference_sign)
+        f = parallel_fraction(
+            m, self.mtj_mask, reference_sign=self.reference_sign, domain_mz=domain
+        )
         mz, mask2 = layer_averaged_mz(m, self.mask)
         return Readout(
             position=position,
@@ -288,7 +346,12 @@ class ReadoutGeometry:
             conductance=self.mtj.conductance(f),
             resistance=self.mtj.resistance(f),
             mz=(mz * mask2).sum(axis=(-2, -1)) / mask2.sum(),
+            domain_mz=domain,
         )
+
+
+#: The readout fields, in storage order.
+READOUT_ORDER = Readout.FIELDS
 
 
 def _broadcast_like(mask: np.ndarray, other: np.ndarray) -> np.ndarray:

@@ -201,8 +201,7 @@ def notch_states(spec: RunSpec, position: np.ndarray, notch: np.ndarray) -> np.n
     (the IN-end state), k + 1 = pinned at notch k, n + 1 = past the last notch (CLK end).
 
     A wall between notches (``notch == -1``, still moving or pinned by a defect) is assigned
-    the state whose position is nearest: the IN-end state sits at x = 0, notch states at the
-    notch centres, the CLK state at x = L.
+    the state whose position (:func:`state_positions`) is nearest.
     """
     positions = state_positions(spec)
     nearest = np.abs(np.asarray(position)[..., None] - positions).argmin(axis=-1)
@@ -210,10 +209,14 @@ def notch_states(spec: RunSpec, position: np.ndarray, notch: np.ndarray) -> np.n
 
 
 def state_positions(spec: RunSpec) -> np.ndarray:
-    """Positions (m) of the notch states of :func:`notch_states`: 0, notch centres, L."""
+    """Positions (m) of the notch states of :func:`notch_states`: the IN-end initial wall
+    position (:func:`~physics.experiment.readout.in_end_wall_position`), the notch centres and
+    the CLK end L."""
+    from physics.experiment.readout import in_end_wall_position
+
     track = spec.track()
     centres = np.asarray(track.notch_centres, dtype=float)
-    return np.concatenate([[0.0], centres, [float(track.length)]])
+    return np.concatenate([[in_end_wall_position(track)], centres, [float(track.length)]])
 
 
 def transitions_arrays(spec: RunSpec, readouts: dict[str, np.ndarray]) -> dict[str, Any]:
