@@ -101,25 +101,9 @@ def _load_base_device(base: str) -> DeviceModel:
         if not path.is_file():
             raise FileNotFoundError(f"device: artifact {path} not found (make one with "
                                     "`dwmtj fit`, or use a preset: trapezoid, straight, linear)")
-        import importlib
+        from compact.artifact import load_model
 
-        for module_name, func_name in (("compact.artifact", "load_device_model"),
-                                       ("compact.artifact", "load_artifact"),
-                                       ("compact.artifacts", "load_device_model"),
-                                       ("compact.io", "load_device_model")):
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError:
-                continue
-            loader = getattr(module, func_name, None)
-            if loader is not None:
-                model = loader(path)
-                if not isinstance(model, DeviceModel):
-                    model = getattr(model, "device_model", model)
-                if not isinstance(model, DeviceModel):
-                    raise ValueError(f"device: {path} did not load as a DeviceModel")
-                return model
-        raise ValueError(f"device: no compact-model artifact loader is available to read {path}")
+        return load_model(path).to_device_model()
     if base == "linear":
         return load_preset("straight")
     return load_preset(base)
@@ -289,6 +273,13 @@ class StreamProgram:
             in_axes=(0, 0, None, None)))
         self._train: dict[int, Callable] = {}
 
+    @classmethod
+    def for_config(cls, cfg: StreamConfig) -> StreamProgram:
+        """The program of ``cfg``, shared by every call in this process (no recompilation)."""
+        if cfg not in _PROGRAMS:
+            _PROGRAMS[cfg] = cls(cfg)
+        return _PROGRAMS[cfg]
+
     def train(self, n_epochs: int, runs, devs, idx, data) -> tuple[dict[str, Any], Array]:
         """Advance every run ``n_epochs`` epochs on its images ``idx`` (R, n)."""
         if n_epochs not in self._train:
@@ -297,6 +288,9 @@ class StreamProgram:
                     self.cfg, n_epochs, run, dev, i, xtr, ytr, xte, yte),
                 in_axes=(0, 0, 0, None, None, None, None)), donate_argnums=(0,))
         return self._train[n_epochs](runs, devs, idx, *data)
+
+
+_PROGRAMS: dict[StreamConfig, StreamProgram] = {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,8 +318,12 @@ def seed_permutation(seed: int, n_train: int = N_TRAIN) -> np.ndarray:
     return np.random.default_rng(seed).permutation(n_train).astype(np.int32)
 
 
-def _checkpoint_meta(cfg: StreamConfig, specs: list[SynapseSpec]) -> dict[str, Any]:
-    return {"config": dataclasses.asdict(cfg), "devices": [describe(s) for s in specs]}
+def _checkpoint_meta(cfg: StreamConfig, specs: list[SynapseSpec], data: Any) -> dict[str, Any]:
+    return {"config": dataclasses.asdict(cfg),
+            "devices": [[describe(s), np.asarray(s.device.weight_levels).tolist()]
+                        for s in specs],
+            "data": [str(getattr(data, "source", "")), int(data.x_train.shape[0]),
+                     int(data.x_test.shape[0])]}
 
 
 def _save_checkpoint(folder: Path, runs: dict[str, Any], full_runs: dict[str, Any] | None,
@@ -374,7 +372,15 @@ def run_stream(
               jnp.asarray(data.y_test.astype(np.int32)))
     perms = np.stack([seed_permutation(s, n_train) for s in seeds])
     run_perms = np.tile(perms, (n_dev, 1))  # (R, n_train), device-major
-    program = StreamProgram(cfg)
+    meta = _checkpoint_meta(cfg, specs, data)
+    ckpt = Path(out_dir) / "checkpoint" if out_dir is not None else None
+    saved = None
+    if ckpt is not None and (ckpt / "progress.json").is_file():
+        saved = json.loads((ckpt / "progress.json").read_text())
+        if saved["meta"] != json.loads(json.dumps(meta)):
+            raise ValueError(f"out: {ckpt} holds a run with different settings "
+                             f"({saved['meta']}); use another --out or delete it")
+    program = StreamProgram.for_config(cfg)
 
     keys = jnp.stack([jax.random.PRNGKey(seeds[r % n_seed]) for r in range(n_runs)])
     runs = program.init(devs, keys)
@@ -385,13 +391,7 @@ def run_stream(
     full_acc = np.full((n_runs,), np.nan, np.float32)
     subsets_done, full_epochs_done = 0, 0
 
-    meta = _checkpoint_meta(cfg, specs)
-    ckpt = Path(out_dir) / "checkpoint" if out_dir is not None else None
-    if ckpt is not None and (ckpt / "progress.json").is_file():
-        saved = json.loads((ckpt / "progress.json").read_text())
-        if saved["meta"] != json.loads(json.dumps(meta)):
-            raise ValueError(f"out: {ckpt} holds a run with different settings "
-                             f"({saved['meta']}); use another --out or delete it")
+    if saved is not None:
         state = eqx.tree_deserialise_leaves(ckpt / "state.eqx",
                                             {"stream": runs, "full": full_runs})
         runs, full_runs = state["stream"], state["full"]

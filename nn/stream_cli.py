@@ -1,0 +1,82 @@
+"""``dwmtj train stream``: the stream Fashion-MNIST task for one or more synapse types."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+DEFAULT_OUT = "results/stream/run"
+
+
+def register_train(networks: argparse._SubParsersAction) -> None:
+    """Add ``stream`` under ``dwmtj train``."""
+    p = networks.add_parser(
+        "stream",
+        help="metaplastic BNN on streamed Fashion-MNIST (paper Figs. 4-5)",
+        description=(
+            "Train the binarised 784-512-512-10 network on Fashion-MNIST cut into subsets, "
+            "with the metaplastic rule of each device, all seeds and devices in one vmapped "
+            "program. Writes stream.h5, curves.csv, summary.{csv,md}, fig5a.png (and "
+            "fig5b.png when a trapezoid and a linear device are compared); checkpoints after "
+            "every subset, so rerunning the same command resumes."),
+    )
+    p.add_argument("--device", action="append", metavar="SPEC",
+                   help="synapse type: preset (trapezoid, straight, linear) or compact-model "
+                        "JSON path, with options ':levels=N,delta=D,w1w2=R,binarized=0|1'; "
+                        "repeat for several (default: straight, straight:delta=3, trapezoid, "
+                        "linear:levels=32)")
+    p.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
+    p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--subsets", type=int, default=60, help="number of subsets (default 60)")
+    p.add_argument("--epochs", type=int, default=30, help="epochs per subset (default 30)")
+    p.add_argument("--subset-size", type=int, default=1000, help="images per subset")
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--lr", type=float, default=0.005, help="Adam learning rate (default 0.005)")
+    p.add_argument("--deterministic-rounding", action="store_true",
+                   help="round hidden weights to the nearest level instead of stochastically")
+    p.add_argument("--no-full-data", action="store_true",
+                   help="skip the full-data reference runs (the ticks of Fig. 5a)")
+    p.add_argument("--eval-every-epoch", action="store_true",
+                   help="also validate after every epoch (stored in stream.h5)")
+    p.add_argument("--max-steps", type=int, default=None,
+                   help="stop after this many subsets/full-data epochs (resume later)")
+    p.add_argument("--data", default=None, help="data directory (else $DWMTJ_DATA, ...)")
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    p.add_argument("--plot-only", action="store_true",
+                   help="only redraw figures and tables from OUT/stream.h5")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from nn import stream
+
+    out = Path(args.out)
+    if args.plot_only:
+        if not (out / "stream.h5").is_file():
+            raise FileNotFoundError(f"out: {out / 'stream.h5'} not found; run without --plot-only")
+        result = stream.load_result(out / "stream.h5")
+    else:
+        from nn.fashion_mnist import load_fashion_mnist
+
+        specs = [stream.parse_synapse_spec(s) for s in (args.device or stream.PAPER_DEVICES)]
+        labels = [s.label for s in specs]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"device: each device must be given once, got {labels}")
+        cfg = stream.StreamConfig(
+            n_subsets=args.subsets, subset_size=args.subset_size, epochs=args.epochs,
+            batch_size=args.batch_size, n_seeds=args.seeds, learning_rate=args.lr,
+            stochastic_rounding=not args.deterministic_rounding,
+            full_data=not args.no_full_data, eval_every_epoch=args.eval_every_epoch,
+            first_seed=args.first_seed)
+        data = load_fashion_mnist(args.data)
+        for s in specs:
+            print("device:", stream.describe(s))
+        result = stream.run_stream(specs, data, cfg, out_dir=out, progress=not args.no_progress,
+                                   max_steps=args.max_steps)
+    paths = stream.save_result(result, out)
+    fig_a = stream.plot_fig5a(result, out / "fig5a.png")
+    fig_b = stream.plot_fig5b(result, out / "fig5b.png")
+    print(paths["summary_md"].read_text(), end="")
+    print("wrote", ", ".join(str(p) for p in [*paths.values(), fig_a, fig_b] if p is not None))
+    return 0
