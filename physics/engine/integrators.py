@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 # Dormand-Prince 5(4) tableau.
 _C = (0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0)
@@ -41,17 +42,29 @@ def normalise(m: jnp.ndarray) -> jnp.ndarray:
     return jnp.where(norm > 0, m / jnp.where(norm > 0, norm, 1.0), 0.0)
 
 
+_A_MATRIX = np.zeros((7, 7))
+for _i, _row in enumerate(_A):
+    _A_MATRIX[_i, : len(_row)] = _row
+
+
 def dopri_step(rhs: Callable, m: jnp.ndarray, t: jnp.ndarray, h: jnp.ndarray, k1: jnp.ndarray):
     """One Dormand-Prince step from (m, t) with k1 = rhs(m, t) (FSAL).
 
-    Returns (m5, k7 = rhs(m5, t + h), err = max |m5 - m4|).
+    Returns (m5, k7 = rhs(m5, t + h), err = max |m5 - m4|). The six new stages run in a
+    ``lax.fori_loop``, so rhs is traced (and compiled) once, not six times.
     """
-    ks = [k1]
-    for i in range(1, 7):
-        incr = sum(a * k for a, k in zip(_A[i], ks, strict=False) if a != 0.0)
-        ks.append(rhs(m + h * incr, t + _C[i] * h))
-    m5 = m + h * sum(b * k for b, k in zip(_B5, ks, strict=True) if b != 0.0)
-    err_vec = h * sum(e * k for e, k in zip(_E, ks, strict=True) if e != 0.0)
+    dtype = m.dtype
+    a_matrix = jnp.asarray(_A_MATRIX, dtype)
+    c = jnp.asarray(_C, dtype)
+    ks = jnp.zeros((7, *m.shape), dtype).at[0].set(k1)
+
+    def stage(i, ks):
+        incr = jnp.tensordot(a_matrix[i], ks, axes=1)
+        return ks.at[i].set(rhs(m + h * incr, t + c[i] * h))
+
+    ks = jax.lax.fori_loop(1, 7, stage, ks)
+    m5 = m + h * jnp.tensordot(jnp.asarray(_B5, dtype), ks, axes=1)
+    err_vec = h * jnp.tensordot(jnp.asarray(_E, dtype), ks, axes=1)
     err = jnp.max(jnp.linalg.norm(err_vec, axis=-1))
     return m5, ks[6], err
 
