@@ -39,26 +39,44 @@ def f_meta(w: Array, w1_over_w2: Array | float) -> Array:
     return (1.0 - jnp.abs(w)) * (1.0 - r) + r
 
 
+def uniform16(key: Array, shape: tuple[int, ...]) -> Array:
+    """Uniform numbers in (0, 1) on a grid of 2^-16, two per 32 random bits.
+
+    Half the random bits of ``jax.random.uniform`` (the stochastic rounding of every hidden
+    weight at every step is the costliest part of a training step on a CPU). The grid
+    centres (k + 1/2) 2^-16 make P(u < p) equal p rounded to the nearest 2^-16, so rounding
+    stays unbiased on average; a single probability is off by at most 2^-17.
+    """
+    n = math.prod(shape)
+    bits = jax.random.bits(key, ((n + 1) // 2,), jnp.uint32)
+    halves = jnp.concatenate([bits & 0xFFFF, bits >> 16])[:n]
+    return ((halves.astype(F32) + 0.5) * F32(2.0**-16)).reshape(shape)
+
+
 def round_to_levels(x: Array, levels: Array, key: Array | None) -> Array:
     """Round ``x`` onto the sorted ``levels``: stochastically when ``key`` is given, else nearest.
 
     Stochastic rounding picks the upper neighbour with probability (x - lo) / (hi - lo), so
     E[result] = x for x inside [levels[0], levels[-1]]; outside it is clamped first. Repeated
     levels (padding to a common length across devices) are allowed: zero-width intervals
-    round down.
+    round down. The neighbours are found with one fused pass per level (levels are few), not
+    a search: much faster on a CPU than ``jnp.searchsorted`` under ``vmap``.
     """
     x = jnp.asarray(x, F32)
     levels = jnp.asarray(levels, F32)
     x = jnp.clip(x, levels[0], levels[-1])
+    lo = jnp.full_like(x, levels[0])
+    hi = jnp.full_like(x, levels[-1])
     n = levels.shape[0]
-    i = jnp.clip(jnp.searchsorted(levels, x, side="right") - 1, 0, n - 2)
-    lo, hi = levels[i], levels[i + 1]
+    for j in range(1, n):
+        lo = jnp.where(x >= levels[j], levels[j], lo)  # largest level <= x
+    for j in range(n - 2, -1, -1):
+        hi = jnp.where(x < levels[j], levels[j], hi)  # smallest level > x
     width = hi - lo
     frac = jnp.where(width > 0, (x - lo) / jnp.where(width > 0, width, 1.0), 0.0)
     if key is None:
         return jnp.where(frac >= 0.5, hi, lo)
-    u = jax.random.uniform(key, x.shape, F32)
-    return jnp.where(u < frac, hi, lo)
+    return jnp.where(uniform16(key, x.shape) < frac, hi, lo)
 
 
 class MetaplasticAdamState(NamedTuple):
