@@ -1,0 +1,196 @@
+"""What the ``dwmtj simulate``, ``dwmtj batch`` and ``dwmtj plot`` commands do, as functions.
+
+``physics/cli.py`` wires them with one call: ``physics.experiment.commands.register(subparsers)``
+(argparse subcommands ``simulate``, ``batch``, ``plot``; heavy imports happen in the
+handlers). The functions are usable directly from Python and notebooks:
+
+* :func:`simulate_run` -- one run TOML (RunSpec input form) -> one run file (+ figures);
+* :func:`batch_runs` -- a sweep TOML -> a folder of run files (resumable), or with
+  ``dry_run=True`` the validated plan (run ids, swept values, status) without running;
+* :func:`plot_runs` -- run files -> PNG figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from physics.experiment.spec import CALCULATORS, RunSpec
+
+
+def _read_toml(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"file not found: {path}")
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML ({exc})") from None
+
+
+def _override_calculator(run: dict, calculator: str | None) -> dict:
+    if calculator is None:
+        return run
+    if calculator not in CALCULATORS:
+        raise ValueError(f"calculator: must be one of {list(CALCULATORS)}, got {calculator!r}")
+    current = run.get("calculator", {"name": "jax"})
+    current = {"name": current} if isinstance(current, str) else dict(current)
+    return {**run, "calculator": {**current, "name": calculator}}
+
+
+def load_run_spec(path: str | Path, calculator: str | None = None) -> RunSpec:
+    """A run TOML file (the body is :meth:`RunSpec.from_dict`'s input form) -> RunSpec."""
+    data = _override_calculator(_read_toml(path), calculator)
+    try:
+        return RunSpec.from_dict(data)
+    except ValueError as exc:
+        raise ValueError(f"{Path(path).name}: {exc}") from None
+
+
+def simulate_run(
+    spec: RunSpec | str | Path,
+    out_dir: str | Path,
+    *,
+    figures: bool = True,
+    calculator: str | None = None,
+    progress: bool = True,
+    run_fn: Any = None,
+) -> tuple[Path, list[Path]]:
+    """Run one specification (skipped when its file is already complete) and return the run
+    file and the figures written."""
+    from physics.experiment.batch import run_batch
+    from physics.experiment.plots import plot_run
+    from physics.experiment.store import read_error, run_path
+
+    if not isinstance(spec, RunSpec):
+        spec = load_run_spec(spec, calculator)
+    report = run_batch([spec], out_dir, executor="serial", progress=progress, run_fn=run_fn)
+    if report.failed:
+        err = read_error(out_dir, spec.run_id) or {}
+        raise RuntimeError(
+            f"run {spec.run_id[:12]} failed: {report.failed[spec.run_id]}\n"
+            f"{err.get('traceback', '')}"
+        )
+    path = run_path(out_dir, spec.run_id)
+    return path, (plot_run(path) if figures else [])
+
+
+@dataclass
+class PlannedRun:
+    """One run of a batch plan: its id, swept values and current status in the folder."""
+
+    run_id: str
+    params: dict
+    status: str
+
+
+def batch_runs(
+    sweep: str | Path,
+    out_dir: str | Path,
+    *,
+    executor: str = "process",
+    max_workers: int | None = None,
+    scheduler: Any = None,
+    calculator: str | None = None,
+    dry_run: bool = False,
+    progress: bool = True,
+    run_fn: Any = None,
+) -> Any:
+    """Expand and validate the sweep TOML, then run it into ``out_dir`` (a
+    :class:`~physics.experiment.batch.BatchReport`), or with ``dry_run`` return the list of
+    :class:`PlannedRun` without running anything. ``calculator`` overrides the run table's
+    calculator name (``"jax"`` or ``"oommf"``); ``run_fn`` replaces the simulation (tests)."""
+    from physics.experiment.batch import run_batch
+    from physics.experiment.store import run_path, run_status
+    from physics.experiment.sweep import expand_sweep
+
+    data = _read_toml(sweep)
+    if "run" in data and isinstance(data["run"], dict):
+        data["run"] = _override_calculator(data["run"], calculator)
+    try:
+        points = expand_sweep(data)
+    except ValueError as exc:
+        raise ValueError(f"{Path(sweep).name}: {exc}") from None
+    if dry_run:
+        return [PlannedRun(p.spec.run_id, p.params, run_status(run_path(out_dir, p.spec.run_id)))
+                for p in points]
+    return run_batch(points, out_dir, executor=executor, max_workers=max_workers,
+                     scheduler=scheduler, progress=progress, run_fn=run_fn)
+
+
+def plot_runs(paths: list[str | Path], out_dir: str | Path | None = None) -> list[Path]:
+    """Figures of every run file (a folder stands for all ``*.h5`` in it)."""
+    from physics.experiment.plots import plot_run
+
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(sorted(p.glob("*.h5")))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise FileNotFoundError(f"run file not found: {p}")
+    if not files:
+        raise ValueError("RUN: no run files given")
+    return [fig for f in files for fig in plot_run(f, out_dir)]
+
+
+# ------------------------------------------------------------------------------ argparse
+def register(subparsers: Any) -> None:
+    """Add ``simulate``, ``batch`` and ``plot`` to the ``dwmtj`` command line."""
+    p = subparsers.add_parser("simulate", help="run one device + protocol (run TOML) -> run file")
+    p.add_argument("spec", help="run TOML (geometry, protocol, n_realisations, seed, ...)")
+    p.add_argument("--out", default="results/runs", help="output folder (default results/runs)")
+    p.add_argument("--calculator", choices=CALCULATORS, help="override the calculator")
+    p.add_argument("--no-figures", action="store_true", help="do not write figures")
+    p.set_defaults(func=_simulate_handler)
+
+    p = subparsers.add_parser("batch", help="run a sweep (TOML) on a process pool or dask")
+    p.add_argument("sweep", help="sweep TOML ([run], [sweep], seeds)")
+    p.add_argument("--out", default="results/runs", help="output folder (default results/runs)")
+    p.add_argument("--scheduler", help="dask scheduler address (tcp://host:8786)")
+    p.add_argument("--workers", type=int, help="process-pool size (default: #CPUs)")
+    p.add_argument("--serial", action="store_true", help="run in this process (one GPU)")
+    p.add_argument("--calculator", choices=CALCULATORS, help="override the calculator")
+    p.add_argument("--dry-run", action="store_true",
+                   help="validate and list the runs and their status; run nothing")
+    p.set_defaults(func=_batch_handler)
+
+    p = subparsers.add_parser("plot", help="figures of run files (R-V, sequences, states)")
+    p.add_argument("runs", nargs="+", help="run files or folders of run files")
+    p.add_argument("--out", help="folder for the figures (default: next to each run)")
+    p.set_defaults(func=_plot_handler)
+
+
+def _simulate_handler(args: argparse.Namespace) -> int:
+    path, figures = simulate_run(args.spec, args.out, figures=not args.no_figures,
+                                 calculator=args.calculator)
+    print(path)
+    for fig in figures:
+        print(fig)
+    return 0
+
+
+def _batch_handler(args: argparse.Namespace) -> int:
+    result = batch_runs(args.sweep, args.out, executor="serial" if args.serial else "process",
+                        max_workers=args.workers, scheduler=args.scheduler,
+                        calculator=args.calculator, dry_run=args.dry_run)
+    if args.dry_run:
+        for run in result:
+            values = ", ".join(f"{k}={v}" for k, v in run.params.items())
+            print(f"{run.run_id[:16]}  {run.status.split(':')[0]:9s}  {values}")
+        print(f"{len(result)} run(s); {sum(r.status == 'complete' for r in result)} complete")
+        return 0
+    print(result.summary())
+    for run_id, error in result.failed.items():
+        print(f"failed {run_id[:16]}: {error}")
+    return 0 if result.ok else 1
+
+
+def _plot_handler(args: argparse.Namespace) -> int:
+    for fig in plot_runs(args.runs, args.out):
+        print(fig)
+    return 0
