@@ -45,8 +45,11 @@ def plot_resistance_vs_voltage(record: RunRecord, ax: Any = None) -> Any:
                                            record.readouts["resistance"].shape))
     r = _per_cycle(record, record.readouts["resistance"])
     colours = plt.cm.viridis(np.linspace(0, 1, max(len(r), 2)))
+    ramp = record.pulses["ramp"][: v.shape[1]]
     for k, (vk, rk) in enumerate(zip(v, r, strict=True)):
-        ax.plot(vk, rk, "o-", ms=3, lw=1, color=colours[k], alpha=0.85)
+        for index in np.unique(ramp):  # one line per ramp: no line from write to reset
+            sel = ramp == index
+            ax.plot(vk[sel], rk[sel], "o-", ms=3, lw=1, color=colours[k], alpha=0.85)
     ax.set_xlabel("Pulse amplitude V (V)")
     ax.set_ylabel(r"$R_{\mathrm{MTJ}}$ ($\Omega$)")
     spec = record.spec
@@ -86,8 +89,11 @@ def plot_state_distribution(record: RunRecord, ax: Any = None) -> Any:
     prob = np.array([[np.mean(states[v == a] == s) for a in amplitudes]
                      for s in range(n_states)])
     labels = ["IN"] + [f"notch {k}" for k in range(n_states - 2)] + ["CLK"]
-    ax.stackplot(amplitudes, prob, labels=labels, alpha=0.9)
-    ax.set_xlim(amplitudes.min(), amplitudes.max())
+    width = 0.9 * (np.min(np.diff(amplitudes)) if amplitudes.size > 1 else 1.0)
+    bottom = np.zeros(amplitudes.size)
+    for label, p in zip(labels, prob, strict=True):
+        ax.bar(amplitudes, p, width=width, bottom=bottom, label=label, alpha=0.9)
+        bottom += p
     ax.set_ylim(0, 1)
     ax.set_xlabel("Pulse amplitude V (V)")
     ax.set_ylabel("State probability")
