@@ -82,10 +82,10 @@ def mean_mz2(sigma: float) -> float:
 
 @pytest.mark.parametrize(
     ("alpha", "dt"),
-    [(1.0, 2e-13), (1.0, 1e-13), (0.1, 2e-13)],
+    [(1.0, 4e-13), (1.0, 1e-13), (0.1, 4e-13)],
 )
 def test_macrospin_samples_boltzmann_distribution(alpha, dt):
-    # gamma0 H_K dt = 0.009 at dt = 2e-13 s (H_K = 2K/(mu0 Ms) = 2e5 A/m). The relaxation time
+    # gamma0 H_K dt = 0.018 at dt = 4e-13 s (H_K = 2K/(mu0 Ms) = 2e5 A/m). The relaxation time
     # 1/(alpha gamma0 H_K) is 23 ps at alpha = 1 and 0.23 ns at alpha = 0.1; samples are spaced by
     # about two relaxation times after a burn-in of five, so they are nearly independent.
     m0, params, _ = macrospin(alpha, K=K_ANIS)
@@ -137,15 +137,17 @@ def test_zero_temperature_heun_matches_exact_damped_precession():
     np.testing.assert_allclose(np.asarray(run.observed[:, 2]), np.cos(theta), atol=1e-5)
 
 
-def small_film(temperature: float = T):
-    """A 6 x 4 x 1 film of 3 nm cells with exchange, demag and Zeeman; one corner cell empty."""
+def small_film(temperature: float = T, demag: bool = True):
+    """A 6 x 4 x 1 film of 3 nm cells with exchange, Zeeman and demag; one corner cell empty."""
     mesh = df.Mesh(p1=(0, 0, 0), p2=(18e-9, 12e-9, 3e-9), cell=(3e-9, 3e-9, 3e-9))
 
     def norm(point):
         return 0.0 if point[0] < 3e-9 and point[1] < 3e-9 else MS
 
     system = mm.System(name="film")
-    system.energy = mm.Exchange(A=1.3e-11) + mm.Demag() + mm.Zeeman(H=(0, 0, 2e4))
+    system.energy = mm.Exchange(A=1.3e-11) + mm.Zeeman(H=(0, 0, 2e4))
+    if demag:
+        system.energy += mm.Demag()
     system.dynamics = mm.Precession(gamma0=GAMMA0) + mm.Damping(alpha=0.05)
     system.m = df.Field(mesh, nvdim=3, value=(1, 0.2, 0.1), norm=norm, valid="norm")
     system.T = temperature
@@ -153,7 +155,7 @@ def small_film(temperature: float = T):
 
 
 def test_reproducible_norm_preserving_and_chunking_independent():
-    m0, params, _ = small_film()
+    m0, params, _ = small_film(demag=False)
     key = jax.random.PRNGKey(42)
     kwargs = {"dt": 1e-14, "steps_per_output": 20, "n_outputs": 5}
     a = integrate_thermal(m0, params, key, **kwargs)
