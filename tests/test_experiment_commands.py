@@ -68,3 +68,16 @@ def test_simulate_and_plot_write_reset_run(tmp_path):
     args = parser().parse_args(["plot", str(tmp_path / "runs"), "--out", str(tmp_path / "f")])
     assert args.func(args) == 0
     assert len(list((tmp_path / "f").glob("*.png"))) == 3
+
+
+def test_bundled_examples_validate(tmp_path):
+    from pathlib import Path
+
+    import physics.experiment
+
+    examples = Path(physics.experiment.__file__).parent / "examples"
+    plan = commands.batch_runs(examples / "trapezoid-ramp-sweep.toml", tmp_path, dry_run=True)
+    assert len(plan) == 4 and all(p.status == "missing" for p in plan)
+    spec = commands.load_run_spec(examples / "trapezoid-write-reset.toml")
+    assert spec.protocol.n_pulses == 3 * 14
+    assert [r.bias_field for r in spec.protocol.ramps] == [-4e-3, -42e-3]
