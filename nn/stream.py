@@ -535,6 +535,7 @@ def plot_fig5a(result: StreamResult, path: str | os.PathLike[str], title: str = 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     acc = 100 * result.stream_accuracy
     n_sub = acc.shape[2]
@@ -554,6 +555,7 @@ def plot_fig5a(result: StreamResult, path: str | os.PathLike[str], title: str = 
     ax.set_xlabel("Subset")
     ax.set_ylabel("Validation accuracy (%)")
     ax.set_xlim(0.5, n_sub + 2)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, loc="lower right")
     ax.set_title(title or f"Stream Fashion-MNIST ({acc.shape[1]} seeds, "

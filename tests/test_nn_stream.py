@@ -54,8 +54,9 @@ def test_forward_uses_sign_of_hidden_weights_with_identity_gradient():
     def loss(p):
         return bnn.loss_and_state(p, bn_state, x, y)[0]
 
-    g_hidden = jax.grad(lambda p: bnn.loss_and_state(p, bn_state, x, y)[0])(params)
-    g_signed = jax.grad(lambda p: bnn.loss_and_state(p, bn_state, x, y, 0.0)[0])(signed)
+    grad = jax.jit(jax.grad(lambda p, b: bnn.loss_and_state(p, bn_state, x, y, b)[0]))
+    g_hidden = grad(params, 1.0)
+    g_signed = grad(signed, 0.0)
     for k in params:
         np.testing.assert_allclose(np.asarray(g_hidden[k]), np.asarray(g_signed[k]), rtol=1e-5,
                                    atol=1e-7)
