@@ -30,7 +30,6 @@ import numpy as np
 from jax import Array
 
 from compact.device_model import DeviceModel
-from compact.presets import load_preset
 from nn import bnn
 from nn.metaplastic import metaplastic_adam, round_to_levels
 
@@ -95,18 +94,15 @@ _SPEC_KEYS = {"levels", "delta", "w1w2", "binarized"}
 
 
 def _load_base_device(base: str) -> DeviceModel:
-    """A paper preset by name, or a compact-model artifact (JSON file) by path."""
-    if base.endswith(".json") or os.sep in base:
-        path = Path(base)
-        if not path.is_file():
-            raise FileNotFoundError(f"device: artifact {path} not found (make one with "
-                                    "`dwmtj fit`, or use a preset: trapezoid, straight, linear)")
-        from compact.artifact import load_model
+    """A paper preset by name, or a compact-model artifact (``dwmtj fit`` JSON) by path."""
+    from compact.presets import load_device
 
-        return load_model(path).to_device_model()
-    if base == "linear":
-        return load_preset("straight")
-    return load_preset(base)
+    if base.endswith(".json") or os.sep in base:
+        if not Path(base).is_file():
+            raise FileNotFoundError(f"device: artifact {base} not found (make one with "
+                                    "`dwmtj fit`, or use a preset: trapezoid, straight, linear)")
+        return load_device(Path(base))
+    return load_device("straight" if base == "linear" else base)
 
 
 def parse_synapse_spec(spec: str) -> SynapseSpec:

@@ -159,6 +159,16 @@ def test_synapse_specs():
         parse_synapse_spec("/nonexistent/model.json")
 
 
+def test_fitted_artifact_plugs_in(tmp_path):
+    from compact.artifact import save_model
+    from compact.presets import paper_trapezoid_model
+
+    path = save_model(paper_trapezoid_model(), tmp_path / "model.json")
+    spec = parse_synapse_spec(f"{path}:levels=8")
+    assert spec.binarized and spec.device.n_levels == 8
+    assert float(spec.device.w1_over_w2) == 0.25 and float(spec.device.delta) == 3.0
+
+
 @pytest.mark.parametrize(("field", "value"), [("subset_size", 150), ("n_subsets", 61),
                                               ("epochs", 0), ("learning_rate", -1.0)])
 def test_config_rejects_bad_values(field, value):
