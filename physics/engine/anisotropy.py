@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from .vectors import dot
+
 
 def anisotropy_field(
     m: jnp.ndarray, inv_mu0_ms: jnp.ndarray, K1: jnp.ndarray, K2: jnp.ndarray, u: jnp.ndarray
 ) -> jnp.ndarray:
     """Uniaxial anisotropy field (A/m); K1, K2 in J/m^3 per cell, u unit axis (nx, ny, nz, 3)."""
-    mu = jnp.sum(m * u, axis=-1)
+    mu = dot(m, u)
     return (inv_mu0_ms * (2.0 * K1 * mu + 4.0 * K2 * mu**3))[..., None] * u
 
 

@@ -353,3 +353,37 @@ class RelaxDriver(MinDriver):
 
 def delete(system: mm.System, silent: bool = False) -> None:
     """oommfc.delete's counterpart: the JAX engine writes no files, so there is nothing to do."""
+
+
+def compute(func, system: mm.System):
+    """oommfc.compute's counterpart: ``compute(term.energy | term.density |
+    term.effective_field, system)`` (or the same methods of ``system.energy``) for system.m.
+
+    Returns the energy in J (float), the energy density in J/m^3 or the effective field in A/m
+    (discretisedfield Fields on system.m's mesh).
+    """
+    name = getattr(func, "__name__", None)
+    owner = getattr(func, "__self__", None)
+    if name not in ("energy", "density", "effective_field") or not isinstance(
+        owner, (mm.Energy, mm.energy.EnergyTerm)
+    ):
+        raise ValueError(
+            f"func: must be the energy, density or effective_field method of an energy term or "
+            f"of system.energy, got {func!r}"
+        )
+    probe = mm.System(name=system.name)
+    probe.energy = owner
+    probe.m = system.m
+    with jax.enable_x64(True):
+        m, params, _ = build_params(probe, dtype=jnp.float64)
+        zero = jnp.zeros((), jnp.float64)
+        mesh = system.m.mesh
+        if name == "energy":
+            return float(sum(float(e) for e in energies(m, params, zero).values()))
+        if name == "density":
+            from .field import energy_densities
+
+            w = sum(energy_densities(m, params, zero).values(), jnp.zeros(mesh.n))
+            return df.Field(mesh, nvdim=1, value=np.asarray(w)[..., None])
+        H = np.asarray(effective_field(m, params, zero))
+        return df.Field(mesh, nvdim=3, value=H)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from .constants import E_CHARGE, HBAR, MU0
+from .vectors import cross, dot
 from .zeeman import time_factor
 
 
@@ -43,10 +44,10 @@ def slonczewski_torque(m: jnp.ndarray, params: dict, t: jnp.ndarray) -> jnp.ndar
     beta = jnp.where(Ms > 0, HBAR * J / (MU0 * E_CHARGE * s["thickness"] * safe_ms), 0.0)
     lam2 = s["Lambda"] ** 2
     mp = s["mp"]
-    m_dot_mp = jnp.sum(m * mp, axis=-1)
+    m_dot_mp = dot(m, mp)
     eps = s["P"] * lam2 / ((lam2 + 1.0) + (lam2 - 1.0) * m_dot_mp)
-    m_x_mp = jnp.cross(m, mp)
-    m_x_mp_x_m = -jnp.cross(m, m_x_mp)  # m x (mp x m)
+    m_x_mp = cross(m, mp)
+    m_x_mp_x_m = -cross(m, m_x_mp)  # m x (mp x m)
     g = (params["gamma0"] * beta)[..., None]
     return g * (eps[..., None] * m_x_mp_x_m - s["eps_prime"][..., None] * m_x_mp)
 
@@ -55,9 +56,9 @@ def llg_rhs(m: jnp.ndarray, H: jnp.ndarray, params: dict, t: jnp.ndarray) -> jnp
     """dm/dt (1/s) of the LLG equation with spin-transfer torque; see the module docstring."""
     gamma0 = params["gamma0"][..., None]
     alpha = params["alpha"][..., None]
-    torque = -gamma0 * params["precess"] * jnp.cross(m, H)
-    damping_only = -gamma0 * jnp.cross(m, jnp.cross(m, H))  # the alpha part of -g m x (m x H)
+    torque = -gamma0 * params["precess"] * cross(m, H)
+    damping_only = -gamma0 * cross(m, cross(m, H))  # the alpha part of -g m x (m x H)
     stt = slonczewski_torque(m, params, t)
     total = torque + stt
-    rhs = (total + alpha * jnp.cross(m, total) + alpha * damping_only * (1.0 - params["precess"]))
+    rhs = (total + alpha * cross(m, total) + alpha * damping_only * (1.0 - params["precess"]))
     return rhs / (1.0 + alpha**2) * params["mask"][..., None]
