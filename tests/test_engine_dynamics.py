@@ -156,6 +156,8 @@ def test_float32_agrees_with_float64_and_leaves_x64_flag_alone():
         rows[dtype] = system.table.data[["mx", "my", "mz"]].to_numpy()
     assert np.abs(rows["float64"] - rows["float32"]).max() < 1e-4
     assert jax.config.jax_enable_x64 == before
+    assert pe.TimeDriver().dtype is None and (jax.default_backend() != "cpu"
+                                              or pe.drivers.default_dtype() == "float64")
 
 
 def test_fixed_subregion_does_not_move():
