@@ -194,6 +194,7 @@ class TimeDriver:
                 self.m_snapshots = np.asarray(rows.pop("m"))
             _write_back(system, m, params)
             system.table = _table(rows, names, self._x, system.m.mesh.region)
+            system.drive_number += 1
 
     def _drive_rk45(self, m0, params, free, t, n, verbose):
         dtype = m0.dtype
@@ -296,6 +297,7 @@ class MinDriver:
             row["iteration"] = np.asarray(self.iterations)
             _write_back(system, m, params)
             system.table = _table(row, names, self._x, system.m.mesh.region)
+            system.drive_number += 1
 
     def _minimise(self, m0, params, free):
         return _run_min(m0, params, free, jnp.asarray(self.stopping_mxHxm, m0.dtype),

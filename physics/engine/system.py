@@ -7,7 +7,7 @@
 
 Parameters may be numbers, vectors, ``{subregion: value}`` dicts or ``discretisedfield.Field``s
 (anything ``discretisedfield.Field(mesh, value=...)`` accepts). Energy terms supported: Exchange,
-UniaxialAnisotropy (K or K1/K2, u), DMI (crystalclass Cnv_z; 'Cnv' accepted for nz = 1),
+UniaxialAnisotropy (K or K1/K2, u), DMI (crystalclass Cnv_z, or its alias 'Cnv' as oommfc reads it),
 Zeeman (constant, func='sin'|'sinc' with f, t0, or a Python func sampled every dt), Demag.
 Dynamics terms: Precession, Damping, Slonczewski (J, mp, P, Lambda, eps_prime, func + dt).
 Anything else raises ValueError naming the term (never silently ignored).
@@ -151,10 +151,8 @@ def build_params(
             if term.crystalclass not in ("Cnv_z", "Cnv"):
                 raise ValueError(
                     f"DMI.crystalclass: {term.crystalclass!r} is not supported by the JAX engine "
-                    "(only interfacial Cnv_z)"
+                    "(only interfacial Cnv_z / 'Cnv')"
                 )
-            if term.crystalclass == "Cnv" and mesh.n[2] > 1:
-                raise ValueError("DMI.crystalclass: 'Cnv' (bulk-z) with nz > 1; use 'Cnv_z'")
             D = cell_values(term.D, mesh, 1, "DMI.D")
             params["dmi"] = {"links": dmi_links(D, Ms)}
         elif isinstance(term, mm.Zeeman):
