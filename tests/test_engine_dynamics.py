@@ -245,3 +245,18 @@ def test_spatially_varying_current_and_polarisation_act_per_cell():
     assert np.all(rhs[0] == 0.0)  # J = 0
     assert np.allclose(rhs[1], GAMMA0 * h_sh * np.array([0.0, 1.0, 0.0]), rtol=1e-12)
     assert np.all(rhs[2] == 0.0)  # Ms = 0
+
+
+def test_integrator_gives_up_on_a_non_finite_solution():
+    # A right-hand side that turns non-finite must stop the stage (step size collapse) instead of
+    # looping, and report the time reached (< the requested end).
+    from physics.engine.integrators import integrate_rk45
+
+    with jax.enable_x64(True):
+        m0 = jnp.asarray([[[[1.0, 0.0, 0.0]]]])
+
+        def rhs(m, t):
+            return jnp.where(t > 1e-12, jnp.nan, 1e9) * jnp.ones_like(m)
+
+        _, _, stats = jax.jit(lambda m: integrate_rk45(rhs, m, 0.0, jnp.asarray([1e-11])))(m0)
+    assert 0.9e-12 <= float(stats["t"]) < 1e-11

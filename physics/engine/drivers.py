@@ -212,6 +212,11 @@ class TimeDriver:
                                        self.save_m)
             parts.append(jax.tree_util.tree_map(np.asarray, rows))
             t0, h = float(padded[min((k + 1) * chunk, len(padded)) - 1]), float(stats["h"])
+            if float(stats["t"]) < t0 * (1 - 1e-9):
+                raise RuntimeError(
+                    f"TimeDriver: the RK45 step size collapsed at t = {float(stats['t']):.4g} s "
+                    "(non-finite or diverging magnetisation); check the parameters"
+                )
             accepted += int(stats["accepted"])
             rejected += int(stats["rejected"])
         rows = {k: np.concatenate([p[k] for p in parts])[:n] for k in parts[0]}

@@ -80,11 +80,13 @@ def integrate_rk45(
     tol: float = 1e-5,
     observe: Callable | None = None,
     max_steps_per_stage: int = 10_000_000,
+    h_min: float = 1e-20,
 ):
     """Integrate from t0 through every time in stage_times; see the module docstring.
 
     Returns (m_end, observations stacked along axis 0, stats dict with 'accepted', 'rejected'
-    step counts and the last step size 'h').
+    step counts, the last step size 'h' and the time 't' reached). A stage gives up when the step
+    falls below h_min (s) (a diverging or non-finite solution): then 't' < stage_times[-1].
     """
     dtype = m0.dtype
     observe = observe if observe is not None else (lambda m, t: ())
@@ -92,7 +94,7 @@ def integrate_rk45(
     def stage(carry, t_stop):
         def cond(state):
             m, t, h, k1, acc, rej, steps = state
-            return (t < t_stop) & (steps < max_steps_per_stage)
+            return (t < t_stop) & (steps < max_steps_per_stage) & (h > h_min)
 
         def body(state):
             m, t, h, k1, acc, rej, steps = state
@@ -120,4 +122,4 @@ def integrate_rk45(
     k1 = rhs(m0, t0)
     carry0 = (m0, t0, jnp.asarray(h0, dtype), k1, jnp.asarray(0), jnp.asarray(0))
     (m, t, h, _, acc, rej), obs = jax.lax.scan(stage, carry0, jnp.asarray(stage_times, dtype))
-    return m, obs, {"accepted": acc, "rejected": rej, "h": h}
+    return m, obs, {"accepted": acc, "rejected": rej, "h": h, "t": t}
