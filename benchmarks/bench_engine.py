@@ -1,0 +1,172 @@
+"""Throughput of the JAX engine on the scaled notched track (not part of the test suite).
+
+Prints a table: for each cell size (2 nm, 4 nm), dtype (float32, float64) and batch size
+(1, 8, 32, 128): effective-field evaluations per second (the whole batch counted), thermal
+stochastic-Heun cell-updates per second (cells x steps x members / s; 2 field evaluations per
+step), and peak memory (XLA's compiled buffer sizes for the batched Heun program, and the
+process's max RSS). Then the OOMMF comparisons of ../shared/oommf-reference/README.md: SP4
+(1 ns), case C's mesh at 300 K (realisation-ns per hour vs OOMMF's 0.2 ns / ~105 s).
+
+Usage: nice -n 10 .venv/bin/python benchmarks/bench_engine.py [--quick] [--batches 1 8 32 128]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import jax
+import numpy as np
+
+jax.config.update("jax_enable_x64", True)
+
+import discretisedfield as df  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import micromagneticmodel as mm  # noqa: E402
+
+from physics.engine.ensemble import ensemble_keys, run_ensemble  # noqa: E402
+from physics.engine.field import effective_field  # noqa: E402
+from physics.engine.system import build_params  # noqa: E402
+
+# Case B/C material (../shared/oommf-reference/README.md): Ta/CoFeB-like PMA film, 1 nm thick.
+MS, A, KU, D, ALPHA, THICKNESS = 1.1e6, 1.5e-11, 8.5e5, 0.3e-3, 0.02, 1e-9
+J_SOT, THETA_SH = 5e11, 0.1
+OOMMF_THERMAL_S_PER_REALISATION_NS = 105.0 / 0.2  # Xf_ThermSpinXferEvolver, 1e-14 s steps
+
+
+def track_mask(cell: float) -> np.ndarray:
+    """(nx, ny) mask of the scaled notched trapezoid (a 300 x 50 nm strip if unavailable)."""
+    try:
+        from geometries import load_preset
+
+        return np.asarray(load_preset("scaled-trapezoid").mask(cell, cell), dtype=bool)
+    except Exception as err:  # noqa: BLE001 - benchmark falls back to a plain strip
+        print(f"(geometries unavailable: {err}; using a 300 x 50 nm strip)")
+        return np.ones((int(300e-9 / cell), int(50e-9 / cell)), dtype=bool)
+
+
+def device_system(mask: np.ndarray, cell: float, temperature: float) -> mm.System:
+    """Wall-in-track System on the mask: exchange, anisotropy, DMI, demag, SOT, T."""
+    nx, ny = mask.shape
+    mesh = df.Mesh(p1=(0, 0, 0), p2=(nx * cell, ny * cell, THICKNESS), n=(nx, ny, 1))
+    ms = df.Field(mesh, nvdim=1, value=mask[..., None].astype(float) * MS)
+    system = mm.System(name="bench")
+    system.energy = (
+        mm.Exchange(A=A)
+        + mm.UniaxialAnisotropy(K=KU, u=(0, 0, 1))
+        + mm.DMI(D=D, crystalclass="Cnv_z")
+        + mm.Demag()
+    )
+    system.dynamics = (
+        mm.Precession(gamma0=2.211e5)
+        + mm.Damping(alpha=ALPHA)
+        + mm.Slonczewski(J=J_SOT, mp=(0, 1, 0), P=THETA_SH, Lambda=1, eps_prime=0)
+    )
+    half = nx * cell / 2
+    system.m = df.Field(
+        mesh, nvdim=3, value=lambda p: (0.1, 0, 1) if p[0] < half else (0.1, 0, -1), norm=ms,
+        valid="norm",
+    )
+    system.T = temperature
+    return system
+
+
+def timed(fn, *args, repeat: int = 3) -> float:
+    """Best wall time (s) of fn(*args) after one warm-up (compile) call."""
+    jax.block_until_ready(fn(*args))
+    best = np.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        jax.block_until_ready(fn(*args))
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def measure(mask, cell, dtype, batch, steps) -> dict:
+    with jax.enable_x64(dtype == jnp.float64):
+        m0, params, _ = build_params(device_system(mask, cell, 300.0), dtype=dtype)
+        cells = int(np.asarray(params["mask"]).sum())
+        mb = jnp.broadcast_to(m0, (batch, *m0.shape))
+        field = jax.jit(jax.vmap(lambda m: effective_field(m, params, jnp.asarray(0.0, dtype))))
+        t_field = timed(field, mb)
+        keys = ensemble_keys(0, batch)
+        dt = 1e-14
+
+        def heun(k):
+            return run_ensemble(m0, params, k, dt=dt, steps_per_output=steps, n_outputs=1).m
+
+        t_heun = timed(heun, keys, repeat=1)
+        from physics.engine.ensemble import _run_batch
+        from physics.engine.field import effective_field as ef
+        from physics.engine.llg import llg_rhs
+        from physics.engine.thermal import average_magnetisation
+
+        stats = _run_batch.lower(
+            m0, params, keys, None, dt, 0.0, steps, 1, None, average_magnetisation, ef,
+            llg_rhs, False,
+        ).compile().memory_analysis()
+        xla_mb = (
+            (stats.temp_size_in_bytes + stats.argument_size_in_bytes + stats.output_size_in_bytes)
+            / 2**20 if stats is not None else float("nan")
+        )
+    return {
+        "cells": cells,
+        "field_evals_per_s": batch / t_field,
+        "cell_updates_per_s": cells * steps * batch / t_heun,
+        "realisation_ns_per_hour": batch * steps * dt * 1e9 * 3600 / t_heun,
+        "xla_mb": xla_mb,
+    }
+
+
+def bench_sp4() -> float:
+    """Wall time (s) of SP4's 1 ns of dynamics (second run, compiled) with the TimeDriver."""
+    import physics.engine as engine
+
+    mesh = df.Mesh(p1=(0, 0, 0), p2=(500e-9, 125e-9, 3e-9), cell=(5e-9, 5e-9, 3e-9))
+    system = mm.System(name="sp4")
+    system.energy = mm.Exchange(A=1.3e-11) + mm.Demag()
+    system.dynamics = mm.Precession(gamma0=2.211e5) + mm.Damping(alpha=0.02)
+    system.m = df.Field(mesh, nvdim=3, value=(1, 0.25, 0.1), norm=8e5)
+    engine.MinDriver().drive(system, verbose=0)
+    system.energy += mm.Zeeman(H=np.array([-24.6e-3, 4.3e-3, 0.0]) / mm.consts.mu0)
+    relaxed = system.m
+    engine.TimeDriver().drive(system, t=1e-9, n=100, verbose=0)  # compile
+    system.m = relaxed
+    start = time.perf_counter()
+    engine.TimeDriver().drive(system, t=1e-9, n=100, verbose=0)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 8, 32, 128])
+    parser.add_argument("--cells", type=float, nargs="+", default=[4e-9, 2e-9])
+    parser.add_argument("--steps", type=int, default=50, help="Heun steps per timing")
+    parser.add_argument("--skip-sp4", action="store_true")
+    args = parser.parse_args()
+    print(f"jax {jax.__version__} on {jax.devices()[0].platform} ({jax.device_count()} device)")
+    header = (f"{'cell':>5} {'dtype':>7} {'batch':>5} {'cells':>6} {'field ev/s':>11} "
+              f"{'cell-upd/s':>11} {'real-ns/h':>10} {'XLA MB':>8} {'maxRSS MB':>9}")
+    print(header)
+    for cell in args.cells:
+        mask = track_mask(cell)
+        for dtype in (jnp.float32, jnp.float64):
+            for batch in args.batches:
+                r = measure(mask, cell, dtype, batch, args.steps)
+                rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                print(f"{cell * 1e9:>4.0f}n {jnp.dtype(dtype).name:>7} {batch:>5} {r['cells']:>6} "
+                      f"{r['field_evals_per_s']:>11.1f} {r['cell_updates_per_s']:>11.3g} "
+                      f"{r['realisation_ns_per_hour']:>10.3g} {r['xla_mb']:>8.1f} {rss:>9.0f}",
+                      flush=True)
+    if not args.skip_sp4:
+        print(f"SP4 1 ns of dynamics (float64, RK45): {bench_sp4():.2f} s (OOMMF: 2.8 s)")
+    case_c = np.ones((256, 32), dtype=bool)
+    for batch in (1, 32):
+        r = measure(case_c, 2e-9, jnp.float32, batch, args.steps)
+        print(f"case C mesh, 300 K, float32, batch {batch}: {r['realisation_ns_per_hour']:.3g} "
+              f"realisation-ns/h (OOMMF: {3600 / OOMMF_THERMAL_S_PER_REALISATION_NS:.3g})")
+
+
+if __name__ == "__main__":
+    main()
