@@ -191,8 +191,10 @@ class MappedLayer(eqx.Module):
     stride: int = eqx.field(static=True)
 
 
+@eqx.filter_jit
 def map_network(net: FoldedResNet, config: CrossbarConfig) -> FoldedResNet:
-    """``net`` with every :class:`FoldedLayer` replaced by its :class:`MappedLayer`."""
+    """``net`` with every :class:`FoldedLayer` replaced by its :class:`MappedLayer`
+    (compiled once per network shape and configuration)."""
     is_layer = lambda x: isinstance(x, FoldedLayer)  # noqa: E731
     leaves, treedef = jax.tree_util.tree_flatten(net, is_leaf=is_layer)
     out = []

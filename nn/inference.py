@@ -3,7 +3,8 @@
 For each signed weight precision ``N`` (``2^(N-1)`` notches per device) and each write-noise
 level (ideal, the device's measured ``sigma_G``, and multiples of it) the folded network is
 mapped with :mod:`nn.analog`, programmed ``draws`` times (independent write-noise draws,
-batched with ``vmap``) and evaluated on the test set. One jitted function serves the whole
+all evaluated in one compiled call: ``vmap`` on accelerators, ``lax.map`` on CPU) and
+evaluated on the test set. One jitted function serves the whole
 sweep: target conductances and noise levels are traced inputs.
 """
 
@@ -84,9 +85,16 @@ def _correct_per_draw(mapped, keys, write_sigma, read_sigma, g_min, g_max, x_uin
         logits = net(x, rk)
         return jnp.sum(jnp.argmax(logits, -1) == y)
 
+    # All draws in one compiled call. On CPU a sequential lax.map is ~4x faster than vmap,
+    # which turns the per-draw kernels into grouped convolutions; accelerators take the vmap.
+    batched = (
+        jax.vmap
+        if jax.default_backend() != "cpu"
+        else (lambda f: lambda *a: jax.lax.map(lambda t: f(*t), a))
+    )
     if read_key is None:
-        return jax.vmap(lambda k: one(k, None))(keys)
-    return jax.vmap(one)(keys, jax.random.split(read_key, keys.shape[0]))
+        return batched(lambda k: one(k, None))(keys)
+    return batched(one)(keys, jax.random.split(read_key, keys.shape[0]))
 
 
 def analog_accuracy(

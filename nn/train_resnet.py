@@ -174,7 +174,7 @@ def train(
         raise ValueError(f"batch_size: larger than the training set ({len(y_train)} images)")
     key = jax.random.PRNGKey(config.seed)
     init_key, key = jax.random.split(key)
-    model = init_resnet(init_key, config.depth, config.width, dataset.num_classes)
+    model = eqx.filter_jit(init_resnet)(init_key, config.depth, config.width, dataset.num_classes)
     optimizer = make_optimizer(config, steps, model)
     opt_state = optimizer.init(model)
     meta = {
