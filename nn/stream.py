@@ -525,6 +525,15 @@ def load_result(path: str | os.PathLike[str]) -> StreamResult:
 _MARKERS = ("o", "D", "^", "s", "v", "P", "X", "*")
 
 
+def default_title(cfg: StreamConfig) -> str:
+    """Figure title stating the protocol; flags anything short of the paper's as reduced."""
+    paper = StreamConfig()
+    reduced = (cfg.n_subsets, cfg.subset_size, cfg.epochs, cfg.n_seeds) != \
+        (paper.n_subsets, paper.subset_size, paper.epochs, paper.n_seeds)
+    return (f"{'REDUCED protocol: ' if reduced else ''}{cfg.n_subsets} subsets x "
+            f"{cfg.subset_size} images, {cfg.epochs} epochs/subset, {cfg.n_seeds} seeds")
+
+
 def plot_fig5a(result: StreamResult, path: str | os.PathLike[str], title: str = "") -> Path:
     """Validation accuracy vs subset, mean line and min-max band over seeds, full-data ticks."""
     import matplotlib
@@ -554,8 +563,7 @@ def plot_fig5a(result: StreamResult, path: str | os.PathLike[str], title: str = 
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, loc="lower right")
-    ax.set_title(title or f"Stream Fashion-MNIST ({acc.shape[1]} seeds, "
-                 f"{result.config.epochs} epochs/subset)", fontsize=10)
+    ax.set_title(title or default_title(result.config), fontsize=10)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=150)
@@ -585,7 +593,8 @@ def plot_fig5b(result: StreamResult, path: str | os.PathLike[str],
     sub.stream_accuracy = result.stream_accuracy[idx]
     sub.epoch_accuracy = result.epoch_accuracy[idx]
     sub.full_data_accuracy = result.full_data_accuracy[idx]
-    return plot_fig5a(sub, path, title=title or "Binarised trapezoid vs non-binarised linear")
+    return plot_fig5a(sub, path, title=title or "Binarised trapezoid vs non-binarised linear\n"
+                      + default_title(result.config))
 
 
 def safe_name(label: str) -> str:
