@@ -158,3 +158,20 @@ def test_bad_arguments_raise():
     p = {"w": jnp.zeros((2, 2))}
     with pytest.raises(ValueError, match="params"):
         tx.update(p, tx.init(p))
+
+
+def test_deterministic_rounding_option_needs_no_key_and_picks_nearest_level():
+    levels = jnp.linspace(-1.0, 1.0, 4)
+    tx = metaplastic_adam(0.01, w1_over_w2=0.25, delta=3.0, weight_levels=levels,
+                          stochastic_rounding=False)
+    w = jnp.array([[1 / 3, -1 / 3, 1.0, -1.0]], jnp.float32)
+    g = jnp.array([[1.0, 1.0, -1.0, 1.0]], jnp.float32)
+    # Adam's first step moves every weight by lr * factor <= 0.03: far less than half the
+    # level spacing (1/3), so nearest rounding returns each weight to its level
+    u, _ = tx.update({"w": g}, tx.init({"w": w}), {"w": w})
+    np.testing.assert_allclose(np.asarray(w + u["w"]), np.asarray(w), atol=1e-6)
+    big = metaplastic_adam(0.4, w1_over_w2=1.0, delta=1.0, weight_levels=levels,
+                           stochastic_rounding=False)
+    u, _ = big.update({"w": g}, big.init({"w": w}), {"w": w})
+    # a step of 0.4 from 1/3 lands at -0.067, nearest level -1/3; from -1/3 at -0.733 -> -1
+    np.testing.assert_allclose(np.asarray(w + u["w"])[0, :2], [-1 / 3, -1.0], atol=1e-6)
