@@ -60,5 +60,7 @@ def llg_rhs(m: jnp.ndarray, H: jnp.ndarray, params: dict, t: jnp.ndarray) -> jnp
     damping_only = -gamma0 * cross(m, cross(m, H))  # the alpha part of -g m x (m x H)
     stt = slonczewski_torque(m, params, t)
     total = torque + stt
-    rhs = (total + alpha * cross(m, total) + alpha * damping_only * (1.0 - params["precess"]))
+    # alpha m x T contains the damping term alpha * damping_only only when precession is on;
+    # without precession (OOMMF's do_precess 0) it is added explicitly.
+    rhs = total + alpha * cross(m, total) + alpha * damping_only * (1.0 - params["precess"])
     return rhs / (1.0 + alpha**2) * params["mask"][..., None]
