@@ -46,6 +46,20 @@ def test_damped_precession_follows_the_exact_llg_solution():
     assert np.isclose(t[-1], 0.5e-9)
 
 
+def test_damping_without_precession_is_oommf_do_precess_0():
+    # Damping only (no Precession term): dm/dt = -gamma0 alpha/(1+a^2) m x (m x H) with
+    # ubermag's default gamma0, so m turns straight towards H: my = 0 and
+    # mz = tanh(a gamma0 H t / (1 + a^2)). Tolerance 1e-6 as for the exact LLG solution.
+    H, alpha = 1e5, 0.5
+    system = macrospin(H=(0, 0, H))
+    system.dynamics = mm.Damping(alpha=alpha)
+    pe.TimeDriver(tol=1e-9).drive(system, t=0.1e-9, n=10, verbose=0)
+    table = system.table.data
+    rate = alpha * GAMMA0 * H / (1 + alpha**2)
+    assert np.abs(table["mz"] - np.tanh(rate * table["t"])).max() < 1e-6
+    assert np.abs(table["my"]).max() < 1e-12
+
+
 def test_larmor_frequency_without_damping():
     # alpha = 0: m precesses at f = gamma0 H / (2 pi). Frequency from the phase of m_perp at the
     # end of 20 periods; tolerance 1e-6 relative (phase error of the tol = 1e-9 integration).
