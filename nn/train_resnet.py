@@ -9,6 +9,7 @@ training resumes from it when restarted with the same configuration.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import time
@@ -62,12 +63,17 @@ class TrainConfig:
 PAPER_CONFIG = TrainConfig(depth=56, width=4.0, epochs=200, dataset="cifar100")
 
 
-def make_optimizer(config: TrainConfig, steps_per_epoch: int, model: ResNet):
-    """SGD + momentum, cosine-decayed learning rate, weight decay on conv/dense weights only."""
+@functools.lru_cache(maxsize=8)
+def make_optimizer(config: TrainConfig, steps_per_epoch: int) -> optax.GradientTransformation:
+    """SGD + momentum, cosine-decayed learning rate, weight decay on conv/dense weights only.
+
+    Cached, so that equal configurations share one optimiser and one compiled train step.
+    """
     schedule = optax.cosine_decay_schedule(config.lr, config.epochs * steps_per_epoch)
-    mask = jax.tree_util.tree_map(lambda x: x.ndim >= 2, model)
     return optax.chain(
-        optax.add_decayed_weights(config.weight_decay, mask=mask),
+        optax.add_decayed_weights(
+            config.weight_decay, mask=lambda p: jax.tree_util.tree_map(lambda x: x.ndim >= 2, p)
+        ),
         optax.sgd(schedule, momentum=config.momentum),
     )
 
@@ -89,23 +95,21 @@ def augment(key: jax.Array, x: jax.Array, pad: int = 4) -> jax.Array:
     return jnp.where(flip[:, None, None, None], crop[:, :, ::-1], crop)
 
 
-def make_train_step(optimizer):
-    @eqx.filter_jit
-    def step(model, opt_state, x_uint8, y, key):
-        x = augment(key, to_input(x_uint8))
+@eqx.filter_jit
+def train_step(optimizer, model, opt_state, x_uint8, y, key):
+    """One SGD step on an augmented batch; returns the new model, optimiser state, loss, acc."""
+    x = augment(key, to_input(x_uint8))
 
-        def loss_fn(m):
-            logits, new_m = m(x, train=True)
-            loss = optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
-            return loss, (new_m, jnp.mean(jnp.argmax(logits, -1) == y))
+    def loss_fn(m):
+        logits, new_m = m(x, train=True)
+        loss = optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+        return loss, (new_m, jnp.mean(jnp.argmax(logits, -1) == y))
 
-        (loss, (new_model, acc)), grads = eqx.filter_value_and_grad(loss_fn, has_aux=True)(model)
-        updates, opt_state = optimizer.update(grads, opt_state, model)
-        # new_model has the same parameters as model plus updated BN running statistics;
-        # the updates of the statistics are zero (no gradient, no weight decay).
-        return eqx.apply_updates(new_model, updates), opt_state, loss, acc
-
-    return step
+    (loss, (new_model, acc)), grads = eqx.filter_value_and_grad(loss_fn, has_aux=True)(model)
+    updates, opt_state = optimizer.update(grads, opt_state, model)
+    # new_model has the same parameters as model plus updated BN running statistics;
+    # the updates of the statistics are zero (no gradient, no weight decay).
+    return eqx.apply_updates(new_model, updates), opt_state, loss, acc
 
 
 @eqx.filter_jit
@@ -175,7 +179,7 @@ def train(
     key = jax.random.PRNGKey(config.seed)
     init_key, key = jax.random.split(key)
     model = eqx.filter_jit(init_resnet)(init_key, config.depth, config.width, dataset.num_classes)
-    optimizer = make_optimizer(config, steps, model)
+    optimizer = make_optimizer(config, steps)
     opt_state = optimizer.init(model)
     meta = {
         "config": dataclasses.asdict(config),
@@ -195,7 +199,6 @@ def train(
         model = eqx.tree_deserialise_leaves(out / MODEL_FILE, model)
         opt_state = eqx.tree_deserialise_leaves(out / STATE_FILE, opt_state)
         meta = old
-    step = make_train_step(optimizer)
     last = config.epochs if max_epochs is None else min(config.epochs, meta["epoch"] + max_epochs)
     for epoch in range(meta["epoch"], last):
         t0 = time.time()
@@ -205,8 +208,8 @@ def train(
         bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress)
         for i in bar:
             idx = perm[i * config.batch_size : (i + 1) * config.batch_size]
-            model, opt_state, loss, acc = step(
-                model, opt_state, x_train[idx], y_train[idx], jax.random.fold_in(ekey, i)
+            model, opt_state, loss, acc = train_step(
+                optimizer, model, opt_state, x_train[idx], y_train[idx], jax.random.fold_in(ekey, i)
             )
             losses.append(float(loss))
             accs.append(float(acc))

@@ -74,7 +74,7 @@ def test_infer_cli_writes_table_and_figures(tiny, tmp_path):
     np.savez(data / "test.npz", x=x, y=y)
     cfg = TrainConfig(depth=8, width=0.5, epochs=1)
     ckpt = tmp_path / "ckpt"
-    opt_state = make_optimizer(cfg, 1, model).init(model)
+    opt_state = make_optimizer(cfg, 1).init(model)
     meta = {
         "config": dataclasses.asdict(cfg),
         "dataset": "cifar10-jpeg",
