@@ -222,7 +222,8 @@ def test_static_drivers_align_with_the_field(Driver):
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"t": -1e-9, "n": 10}, "t:"), ({"t": 1e-9, "n": 0}, "n:"), ({"t": 1e-9, "n": 2.5}, "n:")],
+    [({"t": -1e-9, "n": 10}, "t:"), ({"t": 1e-9, "n": 0}, "n:"), ({"t": 1e-9, "n": 2.5}, "n:"),
+     ({"t": 1e-9, "n": 1, "compute": "Oxs_Demag::Field"}, "compute:")],
 )
 def test_bad_drive_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -225,3 +225,71 @@ def test_float32_params_when_asked():
     system.energy = mm.Exchange(A=A) + mm.Demag()
     m, params, _ = build_params(system, dtype=jnp.float32)
     assert m.dtype == jnp.float32 and params["Ms"].dtype == jnp.float32
+
+
+def two_region_chain() -> mm.System:
+    mesh = df.Mesh(
+        p1=(0, 0, 0), p2=(4e-9, 1e-9, 1e-9), cell=(1e-9, 1e-9, 1e-9),
+        subregions={"r1": df.Region(p1=(0, 0, 0), p2=(2e-9, 1e-9, 1e-9)),
+                    "r2": df.Region(p1=(2e-9, 0, 0), p2=(4e-9, 1e-9, 1e-9))},
+    )
+    system = mm.System(name="regions")
+    system.m = df.Field(mesh, nvdim=3, value=(0, 0, 1), norm=MS)
+    return system
+
+
+def test_periodic_boundary_conditions_raise():
+    # PBC would change exchange, DMI and demag; the engine has free boundaries only, so a mesh
+    # with bc must be refused rather than run as if it were open.
+    mesh = df.Mesh(p1=(0, 0, 0), p2=(4e-9, 1e-9, 1e-9), cell=(1e-9, 1e-9, 1e-9), bc="x")
+    system = mm.System(name="pbc")
+    system.m = df.Field(mesh, nvdim=3, value=(0, 0, 1), norm=MS)
+    system.energy = mm.Exchange(A=A)
+    with pytest.raises(ValueError, match="mesh.bc"):
+        build_params(system)
+
+
+@pytest.mark.parametrize(
+    "term, match",
+    [
+        (lambda: mm.Exchange(A={"r1": A, "r2": A, "r1:r2": 0.5 * A}), "Exchange.A.*r1:r2"),
+        (lambda: mm.Exchange(A={"r1": A, "r3": A, "default": A}), "Exchange.A.*'r3'"),
+        (lambda: mm.DMI(D={"r1:r2": D, "default": D}, crystalclass="Cnv_z"), "DMI.D.*r1:r2"),
+        (lambda: mm.UniaxialAnisotropy(K={"r1": K}, u=(0, 0, 1)), "UniaxialAnisotropy.K"),
+    ],
+)
+def test_region_keyed_parameters_that_would_be_dropped_raise(term, match):
+    # discretisedfield silently skips 'r1:r2' keys and keys naming no subregion; the engine
+    # must refuse them (and a dict that leaves cells without a value and has no default).
+    system = two_region_chain()
+    system.energy = term()
+    with pytest.raises(ValueError, match=match):
+        build_params(system)
+
+
+def test_zeeman_matrix_time_dependence_rotates_the_field():
+    # oommfc's TransformZeeman 'general': func returns the nine elements of M(t), H(t) = M H.
+    # A 90 degree rotation about z from t = 1 ps on turns (1e5, 0, 0) into (0, 1e5, 0).
+    def rotation(t):
+        c, s = (0.0, 1.0) if t >= 1e-12 else (1.0, 0.0)
+        return [c, -s, 0, s, c, 0, 0, 0, 1]
+
+    system = chain_system((0, 0, 1), n=2)
+    system.energy = mm.Zeeman(H=(1e5, 0, 0), func=rotation, dt=1e-12)
+    _, _, fields, _ = fields_and_params(system, t=0.0)
+    assert np.allclose(fields["zeeman:zeeman"][0, 0, 0], (1e5, 0, 0))
+    _, _, fields, _ = fields_and_params(system, t=2e-12)
+    assert np.allclose(fields["zeeman:zeeman"][0, 0, 0], (0, 1e5, 0), atol=1e-9)
+
+
+def test_time_functions_of_the_wrong_shape_raise():
+    system = chain_system((0, 0, 1), n=2)
+    system.energy = mm.Zeeman(H=(1e5, 0, 0), func=lambda t: (1.0, 0.0, 1.0), dt=1e-12)
+    with pytest.raises(ValueError, match="Zeeman.*func"):
+        build_params(system, t_end=1e-11)
+    system.energy = mm.Zeeman(H=(1e5, 0, 0))
+    system.dynamics = mm.Precession(gamma0=2.211e5) + mm.Slonczewski(
+        J=1e11, mp=(0, 1, 0), P=0.1, Lambda=1, func=lambda t: [1.0] * 9, dt=1e-12
+    )
+    with pytest.raises(ValueError, match="Slonczewski.*func"):
+        build_params(system, t_end=1e-11)

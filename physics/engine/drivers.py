@@ -68,6 +68,11 @@ def _check_kwargs(kwargs: dict) -> None:
     unknown = set(kwargs) - set(_FILE_KWARGS)
     if unknown:
         raise TypeError(f"drive: unexpected keyword arguments {sorted(unknown)}")
+    if kwargs.get("compute") is not None:
+        raise ValueError(
+            "compute: OOMMF's extra Tcl table outputs are not available in the JAX engine "
+            "(use physics.engine.compute(term.energy | .density | .effective_field, system))"
+        )
 
 
 def _free_mask(system: mm.System, params: dict, fixed_subregions) -> jnp.ndarray:

@@ -16,7 +16,7 @@ The params pytree (a dict; the presence of a key switches a term on):
     "cell" (3,) m; "Ms" (nx,ny,nz) A/m; "inv_mu0_ms" 1/(mu0 Ms) or 0; "mask" 1.0/0.0;
     "alpha", "gamma0" (nx,ny,nz); "precess" 1.0 or 0.0;
     "exchange": {"links"}; "anisotropy": {"K1", "K2", "u"}; "dmi": {"links"};
-    "zeeman": {name: {"H", [time keys]}}; "demag": {"kernel": DemagKernel};
+    "zeeman": {name: {"H", [time keys or "matrix_profile"]}}; "demag": {"kernel": DemagKernel};
     "slonczewski": {"J", "mp", "P", "Lambda", "eps_prime", "thickness", [time keys]};
     "temperature": K (only when T > 0).
 """
@@ -30,7 +30,7 @@ from .constants import MU0
 from .demag import demag_field
 from .dmi import dmi_field
 from .exchange import exchange_field
-from .zeeman import time_factor, zeeman_energy_density
+from .zeeman import applied_field, zeeman_energy_density
 
 
 def term_fields(m: jnp.ndarray, params: dict, t: jnp.ndarray) -> dict[str, jnp.ndarray]:
@@ -50,7 +50,7 @@ def term_fields(m: jnp.ndarray, params: dict, t: jnp.ndarray) -> dict[str, jnp.n
             "mask"
         ][..., None].astype(m.dtype)
     for name, spec in params.get("zeeman", {}).items():
-        out[f"zeeman:{name}"] = spec["H"] * time_factor(spec, t) * params["mask"][..., None]
+        out[f"zeeman:{name}"] = applied_field(spec, t) * params["mask"][..., None]
     return out
 
 

@@ -8,9 +8,15 @@
 Parameters may be numbers, vectors, ``{subregion: value}`` dicts or ``discretisedfield.Field``s
 (anything ``discretisedfield.Field(mesh, value=...)`` accepts). Energy terms supported: Exchange,
 UniaxialAnisotropy (K or K1/K2, u), DMI (crystalclass Cnv_z, or its alias 'Cnv' as oommfc reads it),
-Zeeman (constant, func='sin'|'sinc' with f, t0, or a Python func sampled every dt), Demag.
-Dynamics terms: Precession, Damping, Slonczewski (J, mp, P, Lambda, eps_prime, func + dt).
-Anything else raises ValueError naming the term (never silently ignored).
+Zeeman (constant, func='sin'|'sinc' with f, t0, or a Python func sampled every dt returning a
+scale factor or the nine elements of a 3x3 matrix applied to H, as oommfc's TransformZeeman),
+Demag. Dynamics terms: Precession, Damping, Slonczewski (J, mp, P, Lambda, eps_prime, func + dt,
+scalar factor only).
+
+Anything the engine cannot honour raises ValueError naming it (never silently ignored):
+unsupported terms and options, periodic boundary conditions (``mesh.bc``), inter-region values
+(``'r1:r2'`` dict keys, e.g. OOMMF's inter-region exchange) and dict keys that name no subregion
+of the mesh.
 """
 
 from __future__ import annotations
@@ -39,10 +45,40 @@ def _attr(term, name: str):
     return value
 
 
+def check_mesh(mesh: df.Mesh) -> None:
+    """ValueError for mesh features the engine does not implement (periodic boundaries)."""
+    bc = getattr(mesh, "bc", "")
+    if bc:
+        raise ValueError(
+            f"mesh.bc: periodic boundary conditions ({bc!r}) are not supported by the JAX engine "
+            "(exchange, DMI and demag use free boundaries); use a mesh without bc"
+        )
+
+
+def _check_region_keys(value: dict, mesh: df.Mesh, what: str) -> None:
+    """Dict parameters: every key must be a subregion of the mesh or 'default'."""
+    for key in value:
+        if not isinstance(key, str):
+            raise ValueError(f"{what}: dict keys must be subregion names, got {key!r}")
+        if ":" in key:
+            raise ValueError(
+                f"{what}: inter-region values ({key!r}, e.g. OOMMF's inter-region exchange) are "
+                "not supported by the JAX engine; links between regions use the harmonic mean "
+                "(exchange) or the mean (DMI) of the two cells' values"
+            )
+        if key != "default" and key not in mesh.subregions:
+            raise ValueError(
+                f"{what}: key {key!r} is not a subregion of the mesh "
+                f"(subregions: {sorted(mesh.subregions)})"
+            )
+
+
 def cell_values(value, mesh: df.Mesh, nvdim: int, what: str) -> np.ndarray:
     """A parameter on the cells as float64 numpy, shape mesh.n (+ (nvdim,) if nvdim > 1)."""
     if value is None:
         raise ValueError(f"{what}: missing value")
+    if isinstance(value, dict):
+        _check_region_keys(value, mesh, what)
     if isinstance(value, df.Field):
         if value.nvdim != nvdim:
             raise ValueError(f"{what}: expected a field with nvdim={nvdim}, got {value.nvdim}")
@@ -61,8 +97,12 @@ def cell_values(value, mesh: df.Mesh, nvdim: int, what: str) -> np.ndarray:
     return arr
 
 
-def _time_spec(term, t_end: float | None, what: str) -> dict:
-    """Time-dependence keys (see zeeman.time_factor) of a Zeeman or Slonczewski term."""
+def _time_spec(term, t_end: float | None, what: str, allow_matrix: bool = False) -> dict:
+    """Time-dependence keys (see zeeman.time_factor) of a Zeeman or Slonczewski term.
+
+    allow_matrix: accept a func returning nine numbers (a 3x3 matrix applied to H, row-major,
+    as oommfc's TransformZeeman 'general'), stored as ``matrix_profile`` (n, 3, 3).
+    """
     if _attr(term, "tcl_strings") is not None:
         raise ValueError(
             f"{what}: tcl_strings time dependence is OOMMF-only; give a Python func with dt"
@@ -73,7 +113,10 @@ def _time_spec(term, t_end: float | None, what: str) -> dict:
     if isinstance(kind, str):
         if kind not in ("sin", "sinc"):
             raise ValueError(f"{what}: unsupported time function {kind!r} (use 'sin' or 'sinc')")
-        return {f"{kind}_f": float(_attr(term, "f")), "t0": float(_attr(term, "t0") or 0.0)}
+        f = _attr(term, "f")
+        if f is None:
+            raise ValueError(f"{what}: func={kind!r} needs a frequency f (Hz)")
+        return {f"{kind}_f": float(f), "t0": float(_attr(term, "t0") or 0.0)}
     if func is None:
         return {}
     dt = _attr(term, "dt")
@@ -81,9 +124,16 @@ def _time_spec(term, t_end: float | None, what: str) -> dict:
         raise ValueError(f"{what}: a time function func needs a positive sampling step dt (s)")
     t_end = 0.0 if t_end is None else t_end  # static drivers evaluate at t = 0
     times = np.arange(0.0, t_end + 2 * dt, dt)
-    samples = np.array([func(float(t)) for t in times], dtype=np.float64)
+    samples = np.array([np.asarray(func(float(t)), dtype=np.float64) for t in times])
+    if samples.ndim == 2 and samples.shape[1] == 9 and allow_matrix:
+        return {"matrix_profile": samples.reshape(-1, 3, 3), "profile_dt": float(dt)}
     if samples.ndim != 1:
-        raise ValueError(f"{what}: func must return a number (a scale factor) at each time")
+        expected = "a number (a scale factor)" + (
+            " or nine numbers (a 3x3 matrix applied to H)" if allow_matrix else ""
+        )
+        raise ValueError(
+            f"{what}: func must return {expected} at each time, got shape {samples.shape[1:]}"
+        )
     return {"profile": samples, "profile_dt": float(dt)}
 
 
@@ -99,6 +149,7 @@ def build_params(
     if system.m is None or not isinstance(system.m, df.Field):
         raise ValueError("system.m: must be a discretisedfield.Field")
     mesh = system.m.mesh
+    check_mesh(mesh)
     if system.m.nvdim != 3:
         raise ValueError("system.m: must be a 3-vector field")
     cell = tuple(float(c) for c in mesh.cell)
@@ -157,7 +208,7 @@ def build_params(
             params["dmi"] = {"links": dmi_links(D, Ms)}
         elif isinstance(term, mm.Zeeman):
             spec = {"H": cell_values(term.H, mesh, 3, f"Zeeman({term.name}).H")}
-            spec.update(_time_spec(term, t_end, f"Zeeman({term.name})"))
+            spec.update(_time_spec(term, t_end, f"Zeeman({term.name})", allow_matrix=True))
             params.setdefault("zeeman", {})[term.name] = spec
             names[f"zeeman:{term.name}"] = term.name
             continue

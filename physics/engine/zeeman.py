@@ -12,6 +12,22 @@ def zeeman_energy_density(m: jnp.ndarray, H: jnp.ndarray, Ms: jnp.ndarray) -> jn
     return -MU0 * Ms * jnp.sum(m * H, axis=-1)
 
 
+def applied_field(spec: dict, t: jnp.ndarray) -> jnp.ndarray:
+    """Applied field H(t) (A/m) of one Zeeman spec: H f(t), or M(t) H for a matrix profile
+    (``matrix_profile`` (n, 3, 3) sampled every ``profile_dt``, nearest sample)."""
+    if "matrix_profile" in spec:
+        profile = spec["matrix_profile"]
+        index = jnp.round(t / spec["profile_dt"]).astype(jnp.int32)
+        matrix = profile[jnp.clip(index, 0, profile.shape[0] - 1)]
+        H = spec["H"]
+        return jnp.stack(
+            [matrix[i, 0] * H[..., 0] + matrix[i, 1] * H[..., 1] + matrix[i, 2] * H[..., 2]
+             for i in range(3)],
+            axis=-1,
+        )
+    return spec["H"] * time_factor(spec, t)
+
+
 def time_factor(spec: dict, t: jnp.ndarray) -> jnp.ndarray:
     """Dimensionless time factor f(t) of a time-dependent term (field or current).
 
