@@ -159,13 +159,18 @@ def load_fashion_mnist(data: str | os.PathLike[str] | None = None,
     """Find and load Fashion-MNIST.
 
     ``data`` is a data directory holding ``fashion_mnist/`` (or ``fashion-mnist/``), or that
-    folder itself; after it ``$DWMTJ_DATA``, ``../shared/datasets`` and ``/usr/share/datasets``
-    are searched. Raises FileNotFoundError naming what is missing and how to get it.
+    folder itself; only it is searched when given (no silent fallback). Without it
+    ``$DWMTJ_DATA``, ``../shared/datasets`` and ``/usr/share/datasets`` are searched. Raises
+    FileNotFoundError naming what is missing and how to get it.
     """
     if data is not None:
         direct = Path(data)
         stem = IDX_FILES[("train", "x")]
-        if any((direct / name).is_file() for name in ("train.npz", f"{stem}.gz", stem)):
-            return load_from_folder(direct, checksums)
-    folder = find_dataset_dir(DATASET_DIR_NAMES, data, HOW_TO_GET)
+        for folder in (direct, *(direct / name for name in DATASET_DIR_NAMES)):
+            if any((folder / name).is_file() for name in ("train.npz", f"{stem}.gz", stem)):
+                return load_from_folder(folder, checksums)
+        raise FileNotFoundError(
+            f"data: no Fashion-MNIST in {direct} (looked for train.npz/test.npz or {stem}.gz "
+            f"there and in its {', '.join(DATASET_DIR_NAMES)} subfolders). {HOW_TO_GET}")
+    folder = find_dataset_dir(DATASET_DIR_NAMES, None, HOW_TO_GET)
     return load_from_folder(folder, checksums)

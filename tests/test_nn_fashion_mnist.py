@@ -81,9 +81,17 @@ def test_nothing_found_error_lists_places_and_how_to_get(tmp_path, monkeypatch):
     monkeypatch.delenv("DWMTJ_DATA", raising=False)
     monkeypatch.setattr(nn.data_paths, "DEFAULT_DATA_DIRS", ())
     with pytest.raises(FileNotFoundError) as info:
-        load_fashion_mnist(tmp_path / "empty")
+        load_fashion_mnist(None)
     msg = str(info.value)
-    assert str(tmp_path / "empty" / "fashion_mnist") in msg and "DWMTJ_DATA" in msg
+    assert "fashion_mnist" in msg and "DWMTJ_DATA" in msg
+
+
+def test_explicit_data_dir_is_not_silently_replaced(tmp_path, monkeypatch, datasets_dir):
+    # even with a valid copy elsewhere, a --data folder without the dataset is an error
+    monkeypatch.setenv("DWMTJ_DATA", str(datasets_dir))
+    with pytest.raises(FileNotFoundError, match="no Fashion-MNIST in") as info:
+        load_fashion_mnist(tmp_path / "empty")
+    assert str(tmp_path / "empty") in str(info.value)
 
 
 def test_npz_layout_and_tampering(tmp_path):
