@@ -525,13 +525,23 @@ def load_result(path: str | os.PathLike[str]) -> StreamResult:
 _MARKERS = ("o", "D", "^", "s", "v", "P", "X", "*")
 
 
-def default_title(cfg: StreamConfig) -> str:
+def default_title(cfg: StreamConfig, n_done: int | None = None) -> str:
     """Figure title stating the protocol; flags anything short of the paper's as reduced."""
     paper = StreamConfig()
     reduced = (cfg.n_subsets, cfg.subset_size, cfg.epochs, cfg.n_seeds) != \
         (paper.n_subsets, paper.subset_size, paper.epochs, paper.n_seeds)
-    return (f"{'REDUCED protocol: ' if reduced else ''}{cfg.n_subsets} subsets x "
-            f"{cfg.subset_size} images, {cfg.epochs} epochs/subset, {cfg.n_seeds} seeds")
+    partial = n_done is not None and n_done < cfg.n_subsets
+    return (f"{'REDUCED protocol: ' if reduced or partial else ''}{cfg.n_subsets} subsets x "
+            f"{cfg.subset_size} images, {cfg.epochs} epochs/subset, {cfg.n_seeds} seeds"
+            + (f"\nSTOPPED after {n_done} of {cfg.n_subsets} subsets" if partial else ""))
+
+
+def finished_part(result: StreamResult) -> StreamResult:
+    """The result cut to the subsets every run has finished (for a stopped or resumed run)."""
+    done = np.all(np.isfinite(result.stream_accuracy), axis=(0, 1))
+    n_done = int(np.argmin(done)) if not np.all(done) else done.size
+    return dataclasses.replace(result, stream_accuracy=result.stream_accuracy[:, :, :n_done],
+                               epoch_accuracy=result.epoch_accuracy[:, :, :n_done])
 
 
 def plot_fig5a(result: StreamResult, path: str | os.PathLike[str], title: str = "") -> Path:
@@ -563,7 +573,7 @@ def plot_fig5a(result: StreamResult, path: str | os.PathLike[str], title: str = 
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, loc="lower right")
-    ax.set_title(title or default_title(result.config), fontsize=10)
+    ax.set_title(title or default_title(result.config, n_sub), fontsize=10)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=150)
@@ -594,7 +604,7 @@ def plot_fig5b(result: StreamResult, path: str | os.PathLike[str],
     sub.epoch_accuracy = result.epoch_accuracy[idx]
     sub.full_data_accuracy = result.full_data_accuracy[idx]
     return plot_fig5a(sub, path, title=title or "Binarised trapezoid vs non-binarised linear\n"
-                      + default_title(result.config))
+                      + default_title(result.config, result.stream_accuracy.shape[2]))
 
 
 def safe_name(label: str) -> str:

@@ -74,6 +74,7 @@ def _run(args: argparse.Namespace) -> int:
             print("device:", stream.describe(s))
         result = stream.run_stream(specs, data, cfg, out_dir=out, progress=not args.no_progress,
                                    max_steps=args.max_steps)
+    result = stream.finished_part(result)  # a run stopped by --max-steps: what is done
     paths = stream.save_result(result, out)
     fig_a = stream.plot_fig5a(result, out / "fig5a.png")
     fig_b = stream.plot_fig5b(result, out / "fig5b.png")

@@ -174,3 +174,15 @@ def test_fitted_artifact_plugs_in(tmp_path):
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=field):
         StreamConfig(**{field: value})
+
+
+def test_finished_part_cuts_unfinished_subsets(tiny_result):
+    from nn.stream import default_title, finished_part
+
+    partial = dataclasses.replace(tiny_result, stream_accuracy=tiny_result.stream_accuracy.copy())
+    partial.stream_accuracy[:, :, 2] = np.nan
+    cut = finished_part(partial)
+    assert cut.stream_accuracy.shape == (4, 1, 2)
+    assert finished_part(tiny_result).stream_accuracy.shape == (4, 1, 3)
+    assert "STOPPED after 2 of 3" in default_title(TINY, 2)
+    assert "REDUCED" in default_title(TINY) and "REDUCED" not in default_title(StreamConfig())
