@@ -252,15 +252,17 @@ def test_periodic_boundary_conditions_raise():
 @pytest.mark.parametrize(
     "term, match",
     [
-        (lambda: mm.Exchange(A={"r1": A, "r2": A, "r1:r2": 0.5 * A}), "Exchange.A.*r1:r2"),
+        (lambda: mm.Zeeman(H={"r1": (0, 0, 1), "r2": (0, 0, 1), "r1:r2": (0, 0, 2)}),
+         "Zeeman.*r1:r2"),
         (lambda: mm.Exchange(A={"r1": A, "r3": A, "default": A}), "Exchange.A.*'r3'"),
-        (lambda: mm.DMI(D={"r1:r2": D, "default": D}, crystalclass="Cnv_z"), "DMI.D.*r1:r2"),
+        (lambda: mm.DMI(D={"r1:r3": D, "default": D}, crystalclass="Cnv_z"), "DMI.D.*r1:r3"),
         (lambda: mm.UniaxialAnisotropy(K={"r1": K}, u=(0, 0, 1)), "UniaxialAnisotropy.K"),
     ],
 )
 def test_region_keyed_parameters_that_would_be_dropped_raise(term, match):
     # discretisedfield silently skips 'r1:r2' keys and keys naming no subregion; the engine
-    # must refuse them (and a dict that leaves cells without a value and has no default).
+    # must refuse them where it has no meaning for them (and a dict that leaves cells without
+    # a value and has no default).
     system = two_region_chain()
     system.energy = term()
     with pytest.raises(ValueError, match=match):
@@ -293,3 +295,22 @@ def test_time_functions_of_the_wrong_shape_raise():
     )
     with pytest.raises(ValueError, match="Slonczewski.*func"):
         build_params(system, t_end=1e-11)
+
+
+def test_inter_region_exchange_and_dmi_set_the_links_between_regions():
+    # 'r1:r2' gives the coupling of links between the regions (OOMMF's Exchange6Ngbr pairs);
+    # within a region the region's value acts. Chain r1 = cells 0-1, r2 = cells 2-3.
+    from physics.engine.dmi import dmi_links
+
+    system = two_region_chain()
+    system.energy = mm.Exchange(A={"r1": A, "r2": 2 * A, "r1:r2": 0.25 * A}) + mm.DMI(
+        D={"r1": D, "r2": D, "r1:r2": 0.0}, crystalclass="Cnv_z"
+    )
+    with jax.enable_x64(True):
+        _, params, _ = build_params(system)
+    links = np.asarray(params["exchange"]["links"])[0, :, 0, 0] * 1e-18  # A_ij (J/m), dx = 1 nm
+    assert np.allclose(links, [A, 0.25 * A, 2 * A, 0.0], rtol=1e-12)
+    d_links = np.asarray(params["dmi"]["links"])[0, :, 0, 0]
+    assert np.allclose(d_links, [D, 0.0, D, 0.0], rtol=1e-12)
+    assert np.allclose(dmi_links(np.full((4, 1, 1), D), np.ones((4, 1, 1)))[0, :, 0, 0],
+                       [D, D, D, 0.0])

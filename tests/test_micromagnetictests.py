@@ -29,20 +29,12 @@ _COMPUTE = "physics.engine.compute(term.energy | .density | .effective_field, sy
 _CUBIC = "CubicAnisotropy is not supported (raises ValueError); the project's films are uniaxial"
 _ZHANGLI = "ZhangLi (in-plane spin-transfer torque) is not supported (raises ValueError)"
 _TCL = "tcl_strings time dependence is OOMMF-only (raises ValueError); use func with dt"
-_PRECISION = (
-    "MinDriver/RelaxDriver stop at max|m x H| < 0.1 A/m as oommfc's default, leaving ~0.15 A/m "
-    "of transverse m; the test demands < 1e-3 A/m, which OOMMF's CG reaches by overshooting"
-)
 _HYSTERESIS = "HysteresisDriver is not provided"
 
 NOT_SUPPORTED: dict[str, str] = {
     "TestCompute": _COMPUTE,
     "TestCubicAnisotropy": _CUBIC,
     "TestEnergy::test_exchange_cubicanisotropy": _CUBIC,
-    "TestEnergy::test_exchange_uniaxialanisotropy": _PRECISION,
-    "TestUniaxialAnisotropy::test_scalar_field": _PRECISION,
-    "TestUniaxialAnisotropy::test_field_field": _PRECISION,
-    "TestUniaxialAnisotropy::test_field_dict": _PRECISION,
     "TestDemag::test_demag_asymptotic_radius": "Demag(asymptotic_radius=...) is an OOMMF option",
     "TestDMI::test_scalar": "OOMMF refuses to relax DMI without exchange (RuntimeError); the "
     "engine relaxes it",
@@ -50,8 +42,6 @@ NOT_SUPPORTED: dict[str, str] = {
     "engine relaxes it",
     "TestDMI::test_crystalclass": "only DMI crystalclass Cnv_z (interfacial) is supported",
     "TestDMI::test_crystalclass_init": "only DMI crystalclass Cnv_z (interfacial) is supported",
-    "TestExchange::test_dict": "inter-region exchange ('r1:r2' keys of Exchange.A) is not "
-    "supported",
     "TestRKKY": "RKKY is not supported (raises ValueError)",
     "TestZhangLi": _ZHANGLI,
     "test_stdprob5": _ZHANGLI + " (standard problem 5 is a Zhang-Li problem)",
@@ -87,11 +77,10 @@ NOT_SUPPORTED: dict[str, str] = {
     "test_schedule": _FILES,
 }
 
-# Periodic boundaries: these tests only check that a drive runs; the engine has no PBC and
-# (at the time of writing) does not reject mesh.bc, so they pass without testing anything real.
+# Periodic boundaries: the engine has free boundaries only and refuses a mesh with bc.
 NOT_SUPPORTED.update(
     {
-        name: "periodic boundary conditions (mesh.bc) are not supported"
+        name: "periodic boundary conditions (mesh.bc) are not supported (raises ValueError)"
         for name in (
             "TestDemag::test_demag_1_pbc",
             "TestDemag::test_demag_2_pbc",

@@ -18,14 +18,20 @@ with D+ = D_{i,i+1}, D- = D_{i-1,i} (mean of the two cells' D, zero across the m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jax.numpy as jnp
 import numpy as np
 
 from .constants import MU0
 
 
-def dmi_links(D: np.ndarray, Ms: np.ndarray) -> np.ndarray:
-    """Link DMI constants D_ij (J/m^2) along x and y, shape (2, nx, ny, nz)."""
+def dmi_links(D: np.ndarray, Ms: np.ndarray, pairs: Sequence = ()) -> np.ndarray:
+    """Link DMI constants D_ij (J/m^2) along x and y, shape (2, nx, ny, nz).
+
+    pairs: (in_r1, in_r2, D12) boolean cell masks of two regions and the DMI constant (J/m^2)
+    of every link between a cell of one and a cell of the other (default: the mean).
+    """
     links = np.zeros((2, *D.shape))
     magnetic = Ms > 0
     for axis in range(2):
@@ -37,7 +43,11 @@ def dmi_links(D: np.ndarray, Ms: np.ndarray) -> np.ndarray:
         lo[axis] = slice(0, n - 1)
         hi[axis] = slice(1, n)
         both = magnetic[tuple(lo)] & magnetic[tuple(hi)]
-        links[axis][tuple(lo)] = np.where(both, 0.5 * (D[tuple(lo)] + D[tuple(hi)]), 0.0)
+        mean = 0.5 * (D[tuple(lo)] + D[tuple(hi)])
+        for in1, in2, value in pairs:
+            cross = (in1[tuple(lo)] & in2[tuple(hi)]) | (in2[tuple(lo)] & in1[tuple(hi)])
+            mean = np.where(cross, value, mean)
+        links[axis][tuple(lo)] = np.where(both, mean, 0.0)
     return links
 
 

@@ -12,17 +12,22 @@ non-magnetic; they are computed once by :func:`exchange_links`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jax.numpy as jnp
 import numpy as np
 
 from .constants import MU0
 
 
-def exchange_links(A: np.ndarray, Ms: np.ndarray, cell: tuple[float, float, float]) -> np.ndarray:
+def exchange_links(
+    A: np.ndarray, Ms: np.ndarray, cell: tuple[float, float, float], pairs: Sequence = ()
+) -> np.ndarray:
     """Link couplings A_ij / d^2 (J/m^5) along x, y, z, shape (3, nx, ny, nz).
 
     A: exchange stiffness (J/m) per cell; Ms: saturation magnetisation (A/m) per cell;
-    cell: (dx, dy, dz) in m.
+    cell: (dx, dy, dz) in m; pairs: (in_r1, in_r2, A12) boolean cell masks of two regions and
+    the stiffness (J/m) of every link between a cell of one and a cell of the other.
     """
     links = np.zeros((3, *A.shape))
     magnetic = Ms > 0
@@ -38,6 +43,9 @@ def exchange_links(A: np.ndarray, Ms: np.ndarray, cell: tuple[float, float, floa
         both = magnetic[tuple(lo)] & magnetic[tuple(hi)]
         with np.errstate(divide="ignore", invalid="ignore"):
             harmonic = np.where((a1 + a2) != 0, 2 * a1 * a2 / (a1 + a2), 0.0)
+        for in1, in2, value in pairs:
+            cross = (in1[tuple(lo)] & in2[tuple(hi)]) | (in2[tuple(lo)] & in1[tuple(hi)])
+            harmonic = np.where(cross, value, harmonic)
         links[axis][tuple(lo)] = np.where(both, harmonic, 0.0) / cell[axis] ** 2
     return links
 

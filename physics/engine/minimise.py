@@ -6,7 +6,9 @@
     m <- normalise(m - tau g), with tau (m/A) from the two alternating Barzilai-Borwein formulas
     s.s / s.y and s.y / y.y (s, y: the last change in m and in g). It stops when
     max |m x H| < stopping_mxHxm (A/m, OOMMF's MinDriver criterion) or after max_iterations.
-    The whole loop is one ``lax.while_loop``.
+    The criterion is floored at the round-off level of the torque, ``ROUNDOFF_FLOOR * eps *
+    max |H(m0)|`` (eps of m's dtype), so float32 runs stop where their precision ends instead of
+    running to max_iterations. The whole loop is one ``lax.while_loop``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import jax
 import jax.numpy as jnp
 
 from .integrators import normalise
+
+ROUNDOFF_FLOOR = 100.0
+"""Multiple of eps * max|H| below which max|m x H| is round-off (stopping criterion floor)."""
 
 
 def max_torque(m: jnp.ndarray, H: jnp.ndarray) -> jnp.ndarray:
@@ -42,6 +47,9 @@ def minimise_bb(
         return jnp.cross(m, jnp.cross(m, H)) * free, max_torque(m * free, H)
 
     g0, torque0 = gradient(m0)
+    h_scale = jnp.max(jnp.linalg.norm(field_fn(m0) * free, axis=-1))
+    floor = ROUNDOFF_FLOOR * jnp.finfo(m0.dtype).eps * h_scale
+    stopping_mxHxm = jnp.maximum(stopping_mxHxm, floor)
     gmax = jnp.max(jnp.linalg.norm(g0, axis=-1))
     tau0 = 1e-2 / jnp.maximum(gmax, 1e-30)
 

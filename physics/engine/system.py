@@ -15,8 +15,10 @@ scalar factor only).
 
 Anything the engine cannot honour raises ValueError naming it (never silently ignored):
 unsupported terms and options, periodic boundary conditions (``mesh.bc``), inter-region values
-(``'r1:r2'`` dict keys, e.g. OOMMF's inter-region exchange) and dict keys that name no subregion
-of the mesh.
+(``'r1:r2'`` dict keys) anywhere but Exchange.A and DMI.D, and dict keys that name no subregion
+of the mesh. Exchange.A / DMI.D pair keys set the coupling of links between the two regions
+(OOMMF's Exchange6Ngbr semantics); other inter-region links take the harmonic mean (A) or the
+mean (D) of the two cells' values.
 """
 
 from __future__ import annotations
@@ -55,22 +57,55 @@ def check_mesh(mesh: df.Mesh) -> None:
         )
 
 
-def _check_region_keys(value: dict, mesh: df.Mesh, what: str) -> None:
-    """Dict parameters: every key must be a subregion of the mesh or 'default'."""
+def _check_region_keys(value: dict, mesh: df.Mesh, what: str, allow_pairs: bool = False) -> None:
+    """Dict parameters: every key must be a subregion of the mesh, 'default' or (allow_pairs)
+    an inter-region pair 'r1:r2'."""
     for key in value:
         if not isinstance(key, str):
             raise ValueError(f"{what}: dict keys must be subregion names, got {key!r}")
         if ":" in key:
-            raise ValueError(
-                f"{what}: inter-region values ({key!r}, e.g. OOMMF's inter-region exchange) are "
-                "not supported by the JAX engine; links between regions use the harmonic mean "
-                "(exchange) or the mean (DMI) of the two cells' values"
-            )
+            if not allow_pairs:
+                raise ValueError(
+                    f"{what}: inter-region values ({key!r}) are only supported for Exchange.A "
+                    "and DMI.D"
+                )
+            regions = key.split(":")
+            unknown = [r for r in regions if r not in mesh.subregions]
+            if len(regions) != 2 or unknown:
+                raise ValueError(
+                    f"{what}: inter-region key {key!r} must be 'r1:r2' with two subregions of "
+                    f"the mesh (subregions: {sorted(mesh.subregions)})"
+                )
+            continue
         if key != "default" and key not in mesh.subregions:
             raise ValueError(
                 f"{what}: key {key!r} is not a subregion of the mesh "
                 f"(subregions: {sorted(mesh.subregions)})"
             )
+
+
+def region_pairs(value, mesh: df.Mesh, what: str) -> tuple[object, list]:
+    """Split an Exchange.A / DMI.D value into the per-cell part and the inter-region links.
+
+    Returns (value without 'r1:r2' keys, [(in_r1, in_r2, v), ...]) with in_r boolean cell masks
+    of the subregions: a link between a cell of r1 and a cell of r2 takes the value v (OOMMF's
+    Exchange6Ngbr / DMI pair values); links between regions without a pair key use the
+    harmonic mean (exchange) or mean (DMI) of the two cells' values.
+    """
+    if not isinstance(value, dict):
+        return value, []
+    _check_region_keys(value, mesh, what, allow_pairs=True)
+    pairs = []
+    for key, v in value.items():
+        if ":" in key:
+            masks = [
+                df.Field(mesh, nvdim=1, value={r: 1.0, "default": 0.0}).array[..., 0] > 0.5
+                for r in key.split(":")
+            ]
+            if not np.isfinite(float(v)):
+                raise ValueError(f"{what}: value of {key!r} is not finite")
+            pairs.append((masks[0], masks[1], float(v)))
+    return {k: v for k, v in value.items() if ":" not in k}, pairs
 
 
 def cell_values(value, mesh: df.Mesh, nvdim: int, what: str) -> np.ndarray:
@@ -183,8 +218,9 @@ def build_params(
         if key is not None and key in params:
             raise ValueError(f"system.energy: more than one {type(term).__name__} term")
         if isinstance(term, mm.Exchange):
-            A = cell_values(term.A, mesh, 1, "Exchange.A")
-            params["exchange"] = {"links": exchange_links(A, Ms, cell)}
+            A, pairs = region_pairs(term.A, mesh, "Exchange.A")
+            A = cell_values(A, mesh, 1, "Exchange.A")
+            params["exchange"] = {"links": exchange_links(A, Ms, cell, pairs)}
         elif isinstance(term, mm.UniaxialAnisotropy):
             K1 = _attr(term, "K1")
             K1 = _attr(term, "K") if K1 is None else K1
@@ -204,8 +240,9 @@ def build_params(
                     f"DMI.crystalclass: {term.crystalclass!r} is not supported by the JAX engine "
                     "(only interfacial Cnv_z / 'Cnv')"
                 )
-            D = cell_values(term.D, mesh, 1, "DMI.D")
-            params["dmi"] = {"links": dmi_links(D, Ms)}
+            D, pairs = region_pairs(term.D, mesh, "DMI.D")
+            D = cell_values(D, mesh, 1, "DMI.D")
+            params["dmi"] = {"links": dmi_links(D, Ms, pairs)}
         elif isinstance(term, mm.Zeeman):
             spec = {"H": cell_values(term.H, mesh, 3, f"Zeeman({term.name}).H")}
             spec.update(_time_spec(term, t_end, f"Zeeman({term.name})", allow_matrix=True))
