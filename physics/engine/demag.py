@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 import scipy.fft
@@ -292,17 +293,30 @@ def demag_field(m: jnp.ndarray, Ms: jnp.ndarray, kernel: DemagKernel) -> jnp.nda
     axes = _fft_axes(kernel.padded)
     if not axes:  # a single cell: the self term only
         return -jnp.stack(_apply_tensor(N, M[..., 0], M[..., 1], M[..., 2]), axis=-1)
-    shape = tuple(kernel.padded[a] for a in axes)
-    spectra = [jnp.fft.rfftn(M[..., c], s=shape, axes=axes) for c in range(3)]
-    fields = [
-        jnp.fft.irfftn(-h, s=shape, axes=axes)[: n[0], : n[1], : n[2]]
-        for h in _apply_tensor(N, *spectra)
-    ]
-    return jnp.stack(fields, axis=-1).astype(m.dtype)
+    # Pruned zero-padded transforms: each 1-D FFT runs only over the rows that are not all
+    # padding (the real FFT along x over the nx*ny*nz data rows, y over nz planes, ...), and the
+    # inverse truncates to the mesh after each axis; the three components share one batched
+    # call per axis (leading axis).
+    real_axis, complex_axes = axes[-1] + 1, [a + 1 for a in axes[:-1]]
+    spectra = jnp.fft.rfft(jnp.moveaxis(M, -1, 0), n=kernel.padded[real_axis - 1],
+                           axis=real_axis)
+    for a in reversed(complex_axes):
+        spectra = jnp.fft.fft(spectra, n=kernel.padded[a - 1], axis=a)
+    thin = n[2] == 1  # xz and yz vanish identically in a single layer: skip their products
+    h = -jnp.stack(_apply_tensor(N, spectra[0], spectra[1], spectra[2], thin))
+    for a in complex_axes:
+        h = jax.lax.slice_in_dim(jnp.fft.ifft(h, axis=a), 0, n[a - 1], axis=a)
+    fields = jnp.fft.irfft(h, n=kernel.padded[real_axis - 1], axis=real_axis)
+    fields = jax.lax.slice_in_dim(fields, 0, n[real_axis - 1], axis=real_axis)
+    return jnp.moveaxis(fields, 0, -1).astype(m.dtype)
 
 
-def _apply_tensor(N, Mx, My, Mz):
-    """(N M) components for the symmetric tensor stored as (xx, yy, zz, xy, xz, yz)."""
+def _apply_tensor(N, Mx, My, Mz, thin: bool = False):
+    """(N M) components for the symmetric tensor stored as (xx, yy, zz, xy, xz, yz).
+
+    thin: a single layer (nz = 1), where N_xz = N_yz = 0 (odd in z at z offset 0)."""
+    if thin:
+        return N[0] * Mx + N[3] * My, N[3] * Mx + N[1] * My, N[2] * Mz
     hx = N[0] * Mx + N[3] * My + N[4] * Mz
     hy = N[3] * Mx + N[1] * My + N[5] * Mz
     hz = N[4] * Mx + N[5] * My + N[2] * Mz
