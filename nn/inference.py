@@ -29,30 +29,13 @@ from nn.train_resnet import to_input
 
 
 def load_device(spec: str) -> DeviceModel:
-    """A device model from a preset name (``straight``, ``trapezoid``) or an artifact path."""
-    from compact.presets import PRESETS, load_preset
+    """A device model from a preset name (``straight``, ``trapezoid``) or the path of a
+    compact-model JSON artifact (``dwmtj fit``), via :func:`compact.presets.load_device`."""
+    from compact import presets
 
-    if spec in PRESETS:
-        return load_preset(spec)
-    path = Path(spec)
-    if not path.is_file():
-        raise ValueError(
-            f"device: {spec!r} is neither a preset ({sorted(PRESETS)}) nor an existing file"
-        )
-    import importlib
-
-    for module_name, func in (
-        ("compact.artifact", "load_device_model"),
-        ("compact.artifact", "load_artifact"),
-        ("compact.device_model", "load_device_model"),
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
-        if hasattr(module, func):
-            return getattr(module, func)(path)
-    raise ValueError(f"device: no compact artifact loader available to read {path}")
+    if hasattr(presets, "load_device"):
+        return presets.load_device(spec)
+    return presets.load_preset(spec)
 
 
 @dataclass(frozen=True)
@@ -377,13 +360,17 @@ def run_sweep_cli(
         raise ValueError(f"dataset: checkpoint was trained on {meta['dataset']}, not {name}")
     ds = load_dataset(name, data_dir)
     x, y = ds.x_test, ds.y_test
-    if test_limit is not None:
-        x, y = x[:test_limit], y[:test_limit]
+    if test_limit is not None:  # a fixed random subset: test files may be sorted by class
+        if test_limit < 1:
+            raise ValueError(f"test-limit: need >= 1 images, got {test_limit}")
+        pick = np.sort(np.random.default_rng(12345).permutation(len(y))[:test_limit])
+        x, y = x[pick], y[pick]
     net = fold_batchnorm(model)
     info = {
         "dataset": ds.name,
         "dataset_source": ds.source,
         "test_images": int(len(y)),
+        "test_subset": "all" if test_limit is None else f"random {len(y)} (seed 12345)",
         "checkpoint": str(checkpoint),
         "depth": meta["config"]["depth"],
         "width": meta["config"]["width"],
