@@ -1,0 +1,126 @@
+"""Time-step convergence of the stochastic Heun scheme on the project's film (300 K, float32).
+
+The default ``TimeDriver(thermal_dt=...)`` rests on these tests: stationary statistics of a
+magnetised domain and the mean SOT-driven wall velocity must not change, within sampling error,
+when the step is halved, and a step that is too large must show up as a bias (so the comparison
+can fail). Material: case B/C of ../shared/oommf-reference (Ms 1.1e6 A/m, A 15 pJ/m, Ku 0.85
+MJ/m^3, D 0.3 mJ/m^2, alpha 0.02, 2 x 2 x 1 nm cells, demag on).
+
+Measured (16 x 8 cells, 16 members, <mz> over 50-100 ps, one run per dt): dt = 1e-14 s:
+0.9329 +- 0.0013,
+2e-14: 0.9278 +- 0.0023, 4e-14: 0.9295 +- 0.0026, 8e-14: 0.849 +- 0.002, 1.6e-13: 0.447.
+Wall velocity (64 x 8 cells, J = 5e11 A/m^2, 8 members, 0.2 ns): 90.2 +- 6.5 m/s at 1e-14 s,
+89.0 +- 4.1 at 2e-14, 88.2 +- 3.4 at 4e-14. The bias appears between 4e-14 and 8e-14 s, so
+the default thermal_dt is 2e-14 s, a factor 2 below the largest step without visible bias.
+"""
+
+from __future__ import annotations
+
+import discretisedfield as df
+import jax.numpy as jnp
+import micromagneticmodel as mm
+import numpy as np
+import pytest
+
+from physics.engine.ensemble import ensemble_keys, run_ensemble
+from physics.engine.system import build_params
+
+MS, A, KU, D, ALPHA, CELL = 1.1e6, 1.5e-11, 8.5e5, 0.3e-3, 0.02, 2e-9
+
+
+def film(nx: int, ny: int, wall: bool, J: float = 0.0) -> mm.System:
+    """nx x ny x 1 strip at 300 K: a +z domain, or an up/down wall at the centre (SOT J)."""
+    mesh = df.Mesh(p1=(0, 0, 0), p2=(nx * CELL, ny * CELL, 1e-9), cell=(CELL, CELL, 1e-9))
+    system = mm.System(name="film")
+    system.energy = (
+        mm.Exchange(A=A) + mm.UniaxialAnisotropy(K=KU, u=(0, 0, 1))
+        + mm.DMI(D=D, crystalclass="Cnv_z") + mm.Demag()
+    )
+    system.dynamics = mm.Precession(gamma0=2.211e5) + mm.Damping(alpha=ALPHA)
+    if J:
+        system.dynamics += mm.Slonczewski(J=J, mp=(0, 1, 0), P=0.1, Lambda=1, eps_prime=0)
+    half = nx * CELL / 2
+    value = (lambda p: (0.1, 0, 1) if p[0] < half else (0.1, 0, -1)) if wall else (0, 0, 1)
+    system.m = df.Field(mesh, nvdim=3, value=value, norm=MS)
+    system.T = 300.0
+    return system
+
+
+def domain_mz(nx: int, ny: int, dt: float, t: float, members: int, seed: int = 1,
+              steps_per_output: int = 25, n_outputs: int = 10):
+    """Per-member time average of <mz> over the second half of a run of t seconds.
+
+    The run is cut into segments of steps_per_output * n_outputs steps that continue from each
+    other (fresh noise keys per segment): every dt then reuses one compiled program.
+    """
+    m0, params, _ = build_params(film(nx, ny, wall=False), dtype=jnp.float32)
+    m = jnp.broadcast_to(m0, (members, *m0.shape))
+    segments = int(round(t / (dt * steps_per_output * n_outputs)))
+    assert segments >= 2 and abs(segments * dt * steps_per_output * n_outputs / t - 1) < 1e-9
+    mz = []
+    for k in range(segments):
+        run = run_ensemble(m, params, ensemble_keys(seed + 1000 * k, members), dt=dt,
+                           steps_per_output=steps_per_output, n_outputs=n_outputs)
+        m = run.m
+        mz.append(np.asarray(run.observed)[:, :, 2])
+    mz = np.concatenate(mz, axis=1)
+    return mz[:, mz.shape[1] // 2:].mean(axis=1)
+
+
+def agree(a: np.ndarray, b: np.ndarray, n_sigma: float = 4.0) -> bool:
+    """Member means agree within n_sigma combined standard errors (4: a false alarm < 1e-4)."""
+    se = np.hypot(a.std(ddof=1) / np.sqrt(a.size), b.std(ddof=1) / np.sqrt(b.size))
+    return abs(a.mean() - b.mean()) < n_sigma * se
+
+
+def test_domain_statistics_converge_when_dt_is_halved_fast():
+    # Small check of the same statement as the slow test: 8 x 4 cells, 16 members, 40 ps.
+    # The 8e-14 s run shows the test can fail: its bias (~0.08 in <mz>) is > 10 standard errors.
+    mz_default = domain_mz(8, 4, 2e-14, 40e-12, 16)
+    mz_half = domain_mz(8, 4, 1e-14, 40e-12, 16)
+    mz_coarse = domain_mz(8, 4, 8e-14, 40e-12, 16)
+    assert agree(mz_default, mz_half)
+    assert not agree(mz_coarse, mz_half)
+    assert 0.8 < mz_half.mean() < 0.99  # thermally reduced but saturated domain
+
+
+@pytest.mark.slow
+def test_domain_statistics_and_wall_velocity_converge_when_dt_is_halved():
+    # Stationary <mz> of a 16 x 8 domain (50-100 ps, 16 members) at dt = 4e-14, 2e-14 and
+    # 1e-14 s agree within 4 standard errors; so does the mean SOT-driven wall velocity in a
+    # 64 x 8 strip (J = 5e11 A/m^2, 8 members, 0.2 ns) at 2e-14 and 1e-14 s.
+    reference = domain_mz(16, 8, 1e-14, 96e-12, 16)
+    for dt in (2e-14, 4e-14):
+        assert agree(domain_mz(16, 8, dt, 96e-12, 16), reference), dt
+    assert not agree(domain_mz(16, 8, 8e-14, 96e-12, 16), reference)
+
+    def velocities(dt):
+        nx, t, n_out = 64, 200e-12, 4
+        m0, params, _ = build_params(film(nx, 8, wall=True, J=5e11), dtype=jnp.float32)
+        run = run_ensemble(m0, params, ensemble_keys(2, 8), dt=dt,
+                           steps_per_output=int(round(t / n_out / dt)), n_outputs=n_out)
+        x = nx * CELL * (1 + np.asarray(run.observed)[:, :, 2]) / 2  # wall position from <mz>
+        return (x[:, -1] - x[:, 0]) / (t * (n_out - 1) / n_out)
+
+    v_default, v_half = velocities(2e-14), velocities(1e-14)
+    assert agree(v_default, v_half)
+    assert v_half.mean() > 30.0  # the wall moves (+x for mp = +y, D > 0), tens of m/s
+
+
+@pytest.mark.parametrize(("n", "steps", "dt"), [(2, 50, 2e-14), (3, 51, 1e-12 / 51)])
+def test_time_driver_takes_the_largest_step_that_divides_the_output_interval(n, steps, dt):
+    # thermal_dt is an upper bound: t/n = 5e-13 s is 25 steps of 2e-14 s; t/n = 3.33e-13 s
+    # needs 17 steps of 1.96e-14 s (never a step above the converged 2e-14 s).
+    import physics.engine as pe
+
+    mesh = df.Mesh(p1=(0, 0, 0), p2=(CELL, CELL, 1e-9), cell=(CELL, CELL, 1e-9))
+    system = mm.System(name="macrospin", T=300.0)
+    system.energy = mm.UniaxialAnisotropy(K=KU, u=(0, 0, 1))
+    system.dynamics = mm.Precession(gamma0=2.211e5) + mm.Damping(alpha=ALPHA)
+    system.m = df.Field(mesh, nvdim=3, value=(0, 0, 1), norm=MS)
+    driver = pe.TimeDriver(dtype="float32")
+    assert driver.thermal_dt == 2e-14
+    driver.drive(system, t=1e-12, n=n, verbose=0)
+    assert driver.stats["steps"] == steps
+    assert driver.stats["thermal_dt"] == pytest.approx(dt, rel=1e-12)
+    assert np.allclose(system.table.data["t"], np.arange(1, n + 1) * 1e-12 / n, rtol=1e-6)
