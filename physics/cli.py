@@ -27,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--png", type=Path, help="write the |J| map to this PNG")
     p.set_defaults(func=run_current)
 
+    from physics.experiment.commands import register as register_experiments
+
+    register_experiments(subparsers)
+
 
 def notch_current_densities(solution: Any, track: Any) -> list[dict[str, float]]:
     """Mean and peak |J| (A/m^2) over the cell column at each notch centre."""

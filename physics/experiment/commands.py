@@ -143,14 +143,14 @@ def register(subparsers: Any) -> None:
     """Add ``simulate``, ``batch`` and ``plot`` to the ``dwmtj`` command line."""
     p = subparsers.add_parser("simulate", help="run one device + protocol (run TOML) -> run file")
     p.add_argument("spec", help="run TOML (geometry, protocol, n_realisations, seed, ...)")
-    p.add_argument("--out", default="results/runs", help="output folder (default results/runs)")
+    p.add_argument("--out", default="runs", help="output folder (default ./runs)")
     p.add_argument("--calculator", choices=CALCULATORS, help="override the calculator")
     p.add_argument("--no-figures", action="store_true", help="do not write figures")
     p.set_defaults(func=_simulate_handler)
 
     p = subparsers.add_parser("batch", help="run a sweep (TOML) on a process pool or dask")
     p.add_argument("sweep", help="sweep TOML ([run], [sweep], seeds)")
-    p.add_argument("--out", default="results/runs", help="output folder (default results/runs)")
+    p.add_argument("--out", default="runs", help="output folder (default ./runs)")
     p.add_argument("--scheduler", help="dask scheduler address (tcp://host:8786)")
     p.add_argument("--workers", type=int, help="process-pool size (default: #CPUs)")
     p.add_argument("--serial", action="store_true", help="run in this process (one GPU)")
