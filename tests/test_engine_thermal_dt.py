@@ -89,10 +89,10 @@ def test_domain_statistics_and_wall_velocity_converge_when_dt_is_halved():
     # Stationary <mz> of a 16 x 8 domain (50-100 ps, 16 members) at dt = 4e-14, 2e-14 and
     # 1e-14 s agree within 4 standard errors; so does the mean SOT-driven wall velocity in a
     # 64 x 8 strip (J = 5e11 A/m^2, 8 members, 0.2 ns) at 2e-14 and 1e-14 s.
-    reference = domain_mz(16, 8, 1e-14, 96e-12, 16)
+    reference = domain_mz(16, 8, 1e-14, 100e-12, 16)
     for dt in (2e-14, 4e-14):
-        assert agree(domain_mz(16, 8, dt, 96e-12, 16), reference), dt
-    assert not agree(domain_mz(16, 8, 8e-14, 96e-12, 16), reference)
+        assert agree(domain_mz(16, 8, dt, 100e-12, 16), reference), dt
+    assert not agree(domain_mz(16, 8, 8e-14, 100e-12, 16), reference)
 
     def velocities(dt):
         nx, t, n_out = 64, 200e-12, 4

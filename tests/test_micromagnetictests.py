@@ -29,7 +29,6 @@ _COMPUTE = "physics.engine.compute(term.energy | .density | .effective_field, sy
 _CUBIC = "CubicAnisotropy is not supported (raises ValueError); the project's films are uniaxial"
 _ZHANGLI = "ZhangLi (in-plane spin-transfer torque) is not supported (raises ValueError)"
 _TCL = "tcl_strings time dependence is OOMMF-only (raises ValueError); use func with dt"
-_HYSTERESIS = "HysteresisDriver is not provided"
 
 NOT_SUPPORTED: dict[str, str] = {
     "TestCompute": _COMPUTE,
@@ -53,9 +52,6 @@ NOT_SUPPORTED: dict[str, str] = {
     "(OOMMF's Bx_<name>)",
     "TestZeeman::test_time_field": "a Zeeman func returning a vector/field per time is not "
     "supported (scalar scale factors only)",
-    "test_hysteresis_check_for_energy": _HYSTERESIS,
-    "test_simple_hysteresis_loop": _HYSTERESIS,
-    "test_stepped_hysteresis_loop": _HYSTERESIS,
     "TestMinDriver::test_evolver_nodriver": _EVOLVERS,
     "TestMinDriver::test_evolver_driver": _EVOLVERS,
     "TestMinDriver::test_wrong_evolver": _EVOLVERS,

@@ -26,6 +26,13 @@
     minimisation to max |m x H| < stopping_mxHxm (an explicit integrator stalls near the
     minimum, where its step sits at the stability limit of the stiffest exchange modes).
     Table x = "iteration".
+``HysteresisDriver(stopping_mxHxm=1e-5, max_iterations=100_000, dtype="float64")``
+    ``.drive(system, Hmin=..., Hmax=..., n=...)`` (the loop Hmin -> Hmax -> Hmin, n points per
+    branch) or ``.drive(system, Hsteps=[[H_start, H_end, n], ...])``: oommfc's hysteresis
+    driver. An extra uniform applied field H (A/m) named ``hysteresis`` (on top of the system's
+    own energy) steps through the points; at each one the energy is minimised from the previous
+    state (MinDriver). A segment's first point is skipped when it equals the previous segment's
+    last. Table x = "B_hysteresis" (mT, |mu0 H|), with Bx/By/Bz_hysteresis (mT) per row.
 
 Column ``x_dw`` (m) is the wall position from <mz>: x_min + L (1 + <mz>) / 2, for an up (-x)
 / down (+x) wall along the mesh's x extent L. Averages are over magnetic cells (Ms > 0).
@@ -362,6 +369,89 @@ def _run_relax(m0, params, free, final_stopping, alpha, max_time, max_steps, max
 
     m, it, tq = minimise_bb(field_fn, m, free, final_stopping, max_iterations)
     return m, steps + it, tq, observe(m, p, zero)
+
+
+class HysteresisDriver(MinDriver):
+    """Hysteresis loop by stepped minimisation (oommfc.HysteresisDriver's interface); see the
+    module docstring."""
+
+    _x = "B_hysteresis"
+
+    @staticmethod
+    def field_points(Hmin=None, Hmax=None, n=None, Hsteps=None) -> np.ndarray:
+        """The applied fields (A/m), shape (points, 3), of a loop given as in ``drive``."""
+        simple = [v is not None for v in (Hmin, Hmax, n)]
+        if any(simple) and Hsteps is not None:
+            raise ValueError("Hsteps: cannot define both (Hmin, Hmax, n) and Hsteps")
+        if all(simple):
+            Hsteps = [[Hmin, Hmax, n], [Hmax, Hmin, n]]
+        elif Hsteps is None:
+            raise ValueError("Hmin, Hmax, n: give all three, or Hsteps")
+        points: list[np.ndarray] = []
+        for k, step in enumerate(Hsteps):
+            if len(step) != 3:
+                raise ValueError(f"Hsteps[{k}]: must be [H_start, H_end, n], got {step!r}")
+            start, end, count = step
+            start = np.asarray(start, dtype=np.float64)
+            end = np.asarray(end, dtype=np.float64)
+            if start.shape != (3,) or end.shape != (3,):
+                raise ValueError(f"Hsteps[{k}]: H_start and H_end must be 3-vectors (A/m)")
+            if not isinstance(count, int) or count < 2:
+                raise ValueError(f"Hsteps[{k}]: n must be an integer >= 2, got {count!r}")
+            segment = list(np.linspace(start, end, count))
+            if points and np.allclose(points[-1], segment[0], rtol=0, atol=1e-12):
+                segment = segment[1:]
+            points += segment
+        return np.asarray(points)
+
+    def drive(
+        self,
+        system: mm.System,
+        Hmin=None,
+        Hmax=None,
+        n: int | None = None,
+        Hsteps=None,
+        fixed_subregions=None,
+        verbose: int = 1,
+        **kwargs,
+    ) -> None:
+        """Run the loop (fields in A/m); updates system.m and system.table (one row a point)."""
+        _check_kwargs(kwargs)
+        if len(system.energy) == 0:
+            raise RuntimeError("System's energy is not defined")
+        points = self.field_points(Hmin, Hmax, n, Hsteps)
+        dtype = _dtype(self.dtype)
+        probe = mm.System(name=system.name, T=system.T)
+        probe.energy = system.energy + mm.Zeeman(H=(0, 0, 0), name="hysteresis")
+        probe.m = system.m
+        with jax.enable_x64(dtype == jnp.float64):
+            m, params, names = build_params(probe, dtype=dtype)
+            params = {k: v for k, v in params.items() if k not in ("slonczewski", "temperature")}
+            free = _free_mask(system, params, fixed_subregions)
+            mask = params["mask"][..., None]
+            rows, total = [], 0
+            for H in tqdm(points, desc="HysteresisDriver", disable=verbose < 1, leave=False):
+                spec = dict(params["zeeman"]["hysteresis"], H=mask * jnp.asarray(H, dtype))
+                stage = dict(params, zeeman=dict(params["zeeman"], hysteresis=spec))
+                m, it, torque, row = self._minimise(m, stage, free)
+                total += int(it)
+                if int(it) >= self.max_iterations:
+                    warnings.warn(f"HysteresisDriver: H = {H} A/m: max_iterations reached with "
+                                  f"max|m x H| = {float(torque):.3g} A/m", stacklevel=2)
+                row = jax.tree_util.tree_map(np.asarray, row)
+                row.pop("t")
+                row["iteration"] = np.asarray(total)
+                B = mm.consts.mu0 * H * 1e3  # mT, OOMMF's UZeeman table unit
+                row.update({"Bx_hysteresis": B[0], "By_hysteresis": B[1], "Bz_hysteresis": B[2],
+                            "B_hysteresis": np.linalg.norm(B)})
+                rows.append(row)
+            self.iterations, self.mxHxm = total, float(torque)
+            stacked = {k: np.stack([r[k] for r in rows]) for k in rows[0]}
+            _write_back(system, m, params)
+            table = _table(stacked, names, self._x, system.m.mesh.region)
+            table.units.update({k: "mT" for k in table.data if k.startswith("B")})
+            system.table = table
+            system.drive_number += 1
 
 
 class RelaxDriver(MinDriver):
