@@ -92,8 +92,9 @@ def thermal_field_std(
 
 def _normalise(m: jnp.ndarray) -> jnp.ndarray:
     """m / |m| where |m| > 0, zero elsewhere (cells outside the magnet stay zero)."""
-    norm = jnp.linalg.norm(m, axis=-1, keepdims=True)
-    return jnp.where(norm > 0, m / jnp.where(norm > 0, norm, 1.0), 0.0)
+    from .integrators import normalise  # component-wise |m| (fuses; see vectors.py)
+
+    return normalise(m)
 
 
 def heun_step(
