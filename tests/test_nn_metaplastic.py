@@ -108,7 +108,8 @@ def test_stochastic_rounding_is_unbiased_and_lands_on_levels(levels):
     n = 40_000
     samples = round_to_levels(jnp.broadcast_to(x, (n, x.size)), levels, jax.random.PRNGKey(3))
     samples = np.asarray(samples)
-    lv = np.asarray(levels)
+    # compare in the dtype the rule computes in (float32), whatever JAX's x64 flag is
+    lv = np.asarray(levels, dtype=samples.dtype)
     assert np.all(np.isin(samples, lv)), "rounded values must be device levels"
     # each value lands only on its two neighbouring levels
     for j, xj in enumerate(np.asarray(x)):
