@@ -295,6 +295,11 @@ def test_time_functions_of_the_wrong_shape_raise():
     )
     with pytest.raises(ValueError, match="Slonczewski.*func"):
         build_params(system, t_end=1e-11)
+    system.dynamics = mm.Precession(gamma0=2.211e5) + mm.Slonczewski(
+        J=1e11, mp=(0, 0, 0), P=0.1, Lambda=1
+    )
+    with pytest.raises(ValueError, match="Slonczewski.mp"):
+        build_params(system)
 
 
 def test_inter_region_exchange_and_dmi_set_the_links_between_regions():

@@ -280,6 +280,11 @@ def build_params(
                 "thickness": cell[2],
             }
             norm = np.linalg.norm(spec["mp"], axis=-1, keepdims=True)
+            if np.any((norm[..., 0] == 0) & magnetic & (spec["J"] != 0)):
+                raise ValueError(
+                    "Slonczewski.mp: zero polarisation where the current J is non-zero "
+                    "(the torque would be dropped there)"
+                )
             spec["mp"] = spec["mp"] / np.where(norm > 0, norm, 1.0)
             spec.update(_time_spec(term, t_end, "Slonczewski"))
             params["slonczewski"] = spec
