@@ -184,7 +184,9 @@ def depinning_ladder(
             raise ValueError(f"notches: notch {k} does not exist (0..{len(centres) - 1})")
     m_relaxed, params, geo = relaxed_walls(spec, notches)
     x_start = np.asarray(geo(np.asarray(m_relaxed)).position)
-    capture = geo.capture_distance
+    spacing = np.diff(centres)
+    half_gap = 0.5 * np.array([spacing[min(k, len(spacing) - 1)] if len(spacing) else np.inf
+                               for k in notches])
     lo = np.full(len(notches), float(v_low))
     hi = np.full(len(notches), float(v_high))
     found = np.zeros(len(notches), dtype=bool)
@@ -196,7 +198,7 @@ def depinning_ladder(
         members = np.repeat(np.arange(len(notches)), n_grid)
         m_final = pulse_outcomes(spec, jnp.asarray(m_relaxed)[members], params, grids.ravel())
         n_members += members.size
-        moved = np.abs(np.asarray(geo(m_final).position) - x_start[members]) > capture
+        moved = np.asarray(geo(m_final).position) - x_start[members] > half_gap[members]
         moved = moved.reshape(len(notches), n_grid)
         for i in range(len(notches)):
             if not moved[i].any():
@@ -255,14 +257,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cell", type=float, default=4e-9, help="cell dx = dy (m)")
     p.add_argument("--dt", type=float, default=1e-13, help="Heun step (s)")
     p.add_argument("--dtype", default="float32")
-    p.add_argument("--width", type=float, default=0.5e-9, help="pulse FWHM (s)")
+    p.add_argument("--width", type=float, default=1.5e-9, help="pulse FWHM (s)")
     p.add_argument("--rise", type=float, default=0.05e-9, help="rise = fall (s)")
-    p.add_argument("--settle", type=float, default=0.1e-9, help="settle time (s)")
+    p.add_argument("--settle", type=float, default=0.2e-9, help="settle time (s)")
     p.add_argument("--relax", type=float, default=0.1e-9, help="wall relaxation (s)")
-    p.add_argument("--v-range", type=float, nargs=2, default=(0.1, 1.1), help="V")
+    p.add_argument("--v-range", type=float, nargs=2, default=(0.1, 0.85), help="V")
     p.add_argument("--notches", type=int, nargs="*", default=None)
     p.add_argument("--n-grid", type=int, default=6)
-    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--out", type=Path, required=True, help="JSON table to write")
     args = p.parse_args(argv)
     spec = depinning_spec(
