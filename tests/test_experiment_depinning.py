@@ -14,17 +14,17 @@ import pytest
 from physics.experiment.depinning import depinning_ladder, depinning_spec, relaxed_walls
 from physics.experiment.spec import RunSpec
 
-# Coarse, short trapezoid for the fast test: 2 notches 40 nm apart at widths 32 and 52 nm
-# (J ratio 1.6), 5 nm cells (~500 magnetic cells), dt = 1e-13 s (stable at 4-5 nm cells).
+# Coarse, short trapezoid: 2 notches 45 nm apart at widths 28 and 48 nm (J ratio 1.7),
+# 4 nm cells, dt = 1e-13 s (the calibrated settings; results/experiments/README.md).
 SHORT_TRAPEZOID = {
-    "preset": "scaled-trapezoid", "length": 140e-9, "w1": 25e-9, "w2": 85e-9,
-    "notches": {"count": 2, "span": [50e-9, 90e-9]},
-    "mtj": {"x0": 30e-9, "x1": 110e-9, "y0": -42e-9, "y1": 42e-9},
+    "preset": "scaled-trapezoid", "length": 180e-9, "w1": 20e-9, "w2": 100e-9,
+    "notches": {"count": 2, "span": [45e-9, 90e-9]},
+    "mtj": {"x0": 25e-9, "x1": 110e-9, "y0": -50e-9, "y1": 50e-9},
 }
 
 
 def test_ladder_rejects_bad_search_interval():
-    spec = depinning_spec(SHORT_TRAPEZOID, cell=(5e-9, 5e-9))
+    spec = depinning_spec(SHORT_TRAPEZOID, cell=(4e-9, 4e-9))
     with pytest.raises(ValueError, match="v_low"):
         depinning_ladder(spec, 0.5, 0.2)
     with pytest.raises(ValueError, match="notches"):
@@ -32,19 +32,42 @@ def test_ladder_rejects_bad_search_interval():
 
 
 def test_thresholds_need_zero_temperature():
-    data = depinning_spec(SHORT_TRAPEZOID, cell=(5e-9, 5e-9)).to_dict()
+    data = depinning_spec(SHORT_TRAPEZOID, cell=(4e-9, 4e-9)).to_dict()
     data["protocol"]["temperature"] = 300.0
     spec = RunSpec.from_dict(data)
     with pytest.raises(ValueError, match="protocol.temperature"):
         relaxed_walls(spec, [0])
 
 
+SHORT_STRAIGHT = {
+    "preset": "scaled-straight", "length": 160e-9,
+    "notches": {"count": 2, "span": [50e-9, 100e-9]},
+    "mtj": {"x0": 25e-9, "x1": 135e-9, "y0": -25e-9, "y1": 25e-9},
+}
+FAST_CALCULATOR = {"name": "jax", "dt": 1e-13, "dtype": "float32", "relax_time": 0.05e-9}
+FAST_PULSE = {"width": 1.0e-9, "rise": 0.05e-9, "fall": 0.05e-9}
+
+
+def test_short_straight_thresholds_agree():
+    """Two identical notches in a straight 50 nm track, 4 nm cells, one batched round of 4
+    voltages (0.1, 0.4, 0.7, 1.0 V): both walls stay pinned at 0.1 V (so the test is not
+    trivially 'everything moves') and depin at the same grid voltage (tolerance: one grid step,
+    0.3 V, the resolution of this coarse variant)."""
+    spec = depinning_spec(SHORT_STRAIGHT, cell=(4e-9, 4e-9), pulse=FAST_PULSE,
+                          settle_time=0.05e-9, calculator=FAST_CALCULATOR)
+    ladder = depinning_ladder(spec, 0.1, 1.0, n_grid=4, rounds=1, progress=False)
+    assert np.all(np.isfinite(ladder.v_high)) and np.all(ladder.v_high > 0.1)
+    assert abs(ladder.v_high[1] - ladder.v_high[0]) <= 0.3 + 1e-9
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "not reproduced: at 4 nm cells the engine's thresholds do not rise with the local width "
+    "(full ladder 0.325, 0.175, 0.325, 0.325, 0.325 V at widths 28-73 nm, "
+    "results/experiments/README.md)"))
 def test_short_trapezoid_threshold_rises_with_width():
-    spec = depinning_spec(
-        SHORT_TRAPEZOID, cell=(5e-9, 5e-9),
-        pulse={"width": 0.8e-9, "rise": 0.05e-9, "fall": 0.05e-9}, settle_time=0.05e-9,
-        calculator={"name": "jax", "dt": 1e-13, "dtype": "float32", "relax_time": 0.05e-9},
-    )
+    spec = depinning_spec(SHORT_TRAPEZOID, cell=(4e-9, 4e-9), pulse=FAST_PULSE,
+                          settle_time=0.05e-9, calculator=FAST_CALCULATOR)
     ladder = depinning_ladder(spec, 0.1, 1.0, n_grid=4, rounds=1, progress=False)
     assert ladder.local_width[1] > ladder.local_width[0]
     # the narrow notch depins inside the interval; the wide one needs a higher voltage: its
@@ -52,3 +75,33 @@ def test_short_trapezoid_threshold_rises_with_width():
     # this asserts a difference of at least one grid step, not a tuned number)
     assert np.isfinite(ladder.v_high[0])
     assert ladder.v_low[1] >= ladder.v_high[0]
+
+
+def _ladder_from_script(geometry: str):
+    """The ladder of results/experiments/run_ladders.sh (4 nm, 1e-13 s, 1.5 ns pulse, 0.2 ns
+    settle, 6 voltages 0.10-0.85 V): ~15 min per preset on a loaded 2-core machine."""
+    spec = depinning_spec(
+        geometry, cell=(4e-9, 4e-9), pulse={"width": 1.5e-9, "rise": 0.05e-9, "fall": 0.05e-9},
+        settle_time=0.2e-9,
+        calculator={"name": "jax", "dt": 1e-13, "dtype": "float32", "relax_time": 0.1e-9},
+    )
+    return depinning_ladder(spec, 0.1, 0.85, n_grid=6, rounds=1, progress=False)
+
+
+@pytest.mark.slow
+def test_scaled_straight_ladder_thresholds_equal():
+    """All 5 notches of the straight track are the same notch in the same J: thresholds equal
+    within one grid step (0.15 V); measured: all 5 in (0.10, 0.25] V."""
+    ladder = _ladder_from_script("scaled-straight")
+    assert np.all(np.isfinite(ladder.v_high))
+    assert np.ptp(ladder.v_high) <= 0.15 + 1e-9
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "not reproduced at 4 nm cells: measured 0.325, 0.175, 0.325, 0.325, 0.325 V at widths "
+    "28-73 nm (results/experiments/ladder-trapezoid.json)"))
+def test_scaled_trapezoid_ladder_rises_with_width():
+    ladder = _ladder_from_script("scaled-trapezoid")
+    assert np.all(np.isfinite(ladder.v_high))
+    assert np.all(np.diff(ladder.threshold) > 0)

@@ -28,6 +28,8 @@ def main() -> int:
             continue
         t = json.loads(path.read_text())
         w = np.array(t["local_width_m"]) * 1e9
+        if name == "straight":  # one width: spread the notches along x by their index
+            w = np.array(t["notch"], dtype=float)
         lo, hi = np.array(t["v_low_V"]), np.array(t["v_high_V"], dtype=float)
         mid = 0.5 * (lo + hi)
         ok = np.isfinite(hi)
@@ -38,7 +40,8 @@ def main() -> int:
                     label="pinned up to this V")
         for k, x, y in zip(t["notch"], w, np.where(ok, mid, lo), strict=True):
             ax.annotate(f"n{k}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
-        ax.set_xlabel("local track width at the notch (nm)")
+        ax.set_xlabel("local track width at the notch (nm)" if name == "trapezoid"
+                      else "notch index (all 38 nm wide)")
         ax.set_ylabel("one-pulse depinning voltage (V)")
         s = t["settings"]
         ax.set_title(f"scaled {name}, T = 0, {s['cell'] * 1e9:g} nm cells,\n"
