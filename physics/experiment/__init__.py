@@ -13,11 +13,14 @@ Modules (one job each):
 * :mod:`~physics.experiment.sweep` -- sweep TOML -> run specs;
 * :mod:`~physics.experiment.batch` -- resumable batches on a process pool, in-process or dask;
 * :mod:`~physics.experiment.simulate` -- one run on the JAX engine (thermal ensemble);
+* :mod:`~physics.experiment.depinning` -- T = 0 one-pulse depinning thresholds per notch
+  (notch x voltage members in one batched call);
 * :mod:`~physics.experiment.plots` / :mod:`~physics.experiment.commands` -- figures and the
   functions behind ``dwmtj simulate/batch/plot``.
 """
 
 from physics.experiment.batch import BatchReport, run_batch
+from physics.experiment.depinning import DepinningLadder, depinning_ladder, depinning_spec
 from physics.experiment.protocols import (
     Protocol,
     PulseShape,
@@ -35,6 +38,7 @@ __all__ = [
     "MTJ",
     "BatchReport",
     "CorruptRunError",
+    "DepinningLadder",
     "Protocol",
     "PulseShape",
     "Readout",
@@ -45,6 +49,8 @@ __all__ = [
     "SweepPoint",
     "VoltageRamp",
     "WallStart",
+    "depinning_ladder",
+    "depinning_spec",
     "expand_sweep",
     "load_sweep",
     "read_run",
