@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
-jax.config.update("jax_enable_x64", True)
-
-import jax.numpy as jnp  # noqa: E402
-
-from physics.engine.demag import (  # noqa: E402
+from physics.engine.demag import (
     MU0,
     DemagKernel,
     _dipole_average,
@@ -20,6 +17,13 @@ from physics.engine.demag import (  # noqa: E402
     far_field_distance,
     newell_tensor,
 )
+
+
+@pytest.fixture(autouse=True)
+def _float64():
+    """Run each test in float64 without flipping JAX's global flag for other test modules."""
+    with jax.enable_x64(True):
+        yield
 
 
 def aharoni_factor(a: float, b: float, c: float) -> float:

@@ -9,25 +9,22 @@ from __future__ import annotations
 
 import discretisedfield as df
 import jax
+import jax.numpy as jnp
 import micromagneticmodel as mm
 import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
 
-jax.config.update("jax_enable_x64", True)
-
-import jax.numpy as jnp  # noqa: E402
-
-from physics.engine.constants import KB, MU0  # noqa: E402
-from physics.engine.ensemble import (  # noqa: E402
+from physics.engine.constants import KB, MU0
+from physics.engine.ensemble import (
     ensemble_keys,
     run_ensemble,
     scale_current,
     scale_zeeman,
 )
-from physics.engine.system import build_params  # noqa: E402
-from physics.engine.thermal import (  # noqa: E402
+from physics.engine.system import build_params
+from physics.engine.thermal import (
     integrate_thermal,
     steps_per_output,
     thermal_field_std,
@@ -39,6 +36,13 @@ K_ANIS = 1e5
 BARRIER = 2.0  # K V / k_B T: low enough to sample the whole sphere, high enough to be non-uniform
 VOLUME = BARRIER * KB * T / K_ANIS
 GAMMA0 = 2.211e5
+
+
+@pytest.fixture(autouse=True)
+def _float64():
+    """Run each test in float64 without flipping JAX's global flag for other test modules."""
+    with jax.enable_x64(True):
+        yield
 
 
 def macrospin(alpha: float, *, K: float = 0.0, H: float = 0.0, temperature: float = T):
