@@ -19,10 +19,14 @@ DEFAULT_DATA_DIRS: tuple[Path, ...] = (
 
 
 def candidate_dirs(explicit: str | os.PathLike[str] | None = None) -> list[Path]:
-    """The data folders to search, most specific first."""
-    dirs: list[Path] = []
+    """The data folders to search, most specific first.
+
+    An explicit folder (``--data``) is searched alone: asking for one place and silently
+    reading another would hide a mistake.
+    """
     if explicit:
-        dirs.append(Path(explicit))
+        return [Path(explicit)]
+    dirs: list[Path] = []
     env = os.environ.get("DWMTJ_DATA")
     if env:
         dirs.append(Path(env))
