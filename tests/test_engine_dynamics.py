@@ -275,3 +275,16 @@ def test_integrator_gives_up_on_a_non_finite_solution():
 
         _, _, stats = jax.jit(lambda m: integrate_rk45(rhs, m, 0.0, jnp.asarray([1e-11])))(m0)
     assert 0.9e-12 <= float(stats["t"]) < 1e-11
+
+
+def test_relax_driver_honours_max_iterations():
+    """RelaxDriver takes MinDriver's max_iterations cap and warns when it stops on it."""
+    system = small_film()
+    system.energy = mm.Exchange(A=1e-11) + mm.Zeeman(H=(5e6, 0, 0))
+    driver = pe.RelaxDriver(stopping_mxHxm=1e-5, max_steps=1, max_iterations=2)
+    assert driver.max_iterations == 2
+    with pytest.warns(UserWarning, match=r"stopped after \d+ iterations"):
+        driver.drive(system)
+    # the count covers the damping steps (here 1) and the capped minimiser iterations (2)
+    assert driver.iterations <= driver.max_steps + driver.max_iterations
+    assert driver.mxHxm > 1e-5

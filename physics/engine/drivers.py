@@ -464,8 +464,10 @@ class RelaxDriver(MinDriver):
         max_time: float = 1e-7,
         max_steps: int = 20_000,
         dtype: str = "float64",
+        max_iterations: int = 100_000,
     ) -> None:
-        super().__init__(stopping_mxHxm=stopping_mxHxm, dtype=dtype)
+        super().__init__(stopping_mxHxm=stopping_mxHxm, max_iterations=max_iterations,
+                         dtype=dtype)
         if not alpha > 0:
             raise ValueError(f"alpha: must be a positive damping constant, got {alpha}")
         self.alpha, self.max_time, self.max_steps = float(alpha), float(max_time), int(max_steps)
