@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .constants import MU0
+from .links import neighbour_links
 
 
 def dmi_links(D: np.ndarray, Ms: np.ndarray, pairs: Sequence = ()) -> np.ndarray:
@@ -32,23 +33,7 @@ def dmi_links(D: np.ndarray, Ms: np.ndarray, pairs: Sequence = ()) -> np.ndarray
     pairs: (in_r1, in_r2, D12) boolean cell masks of two regions and the DMI constant (J/m^2)
     of every link between a cell of one and a cell of the other (default: the mean).
     """
-    links = np.zeros((2, *D.shape))
-    magnetic = Ms > 0
-    for axis in range(2):
-        n = D.shape[axis]
-        if n < 2:
-            continue
-        lo = [slice(None)] * 3
-        hi = [slice(None)] * 3
-        lo[axis] = slice(0, n - 1)
-        hi[axis] = slice(1, n)
-        both = magnetic[tuple(lo)] & magnetic[tuple(hi)]
-        mean = 0.5 * (D[tuple(lo)] + D[tuple(hi)])
-        for in1, in2, value in pairs:
-            cross = (in1[tuple(lo)] & in2[tuple(hi)]) | (in2[tuple(lo)] & in1[tuple(hi)])
-            mean = np.where(cross, value, mean)
-        links[axis][tuple(lo)] = np.where(both, mean, 0.0)
-    return links
+    return neighbour_links(D, Ms, 2, lambda d1, d2: 0.5 * (d1 + d2), pairs)
 
 
 def dmi_field(

@@ -18,6 +18,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from .constants import MU0
+from .links import neighbour_links
+
+
+def _harmonic_mean(a1: np.ndarray, a2: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((a1 + a2) != 0, 2 * a1 * a2 / (a1 + a2), 0.0)
 
 
 def exchange_links(
@@ -29,25 +35,8 @@ def exchange_links(
     cell: (dx, dy, dz) in m; pairs: (in_r1, in_r2, A12) boolean cell masks of two regions and
     the stiffness (J/m) of every link between a cell of one and a cell of the other.
     """
-    links = np.zeros((3, *A.shape))
-    magnetic = Ms > 0
-    for axis in range(3):
-        n = A.shape[axis]
-        if n < 2:
-            continue
-        lo = [slice(None)] * 3
-        hi = [slice(None)] * 3
-        lo[axis] = slice(0, n - 1)
-        hi[axis] = slice(1, n)
-        a1, a2 = A[tuple(lo)], A[tuple(hi)]
-        both = magnetic[tuple(lo)] & magnetic[tuple(hi)]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            harmonic = np.where((a1 + a2) != 0, 2 * a1 * a2 / (a1 + a2), 0.0)
-        for in1, in2, value in pairs:
-            cross = (in1[tuple(lo)] & in2[tuple(hi)]) | (in2[tuple(lo)] & in1[tuple(hi)])
-            harmonic = np.where(cross, value, harmonic)
-        links[axis][tuple(lo)] = np.where(both, harmonic, 0.0) / cell[axis] ** 2
-    return links
+    links = neighbour_links(A, Ms, 3, _harmonic_mean, pairs)
+    return links / np.asarray(cell, dtype=float).reshape(3, 1, 1, 1) ** 2
 
 
 def exchange_field(m: jnp.ndarray, inv_mu0_ms: jnp.ndarray, links: jnp.ndarray) -> jnp.ndarray:
