@@ -35,6 +35,7 @@ import micromagneticmodel as mm  # noqa: E402
 
 from physics.engine.ensemble import ensemble_keys, run_ensemble  # noqa: E402
 from physics.engine.field import effective_field  # noqa: E402
+from physics.engine.standard_problems import STDPROB4_FIELD1, stdprob4_system  # noqa: E402
 from physics.engine.system import build_params  # noqa: E402
 
 # Case B/C material (../shared/oommf-reference/README.md): Ta/CoFeB-like PMA film, 1 nm thick.
@@ -154,13 +155,9 @@ def bench_sp4() -> Clock:
     """SP4's 1 ns of dynamics (second run, compiled) with the TimeDriver, float64 RK45."""
     import physics.engine as engine
 
-    mesh = df.Mesh(p1=(0, 0, 0), p2=(500e-9, 125e-9, 3e-9), cell=(5e-9, 5e-9, 3e-9))
-    system = mm.System(name="sp4")
-    system.energy = mm.Exchange(A=1.3e-11) + mm.Demag()
-    system.dynamics = mm.Precession(gamma0=2.211e5) + mm.Damping(alpha=0.02)
-    system.m = df.Field(mesh, nvdim=3, value=(1, 0.25, 0.1), norm=8e5)
+    system = stdprob4_system()
     engine.MinDriver().drive(system, verbose=0)
-    system.energy += mm.Zeeman(H=np.array([-24.6e-3, 4.3e-3, 0.0]) / mm.consts.mu0)
+    system.energy += mm.Zeeman(H=STDPROB4_FIELD1)
     relaxed = system.m
     engine.TimeDriver().drive(system, t=1e-9, n=100, verbose=0)  # compile
     system.m = relaxed

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 
-import discretisedfield as df
 import micromagneticmodel as mm
 import numpy as np
 import pytest
 
 import physics.engine as engine
+from physics.engine.standard_problems import STDPROB4_FIELD1, stdprob4_system
 
 TOLERANCE_M = 1e-4
 
@@ -39,14 +39,10 @@ def parabolic_extrema(t: np.ndarray, y: np.ndarray) -> list[tuple[str, float, fl
 
 @pytest.fixture(scope="module")
 def sp4_run():
-    mesh = df.Mesh(p1=(0, 0, 0), p2=(500e-9, 125e-9, 3e-9), cell=(5e-9, 5e-9, 3e-9))
-    system = mm.System(name="sp4")
-    system.energy = mm.Exchange(A=1.3e-11) + mm.Demag()
-    system.dynamics = mm.Precession(gamma0=2.211e5) + mm.Damping(alpha=0.02)
-    system.m = df.Field(mesh, nvdim=3, value=(1, 0.25, 0.1), norm=8e5)
+    system = stdprob4_system()
     engine.MinDriver().drive(system, verbose=0)
     relaxed = np.asarray(system.m.orientation.mean())
-    system.energy += mm.Zeeman(H=np.array([-24.6e-3, 4.3e-3, 0.0]) / mm.consts.mu0)
+    system.energy += mm.Zeeman(H=STDPROB4_FIELD1)
     engine.TimeDriver().drive(system, t=1e-9, n=100, verbose=0)
     return relaxed, system.table.data
 
