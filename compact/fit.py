@@ -19,8 +19,14 @@ DELTA_DEFINITION = (
 
 def fit_model(tr: Transitions, law: str = "auto", beta: float | str | None = None,
               tau0_s: float = DEFAULT_TAU0_S, bootstrap: int = 0, name: str = "fitted",
-              rng: np.random.Generator | None = None) -> CompactModel:
-    """Fit the compact model to a transition table (see :mod:`compact.depinning`)."""
+              rng: np.random.Generator | None = None,
+              extra_readings: tuple[np.ndarray, np.ndarray] | None = None) -> CompactModel:
+    """Fit the compact model to a transition table (see :mod:`compact.depinning`).
+
+    ``extra_readings`` = (resistance_ohm, notch state) of readings that follow no pulse (the
+    wall before each cycle of a run): they enter the conductance levels only, so that the
+    initial state has a level even when every first pulse moves the wall.
+    """
     laws = fit_device_laws(tr, law=law, beta=beta, tau0_s=tau0_s, bootstrap=bootstrap, rng=rng)
     width = float(np.median(tr.pulse_width_s))
     temp = float(np.median(tr.temperature_K))
@@ -35,7 +41,11 @@ def fit_model(tr: Transitions, law: str = "auto", beta: float | str | None = Non
                 "delta_definition": DELTA_DEFINITION}
     except ValueError as exc:
         notes.append(f"metaplasticity not fitted: {exc}")
-    cond = conductance_levels(tr.resistance_ohm, tr.end_notch, tr.n_states)
+    r_all, s_all = np.asarray(tr.resistance_ohm, float), np.asarray(tr.end_notch)
+    if extra_readings is not None:
+        r_all = np.concatenate([r_all, np.ravel(np.asarray(extra_readings[0], float))])
+        s_all = np.concatenate([s_all, np.ravel(np.asarray(extra_readings[1]))])
+    cond = conductance_levels(r_all, s_all, tr.n_states)
     w_ratio = 1.0 if meta is None else float(np.clip(meta["w1_over_w2"], 1e-3, 1.0))
     delta = 1.0 if meta is None or meta["delta"] is None else float(meta["delta"])
     network = {"weight_levels": np.linspace(-1.0, 1.0, tr.n_states).tolist(),
