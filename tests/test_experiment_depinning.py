@@ -14,11 +14,12 @@ import pytest
 from physics.experiment.depinning import depinning_ladder, depinning_spec, relaxed_walls
 from physics.experiment.spec import RunSpec
 
-# Coarse, short trapezoid: 2 notches 45 nm apart at widths 28 and 48 nm (J ratio 1.7),
-# 4 nm cells, dt = 1e-13 s (the calibrated settings; results/experiments/README.md).
+# Coarse, short trapezoid: 2 notches 45 nm apart at nominal widths 40 and 60 nm (J ratio 1.5),
+# self-similar like the preset (depth 0.15 x the local width: 6 and 9 nm), 4 nm cells,
+# dt = 1e-13 s (the calibrated settings; results/experiments/README.md).
 SHORT_TRAPEZOID = {
     "preset": "scaled-trapezoid", "length": 180e-9, "w1": 20e-9, "w2": 100e-9,
-    "notches": {"count": 2, "span": [45e-9, 90e-9]},
+    "notches": {"count": 2, "span": [45e-9, 90e-9], "depth": [6e-9, 9e-9]},
     "mtj": {"x0": 25e-9, "x1": 110e-9, "y0": -50e-9, "y1": 50e-9},
 }
 
