@@ -1,9 +1,10 @@
-"""``dwmtj demo``: the first job of the README, from track shapes to OOMMF-ready devices.
+"""``dwmtj demo``: the README's first command, from track shapes to network accuracy.
 
-For the four geometry presets (the paper's trapezoid and straight devices and their 50 nm-class
-scaled versions) it draws the geometry, solves the current a write pulse drives through the Ta
-layer, draws the |J| map, builds the micromagnetic ``System`` (with the pulse and the spatial
-SOT), writes the OOMMF input (a dry run: no OOMMF needed) and summarises everything in
+The command runs the stages of :mod:`physics.pipeline` (devices -> simulate -> fit -> stream,
+inference -> report). This module holds the command line and the *device stage*: for each
+device it draws the geometry, solves the current a write pulse drives through the Ta layer,
+draws the |J| map, builds the micromagnetic ``System`` (with the pulse and the spatial SOT),
+writes the OOMMF input (a dry run: no OOMMF needed) and summarises everything in
 ``summary.md`` and ``summary.json``. Cells are the presets' own: 10 nm for the paper devices
 (coarse: enough for the current, not for micromagnetics) and 2 nm for the scaled ones.
 """
@@ -29,17 +30,48 @@ DEMO_DEVICES: dict[str, float] = {
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``demo`` subcommand to the ``dwmtj`` parser."""
+    from physics.pipeline.config import STAGES
+
     p = subparsers.add_parser(
         "demo",
-        help="build the four preset devices, solve their pulse currents, write figures + summary",
+        help="the whole chain: devices -> 300 K ramps -> compact fit -> stream, inference",
         description=(
-            "For paper-trapezoid, paper-straight (3.0 V pulses, 10 nm cells) and "
-            "scaled-trapezoid, scaled-straight (0.3 V, 2 nm cells): geometry and |J| figures, "
-            "the micromagnetic System with its OOMMF input (dry run), summary.md/.json."
-        ),
+            "Stages: devices (geometry, |J| map, System, OOMMF input of the scaled trapezoid "
+            "and straight), simulate (300 K voltage ramps, specs in physics/experiment/"
+            "examples/demo-<scale>-<device>.toml), fit (compact-model artifacts), stream "
+            "(Fashion-MNIST with the fitted devices and the paper presets), inference (the "
+            "pretrained ResNet with the fitted levels and noise), then report.html and "
+            "report.json. Finished stages are reused (OUT/stages.json); changing an option "
+            "reruns only the stages that depend on it."),
     )
     p.add_argument("--out", type=Path, default=Path("demo-output"),
                    help="output folder (default: demo-output)")
+    p.add_argument("--preset", default="small", choices=("small", "paper"),
+                   help="small: 2 CPU cores, < 20 min (default); paper: the paper's scale "
+                        "(GPU/cluster)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="validate the options and list the stages (run or reuse); run nothing")
+    p.add_argument("--until", choices=STAGES, help="stop after this stage")
+    p.add_argument("--realisations", type=int, help="thermal realisations per device "
+                   "(default: the spec file's n_realisations)")
+    p.add_argument("--pulses", type=int, help="pulses per ramp (default: the spec file's)")
+    p.add_argument("--workers", type=int, help="simulation processes (default 2)")
+    p.add_argument("--trapezoid-spec", type=Path, help="run TOML of the trapezoid")
+    p.add_argument("--straight-spec", type=Path, help="run TOML of the straight track")
+    p.add_argument("--fit-n-rep", type=int, help="posterior-predictive replicates (200)")
+    p.add_argument("--stream-subsets", type=int, help="stream subsets (small: 10)")
+    p.add_argument("--stream-epochs", type=int, help="epochs per subset (small: 5)")
+    p.add_argument("--stream-subset-size", type=int, help="images per subset (1000)")
+    p.add_argument("--stream-seeds", type=int, help="seeds (small: 1)")
+    p.add_argument("--stream-test-images", type=int,
+                   help="random test images for the stream's validation (default: all 10000)")
+    p.add_argument("--infer-bits", help="weight bits of the inference sweep, e.g. 2-6")
+    p.add_argument("--infer-noise-factors", help="multiples of sigma_G, e.g. 0,1,10")
+    p.add_argument("--infer-draws", type=int, help="write-noise draws per point (small: 3)")
+    p.add_argument("--infer-test-images", type=int,
+                   help="random CIFAR test images for inference (small: 1000)")
+    p.add_argument("--checkpoint", type=Path, help="trained ResNet folder for inference")
+    p.add_argument("--data", type=Path, help="data directory (else $DWMTJ_DATA, ...)")
     p.set_defaults(func=run_demo)
 
 
@@ -47,8 +79,11 @@ def _terms(container: Any) -> list[str]:
     return [type(term).__name__ for term in container]
 
 
-def demo_device(name: str, voltage: float, out: Path, log: Any) -> dict[str, Any]:
-    """Run the demo for one preset; returns its summary record."""
+def demo_device(name: str, voltage: float, out: Path, log: Any, track: Any = None,
+                cell: tuple[float, float] | None = None, material: Any = None) -> dict[str, Any]:
+    """Draw, solve and build one device at pulse amplitude ``voltage`` (V); returns its
+    summary record. ``track``, ``cell`` (dx, dy in m) and ``material`` default to those of the
+    preset ``name``; give them to show the device exactly as a run spec defines it."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -64,9 +99,9 @@ def demo_device(name: str, voltage: float, out: Path, log: Any) -> dict[str, Any
     from physics.pulses import default_pulse
 
     t0 = time.perf_counter()
-    track = geometries.load_preset(name)
-    cell = geometries.preset_cell(name)
-    material = material_for_geometry(name)
+    track = track if track is not None else geometries.load_preset(name)
+    cell = tuple(cell) if cell is not None else geometries.preset_cell(name)
+    material = material if material is not None else material_for_geometry(name)
     fig, ax = plt.subplots(figsize=(7, 3.2), constrained_layout=True)
     track.plot(ax=ax)
     ax.set_title(f"{name}: {track.description}", fontsize=8)
@@ -154,19 +189,45 @@ def write_summary(records: list[dict[str, Any]], out: Path) -> None:
     (out / "summary.md").write_text("\n".join(lines))
 
 
+def demo_config(args: argparse.Namespace) -> Any:
+    """The validated :class:`~physics.pipeline.config.DemoConfig` of the parsed options."""
+    from nn.inference_cli import _floats, parse_bits
+    from physics.pipeline.config import build_config
+
+    bits = tuple(parse_bits(args.infer_bits)) if args.infer_bits else None
+    noise = (tuple(_floats(args.infer_noise_factors, "--infer-noise-factors"))
+             if args.infer_noise_factors else None)
+    return build_config(
+        args.preset, realisations=args.realisations, pulses=args.pulses, workers=args.workers,
+        until=args.until, trapezoid_spec=args.trapezoid_spec, straight_spec=args.straight_spec,
+        fit_n_rep=args.fit_n_rep, stream_subsets=args.stream_subsets,
+        stream_epochs=args.stream_epochs, stream_subset_size=args.stream_subset_size,
+        stream_seeds=args.stream_seeds, stream_test_images=args.stream_test_images,
+        infer_bits=bits, infer_noise_factors=noise, infer_draws=args.infer_draws,
+        infer_test_images=args.infer_test_images, checkpoint=args.checkpoint, data=args.data)
+
+
 def run_demo(args: argparse.Namespace) -> int:
-    """Handler of ``dwmtj demo``."""
+    """Handler of ``dwmtj demo``: validate everything, then run (or list) the stages."""
+    from physics.pipeline.config import missing_inputs
+    from physics.pipeline.run import plan, run_stages
+
+    cfg = demo_config(args)  # every bad option fails here, before any work
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
 
     def log(message: str) -> None:
-        print(f"[{time.perf_counter() - start:6.2f} s] {message}", flush=True)
+        print(f"[{time.perf_counter() - start:7.1f} s] {message}", flush=True)
 
-    records = [demo_device(name, v, out, log) for name, v in DEMO_DEVICES.items()]
-    write_summary(records, out)
-    for r in records:
-        print(f"{r['preset']:17s} V = {r['voltage_V']:g} V  R = {r['resistance_ohm']:9.5g} Ohm  "
-              f"I = {r['current_A'] * 1e3:7.4g} mA  max |J| = {r['J_max_A_m2']:.3g} A/m^2")
-    log(f"wrote {out / 'summary.md'} and {out / 'summary.json'}")
+    if args.dry_run:
+        print(f"dwmtj demo --preset {cfg.preset}: plan for {out}")
+        for step in plan(cfg, out):
+            what = "reuse" if step["reuse"] else "run"
+            deps = ", ".join(step["inputs"]) or "-"
+            print(f"  {step['stage']:10s} {what:6s} key {step['key'][:12]}  inputs: {deps}")
+            print(f"      settings: {json.dumps(step['settings'], default=str)[:300]}")
+        for problem in missing_inputs(cfg):
+            print(f"  MISSING INPUT {problem}")
+        return 0
+    run_stages(cfg, out, log)
     return 0

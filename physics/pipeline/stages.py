@@ -1,0 +1,327 @@
+"""The demo's stages: devices -> simulate -> fit -> stream, inference.
+
+Each stage has ``settings(cfg)`` (what its key hashes, besides its inputs' keys) and
+``run(cfg, out, log, inputs)`` returning a :class:`StageOutput` (files written, relative to
+``out``, and the details later stages and the report read). :data:`DEPENDS` says which
+stages' outputs each one reads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from physics.pipeline.config import DEVICES, DemoConfig, run_spec_table
+
+Log = Callable[[str], None]
+
+#: stage -> the stages whose outputs it reads
+DEPENDS: dict[str, tuple[str, ...]] = {
+    "devices": (),
+    "simulate": (),
+    "fit": ("simulate",),
+    "stream": ("fit",),
+    "inference": ("fit",),
+}
+
+
+@dataclass
+class StageOutput:
+    """What a stage wrote (paths relative to the output folder) and its details (JSON)."""
+
+    outputs: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _rel(out: Path, paths: list[Path]) -> list[str]:
+    return [str(Path(p).relative_to(out)) for p in paths]
+
+
+# ------------------------------------------------------------------------------- devices
+def device_name(cfg: DemoConfig, device: str) -> str:
+    """The geometry preset named by ``device``'s run spec, else ``device`` itself."""
+    geometry = run_spec_table(cfg, device).get("geometry")
+    name = geometry if isinstance(geometry, str) else (geometry or {}).get("preset")
+    return name if isinstance(name, str) else device
+
+
+def devices_settings(cfg: DemoConfig) -> dict:
+    """Each device as its run spec defines it: track, cell, material and the ramp's largest
+    pulse amplitude (the |J| map's voltage)."""
+    out = {}
+    for device, spec in run_specs(cfg).items():
+        out[device] = {"name": device_name(cfg, device), "track": spec.geometry,
+                       "cell": list(spec.cell[:2]), "material": spec.material,
+                       "voltage_V": max(abs(v) for v in spec.protocol.pulse_table()["voltage"])}
+    return out
+
+
+def run_devices(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
+    """Geometry figure, |J| map (at the ramp's largest pulse), micromagnetic System and OOMMF
+    input of both devices, on the simulation's own track, cells and material."""
+    from physics.demo import demo_device, write_summary
+
+    folder = out / "devices"
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = devices_settings(cfg)
+    records = []
+    for device, spec in run_specs(cfg).items():
+        s = settings[device]
+        records.append(demo_device(s["name"], s["voltage_V"], folder, log, track=spec.track(),
+                                   cell=spec.cell[:2], material=spec.material_object()))
+    write_summary(records, folder)
+    files = [folder / "summary.json", folder / "summary.md"]
+    figures = {}
+    for device, r in zip(DEVICES, records, strict=True):
+        figures[device] = {"geometry": f"devices/{r['preset']}-geometry.png",
+                           "current": f"devices/{r['preset']}-current.png"}
+        files += [out / figures[device]["geometry"], out / figures[device]["current"],
+                  folder / r["oommf_mif"]]
+    return StageOutput(_rel(out, files), {"figures": figures, "summary": "devices/summary.json"})
+
+
+# ------------------------------------------------------------------------------ simulate
+def run_specs(cfg: DemoConfig) -> dict[str, Any]:
+    """device -> validated :class:`~physics.experiment.RunSpec` (TOML + demo overrides)."""
+    from physics.experiment.spec import RunSpec
+
+    return {d: RunSpec.from_dict(run_spec_table(cfg, d)) for d in DEVICES}
+
+
+def simulate_settings(cfg: DemoConfig) -> dict:
+    """The full run specifications (their run ids hash everything that sets the physics)."""
+    return {d: s.run_id for d, s in run_specs(cfg).items()}
+
+
+def run_simulate(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
+    """300 K voltage ramps of both devices in the run store (finished runs are skipped), on
+    ``cfg.workers`` processes; R-V cycle and state-map figures of each run."""
+    from physics.experiment.batch import run_batch
+    from physics.experiment.plots import plot_run
+    from physics.experiment.store import read_error, run_path
+
+    specs = run_specs(cfg)
+    runs = out / "runs"
+    for d, s in specs.items():
+        p = s.protocol
+        log(f"simulate {d}: run {s.run_id[:12]}, {s.n_realisations} realisations x "
+            f"{p.n_pulses} pulses at {p.temperature:g} K (cells {s.cell[0] * 1e9:g} nm, "
+            f"dt {s.calculator.get('dt', 'default')} s)")
+    executor = "process" if cfg.workers > 1 else "serial"
+    report = run_batch(list(specs.values()), runs, executor=executor,
+                       max_workers=min(cfg.workers, len(specs)), progress=True)
+    log(f"simulate: {report.summary()}")
+    if report.failed:
+        lines = []
+        for run_id, error in report.failed.items():
+            tb = (read_error(runs, run_id) or {}).get("traceback", "")
+            lines.append(f"run {run_id[:12]}: {error}\n{tb}")
+        raise RuntimeError("simulate: run(s) failed:\n" + "\n".join(lines))
+    figures_dir = out / "figures"
+    files, figures, details = [], {}, {}
+    for d, s in specs.items():
+        path = run_path(runs, s.run_id)
+        files.append(path)
+        figures[d] = {}
+        for fig in plot_run(path, figures_dir):
+            kind = fig.name.split(".")[-2]  # <run_id>.<kind>.png
+            target = figures_dir / f"{d}.{kind}.png"
+            fig.replace(target)
+            figures[d][kind] = str(target.relative_to(out))
+            files.append(target)
+        details[d] = {"run_id": s.run_id, "run_file": str(path.relative_to(out)),
+                      "spec_file": str(cfg.specs[d]), "n_realisations": s.n_realisations,
+                      "n_pulses": s.protocol.n_pulses}
+    return StageOutput(_rel(out, files), {"runs": details, "figures": figures,
+                                          "completed": len(report.completed),
+                                          "skipped": len(report.skipped)})
+
+
+# ----------------------------------------------------------------------------------- fit
+def fit_settings(cfg: DemoConfig) -> dict:
+    """The fit's options (the law is chosen by AIC, beta 1/1.5/2 by AIC)."""
+    return {"law": "auto", "beta": None, "n_rep": cfg.fit_n_rep, "seed": cfg.fit_seed}
+
+
+def initial_readings(run_file: Path) -> tuple[Any, Any] | None:
+    """(resistance in ohm, notch state) of the wall before each cycle of a run, or None."""
+    from physics.experiment.store import notch_states, read_run
+
+    record = read_run(run_file)
+    if not record.initial:
+        return None
+    states = notch_states(record.spec, record.initial["position"], record.initial["notch"])
+    return record.initial["resistance"], states
+
+
+def run_fit(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
+    """Compact model of each device from its run file: depinning laws, Eq. 1, levels.
+
+    A device whose data cannot be fitted (for instance a notch state no realisation ever
+    reached) is recorded with the reason in ``details["failed"]``; the later stages use the
+    devices that were fitted and the report says which were not.
+    """
+    import numpy as np
+
+    from compact.artifact import save_model
+    from compact.cli import summary_table
+    from compact.fit import fit_model
+    from compact.observations import load_observations
+    from compact.plots import plot_depinning, plot_metaplasticity, plot_predictive
+    from compact.statistics import posterior_predictive
+    from physics.pipeline.figures import plot_conductance_levels
+    from physics.pipeline.states import reached_states
+
+    folder = out / "fit"
+    folder.mkdir(parents=True, exist_ok=True)
+    runs = inputs["simulate"]["runs"]
+    files, artifacts, figures, failed, kept = [], {}, {}, {}, {}
+    for d in DEVICES:
+        run_file = out / runs[d]["run_file"]
+        rng = np.random.default_rng(cfg.fit_seed)
+        try:
+            tr, _ = load_observations([run_file])
+            extra = initial_readings(run_file)
+            n_track_states = tr.n_states
+            tr, lo = reached_states(tr, None if extra is None else extra[1])
+            if extra is not None:
+                extra = (extra[0], np.asarray(extra[1]) - lo)
+            model = fit_model(tr, law="auto", beta=None, name=f"demo-{d}", rng=rng,
+                              extra_readings=extra)
+            check = posterior_predictive(model.laws(), tr, n_rep=cfg.fit_n_rep, rng=rng)
+        except ValueError as exc:
+            failed[d] = str(exc)
+            (folder / f"{d}.error.txt").write_text(f"{exc}\n")
+            files.append(folder / f"{d}.error.txt")
+            log(f"fit {d}: NOT fitted: {exc}")
+            continue
+        kept[d] = {"track_states": n_track_states, "first_state": lo,
+                   "states": model.n_states}
+        if model.n_states < n_track_states:
+            log(f"fit {d}: states {lo}..{lo + model.n_states - 1} of 0..{n_track_states - 1} "
+                "reached (0 = IN end, last = CLK end); unreached edge states dropped")
+        table = summary_table(model, check)
+        log(f"fit {d}:\n{table}")
+        (folder / f"{d}.txt").write_text(table + "\n")
+        artifact = save_model(model, folder / f"{d}.json")
+        figs = {"depinning": plot_depinning(model, tr, folder / f"{d}-depinning.png"),
+                "predictive": plot_predictive(check, model, folder / f"{d}-predictive.png"),
+                "levels": plot_conductance_levels(model, folder / f"{d}-levels.png")}
+        if model.metaplasticity is not None:
+            figs["f_meta"] = plot_metaplasticity(model, folder / f"{d}-f_meta.png")
+        artifacts[d] = str(artifact.relative_to(out))
+        figures[d] = {k: str(p.relative_to(out)) for k, p in figs.items()}
+        files += [artifact, folder / f"{d}.txt", *figs.values()]
+    return StageOutput(_rel(out, files), {"artifacts": artifacts, "figures": figures,
+                                          "failed": failed, "states": kept})
+
+
+# -------------------------------------------------------------------------------- stream
+def stream_settings(cfg: DemoConfig) -> dict:
+    """The stream protocol and the paper presets it compares with."""
+    return {"subsets": cfg.stream_subsets, "epochs": cfg.stream_epochs,
+            "subset_size": cfg.stream_subset_size, "seeds": cfg.stream_seeds,
+            "test_images": cfg.stream_test_images, "full_data": cfg.stream_full_data,
+            "compare": list(cfg.stream_compare), "data": str(cfg.data)}
+
+
+def _test_subset(n_total: int, n: int | None, seed: int = 0) -> Any:
+    """Sorted indices of a seeded random subset of ``n`` of ``n_total`` test images (None:
+    all): test files can be sorted by class, so never the first n."""
+    import numpy as np
+
+    if n is None or n >= n_total:
+        return np.arange(n_total)
+    return np.sort(np.random.default_rng(seed).permutation(n_total)[:n])
+
+
+def run_stream(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
+    """Stream Fashion-MNIST with the fitted devices and the paper presets (one vmapped
+    program, checkpointed after every subset: an interrupted stage resumes)."""
+    from nn import stream
+    from nn.fashion_mnist import load_fashion_mnist
+
+    folder = out / "stream"
+    folder.mkdir(parents=True, exist_ok=True)
+    key_file = folder / "stage_key.txt"
+    key = inputs["_key"]
+    if (folder / "checkpoint").exists() and (not key_file.is_file()
+                                             or key_file.read_text() != key):
+        shutil.rmtree(folder / "checkpoint")  # made with other settings: start over
+    key_file.write_text(key)
+    specs = []
+    for d, path in inputs["fit"]["artifacts"].items():
+        spec = stream.parse_synapse_spec(str(out / path))
+        specs.append(dataclasses.replace(spec, label=f"fitted {d}"))
+    for name in cfg.stream_compare:
+        spec = stream.parse_synapse_spec(name)
+        specs.append(dataclasses.replace(spec, label=f"paper {name}"))
+    for s in specs:
+        log(f"stream device: {stream.describe(s)}")
+    data = load_fashion_mnist(cfg.data)
+    pick = _test_subset(len(data.y_test), cfg.stream_test_images)
+    data = dataclasses.replace(data, x_test=data.x_test[pick], y_test=data.y_test[pick])
+    scfg = stream.StreamConfig(n_subsets=cfg.stream_subsets, subset_size=cfg.stream_subset_size,
+                               epochs=cfg.stream_epochs,
+                               batch_size=min(100, cfg.stream_subset_size),
+                               n_seeds=cfg.stream_seeds, full_data=cfg.stream_full_data)
+    result = stream.run_stream(specs, data, scfg, out_dir=folder, progress=True)
+    paths = stream.save_result(result, folder)
+    fig = stream.plot_fig5a(result, folder / "stream-accuracy.png")
+    log("stream:\n" + paths["summary_md"].read_text())
+    files = [*paths.values(), fig, key_file]
+    return StageOutput(_rel(out, files), {
+        "result": str(paths["h5"].relative_to(out)), "figure": str(fig.relative_to(out)),
+        "labels": result.labels, "test_images": int(len(pick))})
+
+
+# ----------------------------------------------------------------------------- inference
+def inference_settings(cfg: DemoConfig) -> dict:
+    """The sweep (bits, noise factors, draws), test subset and the network checkpoint."""
+    from physics.pipeline.manifest import file_sha256
+
+    ckpt = cfg.checkpoint
+    weights = ckpt / "model.eqx"
+    return {"bits": list(cfg.infer_bits), "noise_factors": list(cfg.infer_noise_factors),
+            "draws": cfg.infer_draws, "test_images": cfg.infer_test_images,
+            "checkpoint": str(ckpt),
+            "checkpoint_sha256": file_sha256(weights) if weights.is_file() else None,
+            "data": str(cfg.data)}
+
+
+def run_inference(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
+    """Analog inference of the pretrained ResNet with each fitted device's levels and noise."""
+    from nn.inference import load_device, run_sweep_cli
+
+    files, results, figures = [], {}, {}
+    for d, path in inputs["fit"]["artifacts"].items():
+        folder = out / "inference" / d
+        log(f"inference with the fitted {d}: bits {list(cfg.infer_bits)}, noise x "
+            f"{list(cfg.infer_noise_factors)}, {cfg.infer_draws} draws")
+        run_sweep_cli(device=load_device(str(out / path)), checkpoint=cfg.checkpoint,
+                      bits=list(cfg.infer_bits), noise_factors=list(cfg.infer_noise_factors),
+                      draws=cfg.infer_draws, dataset_name=None, data_dir=cfg.data, out=folder,
+                      test_limit=cfg.infer_test_images, seed=0)
+        names = ("inference_sweep.json", "inference_sweep.csv", "fig6b_accuracy_vs_notches.png",
+                 "fig6a_conductance_histogram.png")
+        files += [folder / n for n in names]
+        results[d] = str((folder / "inference_sweep.json").relative_to(out))
+        figures[d] = {"accuracy": str((folder / names[2]).relative_to(out)),
+                      "histogram": str((folder / names[3]).relative_to(out))}
+    return StageOutput(_rel(out, files), {"results": results, "figures": figures})
+
+
+SETTINGS = {"devices": devices_settings, "simulate": simulate_settings, "fit": fit_settings,
+            "stream": stream_settings, "inference": inference_settings}
+RUNNERS = {"devices": run_devices, "simulate": run_simulate, "fit": run_fit,
+           "stream": run_stream, "inference": run_inference}
+
+
+def dump(details: dict) -> str:
+    """Details as JSON text (for logs and tests)."""
+    return json.dumps(details, indent=1, default=str)
