@@ -1,8 +1,8 @@
-"""The physics subcommands: ``dwmtj current`` and ``dwmtj demo`` through ``dwmtj.main``."""
+"""The physics subcommand ``dwmtj current`` through ``dwmtj.main`` (``dwmtj demo``:
+tests/test_demo_*.py)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -41,32 +41,3 @@ def test_current_command_errors(capsys: pytest.CaptureFixture) -> None:
     assert dwmtj.main(["current", "missing.toml", "--voltage", "1"]) == 2
     with pytest.raises(SystemExit):
         dwmtj.main(["current", "paper-straight"])  # --voltage is required
-
-
-def test_demo_writes_figures_and_a_consistent_summary(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture) -> None:
-    out = tmp_path / "demo"
-    assert dwmtj.main(["demo", "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
-    assert "current solve" in printed and "wrote" in printed
-    records = json.loads((out / "summary.json").read_text())
-    assert [r["preset"] for r in records] == ["paper-trapezoid", "paper-straight",
-                                              "scaled-trapezoid", "scaled-straight"]
-    for r in records:
-        assert (out / f"{r['preset']}-geometry.png").is_file()
-        assert (out / f"{r['preset']}-current.png").is_file()
-        assert (out / r["oommf_mif"]).is_file()
-        assert r["resistance_ohm"] * r["current_A"] == pytest.approx(r["voltage_V"])
-        assert r["system"]["energy"] == ["Exchange", "UniaxialAnisotropy", "DMI", "Demag",
-                                         "Zeeman"]
-        assert "Slonczewski" in r["system"]["dynamics"]
-        assert len(r["notches"]) == len(geometries.load_preset(r["preset"]).notch_centres)
-    trap = records[0]
-    # the trapezoid's notches see J fall along the track roughly as 1/w: the first notch
-    # (w ~ 340 nm) carries more than twice the J of the last (w ~ 900 nm)
-    assert trap["notches"][0]["J_mean"] > 2 * trap["notches"][-1]["J_mean"]
-    # MTJ over the notched region: R_P = RA / A = 66.5 Ohm, the paper's lowest level 67.1 Ohm
-    assert trap["mtj_R_P_ohm"] == pytest.approx(67.1, rel=0.02)
-    assert trap["mtj_R_AP_ohm"] == pytest.approx(1.54 * trap["mtj_R_P_ohm"])
-    md = (out / "summary.md").read_text()
-    assert "| paper-straight | 3 |" in md
