@@ -7,7 +7,7 @@ Public API
 ``scale_zeeman(params, a) -> params``   every Zeeman field multiplied by a.
 ``run_ensemble(m0, params, keys, *, dt, steps_per_output, n_outputs, amplitudes=None,
                apply_amplitude=scale_current, t0=0.0, observe=average_magnetisation,
-               field_fn=None, rhs_fn=None) -> ThermalRun``
+               field_fn=None, rhs_fn=None, devices=None) -> ThermalRun``
     Member i integrates from m0 (shared, (nx, ny, nz, 3), or per member, (N, nx, ny, nz, 3))
     with noise key keys[i] and, when given, params transformed by
     ``apply_amplitude(params, amplitudes[i])``. Every field of the returned ThermalRun carries a
@@ -16,17 +16,28 @@ Public API
     state of one run (O(cells)) plus its recorded outputs; member i is the run
     ``integrate_thermal(m0, params_i, keys[i], ...)`` would give.
 
+``ensemble_devices(n, devices=None) -> list``  the devices n members are split over.
+
+Devices: when JAX has more than one device (several GPUs, or N host-CPU devices from
+``XLA_FLAGS=--xla_force_host_platform_device_count=N``, which the ``dwmtj`` command sets to the
+number of cores), the members are split into equal contiguous blocks, one per device, each
+block a vmapped scan on its own device (``jax.shard_map``; no communication, params
+replicated). On a CPU each host device runs on its own thread, so an ensemble uses every core;
+a member's result does not depend on the split (tests/test_engine_ensemble_sharding.py).
+
 Temperature comes from ``params["temperature"]`` (K); with T = 0 and amplitudes this is a
 deterministic batch of fixed-step Heun runs (e.g. N pulse amplitudes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .thermal import (
     FieldFn,
@@ -40,6 +51,7 @@ from .thermal import (
 )
 
 AmplitudeFn = Callable[[dict, jnp.ndarray], dict]
+_MEMBER_AXIS = "members"
 
 
 def ensemble_keys(seed: int, n: int) -> jax.Array:
@@ -66,6 +78,24 @@ def scale_zeeman(params: dict, amplitude: jnp.ndarray) -> dict:
     return {**params, "zeeman": zeeman}
 
 
+def ensemble_devices(n: int, devices: Sequence[jax.Device] | None = None) -> list[jax.Device]:
+    """The devices an ensemble of n members is split over: all of ``devices`` (default
+    ``jax.devices()``), but never more than n (a member is never split)."""
+    devices = list(jax.devices() if devices is None else devices)
+    if not devices:
+        raise ValueError("devices: need at least one JAX device")
+    return devices[: max(1, min(len(devices), int(n)))]
+
+
+def _pad_members(x, n_padded: int):
+    """x with its leading (member) axis extended to n_padded by repeating its first members
+    (padding members are computed and dropped: they only make the batch divide evenly)."""
+    n = x.shape[0]
+    if n == n_padded:
+        return x
+    return jnp.concatenate([x, x[jnp.arange(n_padded - n) % n]], axis=0)
+
+
 @partial(
     jax.jit,
     static_argnames=(
@@ -76,6 +106,7 @@ def scale_zeeman(params: dict, amplitude: jnp.ndarray) -> dict:
         "field_fn",
         "rhs_fn",
         "batched_m0",
+        "mesh",
     ),
 )
 def _run_batch(
@@ -92,15 +123,30 @@ def _run_batch(
     field_fn,
     rhs_fn,
     batched_m0,
+    mesh=None,
 ):
-    def member(m_start, key, amplitude):
-        p = params if apply_amplitude is None else apply_amplitude(params, amplitude)
-        return _integrate(
-            m_start, p, key, dt, t0, steps_per_output, n_outputs, observe, field_fn, rhs_fn
-        )
+    def batch(m0, params, keys, amplitudes, dt, t0):
+        def member(m_start, key, amplitude):
+            p = params if apply_amplitude is None else apply_amplitude(params, amplitude)
+            return _integrate(
+                m_start, p, key, dt, t0, steps_per_output, n_outputs, observe, field_fn, rhs_fn
+            )
 
-    in_axes = (0 if batched_m0 else None, 0, None if amplitudes is None else 0)
-    return jax.vmap(member, in_axes=in_axes)(m0, keys, amplitudes)
+        in_axes = (0 if batched_m0 else None, 0, 0)
+        return jax.vmap(member, in_axes=in_axes)(m0, keys, amplitudes)
+
+    if mesh is None:
+        return batch(m0, params, keys, amplitudes, dt, t0)
+    # One contiguous block of members per device; every device runs the same vmapped scan on
+    # its block with no communication (members are independent), params replicated.
+    members, shared = PartitionSpec(_MEMBER_AXIS), PartitionSpec()
+    return jax.shard_map(
+        batch,
+        mesh=mesh,
+        in_specs=(members if batched_m0 else shared, shared, members, members, shared, shared),
+        out_specs=members,
+        check_vma=False,  # m0 may be shared (replicated) while each member's state varies
+    )(m0, params, keys, amplitudes, dt, t0)
 
 
 def run_ensemble(
@@ -117,8 +163,16 @@ def run_ensemble(
     observe: ObserveFn = average_magnetisation,
     field_fn: FieldFn | None = None,
     rhs_fn: RhsFn | None = None,
+    devices: Sequence[jax.Device] | None = None,
 ) -> ThermalRun:
-    """N realisations in one jitted, vmapped call; see the module docstring (dt, t0 in s)."""
+    """N realisations in one jitted, vmapped call; see the module docstring (dt, t0 in s).
+
+    devices: the JAX devices to split the members over (default ``jax.devices()``; a list of
+    one device runs unsharded, on JAX's default placement). Members are split into equal
+    contiguous blocks, padded by repeating members when N does not divide (at most
+    len(devices) - 1 extra members, dropped from the result); each member's result does not
+    depend on the split.
+    """
     _validate(dt, steps_per_output, n_outputs)
     field_fn, rhs_fn = _default_fns(field_fn, rhs_fn)
     keys = jnp.asarray(keys)
@@ -134,18 +188,26 @@ def run_ensemble(
             raise ValueError(
                 f"amplitudes: expected shape ({n},) (one per key), got {amplitudes.shape}"
             )
-    return _run_batch(
-        m0,
-        params,
-        keys,
-        amplitudes,
-        dt,
-        t0,
-        int(steps_per_output),
-        int(n_outputs),
-        None if amplitudes is None else apply_amplitude,
-        observe,
-        field_fn,
-        rhs_fn,
-        batched_m0,
-    )
+    apply = None if amplitudes is None else apply_amplitude
+    if amplitudes is None:  # unused by the members; an array keeps one sharding layout
+        amplitudes = jnp.zeros((n,), dtype=m0.dtype)
+    devices = ensemble_devices(n, devices)
+    static = (int(steps_per_output), int(n_outputs), apply, observe, field_fn, rhs_fn, batched_m0)
+    if len(devices) == 1:
+        return _run_batch(m0, params, keys, amplitudes, dt, t0, *static)
+    mesh = Mesh(np.array(devices), (_MEMBER_AXIS,))
+    n_padded = -(-n // len(devices)) * len(devices)
+    members = NamedSharding(mesh, PartitionSpec(_MEMBER_AXIS))
+    shared = NamedSharding(mesh, PartitionSpec())
+
+    def place(x, sharding):  # arrays only: Python scalars keep their weak type
+        return jax.device_put(x, sharding) if isinstance(x, jax.Array | np.ndarray) else x
+
+    keys = place(_pad_members(keys, n_padded), members)
+    amplitudes = place(_pad_members(amplitudes, n_padded), members)
+    m0 = place(_pad_members(m0, n_padded), members) if batched_m0 else place(m0, shared)
+    params = jax.tree_util.tree_map(lambda x: place(x, shared), params)
+    run = _run_batch(m0, params, keys, amplitudes, dt, t0, *static, mesh=mesh)
+    if n_padded == n:
+        return run
+    return jax.tree_util.tree_map(lambda x: x[:n], run)
