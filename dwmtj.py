@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -41,8 +42,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def use_all_cpu_cores(environ: dict[str, str] | None = None) -> None:
+    """Give JAX one host (CPU) device per core, unless ``XLA_FLAGS`` already chooses a count.
+
+    Thermal ensembles (``physics.engine.ensemble.run_ensemble``) split their members over all
+    JAX devices, and XLA runs each host device on its own thread, so this lets an ensemble use
+    every core (XLA's CPU backend otherwise runs the small per-step kernels on one core). Code
+    that does not shard keeps running on the first device, as before. Only effective before
+    JAX is imported; set ``XLA_FLAGS=--xla_force_host_platform_device_count=1`` to opt out.
+    environ: the environment to edit (default ``os.environ``).
+    """
+    if environ is None:
+        if "jax" in sys.modules:  # too late: JAX has read XLA_FLAGS
+            return
+        environ = os.environ
+    flags = environ.get("XLA_FLAGS", "")
+    if "xla_force_host_platform_device_count" in flags:
+        return
+    count = os.cpu_count() or 1
+    if count > 1:
+        environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={count}".strip()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dwmtj`` command line and return its exit status."""
+    use_all_cpu_cores()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
