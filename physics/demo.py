@@ -194,7 +194,10 @@ def demo_config(args: argparse.Namespace) -> Any:
     from nn.inference_cli import _floats, parse_bits
     from physics.pipeline.config import build_config
 
-    bits = tuple(parse_bits(args.infer_bits)) if args.infer_bits else None
+    try:
+        bits = tuple(parse_bits(args.infer_bits)) if args.infer_bits else None
+    except ValueError as exc:
+        raise ValueError(f"--infer-{exc}") from None
     noise = (tuple(_floats(args.infer_noise_factors, "--infer-noise-factors"))
              if args.infer_noise_factors else None)
     return build_config(
@@ -210,7 +213,7 @@ def demo_config(args: argparse.Namespace) -> Any:
 def run_demo(args: argparse.Namespace) -> int:
     """Handler of ``dwmtj demo``: validate everything, then run (or list) the stages."""
     from physics.pipeline.config import missing_inputs
-    from physics.pipeline.run import plan, run_stages
+    from physics.pipeline.run import describe_stage, plan, run_stages
 
     cfg = demo_config(args)  # every bad option fails here, before any work
     out = Path(args.out)
@@ -225,7 +228,7 @@ def run_demo(args: argparse.Namespace) -> int:
             what = "reuse" if step["reuse"] else "run"
             deps = ", ".join(step["inputs"]) or "-"
             print(f"  {step['stage']:10s} {what:6s} key {step['key'][:12]}  inputs: {deps}")
-            print(f"      settings: {json.dumps(step['settings'], default=str)[:300]}")
+            print(f"      {describe_stage(cfg, step['stage'])}")
         for problem in missing_inputs(cfg):
             print(f"  MISSING INPUT {problem}")
         return 0

@@ -94,6 +94,12 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+#: StreamConfig field -> the demo option that sets it
+_STREAM_OPTIONS = {"n_subsets": "--stream-subsets", "subset_size": "--stream-subset-size",
+                   "batch_size": "--stream-subset-size", "epochs": "--stream-epochs",
+                   "n_seeds": "--stream-seeds"}
+
+
 def _positive(option: str, value: Any, allow_none: bool = False) -> Any:
     if value is None and allow_none:
         return None
@@ -181,7 +187,8 @@ def validate(cfg: DemoConfig) -> None:
                      epochs=cfg.stream_epochs, n_seeds=cfg.stream_seeds,
                      batch_size=min(100, cfg.stream_subset_size))
     except ValueError as exc:
-        raise ValueError(f"--stream-{exc}") from None
+        field, _, reason = str(exc).partition(":")
+        raise ValueError(f"{_STREAM_OPTIONS.get(field, field)}:{reason}") from None
     if not cfg.infer_bits or any(not 1 <= b <= 24 for b in cfg.infer_bits):
         raise ValueError(f"--infer-bits: need integers in 1..24, got {cfg.infer_bits}")
     if not cfg.infer_noise_factors or any(f < 0 for f in cfg.infer_noise_factors):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import resource
 import time
 from collections.abc import Callable
@@ -35,6 +36,23 @@ def plan(cfg: DemoConfig, out: Path) -> list[dict[str, Any]]:
     return [{"stage": s, "key": k, "reuse": manifest.reusable(s, k),
              "settings": SETTINGS[s](cfg), "inputs": list(DEPENDS[s])}
             for s, k in stage_keys(cfg).items()]
+
+
+def describe_stage(cfg: DemoConfig, stage: str) -> str:
+    """One readable line of what ``stage`` would do (for ``--dry-run``)."""
+    from physics.pipeline.stages import device_name, run_specs
+
+    if stage in ("devices", "simulate"):
+        parts = []
+        for d, spec in run_specs(cfg).items():
+            p = spec.protocol
+            text = f"{d}: {device_name(cfg, d)}, cells {spec.cell[0] * 1e9:g} nm"
+            if stage == "simulate":
+                text += (f", {spec.n_realisations} realisations x {p.n_pulses} pulses at "
+                         f"{p.temperature:g} K, dt {spec.calculator.get('dt', 'default')} s")
+            parts.append(text)
+        return "; ".join(parts)
+    return json.dumps(SETTINGS[stage](cfg), default=str)
 
 
 def timing_table(timings: dict[str, dict]) -> str:
