@@ -8,10 +8,13 @@ stages' outputs each one reads.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import shutil
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +89,26 @@ def run_devices(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutp
 
 
 # ------------------------------------------------------------------------------ simulate
+@contextlib.contextmanager
+def heartbeat(log: Log, status: Callable[[], str], every_s: float = 60.0) -> Iterator[None]:
+    """Log ``status()`` and the elapsed time every ``every_s`` seconds while the body runs
+    (long stages stay visibly alive)."""
+    stop = threading.Event()
+    start = time.perf_counter()
+
+    def beat() -> None:
+        while not stop.wait(every_s):
+            log(f"{status()} ({time.perf_counter() - start:.0f} s)")
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def run_specs(cfg: DemoConfig) -> dict[str, Any]:
     """device -> validated :class:`~physics.experiment.RunSpec` (TOML + demo overrides)."""
     from physics.experiment.spec import RunSpec
@@ -113,8 +136,13 @@ def run_simulate(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOut
             f"{p.n_pulses} pulses at {p.temperature:g} K (cells {s.cell[0] * 1e9:g} nm, "
             f"dt {s.calculator.get('dt', 'default')} s)")
     executor = "process" if cfg.workers > 1 else "serial"
-    report = run_batch(list(specs.values()), runs, executor=executor,
-                       max_workers=min(cfg.workers, len(specs)), progress=True)
+    def stored() -> str:
+        done = sum(run_path(runs, s.run_id).is_file() for s in specs.values())
+        return f"simulate: {done} of {len(specs)} runs stored"
+
+    with heartbeat(log, stored):
+        report = run_batch(list(specs.values()), runs, executor=executor,
+                           max_workers=min(cfg.workers, len(specs)), progress=True)
     log(f"simulate: {report.summary()}")
     if report.failed:
         lines = []
