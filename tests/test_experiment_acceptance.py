@@ -208,3 +208,51 @@ def test_stored_run_is_reproduced(straight):
     result = simulate(RunSpec.from_dict(data))
     np.testing.assert_array_equal(result.readouts["notch"], straight.readouts["notch"][:2, :1])
     np.testing.assert_allclose(result.readouts["position"], stored_x[:2], atol=0.5e-9)
+
+
+def test_straight_jumps_further_than_trapezoid(straight, trapezoid):
+    """Multi-notch jumps are the straight track's signature: among forward moves of the two
+    ramps from notch 0, the fraction of jumps past >= 2 notches is larger on the straight
+    track (Fisher's exact test, one-sided, 1 % level)."""
+    from scipy.stats import fisher_exact
+
+    counts = []
+    for rec in (straight, trapezoid):
+        tr = pulse_transitions(rec)
+        fwd = tr.jump[(tr.voltage > 0) & (tr.jump > 0)]
+        counts.append([(fwd >= 2).sum(), (fwd == 1).sum()])
+    assert fisher_exact(counts, alternative="greater").pvalue < 0.01
+
+
+@pytest.fixture(scope="module")
+def compact_checks(trapezoid, straight):
+    """Compact model (normal threshold law, compact.depinning) fitted to each stored ramp, and
+    the posterior-predictive Monte Carlo (compact.transport) of each model on each run's own
+    protocol: {(model run, data run): PredictiveCheck}. ~10 s."""
+    from compact.depinning import fit_device_laws
+    from compact.observations import read_run_hdf5
+    from compact.statistics import posterior_predictive
+
+    tables = {"trapezoid": read_run_hdf5(trapezoid.path), "straight": read_run_hdf5(straight.path)}
+    laws = {k: fit_device_laws(t, law="normal") for k, t in tables.items()}
+    return {(m, d): posterior_predictive(laws[m], tables[d], n_rep=200,
+                                         rng=np.random.default_rng(1))
+            for m in tables for d in tables}
+
+
+def test_compact_model_reproduces_stored_runs(compact_checks):
+    """Issue 5 acceptance: the model fitted to a run reproduces that run's state map (state
+    probability vs V) within sampling error: posterior-predictive p > 0.01 (measured 0.14
+    trapezoid, 0.90 straight). The check has power: each device's model fails on the other
+    device's run (p < 0.01; measured 0.0). The trapezoid's single-notch fraction of forward
+    moves (0.87) lies inside the replicates' 1-99 % range. (Not asserted: the straight track's
+    jump-size distribution; the transport model predicts 3-4 notch jumps that 1.5 ns pulses
+    are too short for: data 0.33 / 0.67 for 1 / 2 notches, model 0.34 / 0.33 / 0.15 / 0.11.)"""
+    for device in ("trapezoid", "straight"):
+        assert compact_checks[(device, device)].state_map_pvalue() > 0.01
+    assert compact_checks[("straight", "trapezoid")].state_map_pvalue() < 0.01
+    assert compact_checks[("trapezoid", "straight")].state_map_pvalue() < 0.01
+    check = compact_checks[("trapezoid", "trapezoid")]
+    single = check.jumps_model[1][:, 0]
+    lo, hi = np.quantile(single, [0.01, 0.99])
+    assert lo <= check.jumps_data[1][0] <= hi

@@ -62,18 +62,17 @@ def test_short_straight_thresholds_agree():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "not reproduced: at 4 nm cells the engine's thresholds do not rise with the local width "
-    "(full ladder 0.325, 0.175, 0.325, 0.325, 0.325 V at widths 28-73 nm, "
-    "results/experiments/README.md)"))
 def test_short_trapezoid_threshold_rises_with_width():
+    """Self-similar notches (depth ~ local width): the pinning field is ~constant while
+    J ~ 1/w, so the wider notch needs a higher voltage. Grid 0.1 ... 1.0 V in 0.1 V steps.
+    (With a fixed depth the thresholds did not rise: results/experiments/README.md.)"""
     spec = depinning_spec(SHORT_TRAPEZOID, cell=(4e-9, 4e-9), pulse=FAST_PULSE,
                           settle_time=0.05e-9, calculator=FAST_CALCULATOR)
-    ladder = depinning_ladder(spec, 0.1, 1.0, n_grid=4, rounds=1, progress=False)
+    ladder = depinning_ladder(spec, 0.1, 1.0, n_grid=10, rounds=1, progress=False)
     assert ladder.local_width[1] > ladder.local_width[0]
     # the narrow notch depins inside the interval; the wide one needs a higher voltage: its
-    # pinned bound is at or above the narrow notch's depinning voltage (grid step 0.3 V, so
-    # this asserts a difference of at least one grid step, not a tuned number)
+    # pinned bound is at or above the narrow notch's depinning voltage (a difference of at
+    # least one grid step, 0.1 V, not a tuned number)
     assert np.isfinite(ladder.v_high[0])
     assert ladder.v_low[1] >= ladder.v_high[0]
 
@@ -99,10 +98,13 @@ def test_scaled_straight_ladder_thresholds_equal():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "not reproduced at 4 nm cells: measured 0.325, 0.175, 0.325, 0.325, 0.325 V at widths "
-    "28-73 nm (results/experiments/ladder-trapezoid.json)"))
 def test_scaled_trapezoid_ladder_rises_with_width():
+    """Self-similar notches: thresholds non-decreasing along the track and the widest notch's
+    bracket above the narrowest's (at 300 K: 0.20 -> 0.40 V, results/experiments/README.md; the
+    0.15 V grid cannot separate neighbours, hence no strict per-step increase). NOT YET RUN at
+    T = 0 with the self-similar preset (~15 min); with fixed-depth notches it failed
+    (0.325, 0.175, 0.325, 0.325, 0.325 V, ladder-trapezoid.json)."""
     ladder = _ladder_from_script("scaled-trapezoid")
     assert np.all(np.isfinite(ladder.v_high))
-    assert np.all(np.diff(ladder.threshold) > 0)
+    assert np.all(np.diff(ladder.threshold) >= 0)
+    assert ladder.v_low[-1] >= ladder.v_high[0]
