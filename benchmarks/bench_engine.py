@@ -13,7 +13,11 @@ time is the meaningful number (wall time includes waiting for other users' jobs)
 
 Usage: nice -n 10 .venv/bin/python benchmarks/bench_engine.py [--batches 1 8 32 128]
        [--cells 4e-9 2e-9] [--steps N] [--skip-sp4] [--oommf-only | --table-only]
-       [--thermal-dt 2e-14]
+       [--thermal-dt 2e-14] [--thermal-sharding [BATCH ...]]
+
+``--thermal-sharding 32 64`` prints only case C's mesh at 300 K: realisation-ns per wall hour
+for each batch on one JAX device and split over all host devices (one per core, set up as the
+``dwmtj`` command does), the ratio of the two, and the multiple of OOMMF's rate.
 """
 
 from __future__ import annotations
@@ -24,8 +28,12 @@ import pathlib
 import resource
 import time
 
-import jax
-import numpy as np
+from dwmtj import use_all_cpu_cores
+
+use_all_cpu_cores()  # one JAX host device per core (before JAX starts), as the dwmtj command
+
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 
@@ -87,10 +95,24 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def thread_cpu_seconds() -> dict[int, float]:
+    """CPU seconds (user + system) of each thread of this process (Linux /proc; {} elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for stat in pathlib.Path("/proc/self/task").glob("*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended
+            continue
+        out[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
 class Clock:
     """Context manager measuring wall and CPU seconds and the load average at the end."""
 
     def __enter__(self):
+        self.threads0 = thread_cpu_seconds()
         self.wall0, self.cpu0 = time.perf_counter(), cpu_seconds()
         return self
 
@@ -98,6 +120,11 @@ class Clock:
         self.wall = time.perf_counter() - self.wall0
         self.cpu = cpu_seconds() - self.cpu0
         self.load = os.getloadavg()[0]
+        threads = thread_cpu_seconds()
+        used = [threads[k] - self.threads0.get(k, 0.0) for k in threads]
+        # share of the CPU time on the busiest thread: ~1 when one thread did the work, ~1/n
+        # when n threads (one per JAX device) shared it
+        self.top_thread_share = max(used) / sum(used) if used and sum(used) > 0 else np.nan
 
     def __str__(self) -> str:
         return f"wall {self.wall:.2f} s, CPU {self.cpu:.2f} s (load average {self.load:.1f})"
@@ -125,7 +152,8 @@ def measure(mask, cell, dtype, batch, steps, dt: float = 2e-14) -> dict:
         keys = ensemble_keys(0, batch)
 
         def heun(k):
-            return run_ensemble(m0, params, k, dt=dt, steps_per_output=steps, n_outputs=1).m
+            return run_ensemble(m0, params, k, dt=dt, steps_per_output=steps, n_outputs=1,
+                                devices=jax.devices()[:1]).m  # the table is per device
 
         t_heun, cpu_heun = timed(heun, keys, repeat=1)
         from physics.engine.ensemble import _run_batch
@@ -134,7 +162,8 @@ def measure(mask, cell, dtype, batch, steps, dt: float = 2e-14) -> dict:
         from physics.engine.thermal import average_magnetisation
 
         stats = _run_batch.lower(
-            m0, params, keys, None, dt, 0.0, steps, 1, None, average_magnetisation, ef,
+            m0, params, keys, jnp.zeros(batch, dtype), dt, 0.0, steps, 1, None,
+            average_magnetisation, ef,
             llg_rhs, False,
         ).compile().memory_analysis()
         xla_mb = (
@@ -194,9 +223,12 @@ def bench_case_c(dtype: str, J: float = 1e12, t: float = 2e-9) -> tuple[Clock, i
     return clock, driver.stats["accepted_steps"] + driver.stats["rejected_steps"]
 
 
-def bench_thermal_case_c(batch: int, dt: float, steps: int) -> tuple[Clock, float]:
-    """Case C's mesh at 300 K, float32, batch members x steps Heun steps of dt (compiled);
-    returns (clock, realisation-ns per hour of CPU time)."""
+def bench_thermal_case_c(
+    batch: int, dt: float, steps: int, devices: list | None = None
+) -> tuple[Clock, float]:
+    """Case C's mesh at 300 K, float32, batch members x steps Heun steps of dt (compiled),
+    split over ``devices`` (default all JAX devices); returns (clock, realisation-ns per hour of
+    CPU time)."""
     with jax.enable_x64(False):
         m0, params, _ = build_params(
             device_system(np.ones((256, 32), dtype=bool), 2e-9, 300.0), dtype=jnp.float32
@@ -204,12 +236,37 @@ def bench_thermal_case_c(batch: int, dt: float, steps: int) -> tuple[Clock, floa
         keys = ensemble_keys(0, batch)
 
         def run():
-            return run_ensemble(m0, params, keys, dt=dt, steps_per_output=steps, n_outputs=1).m
+            return run_ensemble(m0, params, keys, dt=dt, steps_per_output=steps, n_outputs=1,
+                                devices=devices).m
 
         jax.block_until_ready(run())
         with Clock() as clock:
             jax.block_until_ready(run())
     return clock, batch * steps * dt * 1e9 * 3600 / clock.cpu
+
+
+def bench_thermal_sharding(batches: list[int], dt: float, steps: int) -> None:
+    """Case C's mesh at 300 K: realisation-ns per wall hour with the batch on one device and
+    split over all JAX devices (one per core), measured back to back, and against OOMMF."""
+    oommf = 3600 / OOMMF_THERMAL_S_PER_REALISATION_NS
+    devices = jax.devices()
+    print(f"case C mesh (256 x 32 x 1, 2 nm), 300 K, float32, dt = {dt:g} s, {steps} steps; "
+          f"{len(devices)} JAX devices, {os.cpu_count()} cores; OOMMF {oommf:.3g} ns/h")
+    print(f"{'batch':>5} {'devices':>7} {'wall s':>7} {'CPU s':>7} {'load':>5} "
+          f"{'real-ns/h wall':>14} {'/CPU-h':>7} {'x OOMMF':>7} {'split/single':>12} "
+          f"{'top thread':>10}")
+    for batch in batches:
+        rates = {}
+        for devs in (devices[:1], devices):
+            clock, per_cpu_hour = bench_thermal_case_c(batch, dt, steps, devs)
+            share = clock.top_thread_share
+            rates[len(devs)] = batch * steps * dt * 1e9 * 3600 / clock.wall
+            ratio = f"{rates[len(devs)] / rates[1]:.2f}" if len(devs) > 1 else ""
+            print(f"{batch:>5} {len(devs):>7} {clock.wall:>7.2f} {clock.cpu:>7.2f} "
+                  f"{clock.load:>5.2f} {rates[len(devs)]:>14.3g} {per_cpu_hour:>7.3g} "
+                  f"{rates[len(devs)] / oommf:>7.1f} {ratio:>12} {share:>10.2f}", flush=True)
+            if len(devices) == 1:
+                break
 
 
 def main() -> None:
@@ -224,10 +281,16 @@ def main() -> None:
                         help="only the throughput table (no OOMMF comparisons)")
     parser.add_argument("--thermal-dt", type=float, default=2e-14,
                         help="stochastic Heun step (s) of the thermal case-C timing")
+    parser.add_argument("--thermal-sharding", type=int, nargs="*", metavar="BATCH",
+                        help="only case C at 300 K: real-ns per wall hour for these batches "
+                        "(default 32 64), one device vs split over all host devices")
     args = parser.parse_args()
+    if args.thermal_sharding is not None:
+        bench_thermal_sharding(args.thermal_sharding or [32, 64], args.thermal_dt, args.steps)
+        return
     if args.oommf_only:
         args.cells = []
-    print(f"jax {jax.__version__} on {jax.devices()[0].platform} ({jax.device_count()} device)")
+    print(f"jax {jax.__version__} on {jax.devices()[0].platform} ({jax.device_count()} devices)")
     header = (f"{'cell':>5} {'dtype':>7} {'batch':>5} {'cells':>6} {'field ev/s':>11} "
               f"{'cell-upd/s':>11} {'/CPU-s':>9} {'real-ns/h':>10} {'XLA MB':>8} {'maxRSS MB':>9}")
     print(header + f"   (load average {os.getloadavg()[0]:.1f})")
