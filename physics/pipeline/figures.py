@@ -24,7 +24,7 @@ def plot_conductance_levels(model: Any, path: str | Path) -> Path:
     for k, n in enumerate(c.get("n_readings") or []):
         ax.annotate(f"n={n}", (states[k], g[k]), textcoords="offset points", xytext=(4, 4),
                     fontsize=7)
-    ax.set_xlabel("notch state (0 = IN end)")
+    ax.set_xlabel("state (0 = the first state the wall reached)")
     ax.set_ylabel("conductance G (mS)")
     ax.set_xticks(states)
     ax.set_title(f"{model.name}: {len(g)} levels, sigma_G (RMS) "

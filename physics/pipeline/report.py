@@ -184,6 +184,13 @@ def render_html(report: dict, details: dict[str, dict]) -> str:
                          f"write sigma_G = {_fmt(1e6 * f['write_sigma_S'])} uS"
                          + "".join(f"<br><i>{html.escape(n)}</i>" for n in f["notes"])
                          + "</p>")
+            kept = details["fit"].get("states", {}).get(d)
+            if kept and kept["states"] < kept["track_states"]:
+                first = kept["first_state"]
+                parts.append(f"<p>States 0..{kept['states'] - 1} here are track states "
+                             f"{first}..{first + kept['states'] - 1} of 0.."
+                             f"{kept['track_states'] - 1} (0 = IN end, 1 = notch 0, last = CLK "
+                             "end): the edge states the wall never reached are dropped.</p>")
             figs = details["fit"]["figures"][d]
             parts += [_img(figs[k], f"{d}: {k}") for k in ("depinning", "f_meta", "levels",
                                                            "predictive") if k in figs]
