@@ -61,6 +61,7 @@ class PulseTransitions:
     conductance: np.ndarray
     initial_conductance: np.ndarray
     start_captured: np.ndarray
+    end_captured: np.ndarray
     n_notches: int
 
     @property
@@ -109,7 +110,7 @@ def pulse_transitions(record: RunRecord) -> PulseTransitions:
         voltage=voltage[cols], start=start.ravel(), end=states.ravel(),
         conductance=np.asarray(r["conductance"], dtype=float).ravel(),
         initial_conductance=init_g[rows, cycle[cols]], start_captured=start_captured.ravel(),
-        n_notches=n_notches,
+        end_captured=captured.ravel(), n_notches=n_notches,
     )
 
 
