@@ -21,14 +21,21 @@ from typing import Any
 from physics.experiment.spec import CALCULATORS, RunSpec
 
 
-def _read_toml(path: str | Path) -> dict:
+def read_toml(path: str | Path, option: str | None = None) -> dict:
+    """The parsed TOML file at ``path``; errors name ``option`` (a CLI option) when given.
+
+    A missing file raises FileNotFoundError (ValueError when ``option`` is given), bad TOML
+    ValueError."""
     path = Path(path)
+    prefix = f"{option}: " if option else ""
     if not path.is_file():
+        if option:
+            raise ValueError(f"{prefix}run spec file not found: {path}")
         raise FileNotFoundError(f"file not found: {path}")
     try:
         return tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML ({exc})") from None
+        raise ValueError(f"{prefix}{path} is not valid TOML ({exc})") from None
 
 
 def _override_calculator(run: dict, calculator: str | None) -> dict:
@@ -43,7 +50,7 @@ def _override_calculator(run: dict, calculator: str | None) -> dict:
 
 def load_run_spec(path: str | Path, calculator: str | None = None) -> RunSpec:
     """A run TOML file (the body is :meth:`RunSpec.from_dict`'s input form) -> RunSpec."""
-    data = _override_calculator(_read_toml(path), calculator)
+    data = _override_calculator(read_toml(path), calculator)
     try:
         return RunSpec.from_dict(data)
     except ValueError as exc:
@@ -107,7 +114,7 @@ def batch_runs(
     from physics.experiment.store import run_path, run_status
     from physics.experiment.sweep import expand_sweep
 
-    data = _read_toml(sweep)
+    data = read_toml(sweep)
     if "run" in data and isinstance(data["run"], dict):
         data["run"] = _override_calculator(data["run"], calculator)
     try:

@@ -11,7 +11,6 @@ ensemble size and the number of pulses when asked to.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,12 +109,9 @@ def _positive(option: str, value: Any, allow_none: bool = False) -> Any:
 
 def read_spec_table(path: Path, option: str) -> dict:
     """The raw TOML table of a run spec; errors name ``option``."""
-    if not path.is_file():
-        raise ValueError(f"{option}: run spec file not found: {path}")
-    try:
-        return tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{option}: {path} is not valid TOML ({exc})") from None
+    from physics.experiment.commands import read_toml
+
+    return read_toml(path, option)
 
 
 def run_spec_table(cfg: DemoConfig, device: str) -> dict:
