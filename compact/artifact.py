@@ -1,15 +1,20 @@
 """The device-model artifact: one versioned JSON file, loaded into a typed :class:`CompactModel`.
 
-Top-level keys (schema ``dwmtj.compact.device-model``, ``schema_version`` 1):
+Top-level keys (schema ``dwmtj.compact.device-model``, ``schema_version`` 2):
 
 ``name``, ``n_states``; ``law`` (chosen candidate, e.g. ``"normal"`` or
 ``"arrhenius(beta=1.5)"``) and ``aic_by_law``; ``reference_conditions``
 (``pulse_width_s``, ``temperature_K``: where thresholds are quoted); ``forward`` /
 ``reverse`` (one entry per notch state: a :class:`~compact.depinning.NotchLaw` as a dict,
-or null); ``transition_model``; ``metaplasticity`` (Eq. 1 points and fit, delta);
+or null); ``transition_model`` (type, and since version 2 the reach rate ``reach_rate_per_s``
+with its standard error, null = no reach limit: see :mod:`compact.transport`);
+``metaplasticity`` (Eq. 1 points and fit, delta);
 ``conductance`` (levels, sigma_G, relative error, range); ``network`` (what
 :class:`~compact.device_model.DeviceModel` takes: weight levels, w1/w2, delta, write noise);
 ``provenance`` (source, input files with sha256, code version, creation time); ``notes``.
+
+Version 1 artifacts (no reach rate) still load, with no reach limit: the pure threshold
+transport model they were written with.
 
 Units are SI throughout (V, s, K, ohm, S); activation energies in eV.
 """
@@ -29,7 +34,8 @@ import numpy as np
 from compact.depinning import DeviceLaws, NotchLaw
 
 SCHEMA = "dwmtj.compact.device-model"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_SCHEMA_VERSIONS = (1, 2)  # version 1: transport without a reach limit
 
 
 @dataclass
@@ -66,7 +72,15 @@ class CompactModel:
     def laws(self) -> DeviceLaws:
         """The per-notch depinning laws, for the transport Monte Carlo."""
         return DeviceLaws(n_states=self.n_states, law=self.law, forward=list(self.forward),
-                          reverse=list(self.reverse), aic_by_law=dict(self.aic_by_law))
+                          reverse=list(self.reverse), aic_by_law=dict(self.aic_by_law),
+                          reach_rate_per_s=self.reach_rate_per_s)
+
+    @property
+    def reach_rate_per_s(self) -> float | None:
+        """Transport reach rate u (notch spacings per second of pulse); None = no limit
+        (also for version-1 artifacts)."""
+        u = self.transition_model.get("reach_rate_per_s")
+        return None if u is None else float(u)
 
     @property
     def has_transport(self) -> bool:
@@ -118,10 +132,10 @@ def model_from_dict(d: dict, origin: str = "artifact") -> CompactModel:
         raise ValueError(f"{origin}: not a JSON object")
     if d.get("schema") != SCHEMA:
         raise ValueError(f"{origin}: schema {d.get('schema')!r} is not {SCHEMA!r}")
-    if d.get("schema_version") != SCHEMA_VERSION:
+    if d.get("schema_version") not in READABLE_SCHEMA_VERSIONS:
         raise ValueError(
             f"{origin}: incompatible schema_version {d.get('schema_version')!r}; "
-            f"this code reads version {SCHEMA_VERSION}"
+            f"this code reads versions {READABLE_SCHEMA_VERSIONS}"
         )
     body = {k: v for k, v in d.items() if k not in ("schema", "schema_version")}
     try:

@@ -77,12 +77,31 @@ def summary_table(model, check=None) -> str:  # noqa: ANN001 (CompactModel, Pred
             strict=True)))
     lines.append(f"conductance {c['min_S'] * 1e3:.4g}-{c['max_S'] * 1e3:.4g} mS, "
                  f"sigma_G (RMS) {c['write_sigma_S'] * 1e6:.3g} uS")
+    tm = model.transition_model
+    if "reach_rate_per_s" in tm:
+        u, se = tm["reach_rate_per_s"], tm.get("reach_rate_se_per_s")
+        src = (f"ML from {tm.get('reach_n_moves', 0)} moves, "
+               f"{tm.get('reach_n_passes', 0)} notches passed")
+        if u is None:
+            lines.append(f"transport: no reach limit ({src})")
+        else:
+            se_txt = "" if se is None else f" +- {se * w:.3f}"
+            lines.append(f"transport: reach {u * w:.3f}{se_txt} notch spacings per {w * 1e9:g} ns "
+                         f"pulse (u = {u * 1e-9:.3f} per ns; {src})")
     m = model.metaplasticity
     if m is not None:
         delta = "n/a" if m["delta"] is None else f"{m['delta']:.2f}"
         lines.append(f"Eq. 1: w1/w2 = {m['w1_over_w2']:.3f} +- {m['w1_over_w2_se']:.3f}, "
                      f"RMS residual {m['rms_residual']:.3f}; delta = {delta}")
     if check is not None:
+        for d, name in ((1, "write"), (-1, "reset")):
+            data = check.jumps_data[d]
+            if data.sum() == 0:
+                continue
+            model_mean = check.jumps_model[d].mean(axis=0)
+            lines.append(f"{name} jump sizes 1..{data.size} notches: data "
+                         + " / ".join(f"{x:.2f}" for x in data) + ", model "
+                         + " / ".join(f"{x:.2f}" for x in model_mean))
         q = check.quantile_of_data("var")
         lines.append(f"posterior predictive: state-map p = {check.state_map_pvalue():.3f}; "
                      "var quantile of data per switch: "
@@ -96,6 +115,7 @@ def run_fit(args: argparse.Namespace) -> int:
     from compact.artifact import save_model
     from compact.fit import fit_model
     from compact.observations import load_observations
+    from compact.states import reached_states
     from compact.statistics import posterior_predictive
 
     out = Path(args.output)
@@ -105,6 +125,12 @@ def run_fit(args: argparse.Namespace) -> int:
         raise ValueError("--n-rep: need at least 1 replicate")
     rng = np.random.default_rng(args.seed)
     tr, _ = load_observations(args.inputs, args.n_levels)
+    n_track_states = tr.n_states
+    tr, first = reached_states(tr)
+    if tr.n_states < n_track_states:
+        print(f"states {first}..{first + tr.n_states - 1} of 0..{n_track_states - 1} reached "
+              "(0 = IN end); the unreached edge states are left out of the model, which is "
+              f"relabelled from 0 (model state s = track state s + {first})")
     model = fit_model(tr, law=args.law, beta=_beta(args.beta), tau0_s=args.tau0,
                       bootstrap=args.bootstrap, name=args.name or out.stem, rng=rng)
     check = posterior_predictive(model.laws(), tr, n_rep=args.n_rep, rng=rng)

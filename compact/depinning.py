@@ -53,6 +53,9 @@ class Trials:
     pulse_width_s: np.ndarray
     temperature_K: np.ndarray
     depinned: np.ndarray  # 0/1
+    # probability that the notch was within the moving wall's reach (compact.transport):
+    # the trial succeeds with within_reach * P_dep; None = 1 (pinned walls, no reach limit)
+    within_reach: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -148,14 +151,22 @@ def _log_rate(v: np.ndarray, width: np.ndarray | float, temp: np.ndarray | float
 
 
 def _nll(kind: str, theta: np.ndarray, t: Trials, beta: float | None, tau0: float) -> np.ndarray:
-    """Negative log-likelihood for natural parameters ``theta`` (shape (m, *batch))."""
+    """Negative log-likelihood for natural parameters ``theta`` (shape (m, *batch)).
+
+    A trial with ``within_reach`` s < 1 succeeds with probability s P_dep (a passing wall
+    must both overcome the barrier and still be moving); s = 1 is the plain Bernoulli trial.
+    """
     th = [np.asarray(c)[..., None] for c in theta]
     y = t.depinned
+    s = None if t.within_reach is None else np.clip(t.within_reach, 1e-12, 1.0)
     if kind == "normal":
         mu, sig = th
         with np.errstate(invalid="ignore", divide="ignore"):
             z = (t.voltage_V - mu) / sig
-        ll = y * log_ndtr(z) + (1 - y) * log_ndtr(-z)
+            ll = y * log_ndtr(z) + (1 - y) * log_ndtr(-z)
+            if s is not None:
+                ll = np.where(s < 1, y * (np.log(s) + log_ndtr(z))
+                              + (1 - y) * np.log1p(-s * ndtr(z)), ll)
         ll = np.where(sig > 0, ll, -np.inf)
     else:
         v0, e_ev = th[0], th[1]
@@ -163,7 +174,11 @@ def _nll(kind: str, theta: np.ndarray, t: Trials, beta: float | None, tau0: floa
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             rate = np.exp(np.clip(_log_rate(t.voltage_V, t.pulse_width_s, t.temperature_K,
                                             v0, e_ev, b, tau0), -700, 700))
-            ll = y * np.log(-np.expm1(-rate)) + (1 - y) * (-rate)
+            p_dep = -np.expm1(-rate)
+            ll = y * np.log(p_dep) + (1 - y) * (-rate)
+            if s is not None:
+                ll = np.where(s < 1, y * (np.log(s) + np.log(p_dep))
+                              + (1 - y) * np.log1p(-s * p_dep), ll)
         ll = np.where((v0 > 0) & (e_ev > 0) & (np.asarray(b) > 0), ll, -np.inf)
     return -np.sum(ll, axis=-1)
 
@@ -318,7 +333,8 @@ def _bootstrap_covariance(kind: str, t: Trials, beta: float | None, tau0: float,
     thetas = []
     for _ in range(n):
         i = rng.integers(0, t.n, t.n)
-        tb = Trials(t.voltage_V[i], t.pulse_width_s[i], t.temperature_K[i], t.depinned[i])
+        tb = Trials(t.voltage_V[i], t.pulse_width_s[i], t.temperature_K[i], t.depinned[i],
+                    None if t.within_reach is None else t.within_reach[i])
         if is_separable(tb):
             continue
         thetas.append(_to_natural(kind, _optimise(kind, tb, beta, tau0, [u_best])))
@@ -330,20 +346,26 @@ def _bootstrap_covariance(kind: str, t: Trials, beta: float | None, tau0: float,
 # --------------------------------------------------------------------------- trials
 
 
-def depinning_trials(tr: Transitions) -> tuple[dict[tuple[int, int], Trials], int]:
+def depinning_trials(tr: Transitions, reach_rate_per_s: float | None = None
+                     ) -> tuple[dict[tuple[int, int], Trials], int]:
     """Split transitions into Bernoulli trials per (direction, notch).
 
     direction +1 (V > 0, IN -> CLK) or -1. A pulse from k that ends at j counts as
     "depinned" for k, "passed" (also a success) for every notch strictly between, and
     "held" (a failure) for j unless j is the end of the track. Pulses that move the wall
     against their polarity (and V = 0 pulses) contribute no trials; their count is returned.
+    With a reach rate u (notch spacings per second of pulse, :mod:`compact.transport`) the
+    passed and held trials at distance n from k carry ``within_reach = clip(u t_p - n, 0, 1)``.
     """
     K = tr.n_states
     acc: dict[tuple[int, int], list[list[float]]] = {}
     n_ignored = 0
+    u = None if reach_rate_per_s is None else float(reach_rate_per_s)
+    start = 0
 
     def add(d: int, k: int, v: float, w: float, T: float, y: int) -> None:
-        acc.setdefault((d, k), []).append([abs(v), w, T, y])
+        reach = 1.0 if u is None or k == start else min(max(u * w - abs(k - start), 0.0), 1.0)
+        acc.setdefault((d, k), []).append([abs(v), w, T, y, reach])
 
     for v, w, T, s, e in zip(tr.voltage_V, tr.pulse_width_s, tr.temperature_K,
                              tr.start_notch, tr.end_notch, strict=True):
@@ -354,6 +376,7 @@ def depinning_trials(tr: Transitions) -> tuple[dict[tuple[int, int], Trials], in
             continue
         if s == end_state:
             continue
+        start = s
         if e == s:
             add(d, s, v, w, T, 0)
             continue
@@ -365,7 +388,8 @@ def depinning_trials(tr: Transitions) -> tuple[dict[tuple[int, int], Trials], in
     out = {}
     for key, rows in acc.items():
         a = np.array(rows)
-        out[key] = Trials(a[:, 0], a[:, 1], a[:, 2], a[:, 3].astype(np.int64))
+        out[key] = Trials(a[:, 0], a[:, 1], a[:, 2], a[:, 3].astype(np.int64),
+                          None if u is None else a[:, 4])
     return out, n_ignored
 
 
@@ -378,6 +402,8 @@ class DeviceLaws:
 
     ``forward[K-1]`` and ``reverse[0]`` are ``None`` (ends of the track); a notch never
     observed in a direction is ``None`` and holds the wall in that direction.
+    ``reach_rate_per_s`` is the transport model's reach rate u (notch spacings a moving wall
+    can cover per second of pulse, :mod:`compact.transport`; None = no limit).
     """
 
     n_states: int
@@ -385,6 +411,7 @@ class DeviceLaws:
     forward: list[NotchLaw | None]
     reverse: list[NotchLaw | None]
     aic_by_law: dict[str, float] = field(default_factory=dict)
+    reach_rate_per_s: float | None = None
 
     def depinning_probabilities(self, voltage_V: np.ndarray, pulse_width_s: np.ndarray,
                                 temperature_K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -423,13 +450,17 @@ def candidate_name(kind: str, beta: float | None) -> str:
 
 def fit_device_laws(tr: Transitions, law: str = "auto", beta: float | str | None = None,
                     tau0_s: float = DEFAULT_TAU0_S, bootstrap: int = 0,
-                    rng: np.random.Generator | None = None) -> DeviceLaws:
+                    rng: np.random.Generator | None = None,
+                    reach_rate_per_s: float | None = None) -> DeviceLaws:
     """Fit every notch with each candidate law and keep the law with the lowest total AIC.
 
     ``law``: ``"auto"``, ``"arrhenius"`` or ``"normal"``; ``beta``: a fixed exponent,
     ``"free"`` to fit it, or ``None`` to try 1, 1.5 and 2 (chosen by AIC).
+    ``reach_rate_per_s``: the transport model's reach rate (None = no limit), which makes
+    passing and holding trials of moving walls depend on the reach (see
+    :func:`depinning_trials`); it is stored in the returned laws.
     """
-    trials, _ = depinning_trials(tr)
+    trials, _ = depinning_trials(tr, reach_rate_per_s)
     if not trials:
         raise ValueError("observations: no pulse moved or tried to move the wall (all V = 0?)")
     fits: dict[str, dict[tuple[int, int], NotchLaw]] = {}
@@ -447,4 +478,5 @@ def fit_device_laws(tr: Transitions, law: str = "auto", beta: float | str | None
     K = tr.n_states
     fwd: list[NotchLaw | None] = [chosen.get((1, k)) for k in range(K)]
     rev: list[NotchLaw | None] = [chosen.get((-1, k)) for k in range(K)]
-    return DeviceLaws(n_states=K, law=best, forward=fwd, reverse=rev, aic_by_law=aic)
+    return DeviceLaws(n_states=K, law=best, forward=fwd, reverse=rev, aic_by_law=aic,
+                      reach_rate_per_s=reach_rate_per_s)

@@ -2,19 +2,50 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from compact.artifact import CompactModel, provenance
 from compact.conductance import conductance_levels
-from compact.depinning import DEFAULT_TAU0_S, fit_device_laws
+from compact.depinning import DEFAULT_TAU0_S, DeviceLaws, fit_device_laws
 from compact.metaplasticity import asymmetry_delta, fit_eq1, metaplastic_points
 from compact.observations import Transitions
+from compact.transport import ReachFit, fit_reach
 
 DELTA_DEFINITION = (
     "mean notches moved per switching reset pulse (V<0, from the last notch at its median "
     "reset threshold) / mean notches moved per switching write pulse (V>0, each notch at its "
     "median write threshold), from the fitted transport model"
 )
+
+
+def fit_laws_and_reach(tr: Transitions, law: str = "auto", beta: float | str | None = None,
+                       tau0_s: float = DEFAULT_TAU0_S, bootstrap: int = 0,
+                       rng: np.random.Generator | None = None, max_rounds: int = 8
+                       ) -> tuple[DeviceLaws, ReachFit]:
+    """Threshold laws and transport reach rate, by alternating maximisation of the joint
+    likelihood: laws given the reach (:func:`compact.depinning.fit_device_laws`), reach given
+    the laws (:func:`compact.transport.fit_reach`), until the reach changes by < 0.1 %.
+    Each step cannot lower the likelihood, so this converges to a (local) joint optimum;
+    the reported uncertainties are conditional (each given the other's estimate)."""
+    laws = fit_device_laws(tr, law=law, beta=beta, tau0_s=tau0_s, rng=rng)
+    reach = fit_reach(laws, tr)
+    for _ in range(max_rounds):
+        if reach.reach_rate_per_s is None:
+            break
+        laws = fit_device_laws(tr, law=law, beta=beta, tau0_s=tau0_s, rng=rng,
+                               reach_rate_per_s=reach.reach_rate_per_s)
+        new = fit_reach(laws, tr)
+        done = (new.reach_rate_per_s is not None and abs(new.reach_rate_per_s
+                - reach.reach_rate_per_s) < 1e-3 * reach.reach_rate_per_s)
+        reach = new
+        if done:
+            break
+    if bootstrap > 0:
+        laws = fit_device_laws(tr, law=law, beta=beta, tau0_s=tau0_s, bootstrap=bootstrap,
+                               rng=rng, reach_rate_per_s=reach.reach_rate_per_s)
+    return dataclasses.replace(laws, reach_rate_per_s=reach.reach_rate_per_s), reach
 
 
 def fit_model(tr: Transitions, law: str = "auto", beta: float | str | None = None,
@@ -27,7 +58,8 @@ def fit_model(tr: Transitions, law: str = "auto", beta: float | str | None = Non
     wall before each cycle of a run): they enter the conductance levels only, so that the
     initial state has a level even when every first pulse moves the wall.
     """
-    laws = fit_device_laws(tr, law=law, beta=beta, tau0_s=tau0_s, bootstrap=bootstrap, rng=rng)
+    laws, reach = fit_laws_and_reach(tr, law=law, beta=beta, tau0_s=tau0_s,
+                                     bootstrap=bootstrap, rng=rng)
     width = float(np.median(tr.pulse_width_s))
     temp = float(np.median(tr.temperature_K))
     notes: list[str] = []
@@ -63,7 +95,12 @@ def fit_model(tr: Transitions, law: str = "auto", beta: float | str | None = Non
         aic_by_law=laws.aic_by_law,
         transition_model={"type": "sequential-capture",
                           "description": "from notch k a pulse depins with p_k(V); the moving "
-                          "wall passes notch i with p_i(V) and is captured by the first notch "
-                          "it does not pass (compact.transport)"},
+                          "wall passes notch i = k + n with p_i(V) clip(u t_p - n, 0, 1) (reach "
+                          "rate u in notch spacings per second of pulse, null = no limit) and "
+                          "is captured by the first notch it does not pass (compact.transport)",
+                          "reach_rate_per_s": reach.reach_rate_per_s,
+                          "reach_rate_se_per_s": reach.stderr_per_s,
+                          "reach_n_moves": reach.n_moves, "reach_n_passes": reach.n_passes,
+                          "reach_log_likelihood_gain": reach.log_likelihood_gain},
         metaplasticity=meta, provenance=provenance("fit", tr.sources), notes=notes,
     )

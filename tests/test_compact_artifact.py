@@ -131,7 +131,14 @@ def test_artifact_round_trip_and_networks_read_it(tmp_path):
     save_model(preset, tmp_path / "t.json")
     assert load_model(tmp_path / "t.json") == preset
     d = json.loads(p.read_text())
-    d["schema_version"] = 2
+    assert d["schema_version"] == 2 and "reach_rate_per_s" in d["transition_model"]
+    # a version-1 artifact (written before the reach rate existed) loads without a reach limit
+    d1 = {**d, "schema_version": 1,
+          "transition_model": {"type": "sequential-capture", "description": "v1"}}
+    (tmp_path / "v1.json").write_text(json.dumps(d1))
+    old = load_model(tmp_path / "v1.json")
+    assert old.reach_rate_per_s is None and old.laws().reach_rate_per_s is None
+    d["schema_version"] = 99
     (tmp_path / "bad.json").write_text(json.dumps(d))
     with pytest.raises(ValueError, match="incompatible schema_version"):
         load_model(tmp_path / "bad.json")

@@ -115,3 +115,64 @@ def test_simulate_rejects_bad_shapes():
     with pytest.raises(ValueError, match="voltage_V"):
         simulate_cycles(STRAIGHT_TRUE, np.ones(3), 5e-8, 300.0, np.zeros(1, int), 1,
                         np.random.default_rng(0))
+
+
+def test_transition_matrix_limits_the_reach():
+    # Reach r = u t_p = 1.6 notch spacings: the notch at distance 1 is passed with p_1 * 0.6,
+    # the one at distance 2 never (s_2 = clip(1.6 - 2, 0, 1) = 0).
+    mus = (1.0, 1.2, 1.4)
+    laws = DeviceLaws(4, "normal", [_normal(m) for m in mus] + [None], [None] * 4,
+                      reach_rate_per_s=1.6 / 5e-8)
+    V = 1.3
+    p = ndtr((V - np.array(mus)) / 0.2)
+    m = transition_matrices(laws, np.array([V]), np.full(1, 5e-8), np.full(1, 300.0))[0]
+    assert np.allclose(m.sum(axis=-1), 1.0)
+    assert m[0, 1] == pytest.approx(p[0] * (1 - 0.6 * p[1]))
+    assert m[0, 2] == pytest.approx(p[0] * 0.6 * p[1])
+    assert m[0, 3] == 0.0
+    assert m[2, 3] == pytest.approx(p[2])  # the first notch after k is always reached
+
+
+REACH_NOTCHES = 1.6  # reach per 50 ns pulse used to generate the data below
+
+
+def _reach_data(seed: int, n_cycles: int = 150):
+    true = dataclasses.replace(STRAIGHT_TRUE, reach_rate_per_s=REACH_NOTCHES / 50e-9)
+    rng = np.random.default_rng(seed)
+    v = np.round(np.arange(0.1, 5.51, 0.1), 10)
+    s = simulate_cycles(true, np.tile(v, (n_cycles, 1)), 50e-9, 300.0,
+                        np.zeros(n_cycles, int), 1, rng)[0]
+    r = LEVELS[s] + SIGMAS[s] * rng.standard_normal(s.shape)
+    return from_run_arrays(RunArrays(v, s, r, 50e-9, 300.0))
+
+
+def test_reach_rate_is_recovered_within_its_uncertainty():
+    # Synthetic straight-like device (equal thresholds, so the threshold laws alone would give
+    # long jumps) with a reach of 1.6 notch spacings per pulse. Over 4 independent data sets
+    # of 150 cycles the fitted reach lies within 2 reported standard errors of the truth in
+    # at least 3 (a 2-sigma interval covers ~95 %; P(<= 2 of 4) = 0.014 at 0.95), and within
+    # 3 standard errors in every one. Without the limit the model could not produce the
+    # absence of >= 3 notch jumps, so the fit must find one.
+    z = []
+    for seed in range(4):
+        tr = _reach_data(seed)
+        model = fit_model(tr, law="normal")
+        tm = model.transition_model
+        assert tm["reach_rate_per_s"] is not None and tm["reach_rate_se_per_s"] is not None
+        z.append((tm["reach_rate_per_s"] * 50e-9 - REACH_NOTCHES)
+                 / (tm["reach_rate_se_per_s"] * 50e-9))
+    z = np.abs(np.array(z))
+    assert np.all(z < 3), z
+    assert np.sum(z < 2) >= 3, z
+
+
+def test_unlimited_device_gets_no_binding_reach(straight_fit):
+    # The generating device of straight_fit has no reach limit: the fitted reach, if any, must
+    # be consistent with one that does not bind, i.e. within 3 standard errors of a reach
+    # that lets every observed jump happen with certainty (r >= longest jump), and the jump
+    # frequencies it predicts match the data (test_monte_carlo_reproduces_input_statistics).
+    tr, model = straight_fit
+    tm = model.transition_model
+    u, se = tm["reach_rate_per_s"], tm["reach_rate_se_per_s"]
+    longest = int(np.max(np.abs(tr.end_notch - tr.start_notch)))
+    assert u is None or (u + 3 * se) * 50e-9 >= longest, (u, se)
