@@ -87,16 +87,20 @@ class CompactModel:
         return any(law is not None for law in self.forward)
 
     def to_device_model(self):  # -> DeviceModel (import kept lazy: JAX)
-        """The networks' pytree: levels, spreads, weight levels, w1/w2, delta, write noise."""
+        """The networks' pytree: levels, spreads, weight levels, w1/w2, delta, write noise.
+
+        States without a conductance level (``conductance["missing_states"]``: never read)
+        are left out of the resistance levels."""
         import jax.numpy as jnp
 
         from compact.device_model import DeviceModel
 
         c, n = self.conductance, self.network
+        seen = [k for k, r in enumerate(c["resistance_mean_ohm"]) if r is not None]
         return DeviceModel(
             name=self.name,
-            resistance_levels_ohm=jnp.asarray(c["resistance_mean_ohm"]),
-            resistance_sigma_ohm=jnp.asarray(c["resistance_sigma_ohm"]),
+            resistance_levels_ohm=jnp.asarray([c["resistance_mean_ohm"][k] for k in seen]),
+            resistance_sigma_ohm=jnp.asarray([c["resistance_sigma_ohm"][k] for k in seen]),
             weight_levels=jnp.asarray(n["weight_levels"]),
             w1_over_w2=jnp.asarray(float(n["w1_over_w2"])),
             delta=jnp.asarray(float(n["delta"])),

@@ -72,7 +72,7 @@ def summary_table(model, check=None) -> str:  # noqa: ANN001 (CompactModel, Pred
                          f"{law.aic:>8.1f} {gof:>7}  {note}")
     c = model.conductance
     lines.append("levels: " + ", ".join(
-        f"{r:.2f}+-{s:.2f} ohm ({e:.2f}%)" for r, s, e in
+        "never read" if r is None else f"{r:.2f}+-{s:.2f} ohm ({e:.2f}%)" for r, s, e in
         zip(c["resistance_mean_ohm"], c["resistance_sigma_ohm"], c["relative_error_pct"],
             strict=True)))
     lines.append(f"conductance {c['min_S'] * 1e3:.4g}-{c['max_S'] * 1e3:.4g} mS, "
@@ -115,7 +115,7 @@ def run_fit(args: argparse.Namespace) -> int:
     from compact.artifact import save_model
     from compact.fit import fit_model
     from compact.observations import load_observations
-    from compact.states import reached_states
+    from compact.states import initial_readings, reached_states
     from compact.statistics import posterior_predictive
 
     out = Path(args.output)
@@ -125,14 +125,18 @@ def run_fit(args: argparse.Namespace) -> int:
         raise ValueError("--n-rep: need at least 1 replicate")
     rng = np.random.default_rng(args.seed)
     tr, _ = load_observations(args.inputs, args.n_levels)
+    extra = initial_readings(args.inputs)
     n_track_states = tr.n_states
-    tr, first = reached_states(tr)
+    tr, first = reached_states(tr, None if extra is None else extra[1])
+    if extra is not None:
+        extra = (extra[0], np.asarray(extra[1]) - first)
     if tr.n_states < n_track_states:
         print(f"states {first}..{first + tr.n_states - 1} of 0..{n_track_states - 1} reached "
               "(0 = IN end); the unreached edge states are left out of the model, which is "
               f"relabelled from 0 (model state s = track state s + {first})")
     model = fit_model(tr, law=args.law, beta=_beta(args.beta), tau0_s=args.tau0,
-                      bootstrap=args.bootstrap, name=args.name or out.stem, rng=rng)
+                      bootstrap=args.bootstrap, name=args.name or out.stem, rng=rng,
+                      extra_readings=extra, missing_levels="omit")
     check = posterior_predictive(model.laws(), tr, n_rep=args.n_rep, rng=rng)
     print(summary_table(model, check))
     if args.plot:

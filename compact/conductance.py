@@ -10,14 +10,25 @@ from __future__ import annotations
 import numpy as np
 
 
-def conductance_levels(resistance_ohm: np.ndarray, state: np.ndarray, n_states: int) -> dict:
-    """Levels from resistance readings (ohm) labelled with their notch state."""
+def conductance_levels(resistance_ohm: np.ndarray, state: np.ndarray, n_states: int,
+                       allow_missing: bool = False) -> dict:
+    """Levels from resistance readings (ohm) labelled with their notch state.
+
+    A state without readings (a notch the wall always jumped over) raises ValueError, or with
+    ``allow_missing`` gets no level: None for its mean and spread, 0 readings, listed in
+    ``missing_states``; the range and the write noise use the observed states only.
+    """
     r = np.asarray(resistance_ohm, dtype=float)
     s = np.asarray(state)
     ok = np.isfinite(r) & (r > 0)
     mean_r, sig_r, mean_g, sig_g, n = [], [], [], [], []
     for k in range(n_states):
         rk = r[ok & (s == k)]
+        if rk.size == 0 and allow_missing:
+            for lst in (mean_r, sig_r, mean_g, sig_g):
+                lst.append(None)
+            n.append(0)
+            continue
         if rk.size == 0:
             raise ValueError(f"resistance_ohm: no readings of notch state {k}")
         g = 1.0 / rk
@@ -36,18 +47,28 @@ def levels_from_resistance(mean_ohm: list[float], sigma_ohm: list[float]) -> dic
     return _summary(list(mean_ohm), list(sigma_ohm), mean_g, sig_g, None)
 
 
-def _summary(mean_r: list[float], sig_r: list[float], mean_g: list[float],
-             sig_g: list[float], n: list[int] | None) -> dict:
-    return {
-        "resistance_mean_ohm": [float(x) for x in mean_r],
-        "resistance_sigma_ohm": [float(x) for x in sig_r],
-        "mean_S": [float(x) for x in mean_g],
-        "sigma_S": [float(x) for x in sig_g],
-        "relative_error_pct": [float(100 * s / g) for s, g in zip(sig_g, mean_g, strict=True)],
+def _summary(mean_r: list[float | None], sig_r: list[float | None],
+             mean_g: list[float | None], sig_g: list[float | None], n: list[int] | None) -> dict:
+    def num(xs: list[float | None]) -> list[float | None]:
+        return [None if x is None else float(x) for x in xs]
+
+    seen = [k for k, g in enumerate(mean_g) if g is not None]
+    if len(seen) < 2:
+        raise ValueError("resistance_ohm: fewer than two notch states have readings")
+    d = {
+        "resistance_mean_ohm": num(mean_r),
+        "resistance_sigma_ohm": num(sig_r),
+        "mean_S": num(mean_g),
+        "sigma_S": num(sig_g),
+        "relative_error_pct": [None if g is None else float(100 * s / g)
+                               for s, g in zip(sig_g, mean_g, strict=True)],
         "n_readings": n,
-        "min_S": float(min(mean_g)),
-        "max_S": float(max(mean_g)),
+        "min_S": float(min(mean_g[k] for k in seen)),
+        "max_S": float(max(mean_g[k] for k in seen)),
         "n_levels": len(mean_g),
         # write noise for inference: RMS of the per-level spreads
-        "write_sigma_S": float(np.sqrt(np.mean(np.square(sig_g)))),
+        "write_sigma_S": float(np.sqrt(np.mean(np.square([sig_g[k] for k in seen])))),
     }
+    if len(seen) < len(mean_g):
+        d["missing_states"] = [k for k in range(len(mean_g)) if k not in seen]
+    return d

@@ -51,13 +51,20 @@ def fit_laws_and_reach(tr: Transitions, law: str = "auto", beta: float | str | N
 def fit_model(tr: Transitions, law: str = "auto", beta: float | str | None = None,
               tau0_s: float = DEFAULT_TAU0_S, bootstrap: int = 0, name: str = "fitted",
               rng: np.random.Generator | None = None,
-              extra_readings: tuple[np.ndarray, np.ndarray] | None = None) -> CompactModel:
+              extra_readings: tuple[np.ndarray, np.ndarray] | None = None,
+              missing_levels: str = "error") -> CompactModel:
     """Fit the compact model to a transition table (see :mod:`compact.depinning`).
 
     ``extra_readings`` = (resistance_ohm, notch state) of readings that follow no pulse (the
     wall before each cycle of a run): they enter the conductance levels only, so that the
     initial state has a level even when every first pulse moves the wall.
+    ``missing_levels``: a state with no readings at all (the wall always jumped over it)
+    raises ValueError (``"error"``) or gets no conductance level (``"omit"``: listed in
+    ``conductance["missing_states"]`` and in the notes; the networks then see the observed
+    levels only, see :meth:`CompactModel.to_device_model`).
     """
+    if missing_levels not in ("error", "omit"):
+        raise ValueError(f"missing_levels: choose 'error' or 'omit', got {missing_levels!r}")
     laws, reach = fit_laws_and_reach(tr, law=law, beta=beta, tau0_s=tau0_s,
                                      bootstrap=bootstrap, rng=rng)
     width = float(np.median(tr.pulse_width_s))
@@ -77,7 +84,11 @@ def fit_model(tr: Transitions, law: str = "auto", beta: float | str | None = Non
     if extra_readings is not None:
         r_all = np.concatenate([r_all, np.ravel(np.asarray(extra_readings[0], float))])
         s_all = np.concatenate([s_all, np.ravel(np.asarray(extra_readings[1]))])
-    cond = conductance_levels(r_all, s_all, tr.n_states)
+    cond = conductance_levels(r_all, s_all, tr.n_states,
+                              allow_missing=missing_levels == "omit")
+    if cond.get("missing_states"):
+        notes.append("no readings (the wall always jumped over them), so no conductance "
+                      f"level: states {cond['missing_states']}")
     w_ratio = 1.0 if meta is None else float(np.clip(meta["w1_over_w2"], 1e-3, 1.0))
     delta = 1.0 if meta is None or meta["delta"] is None else float(meta["delta"])
     network = {"weight_levels": np.linspace(-1.0, 1.0, tr.n_states).tolist(),

@@ -54,8 +54,9 @@ def plot_predictive(check: PredictiveCheck, model: CompactModel, path: str | Pat
                     rng: np.random.Generator | None = None) -> Path:
     """Posterior-predictive comparison: data vs Monte Carlo from the fitted model."""
     rng = rng if rng is not None else np.random.default_rng(0)
-    r_mean = np.asarray(model.conductance["resistance_mean_ohm"])
-    r_sig = np.asarray(model.conductance["resistance_sigma_ohm"])
+    # float: a state without readings (None) becomes NaN and is not drawn
+    r_mean = np.asarray(model.conductance["resistance_mean_ohm"], dtype=float)
+    r_sig = np.asarray(model.conductance["resistance_sigma_ohm"], dtype=float)
     K = model.n_states
     fig, ax = plt.subplots(2, 3, figsize=(12, 6.5))
     # (a, b) R-V cycles: data and one replicate

@@ -15,6 +15,7 @@ the fit reports it as missing.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 
@@ -41,3 +42,33 @@ def reached_states(tr: Transitions, extra_states: np.ndarray | None = None
         positions = np.asarray(tr.notch_positions_m)[lo:hi + 1]
     return dataclasses.replace(tr, start_notch=tr.start_notch - lo, end_notch=tr.end_notch - lo,
                                n_states=hi - lo + 1, notch_positions_m=positions), lo
+
+
+def initial_readings(paths: list[str | Path]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(resistance in ohm, notch state) of the wall before each cycle of the physics run files
+    among ``paths`` (the readings that follow no pulse), or None when none has them.
+
+    A run file's ``/transitions`` table starts each cycle from a stored state but keeps only
+    the readings after pulses; the initial readings live in the full run record
+    (:func:`physics.experiment.store.read_run`). They give the initial state a conductance
+    level even when every first pulse moves the wall. Measured CSV cycles have none; run files
+    written without a physics record (``compact.observations.write_run_hdf5``) are skipped.
+    """
+    from physics.experiment.store import CorruptRunError, notch_states, read_run
+
+    r_all, s_all = [], []
+    for path in paths:
+        if Path(path).suffix.lower() not in (".h5", ".hdf5"):
+            continue
+        try:
+            record = read_run(path)
+        except (CorruptRunError, KeyError):  # a transitions-only file: no initial readings
+            continue
+        if not record.initial:
+            continue
+        states = notch_states(record.spec, record.initial["position"], record.initial["notch"])
+        r_all.append(np.ravel(np.asarray(record.initial["resistance"], float)))
+        s_all.append(np.ravel(np.asarray(states)))
+    if not r_all:
+        return None
+    return np.concatenate(r_all), np.concatenate(s_all)

@@ -325,11 +325,14 @@ def test_compact_model_reproduces_jump_sizes(compact_checks, straight):
     assert not _jumps_inside_replicates(check)
 
 
-def test_dwmtj_fit_on_straight_run(straight, tmp_path, capsys):
+def test_dwmtj_fit_on_straight_run(straight, straight_all, tmp_path, capsys):
     """Issue 5: ``dwmtj fit`` on the stored straight ramp, whose walls start at notch 0 and
     never read the IN-end state: the unreached edge state is left out of the model
     (compact.states.reached_states, shared with the demo) and the fit succeeds, with one
-    level per reached state and the reach in the summary."""
+    level per reached state and the reach in the summary. On the ramp from notch 1 the wall
+    always jumps over notch 3 (a state between reached ones, never read): that state keeps
+    its place in the transport model but gets no conductance level, and the networks' device
+    model has the 4 levels that were read."""
     import dwmtj
     from compact.artifact import load_model
 
@@ -342,3 +345,13 @@ def test_dwmtj_fit_on_straight_run(straight, tmp_path, capsys):
     model = load_model(out)
     assert model.n_states == 6 and model.conductance["n_levels"] == 6
     assert model.reach_rate_per_s is not None
+    from_notch_1 = straight_all[1]  # straight-notches sweep: the ramp from notch 1
+    out = tmp_path / "from-notch-1.json"
+    rc = dwmtj.main(["fit", str(from_notch_1.path), "-o", str(out), "--law", "normal",
+                     "--n-rep", "20"])
+    text = capsys.readouterr().out
+    assert rc == 0, text
+    model = load_model(out)
+    assert model.n_states == 5 and model.conductance["missing_states"] == [2]
+    assert "never read" in text
+    assert model.to_device_model().resistance_levels_ohm.shape == (4,)

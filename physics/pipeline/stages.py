@@ -177,14 +177,11 @@ def fit_settings(cfg: DemoConfig) -> dict:
 
 
 def initial_readings(run_file: Path) -> tuple[Any, Any] | None:
-    """(resistance in ohm, notch state) of the wall before each cycle of a run, or None."""
-    from physics.experiment.store import notch_states, read_run
+    """(resistance in ohm, notch state) of the wall before each cycle of a run, or None
+    (:func:`compact.states.initial_readings`, shared with ``dwmtj fit``)."""
+    from compact.states import initial_readings as readings_of
 
-    record = read_run(run_file)
-    if not record.initial:
-        return None
-    states = notch_states(record.spec, record.initial["position"], record.initial["notch"])
-    return record.initial["resistance"], states
+    return readings_of([run_file])
 
 
 def run_fit(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
@@ -201,9 +198,9 @@ def run_fit(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
     from compact.fit import fit_model
     from compact.observations import load_observations
     from compact.plots import plot_depinning, plot_metaplasticity, plot_predictive
+    from compact.states import reached_states
     from compact.statistics import posterior_predictive
     from physics.pipeline.figures import plot_conductance_levels
-    from physics.pipeline.states import reached_states
 
     folder = out / "fit"
     folder.mkdir(parents=True, exist_ok=True)
