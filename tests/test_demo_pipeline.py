@@ -100,6 +100,17 @@ def test_changing_one_option_changes_only_its_stage_and_those_downstream() -> No
     assert stage_keys(_tiny_config()) == base  # keys are deterministic
 
 
+def test_other_code_changes_every_stage_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    import physics.pipeline.manifest as manifest
+
+    fingerprint = manifest.code_fingerprint()
+    assert len(fingerprint) == 64 and fingerprint == manifest.code_fingerprint()
+    base = stage_keys(_tiny_config())
+    monkeypatch.setattr(manifest, "code_fingerprint", lambda: "0" * 64)
+    keys = stage_keys(_tiny_config())
+    assert all(keys[s] != base[s] for s in STAGES)  # results of other code are never reused
+
+
 # ------------------------------------------------------------------------- end to end
 @pytest.fixture(scope="module")
 def tiny_demo(tmp_path_factory: pytest.TempPathFactory) -> dict:

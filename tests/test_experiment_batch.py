@@ -49,12 +49,15 @@ pulse = {{width = 3e-9, rise = 0.5e-9, fall = 0.5e-9}}
 """
 
 
+FAILING_SEED = 666  # synthetic_depinning_run raises for this seed
+
+
 def synthetic_depinning_run(spec: RunSpec) -> RunResult:
     """Deterministic given the spec (seeded): notch k depins above 0.3 + 0.15 k V + noise."""
     delay = float(os.environ.get("DWMTJ_TEST_RUN_DELAY", "0"))
     if delay:
         time.sleep(delay)
-    if spec.calculator.get("fail_on_purpose"):
+    if spec.seed == FAILING_SEED:
         raise RuntimeError("synthetic failure requested by the test")
     geo = spec.readout_geometry()
     rng = np.random.default_rng(spec.seed)
@@ -104,6 +107,12 @@ def test_sweep_expansion_and_errors(tmp_path):
         expand_sweep(bad)
     with pytest.raises(ValueError, match="geometry.preset"):
         expand_sweep(dict(base, sweep={"geometry": ["scaled-trapezoid", "hexagon"]}))
+    # the engine's options are checked when the spec is built, before any run starts
+    calculators = [{"name": "jax", "demag_update": u} for u in ("step", "never")]
+    with pytest.raises(ValueError, match="calculator.demag_update: must be 'stage' or 'step'"):
+        expand_sweep(dict(base, sweep={"calculator": calculators}))
+    with pytest.raises(ValueError, match="calculator.tolerance: unknown option"):
+        expand_sweep(dict(base, sweep={"calculator": [{"name": "jax", "tolerance": 1e-5}]}))
     with pytest.raises(ValueError, match="protocol.ramp.n_steps"):
         expand_sweep(dict(base, sweep={"protocol.n_steps": [0]}) | {
             "run": {**base["run"], "protocol": {"kind": "voltage_ramp", "v_start": 0,
@@ -113,7 +122,7 @@ def test_sweep_expansion_and_errors(tmp_path):
 def test_failures_are_recorded_and_corrupt_files_redone(tmp_path):
     points = load_sweep(write_sweep(tmp_path / "s.toml", seeds=2))
     failing = RunSpec.from_dict({**points[0].spec.to_dict(),
-                                 "calculator": {"name": "jax", "fail_on_purpose": True}})
+                                 "seed": FAILING_SEED})
     specs = [p.spec for p in points] + [failing]
     out = tmp_path / "runs"
     report = run_batch(specs, out, run_fn=synthetic_depinning_run, executor="serial",

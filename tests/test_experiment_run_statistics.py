@@ -10,6 +10,7 @@ from physics.experiment.run_statistics import (
     PinnedTrials,
     equal_threshold_test,
     fit_thresholds,
+    same_thresholds_test,
     width_trend_test,
 )
 
@@ -54,6 +55,24 @@ def test_equal_threshold_test():
     assert sum(p < 0.05 for p in p_flat) <= 3
     steps = np.array([0.3, 0.3, 0.45, 0.45, 0.6])
     assert equal_threshold_test(_trials(steps, 0.04, 2, seed=3)).p_value < 1e-3
+
+
+def test_same_thresholds_test_between_two_runs():
+    mu = np.array([0.2, 0.27, 0.35, 0.4])
+    # Two runs of the same thresholds: ~uniform p-values (at most 3 of 20 below 0.05).
+    p_same = [same_thresholds_test(_trials(mu, 0.03, 1, seed=s),
+                                   _trials(mu, 0.03, 1, seed=100 + s)).p_value
+              for s in range(20)]
+    assert sum(p < 0.05 for p in p_same) <= 3
+    # Power: thresholds 10 % higher in the second run are rejected (4 trials per voltage).
+    lrt = same_thresholds_test(_trials(mu, 0.03, 4, seed=1), _trials(1.1 * mu, 0.03, 4, seed=2))
+    assert lrt.p_value < 1e-3 and lrt.dof == len(mu) + 1
+    # Only the notches both runs visited are compared.
+    lrt = same_thresholds_test(_trials(mu, 0.03, 1, seed=1), _trials(mu[:2], 0.03, 1, seed=2))
+    assert lrt.dof == 3
+    none = _trials(mu[:1], 0.03, 1, seed=3)
+    with pytest.raises(ValueError, match="share no notch"):
+        same_thresholds_test(none, PinnedTrials(none.notch + 1, none.voltage, none.depinned))
 
 
 def test_fit_rejects_bad_input():

@@ -7,7 +7,7 @@ Public API
 ``scale_zeeman(params, a) -> params``   every Zeeman field multiplied by a.
 ``run_ensemble(m0, params, keys, *, dt, steps_per_output, n_outputs, amplitudes=None,
                apply_amplitude=scale_current, t0=0.0, observe=average_magnetisation,
-               field_fn=None, rhs_fn=None, devices=None) -> ThermalRun``
+               field_fn=None, rhs_fn=None, devices=None, demag_update="stage") -> ThermalRun``
     Member i integrates from m0 (shared, (nx, ny, nz, 3), or per member, (N, nx, ny, nz, 3))
     with noise key keys[i] and, when given, params transformed by
     ``apply_amplitude(params, amplitudes[i])``. Every field of the returned ThermalRun carries a
@@ -106,6 +106,7 @@ def _pad_members(x, n_padded: int):
         "field_fn",
         "rhs_fn",
         "batched_m0",
+        "demag_update",
         "mesh",
     ),
 )
@@ -123,13 +124,15 @@ def _run_batch(
     field_fn,
     rhs_fn,
     batched_m0,
+    demag_update="stage",
     mesh=None,
 ):
     def batch(m0, params, keys, amplitudes, dt, t0):
         def member(m_start, key, amplitude):
             p = params if apply_amplitude is None else apply_amplitude(params, amplitude)
             return _integrate(
-                m_start, p, key, dt, t0, steps_per_output, n_outputs, observe, field_fn, rhs_fn
+                m_start, p, key, dt, t0, steps_per_output, n_outputs, observe, field_fn, rhs_fn,
+                demag_update,
             )
 
         in_axes = (0 if batched_m0 else None, 0, 0)
@@ -164,6 +167,7 @@ def run_ensemble(
     field_fn: FieldFn | None = None,
     rhs_fn: RhsFn | None = None,
     devices: Sequence[jax.Device] | None = None,
+    demag_update: str = "stage",
 ) -> ThermalRun:
     """N realisations in one jitted, vmapped call; see the module docstring (dt, t0 in s).
 
@@ -171,9 +175,10 @@ def run_ensemble(
     one device runs unsharded, on JAX's default placement). Members are split into equal
     contiguous blocks, padded by repeating members when N does not divide (at most
     len(devices) - 1 extra members, dropped from the result); each member's result does not
-    depend on the split.
+    depend on the split. demag_update: ``"stage"`` (default) or ``"step"`` (one demag
+    convolution per step; :func:`physics.engine.thermal.heun_step`).
     """
-    _validate(dt, steps_per_output, n_outputs)
+    _validate(dt, steps_per_output, n_outputs, demag_update)
     field_fn, rhs_fn = _default_fns(field_fn, rhs_fn)
     keys = jnp.asarray(keys)
     if keys.ndim != 2:
@@ -192,7 +197,8 @@ def run_ensemble(
     if amplitudes is None:  # unused by the members; an array keeps one sharding layout
         amplitudes = jnp.zeros((n,), dtype=m0.dtype)
     devices = ensemble_devices(n, devices)
-    static = (int(steps_per_output), int(n_outputs), apply, observe, field_fn, rhs_fn, batched_m0)
+    static = (int(steps_per_output), int(n_outputs), apply, observe, field_fn, rhs_fn, batched_m0,
+              demag_update)
     if len(devices) == 1:
         return _run_batch(m0, params, keys, amplitudes, dt, t0, *static)
     mesh = Mesh(np.array(devices), (_MEMBER_AXIS,))

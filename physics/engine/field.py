@@ -9,6 +9,7 @@ Public, stable signature (other modules, e.g. ``thermal.py``, build on it):
     whichever the system has), zero outside the magnet. Pure and jittable.
 
 ``term_fields(m, params, t) -> dict[str, H]``   fields per energy term (A/m).
+``demag_term(m, params) -> H``   the demagnetising field alone (A/m), zero outside the magnet.
 ``energy_densities(m, params, t) -> dict[str, w]``   energy density per term (J/m^3).
 ``energies(m, params, t) -> dict[str, E]``   total energy per term (J), keys as in params.
 
@@ -46,12 +47,16 @@ def term_fields(m: jnp.ndarray, params: dict, t: jnp.ndarray) -> dict[str, jnp.n
     if "dmi" in params:
         out["dmi"] = dmi_field(m, inv, params["dmi"]["links"], params["cell"])
     if "demag" in params:
-        out["demag"] = demag_field(m, params["Ms"], params["demag"]["kernel"]) * params[
-            "mask"
-        ][..., None].astype(m.dtype)
+        out["demag"] = demag_term(m, params)
     for name, spec in params.get("zeeman", {}).items():
         out[f"zeeman:{name}"] = applied_field(spec, t) * params["mask"][..., None]
     return out
+
+
+def demag_term(m: jnp.ndarray, params: dict) -> jnp.ndarray:
+    """Demagnetising field (A/m) of params' kernel, zero outside the magnet."""
+    H = demag_field(m, params["Ms"], params["demag"]["kernel"])
+    return H * params["mask"][..., None].astype(m.dtype)
 
 
 def effective_field(m: jnp.ndarray, params: dict, t: jnp.ndarray) -> jnp.ndarray:

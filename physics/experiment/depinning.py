@@ -129,7 +129,8 @@ def relaxed_walls(spec: RunSpec, notches: list[int]) -> tuple[Any, dict, Any]:
     dt, steps = _steps(float(options["relax_time"]), 1, float(options["dt"]))
     run = run_ensemble(m, params, ensemble_keys(spec.seed, len(notches)), dt=dt,
                        steps_per_output=steps, n_outputs=1,
-                       amplitudes=jnp.zeros((len(notches),), dtype=dtype))
+                       amplitudes=jnp.zeros((len(notches),), dtype=dtype),
+                       demag_update=options["demag_update"])
     jax.block_until_ready(run.m)
     return run.m, params, setup["geo"]
 
@@ -148,7 +149,8 @@ def pulse_outcomes(spec: RunSpec, m_start: Any, params: dict, voltages: np.ndarr
     n = len(voltages)
     run = run_ensemble(m_start, params, ensemble_keys(spec.seed, n), dt=dt,
                        steps_per_output=steps, n_outputs=1,
-                       amplitudes=jnp.asarray(voltages, dtype=m_start.dtype))
+                       amplitudes=jnp.asarray(voltages, dtype=m_start.dtype),
+                       demag_update=options["demag_update"])
     return np.asarray(run.m)
 
 
@@ -265,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--notches", type=int, nargs="*", default=None)
     p.add_argument("--n-grid", type=int, default=6)
     p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--demag-update", default="stage", choices=["stage", "step"],
+                   help="demag convolution at both Heun stages or once per step")
     p.add_argument("--out", type=Path, required=True, help="JSON table to write")
     args = p.parse_args(argv)
     spec = depinning_spec(
@@ -272,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         pulse={"width": args.width, "rise": args.rise, "fall": args.rise},
         settle_time=args.settle,
         calculator={"name": "jax", "dt": args.dt, "dtype": args.dtype,
-                    "relax_time": args.relax},
+                    "relax_time": args.relax, "demag_update": args.demag_update},
     )
     ladder = depinning_ladder(spec, *args.v_range, notches=args.notches, n_grid=args.n_grid,
                               rounds=args.rounds)

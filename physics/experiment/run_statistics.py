@@ -16,10 +16,11 @@ with these functions (``tests/test_experiment_acceptance.py``):
   (``mu_k = a + b w_k``).
 * :func:`width_trend_test` and :func:`equal_threshold_test` are likelihood-ratio tests between
   those nested models (Wilks: 2 dLL ~ chi^2 with the difference in parameters as degrees of
-  freedom). The conditional likelihood of the pulse outcomes given the voltages is valid for a
-  ramp, although which voltages a notch sees depends on earlier outcomes (a sequential design:
-  the likelihood does not depend on the design rule), so the ramp's ordering alone cannot
-  produce a width trend here.
+  freedom). :func:`same_thresholds_test` asks the same of two runs of one device (e.g. two
+  numerical settings): one pooled fit against a fit per run. The conditional likelihood of
+  the pulse outcomes given the voltages is valid for a ramp, although which voltages a notch
+  sees depends on earlier outcomes (a sequential design: the likelihood does not depend on the
+  design rule), so the ramp's ordering alone cannot produce a width trend here.
 
 A ramp by itself makes the depinning voltages of successive notches non-decreasing for each
 realisation; that is why the tests compare *outcomes at given voltages*, not first-depinning
@@ -249,3 +250,27 @@ def width_trend_test(trials: PinnedTrials, widths: dict[int, float]) -> Likeliho
 def equal_threshold_test(trials: PinnedTrials) -> LikelihoodRatioTest:
     """Equal thresholds (null) vs one threshold per notch (K - 1 extra parameters)."""
     return _lrt(fit_thresholds(trials, "equal"), fit_thresholds(trials, "free"))
+
+
+def same_thresholds_test(a: PinnedTrials, b: PinnedTrials) -> LikelihoodRatioTest:
+    """Do two runs of one device (e.g. two numerical settings) have the same per-notch
+    thresholds and thermal spread? Null: one free fit of the pooled trials; alternative: a free
+    fit of each run (K + 1 extra parameters). Only notches with trials in both runs are used.
+    ``alternative`` is the fit of ``a`` with its loglik replaced by the sum of both runs'."""
+    common = np.intersect1d(np.unique(a.notch), np.unique(b.notch))
+    if common.size == 0:
+        raise ValueError("trials: the two runs share no notch with pinned trials")
+
+    def keep(t: PinnedTrials) -> PinnedTrials:
+        sel = np.isin(t.notch, common)
+        return PinnedTrials(t.notch[sel], t.voltage[sel], t.depinned[sel])
+
+    a, b = keep(a), keep(b)
+    pooled = PinnedTrials(*(np.concatenate([getattr(a, k), getattr(b, k)])
+                            for k in ("notch", "voltage", "depinned")))
+    null = fit_thresholds(pooled, "free")
+    fit_a, fit_b = fit_thresholds(a, "free"), fit_thresholds(b, "free")
+    alt = ThresholdFit(**{**fit_a.__dict__, "loglik": fit_a.loglik + fit_b.loglik,
+                          "n_params": fit_a.n_params + fit_b.n_params,
+                          "n_trials": fit_a.n_trials + fit_b.n_trials})
+    return _lrt(null, alt)

@@ -21,7 +21,11 @@ Calculator options (``spec.calculator``, all optional):
                      is a whole number of steps;
 ``dtype``            ``"float64"`` (default) or ``"float32"``;
 ``relax_time``       relaxation of a (re)initialised wall before its cycle (s), default 1 ns;
-``outputs_per_pulse`` rows of the time table (<m> over the track) per pulse, default 4.
+``outputs_per_pulse`` rows of the time table (<m> over the track) per pulse, default 4;
+``demag_update``     ``"stage"`` (default: the demag convolution at both Heun stages) or
+                     ``"step"`` (once per step, the corrector updating each cell's self term:
+                     ~20 % less CPU; :func:`physics.engine.thermal.heun_step`, validated in
+                     results/experiments/README.md).
 
 Only the JAX engine is wired here; ``calculator.name = "oommf"`` raises NotImplementedError
 (OOMMF runs one realisation per process: see :mod:`physics.calculators`).
@@ -39,7 +43,8 @@ from physics.experiment.readout import READOUT_ORDER, in_end_wall_position
 from physics.experiment.spec import RunSpec
 from physics.experiment.store import RunResult
 
-DEFAULTS = {"dt": 1e-14, "dtype": "float64", "relax_time": 1e-9, "outputs_per_pulse": 4}
+DEFAULTS = {"dt": 1e-14, "dtype": "float64", "relax_time": 1e-9, "outputs_per_pulse": 4,
+            "demag_update": "stage"}
 _OPTIONS = ("name", *DEFAULTS)
 
 
@@ -57,6 +62,9 @@ def _options(spec: RunSpec) -> dict:
     n_out = options["outputs_per_pulse"]
     if not isinstance(n_out, int) or n_out < 1:
         raise ValueError("calculator.outputs_per_pulse: must be an integer >= 1")
+    if options["demag_update"] not in ("stage", "step"):
+        raise ValueError(f"calculator.demag_update: must be 'stage' or 'step', got "
+                         f"{options['demag_update']!r}")
     return options
 
 
@@ -66,10 +74,10 @@ def _steps(duration: float, n_outputs: int, dt: float) -> tuple[float, int]:
     return duration / (n_outputs * steps), steps
 
 
-def simulate(spec: RunSpec) -> RunResult:
+def simulate(spec: RunSpec, progress: bool | None = None) -> RunResult:
     """Run ``spec`` on its calculator and return the per-pulse readouts of every realisation
     (see the module docstring). Wall time grows with cells x realisations x simulated time /
-    dt."""
+    dt. progress: a tqdm bar over the pulses (None: only when stderr is a terminal)."""
     if spec.calculator["name"] != "jax":
         raise NotImplementedError(
             f"calculator.name: {spec.calculator['name']!r} batches are not wired yet; only the "
@@ -78,6 +86,7 @@ def simulate(spec: RunSpec) -> RunResult:
     options = _options(spec)
     import jax
     import jax.numpy as jnp
+    from tqdm.auto import tqdm
 
     from physics.current import solve_current_on_mask
     from physics.device import build_system
@@ -144,6 +153,7 @@ def simulate(spec: RunSpec) -> RunResult:
             run = run_ensemble(
                 m, params, keys, dt=dt, steps_per_output=steps, n_outputs=n_out,
                 amplitudes=jnp.full((n_r,), amplitude, dtype=dtype),
+                demag_update=options["demag_update"],
             )
             times.append(clock + np.asarray(run.t[0]))
             mean_m.append(np.asarray(run.observed))
@@ -152,6 +162,8 @@ def simulate(spec: RunSpec) -> RunResult:
 
         m = m_init
         pulse_index = 0
+        bar = tqdm(total=proto.n_pulses, desc=f"pulses x {n_r} realisations", unit="pulse",
+                   disable=None if progress is None else not progress, leave=False)
         for cycle in range(proto.n_cycles):
             if proto.reinitialise_before(cycle):
                 m = advance(m_init, ramp_params[0], float(options["relax_time"]), 0.0)
@@ -164,6 +176,8 @@ def simulate(spec: RunSpec) -> RunResult:
                     if snapshots is not None:
                         snapshots[:, pulse_index] = m_np
                     pulse_index += 1
+                    bar.update(1)
+        bar.close()
 
     mean = np.concatenate(mean_m, axis=1)  # (n_r, n_t, 3)
     time_table = {"t": np.concatenate(times), "mx": mean[..., 0], "my": mean[..., 1],

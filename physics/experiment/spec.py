@@ -160,6 +160,10 @@ class RunSpec:
                 f"calculator.name: must be one of {list(CALCULATORS)}, got {calc.get('name')!r}"
             )
         set_(self, "calculator", calc)
+        if calc["name"] == "jax":  # the engine's options fail here, before any run starts
+            from physics.experiment.simulate import _options
+
+            _options(self)
         set_(self, "seed", integer("seed", self.seed, 0))
         set_(self, "n_realisations", integer("n_realisations", self.n_realisations, 1))
         if not isinstance(self.snapshots, bool):

@@ -1,10 +1,11 @@
 """Stage keys and the ``stages.json`` manifest: what lets a rerun reuse finished stages.
 
-A stage's key is the SHA-256 of the canonical JSON of ``{"stage", "settings", "inputs"}``,
-where ``settings`` are the stage's own settings and ``inputs`` the keys of the stages it
-reads. A stage whose manifest entry has the same key, status ``done`` and all its output
-files present is *reused*; changing one setting changes that stage's key and, through
-``inputs``, the keys of every stage downstream, and nothing else.
+A stage's key is the SHA-256 of the canonical JSON of ``{"stage", "settings", "inputs",
+"code"}``, where ``settings`` are the stage's own settings, ``inputs`` the keys of the stages
+it reads and ``code`` the :func:`code_fingerprint` of dwmtj's Python sources (a stage made by
+other code is redone, never reused). A stage whose manifest entry has the same key, status
+``done`` and all its output files present is *reused*; changing one setting changes that
+stage's key and, through ``inputs``, the keys of every stage downstream, and nothing else.
 
 ``OUT/stages.json``: ``{"stages": {name: {"key", "status", "outputs", "seconds",
 "cpu_seconds", "finished"}}}`` (outputs relative to OUT; seconds of the run that made them).
@@ -14,7 +15,9 @@ stage that did not finish.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import json
 import os
 import time
@@ -22,11 +25,32 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST = "stages.json"
+#: The packages whose sources make a stage's result (dwmtj's own code).
+CODE_PACKAGES = ("geometries", "physics", "compact", "nn")
 
 
-def stage_key(stage: str, settings: Any, inputs: dict[str, str]) -> str:
-    """SHA-256 (hex) of the stage name, its settings and its inputs' keys."""
-    text = json.dumps({"stage": stage, "settings": settings, "inputs": inputs},
+@functools.cache
+def code_fingerprint() -> str:
+    """SHA-256 (hex) of every ``.py`` file of :data:`CODE_PACKAGES` (relative path + bytes),
+    found without importing the packages."""
+    digest = hashlib.sha256()
+    for name in CODE_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError(f"code_fingerprint: package {name!r} not found")
+        root = Path(next(iter(spec.submodule_search_locations)))
+        for path in sorted(root.rglob("*.py")):
+            digest.update(f"{name}/{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def stage_key(stage: str, settings: Any, inputs: dict[str, str], code: str | None = None
+              ) -> str:
+    """SHA-256 (hex) of the stage name, its settings, its inputs' keys and the code
+    fingerprint (default :func:`code_fingerprint`)."""
+    text = json.dumps({"stage": stage, "settings": settings, "inputs": inputs,
+                       "code": code_fingerprint() if code is None else code},
                       sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
