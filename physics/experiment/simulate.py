@@ -27,14 +27,17 @@ Calculator options (``spec.calculator``, all optional):
                      ~20 % less CPU; :func:`physics.engine.thermal.heun_step`, validated in
                      results/experiments/README.md).
 
-Only the JAX engine is wired here; ``calculator.name = "oommf"`` raises NotImplementedError
-(OOMMF runs one realisation per process: see :mod:`physics.calculators`).
+``calculator.name = "oommf"`` runs the same protocol with OOMMF, one realisation per process:
+:func:`physics.experiment.simulate_oommf.simulate_oommf` (its own options, validated by
+:func:`~physics.experiment.simulate_oommf.oommf_options`). The helpers below (the device of a
+ramp, the initial wall, the readout tables, the time table) are shared by both paths.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -48,20 +51,36 @@ DEFAULTS = {"dt": 1e-14, "dtype": "float64", "relax_time": 1e-9, "outputs_per_pu
 _OPTIONS = ("name", *DEFAULTS)
 
 
+def reject_unknown_options(options: dict, allowed: Sequence[str]) -> None:
+    """ValueError naming ``calculator.<option>`` for the first option not in ``allowed``."""
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"calculator.{unknown[0]}: unknown option; allowed {list(allowed)}")
+
+
+def require_positive_times(options: dict, keys: Sequence[str]) -> None:
+    """ValueError naming ``calculator.<key>`` unless each ``options[key]`` is a time > 0 (s)."""
+    for key in keys:
+        value = options[key]
+        if isinstance(value, bool) or not (isinstance(value, int | float) and value > 0):
+            raise ValueError(f"calculator.{key}: must be a positive time (s)")
+
+
+def require_outputs_per_pulse(options: dict) -> None:
+    """ValueError unless ``options["outputs_per_pulse"]`` is an integer >= 1."""
+    n_out = options["outputs_per_pulse"]
+    if isinstance(n_out, bool) or not isinstance(n_out, int) or n_out < 1:
+        raise ValueError("calculator.outputs_per_pulse: must be an integer >= 1")
+
+
 def _options(spec: RunSpec) -> dict:
     options = {**DEFAULTS, **spec.calculator}
-    unknown = sorted(set(options) - set(_OPTIONS))
-    if unknown:
-        raise ValueError(f"calculator.{unknown[0]}: unknown option; allowed {list(_OPTIONS)}")
+    reject_unknown_options(options, _OPTIONS)
     if options["dtype"] not in ("float64", "float32"):
         raise ValueError(f"calculator.dtype: must be 'float64' or 'float32', got "
                          f"{options['dtype']!r}")
-    for key in ("dt", "relax_time"):
-        if not (isinstance(options[key], int | float) and options[key] > 0):
-            raise ValueError(f"calculator.{key}: must be a positive time (s)")
-    n_out = options["outputs_per_pulse"]
-    if not isinstance(n_out, int) or n_out < 1:
-        raise ValueError("calculator.outputs_per_pulse: must be an integer >= 1")
+    require_positive_times(options, ("dt", "relax_time"))
+    require_outputs_per_pulse(options)
     if options["demag_update"] not in ("stage", "step"):
         raise ValueError(f"calculator.demag_update: must be 'stage' or 'step', got "
                          f"{options['demag_update']!r}")
@@ -74,71 +93,115 @@ def _steps(duration: float, n_outputs: int, dt: float) -> tuple[float, int]:
     return duration / (n_outputs * steps), steps
 
 
+def initial_wall_kwargs(spec: RunSpec) -> dict[str, Any]:
+    """``build_system`` keywords of the (re)initialised wall: at the protocol's notch, or at the
+    IN end (half-way to the first notch)."""
+    notch = spec.protocol.initial_wall.notch
+    if notch is not None:
+        return {"wall_at_notch": notch}
+    return {"wall_position": in_end_wall_position(spec.track())}
+
+
+def unit_current(spec: RunSpec, geo: Any) -> Any:
+    """The current density of the track at 1 V (:class:`physics.current.CurrentSolution`,
+    A/m^2) on the readout geometry's cell grid; the problem is linear in V."""
+    from physics.current import solve_current_on_mask
+
+    track = spec.track()
+    material = spec.material_object()
+    return solve_current_on_mask(
+        geo.mask, spec.cell[:2], voltage=1.0, resistivity=material.rho_hm,
+        thickness=material.t_hm, origin=(float(track.bounds[0]), float(track.bounds[1])),
+    )
+
+
+def ramp_system(spec: RunSpec, ramp: Any, current: Any | None, amplitude: float) -> Any:
+    """The device of one ramp (its DC bias, the protocol temperature, the initial wall) driven
+    by ``ramp``'s pulse shape at ``amplitude`` (V) with ``current`` (the 1 V solution, rescaled
+    to the amplitude); ``current=None`` builds the undriven device (no SOT term)."""
+    from physics.device import build_system
+    from physics.pulses import TrapezoidalPulse
+
+    drive: dict[str, Any] = {}
+    if current is not None:
+        shape = ramp.pulse
+        drive = {
+            "current": current,
+            "pulse": TrapezoidalPulse.from_fwhm(shape.width, shape.rise, shape.fall,
+                                                amplitude=amplitude),
+            "pulse_dt": min(shape.rise, shape.fall, shape.width) / 50 or None,
+        }
+    return build_system(
+        spec.track(), spec.material_object(), spec.cell,
+        temperature=spec.protocol.temperature, bias_field=(0.0, 0.0, ramp.bias_h),
+        grain_seed=spec.seed, **drive, **initial_wall_kwargs(spec),
+    )
+
+
+def readout_tables(n_realisations: int, n_columns: int) -> dict[str, np.ndarray]:
+    """Zeroed readout arrays (n_realisations, n_columns), one per readout field."""
+    return {k: np.zeros((n_realisations, n_columns), dtype=np.int64 if k == "notch" else float)
+            for k in READOUT_ORDER}
+
+
+def record_readout(geo: Any, target: dict[str, np.ndarray], column: int, m: np.ndarray,
+                   rows: int | slice = slice(None)) -> None:
+    """Read the wall in ``m`` (unit vectors, (..., nx, ny, nz, 3)) into ``target[...][rows,
+    column]``."""
+    for name, value in geo(m).as_dict().items():
+        target[name][rows, column] = value
+
+
+def time_table(times: list[np.ndarray], mean_m: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """The run's table of <m> over the track: ``t`` (n_t,) in s from the per-call output times,
+    and mx, my, mz (n_realisations, n_t) from the per-call (n_realisations, n, 3) blocks."""
+    mean = np.concatenate(mean_m, axis=1)  # (n_r, n_t, 3)
+    return {"t": np.concatenate(times), "mx": mean[..., 0], "my": mean[..., 1],
+            "mz": mean[..., 2]}
+
+
 def simulate(spec: RunSpec, progress: bool | None = None) -> RunResult:
     """Run ``spec`` on its calculator and return the per-pulse readouts of every realisation
     (see the module docstring). Wall time grows with cells x realisations x simulated time /
-    dt. progress: a tqdm bar over the pulses (None: only when stderr is a terminal)."""
+    dt. progress: a tqdm bar over the pulses (None: only when stderr is a terminal).
+    ``calculator.name = "oommf"`` goes to
+    :func:`~physics.experiment.simulate_oommf.simulate_oommf`."""
+    if spec.calculator["name"] == "oommf":
+        from physics.experiment.simulate_oommf import simulate_oommf
+
+        return simulate_oommf(spec, progress=progress)
     if spec.calculator["name"] != "jax":
         raise NotImplementedError(
-            f"calculator.name: {spec.calculator['name']!r} batches are not wired yet; only the "
-            "JAX engine runs thermal ensembles in simulate()"
+            f"calculator.name: {spec.calculator['name']!r} is not wired in simulate()"
         )
     options = _options(spec)
     import jax
     import jax.numpy as jnp
     from tqdm.auto import tqdm
 
-    from physics.current import solve_current_on_mask
-    from physics.device import build_system
     from physics.engine.ensemble import ensemble_keys, run_ensemble
     from physics.engine.system import build_params
-    from physics.pulses import TrapezoidalPulse
 
     start = time.perf_counter()
-    track = spec.track()
-    material = spec.material_object()
-    dx, dy, dz = spec.cell
     proto = spec.protocol
     geo = spec.readout_geometry()
     dtype = jnp.float64 if options["dtype"] == "float64" else jnp.float32
     n_r = spec.n_realisations
     n_out = int(options["outputs_per_pulse"])
-    xmin, ymin = float(track.bounds[0]), float(track.bounds[1])
-    current_1v = solve_current_on_mask(
-        geo.mask, (dx, dy), voltage=1.0, resistivity=material.rho_hm,
-        thickness=material.t_hm, origin=(xmin, ymin),
-    )
-    wall = proto.initial_wall.notch
-    wall_kwargs: dict[str, Any] = (
-        {"wall_at_notch": wall} if wall is not None
-        else {"wall_position": in_end_wall_position(track)}
-    )
+    current_1v = unit_current(spec, geo)
 
-    readouts = {k: np.zeros((n_r, proto.n_pulses), dtype=np.int64 if k == "notch" else float)
-                for k in READOUT_ORDER}
-    initial = {k: np.zeros((n_r, proto.n_cycles), dtype=np.int64 if k == "notch" else float)
-               for k in READOUT_ORDER}
+    readouts = readout_tables(n_r, proto.n_pulses)
+    initial = readout_tables(n_r, proto.n_cycles)
     snapshots = None
     if spec.snapshots:
         snapshots = np.zeros((n_r, proto.n_pulses, *geo.mask.shape, 1, 3), dtype=np.float32)
     times, mean_m = [], []
 
-    def record(target: dict, column: int, m: np.ndarray) -> None:
-        for name, value in geo(m).as_dict().items():
-            target[name][:, column] = value
-
     with jax.enable_x64(dtype == jnp.float64):
         base_keys = ensemble_keys(spec.seed, n_r)
         ramp_params = []
         for ramp in proto.ramps:
-            pulse = TrapezoidalPulse.from_fwhm(ramp.pulse.width, ramp.pulse.rise,
-                                               ramp.pulse.fall, amplitude=1.0)
-            system = build_system(
-                track, material, (dx, dy, dz), temperature=proto.temperature,
-                bias_field=(0.0, 0.0, ramp.bias_h), current=current_1v, pulse=pulse,
-                pulse_dt=min(ramp.pulse.rise, ramp.pulse.fall, ramp.pulse.width) / 50 or None,
-                grain_seed=spec.seed, **wall_kwargs,
-            )
+            system = ramp_system(spec, ramp, current_1v, 1.0)
             m0, params, _ = build_params(system, dtype=dtype, t_end=ramp.step_duration)
             ramp_params.append(params)
         m_init = jnp.broadcast_to(m0, (n_r, *m0.shape))
@@ -167,25 +230,22 @@ def simulate(spec: RunSpec, progress: bool | None = None) -> RunResult:
         for cycle in range(proto.n_cycles):
             if proto.reinitialise_before(cycle):
                 m = advance(m_init, ramp_params[0], float(options["relax_time"]), 0.0)
-            record(initial, cycle, np.asarray(m))
+            record_readout(geo, initial, cycle, np.asarray(m))
             for ramp, params in zip(proto.ramps, ramp_params, strict=True):
                 for voltage in ramp.voltages:
                     m = advance(m, params, ramp.step_duration, float(voltage))
                     m_np = np.asarray(m)
-                    record(readouts, pulse_index, m_np)
+                    record_readout(geo, readouts, pulse_index, m_np)
                     if snapshots is not None:
                         snapshots[:, pulse_index] = m_np
                     pulse_index += 1
                     bar.update(1)
         bar.close()
 
-    mean = np.concatenate(mean_m, axis=1)  # (n_r, n_t, 3)
-    time_table = {"t": np.concatenate(times), "mx": mean[..., 0], "my": mean[..., 1],
-                  "mz": mean[..., 2]}
     return RunResult(
         readouts=readouts,
         initial=initial,
-        time_table=time_table,
+        time_table=time_table(times, mean_m),
         snapshots=snapshots,
         provenance={
             "engine": "physics.engine (JAX) stochastic Heun ensemble",

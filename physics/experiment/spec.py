@@ -164,6 +164,10 @@ class RunSpec:
             from physics.experiment.simulate import _options
 
             _options(self)
+        elif calc["name"] == "oommf":  # so do OOMMF's
+            from physics.experiment.simulate_oommf import oommf_options
+
+            oommf_options(self)
         set_(self, "seed", integer("seed", self.seed, 0))
         set_(self, "n_realisations", integer("n_realisations", self.n_realisations, 1))
         if not isinstance(self.snapshots, bool):
