@@ -203,11 +203,24 @@ def test_bad_oommf_options_fail_when_the_spec_is_built(option, value):
         spec({**OOMMF_CALC, option: value})
 
 
-def test_jax_engine_options_are_accepted_and_reported_as_ignored():
-    """`dwmtj batch SPEC --calculator oommf` keeps a JAX spec's dt, dtype, demag_update."""
-    s = spec({**JAX_CALC, "name": "oommf", "demag_update": "step"})
-    result = simulate_oommf(s, drive=RecordingDrive(), progress=False)
-    assert result.provenance["ignored_options"] == ["demag_update", "dt", "dtype"]
+def test_jax_engine_options_fail_on_oommf_and_the_switch_drops_them():
+    """An OOMMF spec with the JAX engine's dt fails, naming it; `--calculator oommf` on a JAX
+    spec keeps the shared options (relax_time, outputs_per_pulse) and drops dt, dtype and
+    demag_update (and back: thermal_timestep, n_threads are dropped when switching to jax)."""
+    from physics.experiment.commands import _override_calculator
+
+    with pytest.raises(ValueError, match=r"^calculator\.dt: unknown option"):
+        spec({**JAX_CALC, "name": "oommf"})
+    jax_run = spec({**JAX_CALC, "demag_update": "step"}).to_dict()
+    switched = RunSpec.from_dict(_override_calculator(jax_run, "oommf"))
+    assert switched.calculator == {"name": "oommf", "relax_time": JAX_CALC["relax_time"],
+                                   "outputs_per_pulse": JAX_CALC["outputs_per_pulse"]}
+    oommf_run = spec({"name": "oommf", "n_threads": 2, "thermal_timestep": 2e-14,
+                      "relax_time": 1e-12}).to_dict()
+    back = RunSpec.from_dict(_override_calculator(oommf_run, "jax"))
+    assert back.calculator == {"name": "jax", "relax_time": 1e-12}
+    same = _override_calculator(jax_run, "jax")  # no switch: every option kept
+    assert same["calculator"] == jax_run["calculator"]
 
 
 def test_oommf_options_defaults_round_trip():

@@ -12,7 +12,8 @@ Modules (one job each):
   the compact model's ``/transitions`` observation form;
 * :mod:`~physics.experiment.sweep` -- sweep TOML -> run specs;
 * :mod:`~physics.experiment.batch` -- resumable batches on a process pool, in-process or dask;
-* :mod:`~physics.experiment.simulate` -- one run on the JAX engine (thermal ensemble);
+* :mod:`~physics.experiment.simulate` -- one run on the JAX engine (thermal ensemble), or on
+  OOMMF through :mod:`~physics.experiment.simulate_oommf` (one process per realisation-step);
 * :mod:`~physics.experiment.depinning` -- T = 0 one-pulse depinning thresholds per notch
   (notch x voltage members in one batched call);
 * :mod:`~physics.experiment.plots` / :mod:`~physics.experiment.commands` -- figures and the

@@ -39,12 +39,20 @@ def read_toml(path: str | Path, option: str | None = None) -> dict:
 
 
 def _override_calculator(run: dict, calculator: str | None) -> dict:
+    """``run`` with its calculator switched to ``calculator``; the options the two engines
+    share (relax_time, outputs_per_pulse) are kept, the other engine's own are dropped."""
     if calculator is None:
         return run
     if calculator not in CALCULATORS:
         raise ValueError(f"calculator: must be one of {list(CALCULATORS)}, got {calculator!r}")
     current = run.get("calculator", {"name": "jax"})
     current = {"name": current} if isinstance(current, str) else dict(current)
+    if current.get("name") != calculator:
+        from physics.experiment.simulate import DEFAULTS as JAX_OPTIONS
+        from physics.experiment.simulate_oommf import OOMMF_DEFAULTS as OOMMF_OPTIONS
+
+        known = JAX_OPTIONS if calculator == "jax" else OOMMF_OPTIONS
+        current = {k: v for k, v in current.items() if k in known}
     return {**run, "calculator": {**current, "name": calculator}}
 
 

@@ -38,10 +38,9 @@ Calculator options (``spec.calculator``, all optional; :func:`oommf_options`):
 ``thermal_timestep``   the fixed time step of the thermal evolver at T > 0 (s), default
                        :data:`physics.calculators.oommf.THERMAL_TIMESTEP` (10 fs).
 
-Any other option fails, except the JAX engine's own ``dt``, ``dtype`` and ``demag_update``:
-``dwmtj batch SPEC --calculator oommf`` switches a JAX spec's calculator name and keeps its
-options, so these are accepted, have no effect on OOMMF (its step is ``thermal_timestep`` or
-its adaptive evolvers' own), and are listed as ``ignored_options`` in the provenance.
+Any other option fails, the JAX engine's ``dt``, ``dtype`` and ``demag_update`` included
+(``dwmtj simulate/batch SPEC --calculator oommf`` drops them when it switches a JAX spec to
+OOMMF: :func:`physics.experiment.commands.load_run_spec`).
 
 Cost: one OOMMF process per realisation-step, n_realisations x (re-initialisations +
 n_pulses) processes in all, run one after another; each pays OOMMF's start-up and the writing
@@ -64,7 +63,6 @@ from typing import Any
 import numpy as np
 
 from physics.calculators.oommf import THERMAL_TIMESTEP
-from physics.experiment.simulate import DEFAULTS as JAX_DEFAULTS
 from physics.experiment.simulate import (
     ramp_system,
     readout_tables,
@@ -85,15 +83,13 @@ Drive = Callable[[Any, float, int, int], None]
 OOMMF_DEFAULTS: dict[str, Any] = {"relax_time": 1e-9, "outputs_per_pulse": 4,
                                   "n_threads": None, "thermal_timestep": THERMAL_TIMESTEP}
 _OOMMF_OPTIONS = ("name", *OOMMF_DEFAULTS)
-#: The JAX engine's options that an OOMMF spec may carry without effect (see the docstring).
-JAX_ONLY_OPTIONS = tuple(k for k in JAX_DEFAULTS if k not in OOMMF_DEFAULTS)
 
 
 def oommf_options(spec: RunSpec) -> dict:
     """The OOMMF calculator options of ``spec`` with defaults filled in (see the module
     docstring); ValueError naming ``calculator.<option>`` for an unknown or invalid one."""
     options = {**OOMMF_DEFAULTS, **spec.calculator}
-    reject_unknown_options(options, (*_OOMMF_OPTIONS, *JAX_ONLY_OPTIONS))
+    reject_unknown_options(options, _OOMMF_OPTIONS)
     require_positive_times(options, ("relax_time", "thermal_timestep"))
     require_outputs_per_pulse(options)
     n_threads = options["n_threads"]
@@ -279,7 +275,6 @@ def simulate_oommf(spec: RunSpec, *, drive: Drive | None = None,
         provenance={
             "engine": engine,
             "options": options,
-            "ignored_options": sorted(set(JAX_ONLY_OPTIONS) & set(spec.calculator)),
             "drive_calls": n_r * len(steps),
             "seeds": "drive_seed(spec.seed, realisation, call): "
                      "SeedSequence([seed, realisation, call]) word 0 >> 1",
