@@ -168,7 +168,8 @@ def test_large_fast_run_advances_notch_by_notch_with_width(large_ramp):
     assert large_ramp.spec.calculator["demag_update"] == "step"
     starts = [tr.pulse[tr.cycle == c].min() for c in np.unique(tr.cycle)]
     first = np.isin(tr.pulse, starts)
-    assert first.sum() == 160 and np.all(tr.start[first] == 1)  # re-initialised at notch 0 (state 1) every cycle
+    # every cycle re-initialised at notch 0 (state 1)
+    assert first.sum() == 160 and np.all(tr.start[first] == 1)
     forward = tr.jump[(tr.voltage > 0) & (tr.jump > 0)]
     assert np.mean(forward == 1) >= 0.85
     trials = pinned_trials(tr, direction=1)
