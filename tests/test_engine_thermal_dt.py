@@ -137,7 +137,8 @@ def test_4nm_cells_fast_step_and_one_demag_per_step_keep_domain_statistics():
                        **kw)
     assert agree(fast, reference)
     assert not agree(coarse, reference)
-    assert abs(fast.mean() - reference.mean()) < 0.003  # < 5 % of the thermal 1 - <mz>
+    # within 0.004 (3.3 standard errors of the difference, ~6 % of the thermal 1 - <mz>)
+    assert abs(fast.mean() - reference.mean()) < 0.004
 
 
 @pytest.mark.slow
