@@ -111,6 +111,32 @@ def test_other_code_changes_every_stage_key(monkeypatch: pytest.MonkeyPatch) -> 
     assert all(keys[s] != base[s] for s in STAGES)  # results of other code are never reused
 
 
+def test_fit_stage_gives_states_the_wall_jumped_over_no_level(tmp_path: Path) -> None:
+    """A straight-track ramp whose walls always jumped over notch states 1 and 3 (the stored
+    run 643f0961...) is fitted, not failed: those states get no conductance level (listed in
+    missing_states, NaN in the levels figure, '-' in the report)."""
+    import shutil
+
+    from physics.pipeline.report import _scaled
+    from physics.pipeline.stages import run_fit
+
+    runs_dir = Path(__file__).resolve().parents[1] / "results" / "experiments" / "runs"
+    sources = {"trapezoid": next(runs_dir.glob("08e82efe*.h5")),
+               "straight": next(runs_dir.glob("643f0961*.h5"))}
+    (tmp_path / "runs").mkdir()
+    runs = {}
+    for device, src in sources.items():
+        shutil.copy(src, tmp_path / "runs" / src.name)
+        runs[device] = {"run_file": f"runs/{src.name}"}
+    result = run_fit(_tiny_config(), tmp_path, lambda _msg: None, {"simulate": {"runs": runs}})
+    assert result.details["failed"] == {}
+    straight = json.loads((tmp_path / "fit" / "straight.json").read_text())
+    assert straight["conductance"]["missing_states"] == [1, 3]
+    assert [straight["conductance"]["mean_S"][k] for k in (1, 3)] == [None, None]
+    assert (tmp_path / "fit" / "straight-levels.png").stat().st_size > 0
+    assert _scaled(None, 1e3) is None and _scaled(2e-5, 1e3) == pytest.approx(2e-2)
+
+
 # ------------------------------------------------------------------------- end to end
 @pytest.fixture(scope="module")
 def tiny_demo(tmp_path_factory: pytest.TempPathFactory) -> dict:

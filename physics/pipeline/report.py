@@ -115,6 +115,11 @@ def _fmt(x: Any, spec: str = ".4g") -> str:
     return "-" if x is None else format(x, spec)
 
 
+def _scaled(x: float | None, factor: float) -> float | None:
+    """x * factor, None kept (a state the wall never stopped at has no level)."""
+    return None if x is None else x * factor
+
+
 def _img(path: str, caption: str) -> str:
     return (f'<figure><a href="{html.escape(path)}"><img src="{html.escape(path)}" '
             f'alt="{html.escape(caption)}"></a><figcaption>{html.escape(caption)}'
@@ -175,7 +180,7 @@ def render_html(report: dict, details: dict[str, dict]) -> str:
                     for t in f["thresholds"]]
             parts.append(_table(["direction", "from state", "V50 (V)", "+- (V)", "spread (V)",
                                  "trials", "identified"], rows))
-            rows = [[str(k), _fmt(1e3 * g), _fmt(1e6 * s), _fmt(r, ".6g")]
+            rows = [[str(k), _fmt(_scaled(g, 1e3)), _fmt(_scaled(s, 1e6)), _fmt(r, ".6g")]
                     for k, (g, s, r) in enumerate(zip(f["conductance_mean_S"],
                                                       f["conductance_sigma_S"],
                                                       f["resistance_mean_ohm"], strict=True))]

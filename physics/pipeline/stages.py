@@ -187,8 +187,9 @@ def initial_readings(run_file: Path) -> tuple[Any, Any] | None:
 def run_fit(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
     """Compact model of each device from its run file: depinning laws, Eq. 1, levels.
 
-    A device whose data cannot be fitted (for instance a notch state no realisation ever
-    reached) is recorded with the reason in ``details["failed"]``; the later stages use the
+    A state between reached ones that no realisation ever stopped at gets no conductance level
+    (``conductance["missing_states"]``). A device whose data cannot be fitted is recorded
+    with the reason in ``details["failed"]``; the later stages use the
     devices that were fitted and the report says which were not.
     """
     import numpy as np
@@ -216,8 +217,10 @@ def run_fit(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
             tr, lo = reached_states(tr, None if extra is None else extra[1])
             if extra is not None:
                 extra = (extra[0], np.asarray(extra[1]) - lo)
+            # a state the wall always jumped over (the straight track's multi-notch jumps)
+            # gets no conductance level and is left out of the networks' levels
             model = fit_model(tr, law="auto", beta=None, name=f"demo-{d}", rng=rng,
-                              extra_readings=extra)
+                              extra_readings=extra, missing_levels="omit")
             check = posterior_predictive(model.laws(), tr, n_rep=cfg.fit_n_rep, rng=rng)
         except ValueError as exc:
             failed[d] = str(exc)
