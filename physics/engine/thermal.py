@@ -32,12 +32,13 @@ One demag convolution per step (``demag_update="step"``)
 The demag convolution is ~90 % of a field evaluation on a thin film, and Heun evaluates the
 field twice per step. With ``"step"`` the convolution runs once, on m at the start of the step;
 the corrector's demag field is that field plus the change of each cell's field on itself,
-H_d(m_pred) ~ H_d(m) - Ms N(0) (m_pred - m) (N(0): the cell's own Newell tensor, ~0.8 of the
-z-z demag of a 4 x 4 x 1 nm cell). The strong local part of demag (the thin-film shape
-anisotropy) is thus still integrated by the trapezoid rule; only the stray field of the other
-cells, which changes on the slow time scale of the magnetisation texture, is taken explicitly
-(Euler) over one step, as in multiple-time-step schemes that update the expensive long-range
-field less often than the local ones. The noise enters as before (Stratonovich). Validated in
+H_d(m_pred) ~ H_d(m) - Ms N(0) (m_pred - m) (N(0): the cell's own Newell tensor; for a
+4 x 4 x 1 nm cell N_zz(0) = 0.65 of the film's N_zz ~ 1, N_xx(0) = N_yy(0) = 0.17). Most of
+the thin-film shape anisotropy, the cell's own term, is thus still integrated by the trapezoid
+rule; the field of the other cells (here ~1/3 of the shape anisotropy, from the neighbours,
+and the long-range stray field) is taken explicitly (Euler) over one step, as in
+multiple-time-step schemes that update the expensive long-range field less often than the
+local ones. The noise enters as before (Stratonovich). Validated in
 tests/test_engine_thermal_dt.py (stationary statistics, wall velocity) and on the depinning
 statistics of the scaled trapezoid (results/experiments/README.md).
 
