@@ -36,6 +36,7 @@ from scipy.special import log_ndtr, ndtr
 from scipy.stats import chi2
 
 from compact.observations import Transitions
+from physics.experiment.run_statistics import FitNotConvergedError
 
 K_B_EV = 8.617333262e-5  # Boltzmann constant (eV/K)
 DEFAULT_TAU0_S = 1e-9
@@ -299,6 +300,11 @@ def _optimise(kind: str, t: Trials, beta: float | None, tau0: float,
                        options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 5000})
         if best is None or res.fun < best.fun:
             best = res
+    if best is None or not best.success or not best.fun < 1e300:
+        message = "no start" if best is None else best.message
+        raise FitNotConvergedError(
+            f"depinning law {kind!r} fit: the likelihood maximisation did not converge "
+            f"({message})")
     return best.x
 
 

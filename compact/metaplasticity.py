@@ -27,6 +27,7 @@ from scipy.optimize import approx_fprime, curve_fit
 
 from compact.depinning import DeviceLaws, NotchLaw
 from compact.transport import transition_matrices
+from physics.experiment.run_statistics import FitNotConvergedError
 
 
 def f_meta(W: np.ndarray, w1_over_w2: float) -> np.ndarray:
@@ -82,8 +83,11 @@ def fit_eq1(W: np.ndarray, f: np.ndarray, f_se: np.ndarray | None = None
     sig = None
     if f_se is not None and np.all(np.isfinite(f_se[use])) and np.all(f_se[use] > 0):
         sig = np.asarray(f_se)[use]
-    popt, pcov = curve_fit(f_meta, W[use], f[use], p0=[0.5], sigma=sig,
-                           absolute_sigma=sig is not None)
+    try:
+        popt, pcov = curve_fit(f_meta, W[use], f[use], p0=[0.5], sigma=sig,
+                               absolute_sigma=sig is not None)
+    except RuntimeError as exc:  # scipy's "optimal parameters not found"
+        raise FitNotConvergedError(f"Eq. 1 fit (w1/w2): did not converge ({exc})") from exc
     r = float(popt[0])
     rms = float(np.sqrt(np.mean((f - f_meta(W, r)) ** 2)))
     se = float(np.sqrt(pcov[0, 0])) if np.isfinite(pcov[0, 0]) else float("nan")

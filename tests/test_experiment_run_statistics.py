@@ -84,3 +84,28 @@ def test_fit_rejects_bad_input():
         fit_thresholds(some, "quadratic")
     with pytest.raises(ValueError, match="widths"):
         fit_thresholds(some, "linear_width")
+
+
+def test_nested_fits_never_lose_likelihood():
+    """The fit is convex in its natural parameters, so a model that contains another reaches at
+    least the smaller model's maximum (to optimiser tolerance) on every data set."""
+    for seed in range(10):
+        t = _trials(np.array([0.3, 0.33, 0.42, 0.45, 0.55]), 0.04, 1, seed=seed)
+        equal = fit_thresholds(t, "equal")
+        assert fit_thresholds(t, "linear_width", WIDTHS).loglik >= equal.loglik - 1e-6
+        assert fit_thresholds(t, "free").loglik >= equal.loglik - 1e-6
+
+
+def test_unconverged_fit_raises_naming_the_fit(monkeypatch):
+    import physics.experiment.run_statistics as rs
+
+    real = rs.minimize
+
+    def one_iteration(*args, **kwargs):
+        kwargs["options"] = {**kwargs.get("options", {}), "maxiter": 1}
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rs, "minimize", one_iteration)
+    with pytest.raises(rs.FitNotConvergedError, match="linear_width"):
+        fit_thresholds(_trials(np.array([0.3, 0.4, 0.5, 0.5, 0.6]), 0.04, 2, seed=1),
+                       "linear_width", WIDTHS)

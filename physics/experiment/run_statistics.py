@@ -181,11 +181,38 @@ def _design(model: str, notch_ids: np.ndarray, widths: np.ndarray | None) -> np.
     raise ValueError(f"model: unknown threshold model {model!r} (free, equal, linear_width)")
 
 
+class FitNotConvergedError(ValueError):
+    """A maximum-likelihood fit whose optimiser did not reach a stationary point; the message
+    names the fit. Never returned as a silent non-fit."""
+
+
+def _probit_nll_and_grad(theta: np.ndarray, x: np.ndarray, sign: np.ndarray, X: np.ndarray,
+                         idx: np.ndarray) -> tuple[float, np.ndarray]:
+    """Negative log-likelihood of ``P(y) = Phi(sign * (gamma x - (X beta)[idx]))`` and its
+    gradient in ``theta = (beta..., gamma)``; convex in theta (probit GLM)."""
+    beta, gamma = theta[:-1], theta[-1]
+    z = gamma * x - (X @ beta)[idx]
+    sz = sign * z
+    log_cdf = log_ndtr(sz)
+    # d/dz of -log Phi(s z) = -s phi(z) / Phi(s z), evaluated in logs (no 0/0 in the tails)
+    dz = -sign * np.exp(-0.5 * z * z - 0.5 * np.log(2.0 * np.pi) - log_cdf)
+    grad = np.empty_like(theta)
+    grad[-1] = float(np.dot(dz, x))
+    grad[:-1] = -X.T @ np.bincount(idx, weights=dz, minlength=X.shape[0])
+    return -float(np.sum(log_cdf)), grad
+
+
 def fit_thresholds(trials: PinnedTrials, model: str = "free",
                    widths: dict[int, float] | None = None) -> ThresholdFit:
     """Fit ``P(depin) = Phi((V - mu_k) / sigma)`` to ``trials`` (see the module docstring).
 
     ``widths``: local track width (m) per notch index, for ``model = "linear_width"``.
+
+    The fit is done in the probit GLM's natural parameters, which make the likelihood convex:
+    voltages standardised (``x = (V - mean V) / sd V``, dimensionless), ``gamma = sd V /
+    sigma`` and ``beta = gamma (mu - mean V) / sd V`` on the design's columns (widths enter
+    standardised too), with the floor ``sigma >= SIGMA_FLOOR_V`` as a bound on gamma. Raises
+    :class:`FitNotConvergedError` when L-BFGS-B stops away from a stationary point.
     """
     notch_ids = np.unique(trials.notch)
     if notch_ids.size == 0:
@@ -193,30 +220,44 @@ def fit_thresholds(trials: PinnedTrials, model: str = "free",
     idx = np.searchsorted(notch_ids, trials.notch)
     w = None if widths is None else np.array([widths[int(k)] for k in notch_ids])
     X = _design(model, notch_ids, w)
-    v = trials.voltage
+    v = np.asarray(trials.voltage, dtype=float)
+    if not np.all(np.isfinite(v)):
+        raise ValueError("trials.voltage: must be finite (V)")
     y = trials.depinned.astype(bool)
-
-    def nll(theta: np.ndarray) -> float:
-        coef, log_s = theta[:-1], theta[-1]
-        sigma = SIGMA_FLOOR_V + np.exp(log_s)
-        z = (v - (X @ coef)[idx]) / sigma
-        return -float(np.sum(np.where(y, log_ndtr(z), log_ndtr(-z))))
-
-    mu0 = np.array([np.median(v[idx == i]) for i in range(len(notch_ids))])
-    coef0 = np.linalg.lstsq(X, mu0, rcond=None)[0]
-    best = None
-    for s0 in (0.005, 0.02, 0.08):
-        res = minimize(nll, np.append(coef0, np.log(s0)), method="Nelder-Mead",
-                       options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 20000,
-                                "maxfev": 20000})
-        if best is None or res.fun < best.fun:
-            best = res
-    coef = best.x[:-1]
+    v_mean = float(v.mean())
+    v_sd = float(v.std()) if v.std() > 0 else max(abs(v_mean), 1.0)
+    x = (v - v_mean) / v_sd
+    sign = np.where(y, 1.0, -1.0)
+    gamma_max = v_sd / SIGMA_FLOOR_V
+    # box bounds keep the unidentified directions (a notch whose trials all depinned or all
+    # held) finite: |mu - mean V| <= 1e3 sd V at the floor spread, far outside any data
+    b_max = 1e3 * gamma_max
+    bounds = [(-b_max, b_max)] * X.shape[1] + [(1e-9, gamma_max)]
+    mu0 = np.array([np.median(x[idx == i]) for i in range(len(notch_ids))])
+    gamma0 = min(2.0, gamma_max)
+    theta0 = np.append(np.linalg.lstsq(X, gamma0 * mu0, rcond=None)[0], gamma0)
+    res = minimize(_probit_nll_and_grad, theta0, args=(x, sign, X, idx), jac=True,
+                   method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": 10000, "ftol": 1e-15, "gtol": 1e-9})
+    theta = res.x
+    _, grad = _probit_nll_and_grad(theta, x, sign, X, idx)
+    lo = np.array([b[0] for b in bounds])
+    hi = np.array([b[1] for b in bounds])
+    # projected gradient: components pushing against an active bound do not count
+    free_dir = ~(((theta <= lo) & (grad > 0)) | ((theta >= hi) & (grad < 0)))
+    g_proj = float(np.max(np.abs(grad[free_dir]), initial=0.0))
+    if not np.all(np.isfinite(theta)) or g_proj > 1e-4 * max(1.0, abs(float(res.fun))):
+        raise FitNotConvergedError(
+            f"fit_thresholds(model={model!r}): the likelihood maximisation did not converge "
+            f"({res.message}; projected gradient {g_proj:.2e} after {res.nit} iterations)")
+    beta, gamma = theta[:-1], theta[-1]
+    e = np.linalg.lstsq(X, np.ones(X.shape[0]), rcond=None)[0]  # the constant in X-space
+    coef = v_mean * e + v_sd * beta / gamma
     if model == "linear_width":  # back to physical units: mu = a + b (w - mean w)
         coef = np.array([coef[0], coef[1] / w.std()])
     return ThresholdFit(
-        model=model, notches=notch_ids, mu=(X @ best.x[:-1]),
-        sigma=float(SIGMA_FLOOR_V + np.exp(best.x[-1])), coef=coef, loglik=-float(best.fun),
+        model=model, notches=notch_ids, mu=v_mean + v_sd * (X @ beta) / gamma,
+        sigma=float(v_sd / gamma), coef=coef, loglik=-float(res.fun),
         n_params=X.shape[1] + 1, n_trials=int(v.size),
         identified=np.array([0 < y[idx == i].sum() < (idx == i).sum()
                              for i in range(len(notch_ids))]),
