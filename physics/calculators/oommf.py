@@ -67,7 +67,11 @@ def _seeded_driver_class(base: type) -> type:
             if self.random_seed is not None:
                 _add_random_seed(Path(dirname) / f"{system.name}.mif", self.random_seed)
 
+    # micromagneticmodel records the adapter (oommfc) and its version in info.json from the
+    # driver class's module: keep oommfc's identity so that lookup finds oommfc's metadata
     Seeded.__name__ = base.__name__
+    Seeded.__qualname__ = base.__qualname__
+    Seeded.__module__ = base.__module__
     return Seeded
 
 
@@ -101,7 +105,12 @@ class OOMMFResult:
 
 
 class OOMMFCalculator:
-    """Runs Systems with OOMMF (oommfc). ``n_threads``: OOMMF threads (None: its default)."""
+    """Runs Systems with OOMMF (oommfc). ``n_threads``: OOMMF threads (None: its default).
+
+    Real runs go through one :class:`~physics.calculators.oommf_runner.HeadlessOOMMFRunner`
+    per calculator (started on the first run): no display is needed, and :meth:`close` (or
+    leaving a ``with OOMMFCalculator() as calc:`` block) stops every OOMMF process it started.
+    """
 
     name = "oommf"
 
@@ -109,6 +118,29 @@ class OOMMFCalculator:
         if n_threads is not None and (not isinstance(n_threads, int) or n_threads < 1):
             raise ValueError(f"n_threads: must be a positive integer, got {n_threads!r}")
         self.n_threads = n_threads
+        self._runner: Any = None
+
+    @property
+    def runner(self) -> Any:
+        """This calculator's headless oommfc runner (raises OOMMFNotFoundError without OOMMF)."""
+        _require_oommf()
+        if self._runner is None:
+            from physics.calculators.oommf_runner import HeadlessOOMMFRunner
+
+            self._runner = HeadlessOOMMFRunner()
+        return self._runner
+
+    def close(self) -> None:
+        """Stop every OOMMF process this calculator started (nothing if none was)."""
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
+
+    def __enter__(self) -> OOMMFCalculator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def TimeDriver(self) -> type:  # noqa: N802 (ubermag's class names)
@@ -181,7 +213,7 @@ class OOMMFCalculator:
         _require_oommf()
         workdir.mkdir(parents=True, exist_ok=True)
         driver.drive(system, dirname=str(workdir), n_threads=self.n_threads, verbose=0,
-                     **kwargs)
+                     runner=self.runner, **kwargs)
         run_dir = workdir / system.name / f"drive-{system.drive_number - 1}"
         table = system.table.data if getattr(system, "table", None) is not None else None
         return OOMMFResult(mif=run_dir / f"{system.name}.mif", workdir=run_dir,

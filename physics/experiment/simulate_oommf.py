@@ -170,8 +170,9 @@ def oommf_drive(options: dict, workdir: str | Path | None = None) -> Drive:
         driver = calculator.time_driver(system, seed=seed, thermal_timestep=thermal_timestep)
         with _drive_folder(workdir) as folder:
             driver.drive(system, t=float(t), n=int(n), dirname=str(folder),
-                         n_threads=calculator.n_threads, verbose=0)
+                         n_threads=calculator.n_threads, verbose=0, runner=calculator.runner)
 
+    drive.close = calculator.close  # type: ignore[attr-defined]  # stops OOMMF's processes
     return drive
 
 
@@ -192,6 +193,31 @@ def _advance(drive: Drive, system: Any, m: Any, step: Step, n_out: int,
     system.table = None
     drive(system, step.duration, n_out, seed)
     return system.m, _mean_magnetisation(system, n_out)
+
+
+def _run_realisations(spec: RunSpec, drive: Drive, steps: list[Step], system_of: Any,
+                      m_init: Any, geo: Any, n_out: int, readouts: dict, initial: dict,
+                      snapshots: np.ndarray | None, mean_m: np.ndarray, bar: Any) -> None:
+    """The protocol loop of :func:`simulate_oommf`: every step of every realisation, in order,
+    with its readout recorded into the given tables (filled in place)."""
+    for r in range(spec.n_realisations):
+        m, read_cycle = m_init, -1
+        for call, step in enumerate(steps):
+            if step.relaxation:
+                m = m_init
+            elif step.cycle != read_cycle:  # a cycle that is not re-initialised: m as it is
+                record_readout(geo, initial, step.cycle, np.asarray(m.orientation.array), r)
+            read_cycle = step.cycle
+            m, mean_m[r, call * n_out:(call + 1) * n_out] = _advance(
+                drive, system_of(step), m, step, n_out, drive_seed(spec.seed, r, call))
+            unit_m = np.asarray(m.orientation.array)
+            if step.relaxation:
+                record_readout(geo, initial, step.column, unit_m, r)
+            else:
+                record_readout(geo, readouts, step.column, unit_m, r)
+                if snapshots is not None:
+                    snapshots[r, step.column] = unit_m
+            bar.update(1)
 
 
 def simulate_oommf(spec: RunSpec, *, drive: Drive | None = None,
@@ -244,25 +270,13 @@ def simulate_oommf(spec: RunSpec, *, drive: Drive | None = None,
 
     bar = tqdm(total=n_r * len(steps), desc=f"OOMMF steps x {n_r} realisations", unit="step",
                disable=None if progress is None else not progress, leave=False)
-    for r in range(n_r):
-        m, read_cycle = m_init, -1
-        for call, step in enumerate(steps):
-            if step.relaxation:
-                m = m_init
-            elif step.cycle != read_cycle:  # a cycle that is not re-initialised: m as it is
-                record_readout(geo, initial, step.cycle, np.asarray(m.orientation.array), r)
-            read_cycle = step.cycle
-            m, mean_m[r, call * n_out:(call + 1) * n_out] = _advance(
-                drive, system_of(step), m, step, n_out, drive_seed(spec.seed, r, call))
-            unit_m = np.asarray(m.orientation.array)
-            if step.relaxation:
-                record_readout(geo, initial, step.column, unit_m, r)
-            else:
-                record_readout(geo, readouts, step.column, unit_m, r)
-                if snapshots is not None:
-                    snapshots[r, step.column] = unit_m
-            bar.update(1)
-    bar.close()
+    try:
+        _run_realisations(spec, drive, steps, system_of, m_init, geo, n_out, readouts, initial,
+                          snapshots, mean_m, bar)
+    finally:
+        bar.close()
+        if callable(getattr(drive, "close", None)):
+            drive.close()  # no OOMMF process outlives the run, finished or not
 
     starts = np.cumsum([0.0] + [step.duration for step in steps[:-1]])
     times = [t0 + step.duration * np.arange(1, n_out + 1) / n_out
