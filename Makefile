@@ -1,16 +1,19 @@
 # The two set-up commands of the README: `make demo` and `make test`.
-# Both create ./.venv and install the project into it on first use.
+# Both create ./.venv on first use and install the exact versions of requirements.lock into it
+# (hash-checked), then this project itself (editable, without touching the pinned versions).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+LOCK := requirements.lock
 STAMP := $(VENV)/.installed
+LATEST := .venv-latest
 
-.PHONY: demo test lint bench install
+.PHONY: demo test test-latest test-oommf lint bench install lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --upgrade pip
-	$(BIN)/pip install -e ".[test]"
+	$(BIN)/pip install --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,6 +23,31 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -q
+
+# The newest versions that pyproject.toml's ranges allow, in a separate venv: run it before
+# refreshing the lock (`make lock`), so that a new release that breaks us is seen first.
+test-latest:
+	rm -rf $(LATEST)
+	$(PY) -m venv $(LATEST)
+	$(LATEST)/bin/pip install --upgrade pip
+	$(LATEST)/bin/pip install --upgrade -e ".[test]"
+	$(LATEST)/bin/python -m pytest -m "not slow" -q
+
+# Every test that needs a real OOMMF (slow ones included), against $OOMMFTCL or `oommf` on
+# PATH; fails if OOMMF is not found, and (tests/conftest.py) if any OOMMF process started by
+# the tests is still alive at the end.
+test-oommf: $(STAMP)
+	@$(BIN)/python -c "import sys; from physics.calculators.oommf_runner import oommf_command; \
+	sys.exit(0 if oommf_command() else 'make test-oommf: OOMMF not found: set OOMMFTCL to \
+	the path of oommf.tcl, or put oommf on PATH (README: Real OOMMF)')"
+	$(BIN)/python -m pytest -m oommf -q -p no:cacheprovider --durations=0
+
+# Refresh the lock from pyproject.toml's ranges (exact versions and hashes for Python 3.11-3.13
+# on every platform); then `make test` in a fresh clone, and commit requirements.lock.
+lock: $(STAMP)
+	$(BIN)/pip install "uv>=0.5"
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
+	    --generate-hashes -o $(LOCK)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -32,3 +32,26 @@ def oommf_reference_dir(shared_dir: Path) -> Path:
 def datasets_dir(shared_dir: Path) -> Path:
     """Offline dataset copies with checksums."""
     return shared_dir / "datasets"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_oommf_process_left_behind():
+    """After the whole session: no OOMMF process started by this project's runner is alive
+    (every process of a HeadlessOOMMFRunner session carries its marker in its environment).
+    Trivially true where no test ran OOMMF."""
+    yield
+    from physics.calculators.oommf_runner import SESSION_VARIABLE
+
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return
+    marker = f"{SESSION_VARIABLE}=".encode()
+    left = []
+    for entry in proc.iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if any(v.startswith(marker) for v in (entry / "environ").read_bytes().split(b"\0")):
+                    left.append(int(entry.name))
+            except OSError:
+                continue
+    assert not left, f"OOMMF processes left behind by the tests: {left}"

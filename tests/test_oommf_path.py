@@ -171,14 +171,14 @@ def test_real_oommf_moves_the_wall_toward_plus_x(tmp_path: Path) -> None:
     mat = MAT.replace(theta_sh=0.1)
     cur = solve_current(track, (4e-9, 4e-9), 1.0, mat)
     cur = cur.scaled(5e11 / cur.J_magnitude.max())
-    calc = OOMMFCalculator(n_threads=2)
-    system = build_system(track, mat, (4e-9, 4e-9), bias_field=(0, 0, 0), name="caseC")
-    calc.relax(system, workdir=tmp_path)
-    driven = build_system(track, mat, (4e-9, 4e-9), current=cur, bias_field=(0, 0, 0),
-                          name="caseCdrive")
-    driven.m = system.m
-    mz0 = float(driven.m.orientation.mean()[2])
-    res = calc.run(driven, t=0.5e-9, n=5, workdir=tmp_path)
+    with OOMMFCalculator(n_threads=2) as calc:
+        system = build_system(track, mat, (4e-9, 4e-9), bias_field=(0, 0, 0), name="caseC")
+        calc.relax(system, workdir=tmp_path)
+        driven = build_system(track, mat, (4e-9, 4e-9), current=cur, bias_field=(0, 0, 0),
+                              name="caseCdrive")
+        driven.m = system.m
+        mz0 = float(driven.m.orientation.mean()[2])
+        res = calc.run(driven, t=0.5e-9, n=5, workdir=tmp_path)
     assert res.table is not None and len(res.table) == 5
     assert float(res.m.orientation.mean()[2]) - mz0 > 0.1
 
@@ -190,7 +190,7 @@ def test_real_oommf_thermal_run_is_reproducible(tmp_path: Path) -> None:
     runs = []
     for k in range(2):
         system = build_system(track, MAT, (4e-9, 4e-9), temperature=300.0, name=f"th{k}")
-        res = OOMMFCalculator(n_threads=1).run(system, t=2e-12, n=1, seed=7,
-                                               workdir=tmp_path)
+        with OOMMFCalculator(n_threads=1) as calc:  # a fresh OOMMF session per run
+            res = calc.run(system, t=2e-12, n=1, seed=7, workdir=tmp_path)
         runs.append(res.m.array)
     assert np.array_equal(runs[0], runs[1])
