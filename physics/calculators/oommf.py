@@ -22,8 +22,9 @@ from typing import Any
 
 INSTALL_HINT = (
     "OOMMF is not installed (no OOMMFTCL environment variable pointing to oommf.tcl and no "
-    "'oommf' on PATH). Get it with conda-forge: `conda install -c conda-forge oommf`, or use "
-    "the container: `docker build -t dwmtj-oommf docker/` and run dwmtj inside it. "
+    "'oommf' on PATH). Get it with conda-forge (`conda install -c conda-forge oommf`), build "
+    "it from source and set OOMMFTCL (README: Real OOMMF), or use the container "
+    "(`docker build -t dwmtj-oommf -f docker/Dockerfile .`). "
     "Use dry_run=True to write the MIF files without running OOMMF."
 )
 
