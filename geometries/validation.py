@@ -36,6 +36,7 @@ from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origi
 import numpy as np
 import pydantic
 import pydantic.dataclasses
+import typing_extensions
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BeforeValidator, ConfigDict, Field, Strict, TypeAdapter, ValidationError
 from pydantic_core import ArgsKwargs, PydanticUndefined
@@ -181,9 +182,11 @@ def dump(obj: Any, **kwargs: Any) -> dict:
     return _adapter(type(obj)).dump_python(obj, mode="json", **kwargs)
 
 
-def load(cls: type[T], data: Any, prefix: str | None = None) -> T:
+def load(
+    cls: type[T], data: Any, prefix: str | None = None, rename: Mapping[tuple, str] | None = None
+) -> T:
     """Validate ``data`` (a dict / TOML table) into ``cls``; errors are one line that starts
-    with ``prefix`` (default: the class's label)."""
+    with ``prefix`` (default: the class's label); ``rename``: see :func:`error_line`."""
     prefix = cls.__label__ if prefix is None else prefix
     if not isinstance(data, Mapping):
         where = prefix or "table"
@@ -191,7 +194,7 @@ def load(cls: type[T], data: Any, prefix: str | None = None) -> T:
     try:
         return _adapter(cls).validate_python(dict(data))
     except ValidationError as exc:
-        raise ValueError(error_line(exc, cls, prefix)) from None
+        raise ValueError(error_line(exc, cls, prefix, rename)) from None
 
 
 def check(tp: Any, value: Any, path: str) -> Any:
@@ -217,6 +220,7 @@ def prefixed(prefix: str, build: Callable[[], T]) -> T:
 # ---------------------------------------------------------------------------- error lines
 #: "a.b[0].c: reason": a message that starts with a field path.
 _PATH = re.compile(r"^[A-Za-z_]\w*(?:\[\d+\])*(?:\.[A-Za-z_]\w*(?:\[\d+\])*)*: ")
+_UNKNOWN = ("extra_forbidden", "unexpected_keyword_argument")
 #: Error types about the kind of input (a mismatched union member reports one of these).
 _TYPE_ERRORS = ("_type", "_parsing", "literal_error", "is_instance_of", "is_subclass_of")
 
@@ -243,7 +247,7 @@ def error_line(
             parts = [name] + [""] * (len(head) - 1) + parts[len(head):]
             break
     path = _join([prefix, *parts])
-    if first["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+    if first["type"] in _UNKNOWN:
         node = _walk(model, loc[:-1])[2]
     reason = _reason(first, finfo, node)
     match = _PATH.match(reason) if first["type"] in ("value_error", "assertion_error") else None
@@ -256,8 +260,11 @@ def error_line(
 
 
 def _pick(errors: list[dict]) -> dict:
-    """The error to report: the first field's, its most specific (deepest, and not a mere
-    type mismatch of one union member) error."""
+    """The error to report: an unknown key first (a misspelt key also makes the right one
+    "missing"), else the first field's; of that field's errors the most specific (deepest,
+    and not a mere type mismatch of one union member)."""
+    unknown = [e for e in errors if e["type"] in _UNKNOWN]
+    errors = unknown or errors
     head = errors[0]["loc"][:1]
     same = [e for e in errors if e["loc"][:1] == head]
     return max(same, key=lambda e: (len(e["loc"]), not e["type"].endswith(_TYPE_ERRORS)))
@@ -300,8 +307,9 @@ def _fields(node: Any) -> dict[str, Any] | None:
         return {n: (pyd or {}).get(n) for n in names}
     if isinstance(node, type) and issubclass(node, pydantic.BaseModel):
         return dict(node.model_fields)
-    if typing.is_typeddict(node):
-        return dict.fromkeys(typing.get_type_hints(node, include_extras=True))
+    if typing_extensions.is_typeddict(node):
+        hints = typing.get_type_hints(node, include_extras=True)
+        return {name: _annotated_info(hint) for name, hint in hints.items()}
     return None
 
 
@@ -342,9 +350,9 @@ def _walk(model: Any, loc: tuple) -> tuple[list[str], Any, Any]:
 def _annotated_info(tp: Any) -> Any:
     """The FieldInfo inside ``Annotated[X, Field(...)]`` (for :func:`check`), else None."""
     if get_origin(tp) is Annotated:
-        for meta in get_args(tp)[1:]:
-            if isinstance(meta, pydantic.fields.FieldInfo):
-                return meta
+        infos = [m for m in get_args(tp)[1:] if isinstance(m, pydantic.fields.FieldInfo)]
+        if infos:
+            return pydantic.fields.FieldInfo.merge_field_infos(*infos)
     return None
 
 
@@ -396,7 +404,7 @@ def _reason(err: dict, finfo: Any, node: Any) -> str:
     got = _got(value)
     if kind in ("missing", "missing_argument", "missing_keyword_only_argument"):
         return "missing"
-    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
+    if kind in _UNKNOWN:
         allowed = list(_fields(node) or ()) if node is not None else []
         return f"unknown key (allowed: {', '.join(allowed)})" if allowed else "unknown key"
     if kind == "unexpected_positional_argument":
@@ -431,10 +439,14 @@ def _reason(err: dict, finfo: Any, node: Any) -> str:
         for lead in ("Value error, ", "Assertion failed, "):
             msg = msg.removeprefix(lead)
         return msg
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return f"must be a non-empty string{got}"
     if kind in ("too_short", "too_long"):
         n = ctx.get("min_length" if kind == "too_short" else "max_length")
         bound = "at least" if kind == "too_short" else "at most"
         return f"must hold {bound} {n} item{'s' if n != 1 else ''}{got}"
+    if kind in ("tuple_type", "list_type", "iterable_type", "set_type"):
+        return f"must be a list{got}"
     if kind == "callable_type":
         return f"must be callable{got}"
     msg = err["msg"].replace("Input should be", "must be")
