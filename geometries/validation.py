@@ -239,6 +239,10 @@ def error_line(
     problems are counted: ``(+2 more errors)``.
     """
     errors = exc.errors(include_url=False)
+    # an error of a container that also holds a failing item is a consequence of it
+    errors = [e for e in errors if not any(
+        len(o["loc"]) > len(e["loc"]) and tuple(o["loc"][: len(e["loc"])]) == tuple(e["loc"])
+        for o in errors)] or errors
     first = _pick(errors)
     parts, finfo, node = _walk(model, first["loc"])
     loc = tuple(first["loc"])
