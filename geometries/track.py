@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
@@ -78,9 +79,13 @@ def _straight_width(build: Callable[[], _T]) -> _T:
         return build()
     except ValueError as exc:
         text = str(exc)
-        for key in ("w1: ", "w2: "):
-            if text.startswith(key):
-                raise ValueError("width: " + text[len(key):]) from None
+        if text.startswith(("w1: ", "w2: ")):  # w1 and w2 are the one width: one problem
+            more = re.search(r" \(\+(\d+) more errors?\)$", text)
+            if more:
+                n = int(more.group(1)) - 1
+                tail = f" (+{n} more error{'s' if n > 1 else ''})" if n else ""
+                text = text[: more.start()] + tail
+            raise ValueError("width: " + text[4:]) from None
         raise
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
 import numpy as np
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_serializer, model_validator
 
 from geometries.validation import Int, Real, TypedConfig, config_dataclass, load, prefixed, quantity
 
@@ -179,6 +179,12 @@ class Protocol(TypedConfig):
     @classmethod
     def _one_ramp(cls, value: Any) -> Any:
         return (value,) if isinstance(value, VoltageRamp) else value
+
+    @model_serializer(mode="wrap")
+    def _kind_first(self, handler: Any) -> dict[str, Any]:
+        """The plain form starts with ``kind`` (as the TOML tables do)."""
+        data = handler(self)
+        return {"kind": data.pop("kind"), **data}
 
     @model_validator(mode="after")
     def _write_reset(self) -> Protocol:
