@@ -25,49 +25,95 @@ import json
 import os
 import subprocess
 import tempfile
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator, with_config
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from compact.depinning import DeviceLaws, NotchLaw
+from geometries.validation import Int, Real, TypedConfig, config_dataclass, dump, load, quantity
 
 SCHEMA = "dwmtj.compact.device-model"
 SCHEMA_VERSION = 2
 READABLE_SCHEMA_VERSIONS = (1, 2)  # version 1: transport without a reach limit
 
 
-@dataclass
-class CompactModel:
+def _plain(x: object) -> object:
+    """numpy arrays and scalars inside the free-form sections -> lists and Python numbers.
+
+    Non-finite floats stay in memory and are written as JSON null (pydantic's JSON mode)."""
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _plain(x.tolist())
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+#: A free-form JSON table of the artifact (numpy values converted).
+JSONTable = Annotated[dict[str, Any], BeforeValidator(_plain)]
+
+
+@with_config(ConfigDict(extra="forbid", allow_inf_nan=False))
+class NetworkParams(TypedDict):
+    """What :class:`~compact.device_model.DeviceModel` takes (the ``network`` section)."""
+
+    #: normalised hidden-weight levels in [-1, 1], ascending
+    weight_levels: Annotated[list[Real], Field(min_length=2)]
+    #: effective width ratio w1/w2 of Eq. 1, in (0, 1]
+    w1_over_w2: Annotated[Real, quantity(unit="", description="Eq. 1 ratio", gt=0, le=1)]
+    #: asymmetry factor of updates that grow |W|, > 0
+    delta: Annotated[Real, quantity(unit="", description="asymmetry factor", gt=0)]
+    #: programming noise of a conductance (S), >= 0
+    write_sigma_S: Annotated[Real, quantity(unit="S", description="write noise", ge=0)]
+
+
+@with_config(ConfigDict(extra="forbid", allow_inf_nan=False))
+class ReferenceConditions(TypedDict):
+    """Where thresholds are quoted (the ``reference_conditions`` section)."""
+
+    pulse_width_s: Annotated[Real, quantity(unit="s", description="pulse width", gt=0)]
+    temperature_K: Annotated[Real, quantity(unit="K", description="temperature", ge=0)]
+
+
+@config_dataclass(frozen=False)
+class CompactModel(TypedConfig):
     """Typed form of the JSON artifact (see the module docstring)."""
 
-    name: str
-    n_states: int
-    law: str
-    forward: list[NotchLaw | None]
-    reverse: list[NotchLaw | None]
-    conductance: dict
-    network: dict
-    reference_conditions: dict = field(
-        default_factory=lambda: {"pulse_width_s": 50e-9, "temperature_K": 300.0})
-    aic_by_law: dict = field(default_factory=dict)
-    transition_model: dict = field(default_factory=lambda: {"type": "sequential-capture"})
-    metaplasticity: dict | None = None
-    provenance: dict = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    name: str = Field(description="model name, e.g. 'paper-trapezoid'")
+    n_states: Int = quantity(unit="", description="notch states (levels) of the track", ge=2)
+    law: str = Field(description="the chosen depinning law, e.g. 'arrhenius(beta=1.5)'")
+    forward: list[NotchLaw | None] = Field(description="V > 0 law per notch state (or None)")
+    reverse: list[NotchLaw | None] = Field(description="V < 0 law per notch state (or None)")
+    conductance: JSONTable = Field(description="levels (ohm, S), spreads, range")
+    network: NetworkParams = Field(description="what the networks take (DeviceModel)")
+    reference_conditions: ReferenceConditions = Field(
+        default_factory=lambda: {"pulse_width_s": 50e-9, "temperature_K": 300.0},
+        description="pulse width (s) and temperature (K) of the quoted thresholds",
+    )
+    aic_by_law: dict[str, Real] = Field(default_factory=dict, description="AIC per law")
+    transition_model: JSONTable = Field(
+        default_factory=lambda: {"type": "sequential-capture"},
+        description="transport model: type, reach rate (1/s; null = no limit)",
+    )
+    metaplasticity: JSONTable | None = Field(None, description="Eq. 1 points and fit, delta")
+    provenance: JSONTable = Field(default_factory=dict, description="source, inputs, version")
+    notes: list[str] = Field(default_factory=list, description="caveats, in words")
 
-    def __post_init__(self) -> None:
-        if self.n_states < 2:
-            raise ValueError(f"n_states: need at least 2 notch states, got {self.n_states}")
+    @model_validator(mode="after")
+    def _one_entry_per_state(self) -> CompactModel:
         for name in ("forward", "reverse"):
             if len(getattr(self, name)) != self.n_states:
                 raise ValueError(f"{name}: need one entry per notch state ({self.n_states})")
         if self.conductance.get("n_levels") != self.n_states:
-            raise ValueError("conductance: n_levels must equal n_states")
-        for key in ("weight_levels", "w1_over_w2", "delta", "write_sigma_S"):
-            if key not in self.network:
-                raise ValueError(f"network: missing {key!r}")
+            raise ValueError("conductance.n_levels: must equal n_states")
+        return self
 
     def laws(self) -> DeviceLaws:
         """The per-notch depinning laws, for the transport Monte Carlo."""
@@ -108,26 +154,13 @@ class CompactModel:
         )
 
     def to_dict(self) -> dict:
-        d = {"schema": SCHEMA, "schema_version": SCHEMA_VERSION}
-        d.update(asdict(self))
-        return _jsonable(d)
+        """The artifact's JSON form (schema header, then the fields in order)."""
+        return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, **dump(self)}
 
-
-def _jsonable(x: object) -> object:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, float | np.floating):
-        v = float(x)
-        if not np.isfinite(v):
-            return None
-        return v
-    return x
+    @classmethod
+    def from_dict(cls, data: dict) -> CompactModel:
+        """Inverse of :meth:`to_dict` (schema checked): :func:`model_from_dict`."""
+        return model_from_dict(data)
 
 
 def model_from_dict(d: dict, origin: str = "artifact") -> CompactModel:
@@ -143,11 +176,9 @@ def model_from_dict(d: dict, origin: str = "artifact") -> CompactModel:
         )
     body = {k: v for k, v in d.items() if k not in ("schema", "schema_version")}
     try:
-        for key in ("forward", "reverse"):
-            body[key] = [None if x is None else NotchLaw(**x) for x in body[key]]
-        return CompactModel(**body)
-    except (TypeError, KeyError) as exc:
-        raise ValueError(f"{origin}: malformed artifact ({exc})") from None
+        return load(CompactModel, body)
+    except ValueError as exc:
+        raise ValueError(f"{origin}: {exc}") from None
 
 
 def save_model(model: CompactModel, path: str | Path) -> Path:

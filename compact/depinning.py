@@ -28,14 +28,17 @@ finite maximum-likelihood estimate; it gets a ``"step"`` law at the separating v
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
+from pydantic import Field, model_validator
 from scipy.differentiate import hessian
 from scipy.optimize import minimize
 from scipy.special import log_ndtr, ndtr
 from scipy.stats import chi2
 
 from compact.observations import Transitions
+from geometries.validation import Flag, Int, Real, TypedConfig, config_dataclass, quantity
 from physics.experiment.run_statistics import FitNotConvergedError
 
 K_B_EV = 8.617333262e-5  # Boltzmann constant (eV/K)
@@ -63,32 +66,39 @@ class Trials:
         return int(self.depinned.size)
 
 
-@dataclass(frozen=True)
-class NotchLaw:
+@config_dataclass
+class NotchLaw(TypedConfig):
     """A fitted depinning law of one notch in one direction (JSON-serialisable)."""
 
-    kind: str
-    params: dict[str, float]
-    stderr: dict[str, float | None] = field(default_factory=dict)
-    covariance: list[list[float]] | None = None
-    tau0_s: float = DEFAULT_TAU0_S
-    beta_fixed: bool = True
-    n_trials: int = 0
-    n_depinned: int = 0
-    log_likelihood: float = 0.0
-    aic: float = 0.0
-    gof_chi2: float | None = None
-    gof_dof: int | None = None
-    gof_p: float | None = None
-    identified: bool = True
-    assumed: bool = False
+    kind: Literal["normal", "arrhenius", "step"] = Field(description="the law (module doc)")
+    params: dict[str, Real] = Field(
+        description="normal: mu_V, sigma_V (V); arrhenius: V0_V (V), E_eV (eV), beta; "
+        "step: threshold_V (V)"
+    )
+    stderr: dict[str, Real | None] = Field(
+        default_factory=dict, description="standard errors of params (None: not defined)"
+    )
+    covariance: list[list[Real]] | None = Field(
+        None, description="covariance of the fitted params (natural units)"
+    )
+    tau0_s: Real = quantity(DEFAULT_TAU0_S, unit="s", description="attempt time", gt=0)
+    beta_fixed: Flag = Field(True, description="arrhenius beta fixed (not fitted)")
+    n_trials: Int = quantity(0, unit="", description="Bernoulli trials fitted", ge=0)
+    n_depinned: Int = quantity(0, unit="", description="trials that depinned", ge=0)
+    log_likelihood: Real = quantity(0.0, unit="", description="maximum log-likelihood")
+    aic: Real = quantity(0.0, unit="", description="Akaike information criterion")
+    gof_chi2: Real | None = quantity(None, unit="", description="goodness-of-fit chi^2", ge=0)
+    gof_dof: Int | None = quantity(None, unit="", description="its degrees of freedom", ge=1)
+    gof_p: Real | None = quantity(None, unit="", description="its p-value", ge=0, le=1)
+    identified: Flag = Field(True, description="a finite maximum-likelihood estimate exists")
+    assumed: Flag = Field(False, description="not measured: an assumed law (presets)")
 
-    def __post_init__(self) -> None:
-        if self.kind not in LAW_KINDS:
-            raise ValueError(f"kind: unknown law {self.kind!r}; choose one of {LAW_KINDS}")
+    @model_validator(mode="after")
+    def _has_params(self) -> NotchLaw:
         missing = [p for p in PARAM_NAMES[self.kind] if p not in self.params]
         if missing:
             raise ValueError(f"params: law {self.kind!r} needs {missing}")
+        return self
 
     @property
     def n_params(self) -> int:

@@ -21,85 +21,77 @@ spaced intermediate notches that leave equal track at both ends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import BeforeValidator, Field, model_validator
 
-from geometries._checks import (
-    choice,
-    integer,
-    positive_length,
-    real_number,
-    reject_unknown_keys,
-)
+from geometries.validation import Int, Real, TypedConfig, config_dataclass, dump, quantity
 
 NOTCH_SHAPES: tuple[str, ...] = ("triangular", "rectangular", "rounded")
 NOTCH_SIDES: tuple[str, ...] = ("both", "top", "bottom")
-_KEYS = ("depth", "width", "shape", "sides", "count", "span", "positions")
 
 
-@dataclass(frozen=True)
-class NotchSpec:
+def _as_tuple(value: object) -> object:
+    """numpy arrays and lists of numbers -> tuples (TOML gives lists)."""
+    if isinstance(value, np.ndarray):
+        return tuple(value.tolist()) if value.ndim else value.item()
+    return tuple(value) if isinstance(value, list) else value
+
+
+_Length = Annotated[Real, Field(gt=0)]
+_Depth = Annotated[_Length | tuple[_Length, ...], BeforeValidator(_as_tuple)]
+_Centres = Annotated[tuple[Real, ...], BeforeValidator(_as_tuple)]
+
+
+@config_dataclass(label="notches")
+class NotchSpec(TypedConfig):
     """Shape and placement of the pinning notches (all lengths in metres).
 
     ``depth`` is one depth for all notches or a tuple with one depth per notch (the paper's
     SEM shows notches of varying depth).
     """
 
-    depth: float | tuple[float, ...]
-    width: float
-    shape: str = "triangular"
-    sides: str = "both"
-    count: int | None = None
-    span: tuple[float, float] | None = None
-    positions: tuple[float, ...] | None = None
+    depth: _Depth = quantity(
+        unit="m", description="indentation of the edge (> 0), one value or one per notch"
+    )
+    width: Real = quantity(unit="m", description="extent of a notch along x", gt=0)
+    shape: Literal["triangular", "rectangular", "rounded"] = Field(
+        "triangular", description="indentation profile"
+    )
+    sides: Literal["both", "top", "bottom"] = Field(
+        "both", description="notched edges: both (two-sided), top (+y) or bottom (-y)"
+    )
+    count: Int | None = quantity(
+        None, unit="", description="number of evenly spaced notches (or give positions)", ge=1
+    )
+    span: tuple[Real, Real] | None = quantity(
+        None, unit="m", description="(first centre, last centre) of the counted notches"
+    )
+    positions: _Centres | None = quantity(
+        None, unit="m", description="notch centres from the IN end, ascending", min_length=1
+    )
 
-    def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "width", positive_length("notches.width", self.width))
-        set_(self, "shape", choice("notches.shape", self.shape, NOTCH_SHAPES))
-        set_(self, "sides", choice("notches.sides", self.sides, NOTCH_SIDES))
+    @model_validator(mode="after")
+    def _placement(self) -> NotchSpec:
         if (self.count is None) == (self.positions is None):
-            raise ValueError(
-                "notches.count: give exactly one of 'count' (evenly spaced) or 'positions'"
-            )
+            raise ValueError("count: give exactly one of 'count' (evenly spaced) or 'positions'")
         if self.positions is not None:
             if self.span is not None:
-                raise ValueError("notches.span: only used with 'count', not with 'positions'")
-            positions = _float_tuple("notches.positions", self.positions)
-            if not positions:
-                raise ValueError("notches.positions: must hold at least one notch centre")
-            if any(b <= a for a, b in zip(positions, positions[1:], strict=False)):
+                raise ValueError("span: only used with 'count', not with 'positions'")
+            centres = self.positions
+            if any(b <= a for a, b in zip(centres, centres[1:], strict=False)):
                 raise ValueError(
-                    f"notches.positions: centres must be strictly ascending, got {positions}"
+                    f"positions: centres must be strictly ascending, got {centres}"
                 )
-            set_(self, "positions", positions)
-        else:
-            set_(self, "count", integer("notches.count", self.count, 1))
-            if self.span is not None:
-                span = _float_tuple("notches.span", self.span)
-                if len(span) != 2:
-                    raise ValueError(
-                        f"notches.span: must be (first centre, last centre), got {self.span!r}"
-                    )
-                if self.count > 1 and not span[1] > span[0]:
-                    raise ValueError(
-                        f"notches.span: last centre must exceed the first, got {span}"
-                    )
-                if self.count == 1 and span[1] < span[0]:
-                    raise ValueError(f"notches.span: must be ascending, got {span}")
-                set_(self, "span", span)
-        if isinstance(self.depth, list | tuple | np.ndarray):
-            depths = tuple(
-                positive_length(f"notches.depth[{k}]", d) for k, d in enumerate(self.depth)
-            )
-            if len(depths) != self.n:
-                raise ValueError(
-                    f"notches.depth: {len(depths)} depths given for {self.n} notches"
-                )
-            set_(self, "depth", depths)
-        else:
-            set_(self, "depth", positive_length("notches.depth", self.depth))
+        elif self.span is not None:
+            if self.count > 1 and not self.span[1] > self.span[0]:
+                raise ValueError(f"span: last centre must exceed the first, got {self.span}")
+            if self.count == 1 and self.span[1] < self.span[0]:
+                raise ValueError(f"span: must be ascending, got {self.span}")
+        if isinstance(self.depth, tuple) and len(self.depth) != self.n:
+            raise ValueError(f"depth: {len(self.depth)} depths given for {self.n} notches")
+        return self
 
     @property
     def n(self) -> int:
@@ -158,37 +150,6 @@ class NotchSpec:
         return float(self.area_factor * self.width * self.depths.sum() * self.n_sides)
 
     def to_dict(self) -> dict:
-        """Plain-data form (JSON/TOML-friendly); inverse of :meth:`from_dict`."""
-        out: dict = {
-            "depth": list(self.depth) if isinstance(self.depth, tuple) else self.depth,
-            "width": self.width,
-            "shape": self.shape,
-            "sides": self.sides,
-        }
-        if self.positions is not None:
-            out["positions"] = list(self.positions)
-        else:
-            out["count"] = self.count
-            if self.span is not None:
-                out["span"] = list(self.span)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict) -> NotchSpec:
-        """Build from the form written by :meth:`to_dict` (or a TOML ``[notches]`` table)."""
-        if not isinstance(data, dict):
-            raise ValueError(f"notches: must be a table/dict, got {type(data).__name__}")
-        reject_unknown_keys("notches", data, _KEYS)
-        for key in ("depth", "width"):
-            if key not in data:
-                raise ValueError(f"notches.{key}: missing")
-        kwargs = dict(data)
-        if isinstance(kwargs["depth"], list):
-            kwargs["depth"] = tuple(kwargs["depth"])
-        return cls(**kwargs)
-
-
-def _float_tuple(field: str, values: object) -> tuple[float, ...]:
-    if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
-        raise ValueError(f"{field}: must be a list of numbers (m), got {values!r}")
-    return tuple(real_number(f"{field}[{k}]", v) for k, v in enumerate(values))
+        """Plain-data form (JSON/TOML-friendly; unset placement fields left out); inverse of
+        :meth:`from_dict`."""
+        return dump(self, exclude_none=True)

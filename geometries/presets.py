@@ -11,8 +11,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from geometries._checks import positive_length
-from geometries.track import Track
+from geometries.track import CellSize, Track
+from geometries.validation import TypedConfig, config_dataclass, load
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 
@@ -58,15 +58,15 @@ def read_geometry_file(path: str | Path) -> tuple[Track, tuple[float, float] | N
     return track, cell
 
 
+@config_dataclass(label="mesh")
+class MeshTable(TypedConfig):
+    """The ``[mesh]`` table of a geometry file: the cell the geometry recommends."""
+
+    cell: tuple[CellSize, CellSize]  # (dx, dy) in m
+
+
 def _parse_cell(mesh: object) -> tuple[float, float] | None:
-    if mesh is None:
-        return None
-    if not isinstance(mesh, dict) or set(mesh) - {"cell"}:
-        raise ValueError("mesh: must be a table with the single key 'cell = [dx, dy]'")
-    cell = mesh.get("cell")
-    if not isinstance(cell, list) or len(cell) != 2:
-        raise ValueError(f"mesh.cell: must be [dx, dy] in metres, got {cell!r}")
-    return positive_length("mesh.cell[0]", cell[0]), positive_length("mesh.cell[1]", cell[1])
+    return None if mesh is None else load(MeshTable, mesh).cell
 
 
 def load_preset(name: str | Path) -> Track:

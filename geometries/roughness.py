@@ -13,43 +13,26 @@ gives exactly the smooth track. Positive r widens the track.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-from geometries._checks import (
-    integer,
-    non_negative_length,
-    positive_length,
-    reject_unknown_keys,
-)
+from geometries.validation import Int, Real, TypedConfig, config_dataclass, quantity
 
 #: Sampling steps per correlation length.
 SAMPLES_PER_CORRELATION_LENGTH = 8
 #: Upper bound on the number of samples per edge (keeps very long tracks cheap).
 MAX_SAMPLES = 400_000
-_KEYS = ("amplitude", "correlation_length", "seed")
 
 
-@dataclass(frozen=True)
-class EdgeRoughness:
+@config_dataclass(label="roughness")
+class EdgeRoughness(TypedConfig):
     """Correlated random edge displacement (``amplitude`` RMS and ``correlation_length`` in m)."""
 
-    amplitude: float
-    correlation_length: float
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "amplitude", non_negative_length("roughness.amplitude", self.amplitude)
-        )
-        object.__setattr__(
-            self,
-            "correlation_length",
-            positive_length("roughness.correlation_length", self.correlation_length),
-        )
-        object.__setattr__(self, "seed", integer("roughness.seed", self.seed, 0))
+    amplitude: Real = quantity(unit="m", description="RMS edge displacement", ge=0)
+    correlation_length: Real = quantity(
+        unit="m", description="Gaussian autocorrelation length along x", gt=0
+    )
+    seed: Int = quantity(0, unit="", description="random seed of the edges", ge=0)
 
     def sample(self, length: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return ``(x, r_top, r_bottom)`` (m) sampled over ``[0, length]``.
@@ -75,22 +58,3 @@ class EdgeRoughness:
         kernel_norm = np.linalg.norm(gaussian_filter1d(delta, sigma, mode="constant"))
         r = self.amplitude * smooth / kernel_norm
         return x, r[0], r[1]
-
-    def to_dict(self) -> dict:
-        """Plain-data form; inverse of :meth:`from_dict`."""
-        return {
-            "amplitude": self.amplitude,
-            "correlation_length": self.correlation_length,
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> EdgeRoughness:
-        """Build from a dict / TOML ``[roughness]`` table."""
-        if not isinstance(data, dict):
-            raise ValueError(f"roughness: must be a table/dict, got {type(data).__name__}")
-        reject_unknown_keys("roughness", data, _KEYS)
-        for key in ("amplitude", "correlation_length"):
-            if key not in data:
-                raise ValueError(f"roughness.{key}: missing")
-        return cls(**data)

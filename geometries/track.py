@@ -21,35 +21,47 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import numpy as np
+from pydantic import Field, model_validator
 
-from geometries._checks import choice, nm, positive_length, reject_unknown_keys
 from geometries.mtj import MTJFootprint
 from geometries.notches import NotchSpec
 from geometries.roughness import EdgeRoughness
+from geometries.validation import (
+    Real,
+    TypedConfig,
+    check,
+    config_dataclass,
+    dump,
+    load,
+    quantity,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 TRACK_KINDS: tuple[str, ...] = ("trapezoid", "straight")
-_KEYS = (
-    "name",
-    "description",
-    "kind",
-    "length",
-    "w1",
-    "w2",
-    "width",
-    "notches",
-    "roughness",
-    "mtj",
-)
+TrackKind = Literal["trapezoid", "straight"]
 #: Relative tolerance below which extent/cell counts as an integer number of cells.
 _CELL_COUNT_RTOL = 1e-9
+#: A cell size (m): finite and > 0.
+CellSize = Annotated[Real, quantity(unit="m", description="cell size", gt=0)]
+_T = TypeVar("_T")
+
+
+def nm(value_m: float) -> str:
+    """Format a length in metres as nanometres for error messages."""
+    return f"{value_m * 1e9:.4g} nm"
+
+
+def _cell(value: object, path: str) -> float:
+    """A cell size (m) > 0, or a one-line ValueError naming ``path``."""
+    return check(CellSize, value, path)
 
 
 def cell_count(extent: float, step: float) -> int:
@@ -61,23 +73,41 @@ def cell_count(extent: float, step: float) -> int:
     return max(int(math.ceil(ratio)), 1)
 
 
-@dataclass(frozen=True)
-class Track:
+def _straight_width(build: Callable[[], _T]) -> _T:
+    """Run ``build`` (a straight track); errors about w1/w2 name the one ``width``."""
+    try:
+        return build()
+    except ValueError as exc:
+        text = str(exc)
+        if text.startswith(("w1: ", "w2: ")):  # w1 and w2 are the one width: one problem
+            more = re.search(r" \(\+(\d+) more errors?\)$", text)
+            if more:
+                n = int(more.group(1)) - 1
+                tail = f" (+{n} more error{'s' if n > 1 else ''})" if n else ""
+                text = text[: more.start()] + tail
+            raise ValueError("width: " + text[4:]) from None
+        raise
+
+
+@config_dataclass
+class Track(TypedConfig):
     """A notched DW track (frozen, validated on construction; lengths in metres).
 
     Build one with :meth:`trapezoid`, :meth:`straight`, :meth:`from_dict` or
     :func:`geometries.load_preset`. ``name`` and ``description`` are labels only.
     """
 
-    kind: str
-    length: float
-    w1: float
-    w2: float
-    notches: NotchSpec | None = None
-    roughness: EdgeRoughness | None = None
-    mtj: MTJFootprint | None = None
-    name: str = ""
-    description: str = ""
+    kind: TrackKind = Field(
+        description="'trapezoid' (w1 at IN -> w2 at CLK) or 'straight' (one width)"
+    )
+    length: Real = quantity(unit="m", description="track length L along x", gt=0)
+    w1: Real = quantity(unit="m", description="width at the IN end (x = 0)", gt=0)
+    w2: Real = quantity(unit="m", description="width at the CLK end (x = L)", gt=0)
+    notches: NotchSpec | None = Field(None, description="pinning notches (none: smooth)")
+    roughness: EdgeRoughness | None = Field(None, description="edge roughness (none: smooth)")
+    mtj: MTJFootprint | None = Field(None, description="MTJ footprint above the track")
+    name: str = Field("", description="label only")
+    description: str = Field("", description="label only")
 
     # ----------------------------------------------------------------- construction
     @classmethod
@@ -88,35 +118,21 @@ class Track:
     @classmethod
     def straight(cls, width: float, length: float, **kwargs: Any) -> Track:
         """Straight track of constant ``width`` and ``length`` (m)."""
-        return cls(kind="straight", length=length, w1=width, w2=width, **kwargs)
+        return _straight_width(
+            lambda: cls(kind="straight", length=length, w1=width, w2=width, **kwargs)
+        )
 
-    def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "kind", choice("kind", self.kind, TRACK_KINDS))
-        wname = ("width", "width") if self.kind == "straight" else ("w1", "w2")
-        set_(self, "length", positive_length("length", self.length))
-        set_(self, "w1", positive_length(wname[0], self.w1))
-        set_(self, "w2", positive_length(wname[1], self.w2))
+    @model_validator(mode="after")
+    def _shape(self) -> Track:
         if self.kind == "straight" and self.w1 != self.w2:
             raise ValueError(
                 f"width: a straight track has one width, got w1 = {nm(self.w1)} and "
                 f"w2 = {nm(self.w2)} (use kind 'trapezoid')"
             )
-        for field, cls_ in (
-            ("notches", NotchSpec),
-            ("roughness", EdgeRoughness),
-            ("mtj", MTJFootprint),
-        ):
-            value = getattr(self, field)
-            if value is not None and not isinstance(value, cls_):
-                raise ValueError(f"{field}: must be a {cls_.__name__} or None, got {value!r}")
-        if not isinstance(self.name, str):
-            raise ValueError(f"name: must be a string, got {self.name!r}")
-        if not isinstance(self.description, str):
-            raise ValueError(f"description: must be a string, got {self.description!r}")
         self._check_notches()
         self._check_edges()
         self._check_mtj()
+        return self
 
     def _check_notches(self) -> None:
         spec = self.notches
@@ -319,8 +335,8 @@ class Track:
     # -------------------------------------------------------------------- grids
     def grid_shape(self, dx: float, dy: float) -> tuple[int, int]:
         """(nx, ny) = (ceil((xmax - xmin)/dx), ceil((ymax - ymin)/dy)) for cell (dx, dy) in m."""
-        dx = positive_length("cell.dx", dx)
-        dy = positive_length("cell.dy", dy)
+        dx = _cell(dx, "cell.dx")
+        dy = _cell(dy, "cell.dy")
         xmin, ymin, xmax, ymax = self.bounds
         return cell_count(xmax - xmin, dx), cell_count(ymax - ymin, dy)
 
@@ -343,8 +359,8 @@ class Track:
 
     def check_cell(self, dx: float, dy: float) -> None:
         """Raise ValueError if a cell (m) is larger than the smallest feature it must resolve."""
-        dx = positive_length("cell.dx", dx)
-        dy = positive_length("cell.dy", dy)
+        dx = _cell(dx, "cell.dx")
+        dy = _cell(dy, "cell.dy")
         features = self.smallest_features()
         for axis, step in (("x", dx), ("y", dy)):
             size, what = features[axis]
@@ -383,59 +399,39 @@ class Track:
 
     # ------------------------------------------------------------ serialisation
     def to_dict(self) -> dict:
-        """Plain JSON/TOML-friendly dict; ``Track.from_dict(t.to_dict()) == t``."""
-        out: dict = {"name": self.name, "description": self.description, "kind": self.kind}
-        out["length"] = self.length
+        """Plain JSON/TOML-friendly dict; ``Track.from_dict(t.to_dict()) == t``.
+
+        A straight track gives its one ``width`` instead of ``w1``/``w2``; absent parts
+        (notches, roughness, mtj) are left out.
+        """
+        data = dump(self, exclude_none=True)
+        out: dict = {"name": data.pop("name"), "description": data.pop("description")}
+        out["kind"] = data.pop("kind")
+        out["length"] = data.pop("length")
         if self.kind == "straight":
-            out["width"] = self.w1
-        else:
-            out["w1"] = self.w1
-            out["w2"] = self.w2
-        for field in ("notches", "roughness", "mtj"):
-            value = getattr(self, field)
-            if value is not None:
-                out[field] = value.to_dict()
-        return out
+            out["width"] = data.pop("w1")
+            del data["w2"]
+        return out | data
 
     @classmethod
-    def from_dict(cls, data: dict) -> Track:
+    def from_dict(cls, data: Mapping[str, Any]) -> Track:
         """Build a track from :meth:`to_dict`'s form (the body of a geometry TOML file)."""
-        if not isinstance(data, dict):
+        if not isinstance(data, Mapping):
             raise ValueError(f"track: must be a table/dict, got {type(data).__name__}")
-        reject_unknown_keys("", data, _KEYS)
+        data = dict(data)
         if "kind" not in data:
             raise ValueError("kind: missing (one of 'trapezoid', 'straight')")
-        kind = choice("kind", data["kind"], TRACK_KINDS)
-        if "length" not in data:
-            raise ValueError("length: missing")
-        if kind == "straight":
+        if check(TrackKind, data["kind"], "kind") == "straight":
             for key in ("w1", "w2"):
                 if key in data:
                     raise ValueError(f"{key}: a straight track takes 'width', not w1/w2")
             if "width" not in data:
                 raise ValueError("width: missing")
-            w1 = w2 = data["width"]
-        else:
-            if "width" in data:
-                raise ValueError("width: a trapezoid takes 'w1' and 'w2', not 'width'")
-            for key in ("w1", "w2"):
-                if key not in data:
-                    raise ValueError(f"{key}: missing")
-            w1, w2 = data["w1"], data["w2"]
-        parts = {
-            "notches": NotchSpec.from_dict,
-            "roughness": EdgeRoughness.from_dict,
-            "mtj": MTJFootprint.from_dict,
-        }
-        return cls(
-            kind=kind,
-            length=data["length"],
-            w1=w1,
-            w2=w2,
-            name=data.get("name", ""),
-            description=data.get("description", ""),
-            **{k: build(data[k]) for k, build in parts.items() if data.get(k) is not None},
-        )
+            data["w1"] = data["w2"] = data.pop("width")
+            return _straight_width(lambda: load(cls, data))
+        if "width" in data:
+            raise ValueError("width: a trapezoid takes 'w1' and 'w2', not 'width'")
+        return load(cls, data)
 
     def fingerprint(self) -> str:
         """SHA-256 (hex) of the shape alone (``to_dict`` without name and description)."""

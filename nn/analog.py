@@ -20,14 +20,17 @@ Conductances are in siemens.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
+from pydantic import BeforeValidator, model_validator
 
+from geometries.validation import Int, Real, TypedConfig, config_dataclass, quantity
 from nn.resnet import F32, FoldedLayer, FoldedResNet
 
 #: Conductance range of the paper's inference study (S).
@@ -35,8 +38,14 @@ PAPER_G_MIN_S = 0.94e-3
 PAPER_G_MAX_S = 1.1e-3
 
 
-@dataclass(frozen=True)
-class CrossbarConfig:
+def _levels_tuple(value: Any) -> Any:
+    if isinstance(value, np.ndarray | list):
+        return tuple(np.asarray(value, dtype=float).ravel().tolist())
+    return value
+
+
+@config_dataclass
+class CrossbarConfig(TypedConfig):
     """How weights become conductances.
 
     g_min_S, g_max_S: conductance range of one device (S).
@@ -48,30 +57,29 @@ class CrossbarConfig:
     read_sigma_S: read noise per device and per MVM, standard deviation (S).
     """
 
-    g_min_S: float = PAPER_G_MIN_S
-    g_max_S: float = PAPER_G_MAX_S
-    bits: int | None = None
-    levels_S: tuple[float, ...] | None = field(default=None)
-    write_sigma_S: float = 0.0
-    read_sigma_S: float = 0.0
+    g_min_S: Real = quantity(PAPER_G_MIN_S, unit="S", description="lowest conductance", ge=0)
+    g_max_S: Real = quantity(PAPER_G_MAX_S, unit="S", description="highest conductance", gt=0)
+    bits: Int | None = quantity(
+        None, unit="", description="signed weight precision N (None: continuous)", ge=1, le=24
+    )
+    levels_S: Annotated[tuple[Real, ...], BeforeValidator(_levels_tuple)] | None = quantity(
+        None, unit="S", description="measured conductance levels of one device", min_length=2
+    )
+    write_sigma_S: Real = quantity(0.0, unit="S", description="programming error (std)", ge=0)
+    read_sigma_S: Real = quantity(0.0, unit="S", description="read noise per MVM (std)", ge=0)
 
-    def __post_init__(self) -> None:
-        if not (self.g_min_S >= 0 and self.g_max_S > self.g_min_S):
+    @model_validator(mode="after")
+    def _consistent(self) -> CrossbarConfig:
+        if not self.g_max_S > self.g_min_S:
             raise ValueError(
-                f"g_min_S/g_max_S: need 0 <= g_min_S < g_max_S, got {self.g_min_S}, {self.g_max_S}"
+                f"g_min_S: must be below g_max_S, got {self.g_min_S} S >= {self.g_max_S} S"
             )
-        if self.bits is not None and not (isinstance(self.bits, int) and 1 <= self.bits <= 24):
-            raise ValueError(f"bits: need an integer in 1..24, got {self.bits!r}")
         if self.levels_S is not None:
             if self.bits is not None:
                 raise ValueError("levels_S: give either bits or measured levels, not both")
-            lv = np.asarray(self.levels_S, dtype=float)
-            if lv.ndim != 1 or lv.size < 2 or np.ptp(lv) <= 0:
+            if np.ptp(np.asarray(self.levels_S)) <= 0:
                 raise ValueError("levels_S: need >= 2 distinct conductance levels")
-        if self.write_sigma_S < 0:
-            raise ValueError(f"write_sigma_S: must be >= 0, got {self.write_sigma_S}")
-        if self.read_sigma_S < 0:
-            raise ValueError(f"read_sigma_S: must be >= 0, got {self.read_sigma_S}")
+        return self
 
     @property
     def g_range_S(self) -> float:

@@ -18,11 +18,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+from pydantic import AfterValidator, model_validator
 
+from geometries.validation import ARRAY_CONFIG, config_dataclass
 from nn.data_paths import find_dataset_dir
 
 #: Folder names searched inside each data directory.
@@ -55,28 +57,41 @@ HOW_TO_GET = (
 _IDX_DTYPE_CODE = 0x08  # unsigned byte, the only type Fashion-MNIST uses
 
 
-@dataclass(frozen=True)
+def _images(x: np.ndarray) -> np.ndarray:
+    if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28):
+        raise ValueError(f"need uint8 images of shape (N, 28, 28), got {x.dtype} {x.shape}")
+    return x
+
+
+def _labels(y: np.ndarray) -> np.ndarray:
+    if y.ndim != 1:
+        raise ValueError(f"need one label per image, got shape {y.shape}")
+    if y.size and (y.min() < 0 or y.max() > 9):
+        raise ValueError("labels must be in 0..9")
+    return y
+
+
+_Images = Annotated[np.ndarray, AfterValidator(_images)]
+_Labels = Annotated[np.ndarray, AfterValidator(_labels)]
+
+
+@config_dataclass(config=ARRAY_CONFIG)
 class FashionMNIST:
     """The dataset as uint8 arrays: images (N, 28, 28) with pixels 0..255, labels (N,) in 0..9."""
 
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
+    x_train: _Images
+    y_train: _Labels
+    x_test: _Images
+    y_test: _Labels
     source: str
 
-    def __post_init__(self) -> None:
-        for name in ("x_train", "x_test"):
-            x = getattr(self, name)
-            if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28):
-                raise ValueError(f"{name}: need uint8 images of shape (N, 28, 28), got "
-                                 f"{x.dtype} {x.shape}")
+    @model_validator(mode="after")
+    def _one_label_per_image(self) -> FashionMNIST:
         for xn, yn in (("x_train", "y_train"), ("x_test", "y_test")):
             y = getattr(self, yn)
-            if y.ndim != 1 or y.shape[0] != getattr(self, xn).shape[0]:
+            if y.shape[0] != getattr(self, xn).shape[0]:
                 raise ValueError(f"{yn}: need one label per image of {xn}, got shape {y.shape}")
-            if y.size and (y.min() < 0 or y.max() > 9):
-                raise ValueError(f"{yn}: labels must be in 0..9")
+        return self
 
 
 def idx_header(shape: tuple[int, ...]) -> bytes:

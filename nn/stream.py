@@ -28,8 +28,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
+from pydantic import Field, model_validator
 
 from compact.device_model import DeviceModel
+from geometries.validation import Flag, Int, Real, TypedConfig, config_dataclass, quantity
 from nn import bnn
 from nn.metaplastic import metaplastic_adam, round_to_levels
 
@@ -40,37 +42,38 @@ N_TRAIN = 60_000
 # --------------------------------------------------------------------------------------------
 # Configuration
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class StreamConfig:
+def _count(default: int, description: str) -> Any:
+    return quantity(default, unit="", description=description, ge=1)
+
+
+@config_dataclass
+class StreamConfig(TypedConfig):
     """Settings of the stream protocol (defaults: the paper's)."""
 
-    n_subsets: int = 60
-    subset_size: int = 1000
-    epochs: int = 30
-    batch_size: int = 100
-    n_seeds: int = 5
-    learning_rate: float = 0.005
-    init_width: float = 0.1
-    stochastic_rounding: bool = True
-    full_data: bool = True
-    eval_every_epoch: bool = False
-    eval_chunk: int = 1000
-    first_seed: int = 0
+    n_subsets: Int = _count(60, "subsets the permuted training set is cut into")
+    subset_size: Int = _count(1000, "images per subset (a multiple of batch_size)")
+    epochs: Int = _count(30, "epochs per subset")
+    batch_size: Int = _count(100, "images per mini-batch")
+    n_seeds: Int = _count(5, "seeds (permutations and initialisations)")
+    learning_rate: Real = quantity(0.005, unit="", description="Adam learning rate", gt=0)
+    init_width: Real = quantity(
+        0.1, unit="", description="hidden weights start uniform in +-init_width/2", gt=0, le=2
+    )
+    stochastic_rounding: Flag = Field(True, description="round hidden weights stochastically")
+    full_data: Flag = Field(True, description="also train the full-data reference")
+    eval_every_epoch: Flag = Field(False, description="test accuracy after every epoch")
+    eval_chunk: Int = _count(1000, "test images per evaluation batch")
+    first_seed: Int = quantity(0, unit="", description="the first seed")
 
-    def __post_init__(self) -> None:
-        for name in ("n_subsets", "subset_size", "epochs", "batch_size", "n_seeds", "eval_chunk"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name}: must be a positive integer, got {getattr(self, name)}")
+    @model_validator(mode="after")
+    def _fits_the_training_set(self) -> StreamConfig:
         if self.subset_size % self.batch_size:
             raise ValueError(f"subset_size: {self.subset_size} is not a multiple of batch_size "
                              f"{self.batch_size}")
         if self.n_subsets * self.subset_size > N_TRAIN:
             raise ValueError(f"n_subsets: {self.n_subsets} x {self.subset_size} images exceed "
                              f"the {N_TRAIN} training images")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate: must be positive, got {self.learning_rate}")
-        if not 0 < self.init_width <= 2:
-            raise ValueError(f"init_width: must be in (0, 2], got {self.init_width}")
+        return self
 
 
 @dataclass(frozen=True)
@@ -315,7 +318,7 @@ def seed_permutation(seed: int, n_train: int = N_TRAIN) -> np.ndarray:
 
 
 def _checkpoint_meta(cfg: StreamConfig, specs: list[SynapseSpec], data: Any) -> dict[str, Any]:
-    return {"config": dataclasses.asdict(cfg),
+    return {"config": cfg.to_dict(),
             "devices": [[describe(s), np.asarray(s.device.weight_levels).tolist()]
                         for s in specs],
             "data": [str(getattr(data, "source", "")), int(data.x_train.shape[0]),
@@ -462,7 +465,7 @@ def save_result(result: StreamResult, out_dir: str | os.PathLike[str]) -> dict[s
              "summary_csv": out / "summary.csv", "summary_md": out / "summary.md"}
     tmp = out / "stream.h5.tmp"
     with h5py.File(tmp, "w") as f:
-        f.attrs["config"] = json.dumps(dataclasses.asdict(result.config))
+        f.attrs["config"] = json.dumps(result.config.to_dict())
         f.attrs["labels"] = json.dumps(result.labels)
         f.attrs["descriptions"] = json.dumps(result.descriptions)
         f.create_dataset("stream_accuracy", data=result.stream_accuracy)
@@ -516,7 +519,7 @@ def load_result(path: str | os.PathLike[str]) -> StreamResult:
     import h5py
 
     with h5py.File(path, "r") as f:
-        cfg = StreamConfig(**json.loads(f.attrs["config"]))
+        cfg = StreamConfig.from_dict(json.loads(f.attrs["config"]))
         return StreamResult(json.loads(f.attrs["labels"]), json.loads(f.attrs["descriptions"]),
                             cfg, f["stream_accuracy"][()], f["epoch_accuracy"][()],
                             f["full_data_accuracy"][()])

@@ -8,12 +8,10 @@ training resumes from it when restarted with the same configuration.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import equinox as eqx
@@ -21,8 +19,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from pydantic import Field, field_validator
 from tqdm import tqdm
 
+from geometries.validation import Int, Real, TypedConfig, config_dataclass, quantity
 from nn.cifar import CHANNEL_MEAN, CHANNEL_STD, ImageDataset
 from nn.resnet import F32, ResNet, init_resnet, resnet_blocks_per_stage
 
@@ -31,32 +31,32 @@ STATE_FILE = "train_state.eqx"
 META_FILE = "checkpoint.json"
 
 
-@dataclass(frozen=True)
-class TrainConfig:
+@config_dataclass
+class TrainConfig(TypedConfig):
     """Training recipe. ``lr`` is the peak learning rate of the cosine schedule."""
 
-    depth: int = 8
-    width: float = 1.0
-    epochs: int = 15
-    batch_size: int = 128
-    lr: float = 0.1
-    momentum: float = 0.9
-    weight_decay: float = 5e-4
-    seed: int = 0
-    dataset: str = "cifar10-jpeg"
-    train_limit: int | None = None  # use only the first N training images (tests, smoke runs)
+    depth: Int = quantity(8, unit="", description="ResNet depth 6n+2 (8, 14, 20, ..., 56)")
+    width: Real = quantity(1.0, unit="", description="channel multiplier", gt=0)
+    epochs: Int = quantity(15, unit="", description="training epochs", ge=1)
+    batch_size: Int = quantity(128, unit="", description="images per SGD step", ge=1)
+    lr: Real = quantity(0.1, unit="", description="peak learning rate (cosine schedule)", gt=0)
+    momentum: Real = quantity(0.9, unit="", description="SGD momentum", ge=0, lt=1)
+    weight_decay: Real = quantity(5e-4, unit="", description="L2 on conv/dense weights", ge=0)
+    seed: Int = quantity(0, unit="", description="random seed")
+    dataset: str = Field("cifar10-jpeg", description="dataset name (nn.cifar)")
+    #: use only the first N training images (tests, smoke runs)
+    train_limit: Int | None = quantity(
+        None, unit="", description="use only the first N training images", ge=1
+    )
 
-    def __post_init__(self) -> None:
-        resnet_blocks_per_stage(self.depth)
-        for name in ("epochs", "batch_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name}: must be >= 1, got {getattr(self, name)}")
-        if not self.lr > 0:
-            raise ValueError(f"lr: must be positive, got {self.lr}")
-        if not 0 <= self.momentum < 1:
-            raise ValueError(f"momentum: must be in [0, 1), got {self.momentum}")
-        if self.weight_decay < 0:
-            raise ValueError(f"weight_decay: must be >= 0, got {self.weight_decay}")
+    @field_validator("depth")
+    @classmethod
+    def _resnet_depth(cls, depth: int) -> int:
+        try:
+            resnet_blocks_per_stage(depth)
+        except ValueError as exc:
+            raise ValueError(str(exc).removeprefix("depth: ")) from None
+        return depth
 
 
 #: The paper's configuration (ResNet-56, 4x channels, CIFAR-100, 200 epochs): for a GPU.
@@ -182,7 +182,7 @@ def train(
     optimizer = make_optimizer(config, steps)
     opt_state = optimizer.init(model)
     meta = {
-        "config": dataclasses.asdict(config),
+        "config": config.to_dict(),
         "dataset": dataset.name,
         "dataset_source": dataset.source,
         "num_classes": dataset.num_classes,

@@ -11,12 +11,14 @@ lower per thickness and it carries no spin Hall current).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import scipy.ndimage
 import scipy.sparse
 import scipy.sparse.linalg
+
+from geometries.validation import Real, check, quantity
 
 from .materials import Material
 
@@ -91,11 +93,14 @@ class CurrentSolution:
                                self.thickness, self.resistivity, self.section_currents * s)
 
 
-def _check_positive(name: str, value: float) -> float:
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}: must be positive and finite, got {value!r}")
-    return value
+def _positive(unit: str, description: str) -> Any:
+    """A finite quantity > 0 in ``unit`` (checked with :func:`geometries.validation.check`)."""
+    return Annotated[Real, quantity(unit=unit, description=description, gt=0)]
+
+
+_CELL = _positive("m", "cell size")
+_RESISTIVITY = _positive("Ohm m", "heavy-metal resistivity")
+_THICKNESS = _positive("m", "heavy-metal thickness")
 
 
 def solve_current_on_mask(mask: np.ndarray, cell: tuple[float, float], *, voltage: float,
@@ -110,10 +115,10 @@ def solve_current_on_mask(mask: np.ndarray, cell: tuple[float, float], *, voltag
     mask = np.asarray(mask, dtype=bool)
     if mask.ndim != 2 or min(mask.shape) < 1:
         raise ValueError(f"mask: must be a 2-D (nx, ny) boolean array, got shape {mask.shape}")
-    dx = _check_positive("cell[0] (dx)", cell[0])
-    dy = _check_positive("cell[1] (dy)", cell[1])
-    rho = _check_positive("resistivity", resistivity)
-    t = _check_positive("thickness", thickness)
+    dx = check(_CELL, cell[0], "cell[0]")
+    dy = check(_CELL, cell[1], "cell[1]")
+    rho = check(_RESISTIVITY, resistivity, "resistivity")
+    t = check(_THICKNESS, thickness, "thickness")
     voltage = float(voltage)
     if not np.isfinite(voltage) or voltage == 0:
         raise ValueError(f"voltage: must be finite and non-zero, got {voltage!r}")

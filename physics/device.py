@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import Field
+
+from geometries.validation import Real, check, quantity
 
 from .current import CurrentSolution, solve_current_on_mask
 from .materials import MU0, Material
@@ -71,16 +74,21 @@ def polarisation_from_current(J: np.ndarray) -> np.ndarray:
     return sigma
 
 
+#: (dx, dy) or (dx, dy, dz) in m, each finite and > 0.
+_CELL = Annotated[
+    tuple[Annotated[Real, Field(gt=0)], ...],
+    quantity(unit="m", description="cell (dx, dy[, dz])", min_length=2, max_length=3),
+]
+#: Absolute temperature (K).
+_TEMPERATURE = Annotated[Real, quantity(unit="K", description="temperature", ge=0)]
+#: A DC field H (A/m), three components.
+_FIELD = Annotated[tuple[Real, Real, Real], quantity(unit="A/m", description="bias field H")]
+
+
 def _cell_xy(cell: Any, material: Material) -> tuple[float, float, float]:
-    try:
-        values = [float(c) for c in cell]
-    except TypeError:
-        raise ValueError(f"cell: must be (dx, dy) or (dx, dy, dz) in m, got {cell!r}") from None
-    if len(values) not in (2, 3):
-        raise ValueError(f"cell: must be (dx, dy) or (dx, dy, dz) in m, got {cell!r}")
-    for v in values:
-        if not math.isfinite(v) or v <= 0:
-            raise ValueError(f"cell: sizes must be positive, got {cell!r}")
+    if isinstance(cell, np.ndarray):
+        cell = tuple(cell.tolist())
+    values = check(_CELL, cell, "cell")
     dz = material.t_fm
     if len(values) == 3 and not math.isclose(values[2], dz, rel_tol=1e-9):
         raise ValueError(f"cell: dz = {values[2]!r} m must equal the film thickness "
@@ -158,12 +166,10 @@ def build_system(track: Any, material: Material, cell: Any, *, temperature: floa
     if not isinstance(material, Material):
         raise ValueError(f"material: must be a physics.materials.Material, got {material!r}")
     dx, dy, dz = _cell_xy(cell, material)
-    temperature = float(temperature)
-    if not math.isfinite(temperature) or temperature < 0:
-        raise ValueError(f"temperature: must be >= 0 K, got {temperature!r}")
-    bias = tuple(float(b) for b in bias_field)
-    if len(bias) != 3 or not all(math.isfinite(b) for b in bias):
-        raise ValueError(f"bias_field: must be three finite numbers (A/m), got {bias_field!r}")
+    temperature = check(_TEMPERATURE, temperature, "temperature")
+    if isinstance(bias_field, np.ndarray):
+        bias_field = tuple(bias_field.tolist())
+    bias = check(_FIELD, bias_field, "bias_field")
     if wall_position is not None and wall_at_notch is not None:
         raise ValueError("wall_position: give either wall_position or wall_at_notch, not both")
 

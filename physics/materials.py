@@ -1,6 +1,6 @@
 """Material parameters of the Ta/CoFeB/MgO DW-MTJ stack (SI units throughout).
 
-A :class:`Material` is a frozen, validated dataclass. Presets are available with
+A :class:`Material` is a frozen, validated (pydantic) dataclass. Presets are available with
 :func:`load_material`; any value can be overridden with ``material.replace(Ms=...)``
 (or ``dataclasses.replace``), which re-validates.
 
@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, fields
+
+from pydantic import Field, field_validator
+
+from geometries.validation import Real, TypedConfig, config_dataclass, quantity
 
 MU0 = 4e-7 * math.pi  # vacuum permeability (T m / A)
 
 
-@dataclass(frozen=True)
-class Material:
+@config_dataclass
+class Material(TypedConfig):
     """Magnetic and electrical parameters of the heavy-metal/ferromagnet/MgO stack.
 
     All values in SI units. ``theta_sh`` is the effective spin Hall angle in this project's
@@ -42,72 +45,60 @@ class Material:
     physically Ta has theta_SH < 0 and a left-handed DMI, which gives the same direction).
     """
 
-    name: str = "ta-cofeb-mgo"
+    name: str = Field("ta-cofeb-mgo", min_length=1, description="preset / label")
     #: saturation magnetisation of CoFeB (A/m); [Ikeda] 1.1-1.3 MA/m, [OOMMF-ref] 1.1e6.
-    Ms: float = 1.1e6
+    Ms: Real = quantity(1.1e6, unit="A/m", description="saturation magnetisation", gt=0)
     #: exchange stiffness (J/m); typical CoFeB value 1.5e-11, as in [OOMMF-ref] case B.
-    A: float = 1.5e-11
+    A: Real = quantity(1.5e-11, unit="J/m", description="exchange stiffness", gt=0)
     #: uniaxial (z) anisotropy constant (J/m^3); with Ms = 1.1 MA/m this leaves
     #: K_eff = Ku - mu0 Ms^2/2 = 9.0e4 J/m^3 > 0, the weak PMA of ~1 nm CoFeB [Ikeda];
     #: value of [OOMMF-ref] case B.
-    Ku: float = 8.5e5
+    Ku: Real = quantity(8.5e5, unit="J/m^3", description="uniaxial (z) anisotropy", gt=0)
     #: Gilbert damping; [Devolder] 0.01-0.03; 0.02 as in [OOMMF-ref] case C.
-    alpha: float = 0.02
+    alpha: Real = quantity(0.02, unit="", description="Gilbert damping", gt=0, lt=1)
     #: interfacial DMI constant (J/m^2), Cnv_z; [Torrejon] report up to ~0.1e-3 for Ta; we use
     #: 0.3e-3 of [OOMMF-ref] case B (a stable Neel wall; velocity saturation ~75 m/s).
-    D: float = 0.3e-3
+    D: Real = quantity(0.3e-3, unit="J/m^2", description="interfacial DMI constant (Cnv_z)")
     #: effective spin Hall angle of beta-Ta (magnitude 0.12 from [Liu]; sign: see class doc).
-    theta_sh: float = 0.12
+    theta_sh: Real = quantity(0.12, unit="", description="effective spin Hall angle", gt=0)
     #: field-like / damping-like torque ratio H_FL/H_DL (H_FL along +sigma when positive).
     #: [Kim] measure 1-3 in Ta/CoFeB/MgO, but it depends strongly on thickness and annealing
     #: and only tilts the wall; 0 by default (damping-like only), set it to study its effect.
-    field_like_ratio: float = 0.0
+    field_like_ratio: Real = quantity(
+        0.0, unit="", description="field-like / damping-like torque ratio H_FL/H_DL"
+    )
     #: resistivity of beta-Ta (Ohm m); [Liu] ~190 uOhm cm.
-    rho_hm: float = 1.9e-6
+    rho_hm: Real = quantity(1.9e-6, unit="Ohm m", description="heavy-metal resistivity", gt=0)
     #: heavy-metal (Ta) thickness (m); 5 nm, a typical beta-Ta underlayer ([Liu] use 6 nm;
     #: the paper does not state its stack, its Ref. 20 uses a few-nm Ta underlayer).
-    t_hm: float = 5e-9
+    t_hm: Real = quantity(5e-9, unit="m", description="heavy-metal thickness", gt=0)
     #: CoFeB free-layer thickness (m); 1 nm (ultrathin PMA CoFeB [Ikeda]; [OOMMF-ref]).
-    t_fm: float = 1e-9
+    t_fm: Real = quantity(1e-9, unit="m", description="free-layer (film) thickness", gt=0)
     #: resistance-area product of the MTJ (Ohm m^2); [Leonard] 60 Ohm um^2 (trapezoid).
-    ra_product: float = 60e-12
+    ra_product: Real = quantity(
+        60e-12, unit="Ohm m^2", description="MTJ resistance-area product", gt=0
+    )
     #: tunnel magnetoresistance (R_AP - R_P)/R_P as a fraction; [Leonard] 54 % (trapezoid).
-    tmr: float = 0.54
+    tmr: Real = quantity(
+        0.54, unit="", description="TMR (R_AP - R_P)/R_P as a fraction (0.54 = 54 %)", ge=0
+    )
     #: relative standard deviation of Ku from grain to grain (0 = uniform film).
-    ku_dispersion: float = 0.0
+    ku_dispersion: Real = quantity(
+        0.0, unit="", description="relative grain-to-grain spread of Ku", ge=0, lt=1
+    )
     #: mean grain diameter used for the anisotropy dispersion (m); ~20 nm, typical of
     #: sputtered CoFeB before/after annealing (order of magnitude only).
-    grain_size: float = 20e-9
+    grain_size: Real = quantity(20e-9, unit="m", description="mean grain diameter", gt=0)
 
-    def __post_init__(self) -> None:
-        positive = ("Ms", "A", "Ku", "alpha", "theta_sh", "rho_hm", "t_hm", "t_fm",
-                    "ra_product", "grain_size")
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "name":
-                if not isinstance(value, str) or not value:
-                    raise ValueError("name: must be a non-empty string")
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"{f.name}: must be a real number, got {value!r}")
-            if not math.isfinite(value):
-                raise ValueError(f"{f.name}: must be finite, got {value!r}")
-            if f.name in positive and value <= 0:
-                raise ValueError(f"{f.name}: must be positive, got {value!r}")
-        if self.tmr < 0:
-            raise ValueError(f"tmr: must be >= 0 (a fraction, 0.54 = 54 %), got {self.tmr!r}")
-        if self.tmr > 10:
-            raise ValueError(f"tmr: {self.tmr!r} looks like a percentage; give a fraction")
-        if not 0 <= self.ku_dispersion < 1:
-            raise ValueError(f"ku_dispersion: must be in [0, 1), got {self.ku_dispersion!r}")
-        if self.alpha >= 1:
-            raise ValueError(f"alpha: must be < 1 for a ferromagnet here, got {self.alpha!r}")
+    @field_validator("tmr")
+    @classmethod
+    def _fraction(cls, value: float) -> float:
+        if value > 10:
+            raise ValueError(f"{value!r} looks like a percentage; give a fraction (0.54 = 54 %)")
+        return value
 
     def replace(self, **changes: float | str) -> Material:
         """Return a copy with some fields changed (validated again)."""
-        unknown = set(changes) - {f.name for f in fields(self)}
-        if unknown:
-            raise ValueError(f"{sorted(unknown)[0]}: not a Material field")
         return dataclasses.replace(self, **changes)
 
     @property
@@ -126,10 +117,6 @@ class Material:
     def sigma_hm(self) -> float:
         """Heavy-metal conductivity 1/rho (S/m)."""
         return 1.0 / self.rho_hm
-
-    def to_dict(self) -> dict[str, float | str]:
-        """All fields as a plain dict (for summaries and run specifications)."""
-        return dataclasses.asdict(self)
 
 
 #: Named presets. The two devices share the stack; they differ in the MTJ ([Leonard]:

@@ -14,54 +14,42 @@ ramps of 10 ns and a FWHM of 50 ns, i.e. a 40 ns plateau and a 60 ns total durat
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Annotated
 
 import numpy as np
+from pydantic import Field, model_validator
+
+from geometries.validation import Real, TypedConfig, check, config_dataclass, dump, quantity
+
+#: A duration (s): finite and > 0.
+_Duration = Annotated[Real, quantity(unit="s", description="duration", gt=0)]
 
 
-def _check(name: str, value: float, *, positive: bool = False,
-           nonnegative: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-        raise ValueError(f"{name}: must be a real number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name}: must be finite, got {value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"{name}: must be positive, got {value!r}")
-    if nonnegative and value < 0:
-        raise ValueError(f"{name}: must be >= 0, got {value!r}")
-    return value
-
-
-@dataclass(frozen=True)
-class TrapezoidalPulse:
+@config_dataclass
+class TrapezoidalPulse(TypedConfig):
     """Trapezoidal pulse: zero until ``delay``, linear rise, plateau, linear fall (s, V).
 
     The default is the paper's write pulse (FWHM 50 ns, 10 ns rise and fall).
     """
 
-    amplitude: float = 1.0
-    rise: float = 10e-9
-    plateau: float = 40e-9
-    fall: float = 10e-9
-    delay: float = 0.0
+    amplitude: Real = quantity(1.0, unit="V", description="voltage on the plateau")
+    rise: Real = quantity(10e-9, unit="s", description="linear 0-100 % rise time", ge=0)
+    plateau: Real = quantity(40e-9, unit="s", description="time at full amplitude", ge=0)
+    fall: Real = quantity(10e-9, unit="s", description="linear 100-0 % fall time", ge=0)
+    delay: Real = quantity(0.0, unit="s", description="zero time before the rise", ge=0)
 
-    def __post_init__(self) -> None:
-        _check("amplitude", self.amplitude)
-        _check("rise", self.rise, nonnegative=True)
-        _check("plateau", self.plateau, nonnegative=True)
-        _check("fall", self.fall, nonnegative=True)
-        _check("delay", self.delay, nonnegative=True)
+    @model_validator(mode="after")
+    def _not_empty(self) -> TrapezoidalPulse:
         if self.rise + self.plateau + self.fall <= 0:
             raise ValueError("plateau: rise + plateau + fall must be positive")
+        return self
 
     @classmethod
     def from_fwhm(cls, fwhm: float = 50e-9, rise: float = 10e-9, fall: float = 10e-9,
                   amplitude: float = 1.0, delay: float = 0.0) -> TrapezoidalPulse:
         """Pulse with the given full width at half maximum (s) and ramp times."""
-        _check("fwhm", fwhm, positive=True)
+        fwhm = check(_Duration, fwhm, "fwhm")
         plateau = fwhm - 0.5 * (rise + fall)
         if plateau < 0:
             raise ValueError(f"fwhm: {fwhm!r} s is shorter than half of rise + fall")
@@ -104,30 +92,27 @@ class TrapezoidalPulse:
 
     def to_dict(self) -> dict[str, float | str]:
         """Plain description, readable by every calculator."""
-        return {"shape": "trapezoidal", "amplitude": self.amplitude, "rise": self.rise,
-                "plateau": self.plateau, "fall": self.fall, "delay": self.delay}
+        return {"shape": "trapezoidal", **dump(self)}
 
 
-@dataclass(frozen=True)
+@config_dataclass
 class FunctionPulse:
     """Any pulse shape: ``profile(t)`` (dimensionless, |profile| <= 1) for 0 <= t <= duration."""
 
-    profile: Callable[[float], float]
-    duration: float
-    amplitude: float = 1.0
-    name: str = field(default="custom")
+    profile: Callable[[float], float] = Field(description="profile(t), t in s, |profile| <= 1")
+    duration: Real = quantity(unit="s", description="time after which the pulse is zero", gt=0)
+    amplitude: Real = quantity(1.0, unit="V", description="voltage at profile = 1")
+    name: str = Field("custom", description="label of the shape")
 
-    def __post_init__(self) -> None:
-        if not callable(self.profile):
-            raise ValueError(f"profile: must be callable, got {self.profile!r}")
-        _check("duration", self.duration, positive=True)
-        _check("amplitude", self.amplitude)
+    @model_validator(mode="after")
+    def _bounded(self) -> FunctionPulse:
         probe = np.linspace(0.0, self.duration, 101)
         values = np.array([float(self.profile(t)) for t in probe])
         if not np.all(np.isfinite(values)):
             raise ValueError("profile: returns non-finite values on [0, duration]")
         if np.max(np.abs(values)) > 1 + 1e-12:
             raise ValueError("profile: must stay within [-1, 1]; put the scale in amplitude")
+        return self
 
     @property
     def fwhm(self) -> float:

@@ -79,7 +79,7 @@ def test_write_reset_cycle():
         (lambda: Protocol.from_dict({"kind": "write_reset", "write": {"v_start": 0,
                                      "v_stop": 1, "n_steps": 2}}), "protocol.reset"),
         (lambda: Protocol.from_dict({"ramps": [{"v_start": 0, "v_stop": 1, "n_steps": 2,
-                                     "settle_time": 1e-9}]}), "protocol.ramps[0].ramp.settle"),
+                                     "settle_time": 1e-9}]}), "protocol.ramps[0].settle_time"),
     ],
 )
 def test_bad_protocols_name_the_field(build, field):

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from physics.experiment.spec import CALCULATORS, RunSpec
+from geometries.validation import check
+from physics.experiment.spec import CALCULATORS, CalculatorName, RunSpec
 
 
 def read_toml(path: str | Path, option: str | None = None) -> dict:
@@ -43,8 +44,7 @@ def _override_calculator(run: dict, calculator: str | None) -> dict:
     share (relax_time, outputs_per_pulse) are kept, the other engine's own are dropped."""
     if calculator is None:
         return run
-    if calculator not in CALCULATORS:
-        raise ValueError(f"calculator: must be one of {list(CALCULATORS)}, got {calculator!r}")
+    check(CalculatorName, calculator, "calculator")
     current = run.get("calculator", {"name": "jax"})
     current = {"name": current} if isinstance(current, str) else dict(current)
     if current.get("name") != calculator:

@@ -9,19 +9,22 @@ before the MTJ is read) forming one *cycle*; the cycle is repeated ``n_cycles`` 
 the paper: "the DW is re-initialized and the process is repeated"); with ``"once"`` only before
 the first (Figs. 2c-d: write/reset cycles "without resetting the device in-between").
 
-Every object validates on construction and raises ``ValueError`` naming the field;
-``to_dict``/``from_dict`` round-trip through JSON and TOML.
+Every object is a pydantic config dataclass (:mod:`geometries.validation`): it validates on
+construction and raises a one-line ``ValueError`` naming the field path
+(``protocol.ramps[0].v_stop: must be finite (V), got nan``); ``to_dict``/``from_dict``
+round-trip through JSON and TOML.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar
 
 import numpy as np
+from pydantic import Field, ValidationError, field_validator, model_serializer, model_validator
 
-from physics.experiment._checks import integer, known_keys, non_negative, number, positive, table
+from geometries.validation import Int, Real, TypedConfig, config_dataclass, load, prefixed, quantity
 
 #: mu0 (T m / A), for converting the bias field between T and A/m.
 MU0 = 4e-7 * np.pi
@@ -34,14 +37,11 @@ T = TypeVar("T")
 
 def _prefixed(prefix: str, build: Callable[[], T]) -> T:
     """Run ``build`` and prefix any ValueError with ``prefix`` (the enclosing field)."""
-    try:
-        return build()
-    except ValueError as exc:
-        raise ValueError(f"{prefix}.{exc}") from None
+    return prefixed(prefix, build)
 
 
-@dataclass(frozen=True)
-class PulseShape:
+@config_dataclass(label="pulse")
+class PulseShape(TypedConfig):
     """A trapezoidal voltage pulse.
 
     ``width`` is the full width at half maximum (s), the pulse generator's convention;
@@ -50,19 +50,18 @@ class PulseShape:
     Default: the paper's 50 ns pulse with 10 ns rise and fall.
     """
 
-    width: float = 50e-9
-    rise: float = 10e-9
-    fall: float = 10e-9
+    width: Real = quantity(50e-9, unit="s", description="full width at half maximum", gt=0)
+    rise: Real = quantity(10e-9, unit="s", description="linear rise time", ge=0)
+    fall: Real = quantity(10e-9, unit="s", description="linear fall time", ge=0)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "width", positive("pulse.width", self.width, "s"))
-        object.__setattr__(self, "rise", non_negative("pulse.rise", self.rise, "s"))
-        object.__setattr__(self, "fall", non_negative("pulse.fall", self.fall, "s"))
+    @model_validator(mode="after")
+    def _has_plateau(self) -> PulseShape:
         if self.plateau < 0.0:
             raise ValueError(
-                f"pulse.width: {self.width:.3g} s is shorter than half of rise + fall "
+                f"width: {self.width:.3g} s is shorter than half of rise + fall "
                 f"({0.5 * (self.rise + self.fall):.3g} s); the pulse would have no plateau"
             )
+        return self
 
     @property
     def plateau(self) -> float:
@@ -79,20 +78,9 @@ class PulseShape:
         corners = [0.0, self.rise, self.rise + self.plateau, self.duration]
         return amplitude * np.interp(np.asarray(t, dtype=float), corners, [0.0, 1.0, 1.0, 0.0])
 
-    def to_dict(self) -> dict:
-        """Plain-data form; inverse of :meth:`from_dict`."""
-        return {"width": self.width, "rise": self.rise, "fall": self.fall}
 
-    @classmethod
-    def from_dict(cls, data: dict) -> PulseShape:
-        """Build from :meth:`to_dict`'s form (missing keys take the defaults)."""
-        table("pulse", data)
-        known_keys("pulse", data, ("width", "rise", "fall"))
-        return cls(**data)
-
-
-@dataclass(frozen=True)
-class VoltageRamp:
+@config_dataclass(label="ramp")
+class VoltageRamp(TypedConfig):
     """Pulses of amplitude ``v_start`` -> ``v_stop`` (V) in ``n_steps`` equal steps.
 
     Each pulse has ``pulse``'s shape and is followed by ``settle_time`` (s, counted from the
@@ -100,36 +88,27 @@ class VoltageRamp:
     applied throughout the ramp. ``n_steps = 1`` is a single pulse at ``v_start``.
     """
 
-    v_start: float
-    v_stop: float
-    n_steps: int
-    bias_field: float = 0.0
-    pulse: PulseShape = field(default_factory=PulseShape)
-    settle_time: float = 20e-9
+    v_start: Real = quantity(unit="V", description="amplitude of the first pulse")
+    v_stop: Real = quantity(unit="V", description="amplitude of the last pulse")
+    n_steps: Int = quantity(unit="", description="number of pulses", ge=1)
+    bias_field: Real = quantity(0.0, unit="T", description="DC bias field mu0*H_z")
+    pulse: PulseShape = Field(default_factory=PulseShape, description="shape of every pulse")
+    settle_time: Real = quantity(
+        20e-9, unit="s", description="from the end of a pulse's fall to the readout", ge=0
+    )
 
-    def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "v_start", number("ramp.v_start", self.v_start))
-        set_(self, "v_stop", number("ramp.v_stop", self.v_stop))
-        if isinstance(self.n_steps, int) and not isinstance(self.n_steps, bool):
-            if self.n_steps < 1:
-                raise ValueError(
-                    f"ramp.n_steps: a voltage ramp needs at least one step, got {self.n_steps}"
-                )
-        set_(self, "n_steps", integer("ramp.n_steps", self.n_steps, 1))
+    @model_validator(mode="after")
+    def _consistent(self) -> VoltageRamp:
         if self.n_steps == 1 and self.v_stop != self.v_start:
             raise ValueError(
-                f"ramp.n_steps: 1 step cannot go from {self.v_start} V to {self.v_stop} V"
+                f"n_steps: 1 step cannot go from {self.v_start} V to {self.v_stop} V"
             )
-        set_(self, "bias_field", number("ramp.bias_field", self.bias_field))
-        if not isinstance(self.pulse, PulseShape):
-            raise ValueError(f"ramp.pulse: must be a PulseShape, got {type(self.pulse).__name__}")
-        set_(self, "settle_time", non_negative("ramp.settle_time", self.settle_time, "s"))
         if self.settle_time < self.pulse.fall:
             raise ValueError(
-                f"ramp.settle_time: {self.settle_time:.3g} s is shorter than the pulse's fall "
+                f"settle_time: {self.settle_time:.3g} s is shorter than the pulse's fall "
                 f"({self.pulse.fall:.3g} s); the wall would be read while it still moves"
             )
+        return self
 
     @property
     def voltages(self) -> np.ndarray:
@@ -146,66 +125,33 @@ class VoltageRamp:
         """Pulse plus settle time (s): the time one step takes."""
         return self.pulse.duration + self.settle_time
 
-    def to_dict(self) -> dict:
-        """Plain-data form; inverse of :meth:`from_dict`."""
-        return {
-            "v_start": self.v_start,
-            "v_stop": self.v_stop,
-            "n_steps": self.n_steps,
-            "bias_field": self.bias_field,
-            "pulse": self.pulse.to_dict(),
-            "settle_time": self.settle_time,
-        }
 
-    @classmethod
-    def from_dict(cls, data: dict) -> VoltageRamp:
-        """Build from :meth:`to_dict`'s form (``pulse``, ``bias_field``, ``settle_time``
-        optional)."""
-        table("ramp", data)
-        known_keys("ramp", data, tuple(cls.__dataclass_fields__))
-        for key in ("v_start", "v_stop", "n_steps"):
-            if key not in data:
-                raise ValueError(f"ramp.{key}: missing")
-        kwargs = dict(data)
-        if "pulse" in kwargs:
-            kwargs["pulse"] = PulseShape.from_dict(kwargs["pulse"])
-        return cls(**kwargs)
-
-
-@dataclass(frozen=True)
-class WallStart:
+@config_dataclass(label="initial_wall")
+class WallStart(TypedConfig):
     """Where the wall is (re-)initialised: ``at = "IN"`` (the IN end) or a notch index >= 0
     (notches numbered from the IN end)."""
 
-    at: str | int = "IN"
+    at: Literal["IN"] | Int = Field("IN", description="'IN' or a notch index >= 0")
 
-    def __post_init__(self) -> None:
-        if self.at == "IN":
-            return
-        if isinstance(self.at, bool) or not isinstance(self.at, int) or self.at < 0:
-            raise ValueError(
-                f"initial_wall.at: must be 'IN' or a notch index >= 0, got {self.at!r}"
-            )
+    @field_validator("at", mode="wrap")
+    @classmethod
+    def _in_or_notch(cls, value: Any, handler: Any) -> str | int:
+        try:
+            at = handler(value)
+        except ValidationError:
+            at = None
+        if at is None or (at != "IN" and at < 0):
+            raise ValueError(f"must be 'IN' or a notch index >= 0, got {value!r}")
+        return at
 
     @property
     def notch(self) -> int | None:
         """The notch index, or ``None`` for the IN end."""
         return None if self.at == "IN" else int(self.at)
 
-    def to_dict(self) -> dict:
-        """Plain-data form."""
-        return {"at": self.at}
 
-    @classmethod
-    def from_dict(cls, data: dict) -> WallStart:
-        """Inverse of :meth:`to_dict`."""
-        table("initial_wall", data)
-        known_keys("initial_wall", data, ("at",))
-        return cls(**data)
-
-
-@dataclass(frozen=True)
-class Protocol:
+@config_dataclass(label="protocol")
+class Protocol(TypedConfig):
     """One experiment: ``ramps`` make a cycle, repeated ``n_cycles`` times at ``temperature``
     (K), each cycle (or only the first, see ``reinitialise``) from a wall at ``initial_wall``.
 
@@ -214,53 +160,45 @@ class Protocol:
     (amplitudes <= 0).
     """
 
-    ramps: tuple[VoltageRamp, ...]
-    n_cycles: int = 1
-    temperature: float = 300.0
-    initial_wall: WallStart = field(default_factory=WallStart)
-    reinitialise: str = "every_cycle"
-    kind: str = "custom"
+    ramps: tuple[VoltageRamp, ...] = Field(
+        min_length=1, description="the voltage ramps of one cycle, in order"
+    )
+    n_cycles: Int = quantity(1, unit="", description="number of cycles", ge=1)
+    temperature: Real = quantity(300.0, unit="K", description="temperature", ge=0)
+    initial_wall: WallStart = Field(
+        default_factory=WallStart, description="where the wall is (re-)initialised"
+    )
+    reinitialise: Literal["every_cycle", "once"] = Field(
+        "every_cycle", description="re-initialise the wall before every cycle or only once"
+    )
+    kind: Literal["voltage_ramp", "write_reset", "custom"] = Field(
+        "custom", description="label; write_reset: a +V write and a -V reset ramp"
+    )
 
-    def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        if isinstance(self.ramps, VoltageRamp):
-            set_(self, "ramps", (self.ramps,))
-        ramps = tuple(self.ramps)
-        if not ramps:
-            raise ValueError("protocol.ramps: a protocol needs at least one voltage ramp")
-        for k, ramp in enumerate(ramps):
-            if not isinstance(ramp, VoltageRamp):
-                raise ValueError(
-                    f"protocol.ramps[{k}]: must be a VoltageRamp, got {type(ramp).__name__}"
-                )
-        set_(self, "ramps", ramps)
-        set_(self, "n_cycles", integer("protocol.n_cycles", self.n_cycles, 1))
-        set_(self, "temperature", number("protocol.temperature", self.temperature))
-        if self.temperature < 0.0:
-            raise ValueError(
-                f"protocol.temperature: must be >= 0 K (absolute temperature), "
-                f"got {self.temperature!r}"
-            )
-        if not isinstance(self.initial_wall, WallStart):
-            raise ValueError("protocol.initial_wall: must be a WallStart")
-        if self.reinitialise not in REINITIALISE:
-            raise ValueError(
-                f"protocol.reinitialise: must be one of {list(REINITIALISE)}, "
-                f"got {self.reinitialise!r}"
-            )
-        if self.kind not in PROTOCOL_KINDS:
-            raise ValueError(
-                f"protocol.kind: must be one of {list(PROTOCOL_KINDS)}, got {self.kind!r}"
-            )
+    @field_validator("ramps", mode="before")
+    @classmethod
+    def _one_ramp(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, VoltageRamp) else value
+
+    @model_serializer(mode="wrap")
+    def _kind_first(self, handler: Any) -> dict[str, Any]:
+        """The plain form starts with ``kind`` (as the TOML tables do)."""
+        data = handler(self)
+        return {"kind": data.pop("kind"), **data}
+
+    @model_validator(mode="after")
+    def _write_reset(self) -> Protocol:
+        ramps = self.ramps
         if self.kind == "write_reset":
             if len(ramps) != 2:
                 raise ValueError(
-                    "protocol.ramps: a write_reset cycle is exactly a write and a reset ramp"
+                    "ramps: a write_reset cycle is exactly a write and a reset ramp"
                 )
             if min(ramps[0].v_start, ramps[0].v_stop) < 0.0:
-                raise ValueError("protocol.write: write amplitudes must be >= 0 V (+V ramp)")
+                raise ValueError("write: write amplitudes must be >= 0 V (+V ramp)")
             if max(ramps[1].v_start, ramps[1].v_stop) > 0.0:
-                raise ValueError("protocol.reset: reset amplitudes must be <= 0 V (-V ramp)")
+                raise ValueError("reset: reset amplitudes must be <= 0 V (-V ramp)")
+        return self
 
     # ----------------------------------------------------------------- the pulse sequence
     @property
@@ -312,63 +250,40 @@ class Protocol:
         return cycle == 0 or self.reinitialise == "every_cycle"
 
     # ------------------------------------------------------------------- serialisation
-    def to_dict(self) -> dict:
-        """Canonical plain-data form (JSON/TOML); inverse of :meth:`from_dict`."""
-        return {
-            "kind": self.kind,
-            "ramps": [r.to_dict() for r in self.ramps],
-            "n_cycles": self.n_cycles,
-            "temperature": self.temperature,
-            "initial_wall": self.initial_wall.to_dict(),
-            "reinitialise": self.reinitialise,
-        }
-
     @classmethod
-    def from_dict(cls, data: dict) -> Protocol:
-        """Build from the canonical form or a shorthand.
+    def from_dict(cls, data: Mapping[str, Any]) -> Protocol:
+        """Build from the canonical form (:meth:`to_dict`) or a shorthand.
 
         * canonical: ``{"ramps": [ramp, ...], "n_cycles", "temperature", "initial_wall",
           "reinitialise", "kind"}``;
         * ``{"kind": "voltage_ramp", "v_start", "v_stop", "n_steps", "bias_field", "pulse",
-          "settle_time", ...}``: one ramp given inline;
+          "settle_time", ...}``: one ramp given inline (errors name it ``protocol.ramp``);
         * ``{"kind": "write_reset", "write": ramp, "reset": ramp, ...}``.
         """
-        table("protocol", data)
+        if not isinstance(data, Mapping):
+            raise ValueError(f"protocol: must be a table/dict, got {type(data).__name__}")
         data = dict(data)
-        common = ("n_cycles", "temperature", "initial_wall", "reinitialise", "kind")
         kind = data.get("kind", "custom")
-        ramp_keys = tuple(VoltageRamp.__dataclass_fields__)
+        names: tuple[str, ...] = ()
         if "ramps" in data:
-            known_keys("protocol", data, ("ramps", *common))
-            ramp_dicts = data.pop("ramps")
-            if not isinstance(ramp_dicts, list | tuple):
-                raise ValueError("protocol.ramps: must be a list of ramp tables")
-            ramps = tuple(
-                _prefixed(f"protocol.ramps[{k}]", lambda d=d: VoltageRamp.from_dict(d))
-                for k, d in enumerate(ramp_dicts)
-            )
+            pass
         elif kind == "voltage_ramp":
-            known_keys("protocol", data, (*ramp_keys, *common))
-            inline = {k: data.pop(k) for k in ramp_keys if k in data}
-            ramps = (_prefixed("protocol", lambda: VoltageRamp.from_dict(inline)),)
+            inline = {k: data.pop(k) for k in _RAMP_KEYS if k in data}
+            data["ramps"], names = [inline], ("ramp",)
         elif kind == "write_reset":
-            known_keys("protocol", data, ("write", "reset", *common))
             for key in ("write", "reset"):
                 if key not in data:
                     raise ValueError(f"protocol.{key}: missing (the {key} ramp)")
-            pairs = [(key, data.pop(key)) for key in ("write", "reset")]
-            ramps = tuple(
-                _prefixed(f"protocol.{key}", lambda d=d: VoltageRamp.from_dict(d))
-                for key, d in pairs
-            )
+            data["ramps"], names = [data.pop("write"), data.pop("reset")], ("write", "reset")
         else:
             raise ValueError(
                 "protocol.ramps: missing (give 'ramps', or kind = 'voltage_ramp' with an "
                 "inline ramp, or kind = 'write_reset' with 'write' and 'reset')"
             )
-        if "initial_wall" in data:
-            data["initial_wall"] = WallStart.from_dict(data["initial_wall"])
-        return cls(ramps=ramps, **data)
+        return load(cls, data, rename={("ramps", k): name for k, name in enumerate(names)})
+
+
+_RAMP_KEYS = tuple(f.name for f in dataclasses.fields(VoltageRamp))
 
 
 def voltage_ramp_protocol(
@@ -385,15 +300,19 @@ def voltage_ramp_protocol(
 ) -> Protocol:
     """R-V cycles (paper Figs. 2b, 3b): one +V ramp per cycle, the wall re-initialised at
     ``initial_wall`` before every cycle; bias field mu0*H_z in T (paper: -4 mT)."""
-    ramp = VoltageRamp(v_start, v_stop, n_steps, bias_field, pulse or PulseShape(), settle_time)
-    return Protocol(
-        ramps=(ramp,),
-        n_cycles=n_cycles,
-        temperature=temperature,
-        initial_wall=WallStart(initial_wall),
-        reinitialise="every_cycle",
-        kind="voltage_ramp",
-    )
+    return Protocol.from_dict({
+        "kind": "voltage_ramp",
+        "v_start": v_start,
+        "v_stop": v_stop,
+        "n_steps": n_steps,
+        "bias_field": bias_field,
+        "pulse": pulse or PulseShape(),
+        "settle_time": settle_time,
+        "n_cycles": n_cycles,
+        "temperature": temperature,
+        "initial_wall": {"at": initial_wall},
+        "reinitialise": "every_cycle",
+    })
 
 
 def write_reset_protocol(
@@ -415,22 +334,20 @@ def write_reset_protocol(
     writing bias (-4 mT), then a -V ramp ``v_reset = (start, stop)`` (both <= 0) with the
     reset bias (-42 mT); by default the cycles follow each other without re-initialisation."""
     pulse = pulse or PulseShape()
-    write = _prefixed(
-        "protocol.write",
-        lambda: VoltageRamp(*v_write, n_write_steps, write_bias_field, pulse, settle_time),
-    )
-    reset = _prefixed(
-        "protocol.reset",
-        lambda: VoltageRamp(*v_reset, n_reset_steps, reset_bias_field, pulse, settle_time),
-    )
-    return Protocol(
-        ramps=(write, reset),
-        n_cycles=n_cycles,
-        temperature=temperature,
-        initial_wall=WallStart(initial_wall),
-        reinitialise=reinitialise,
-        kind="write_reset",
-    )
+
+    def ramp(v: tuple[float, float], n_steps: int, bias_field: float) -> dict[str, Any]:
+        return {"v_start": v[0], "v_stop": v[1], "n_steps": n_steps, "bias_field": bias_field,
+                "pulse": pulse, "settle_time": settle_time}
+
+    return Protocol.from_dict({
+        "kind": "write_reset",
+        "write": ramp(v_write, n_write_steps, write_bias_field),
+        "reset": ramp(v_reset, n_reset_steps, reset_bias_field),
+        "n_cycles": n_cycles,
+        "temperature": temperature,
+        "initial_wall": {"at": initial_wall},
+        "reinitialise": reinitialise,
+    })
 
 
 def protocol_from_any(value: Protocol | dict[str, Any]) -> Protocol:

@@ -25,13 +25,25 @@ the column-averaged m_z is provided as a cross-check.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import BeforeValidator, Field, model_validator
 
-from physics.experiment._checks import non_negative, number, positive
+from geometries.validation import (
+    ARRAY_CONFIG,
+    Real,
+    TypedConfig,
+    check,
+    config_dataclass,
+    quantity,
+)
 
 #: Notch index reported while the wall is not within the capture distance of any notch.
 BETWEEN_NOTCHES = -1
+_CaptureDistance = Annotated[
+    Real, quantity(unit="m", description="distance within which a wall is at a notch", ge=0)
+]
 
 
 def in_end_wall_position(track: object) -> float:
@@ -187,7 +199,7 @@ def notch_index(
 ) -> np.ndarray:
     """Index of the nearest notch (0 = nearest the IN end) within ``capture_distance`` (m) of
     ``position`` (m), else ``BETWEEN_NOTCHES`` (-1: between notches, or still moving)."""
-    capture_distance = non_negative("capture_distance", capture_distance, "m")
+    capture_distance = check(_CaptureDistance, capture_distance, "capture_distance")
     centres = np.asarray(notch_centres, dtype=float)
     position = np.asarray(position, dtype=float)
     if centres.size == 0:
@@ -225,25 +237,15 @@ def parallel_fraction(
     return np.clip(f, 0.0, 1.0)
 
 
-@dataclass(frozen=True)
-class MTJ:
+@config_dataclass(label="mtj")
+class MTJ(TypedConfig):
     """Electrical model of the junction: tunnelling ``area`` (m^2), resistance-area product
     ``resistance_area`` (ohm m^2; the paper: 60 ohm um^2 = 6e-11 ohm m^2 for the trapezoid) and
     ``tmr`` = (R_AP - R_P) / R_P (0.54 for the trapezoid)."""
 
-    area: float
-    resistance_area: float
-    tmr: float
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "area", positive("mtj.area", self.area, "m^2"))
-        object.__setattr__(
-            self, "resistance_area", positive("mtj.resistance_area", self.resistance_area,
-                                              "ohm m^2")
-        )
-        object.__setattr__(self, "tmr", number("mtj.tmr", self.tmr))
-        if self.tmr <= -1.0:
-            raise ValueError(f"mtj.tmr: must be > -1 (R_AP > 0), got {self.tmr}")
+    area: Real = quantity(unit="m^2", description="tunnelling area", gt=0)
+    resistance_area: Real = quantity(unit="ohm m^2", description="resistance-area product", gt=0)
+    tmr: Real = quantity(unit="", description="(R_AP - R_P) / R_P; > -1 (R_AP > 0)", gt=-1)
 
     @property
     def r_parallel(self) -> float:
@@ -264,10 +266,6 @@ class MTJ:
     def resistance(self, f: np.ndarray) -> np.ndarray:
         """R = 1 / G (ohm)."""
         return 1.0 / self.conductance(f)
-
-    def to_dict(self) -> dict:
-        """Plain-data form."""
-        return {"area": self.area, "resistance_area": self.resistance_area, "tmr": self.tmr}
 
 
 @dataclass(frozen=True)
@@ -292,7 +290,19 @@ class Readout:
         return {k: getattr(self, k) for k in self.FIELDS}
 
 
-@dataclass(frozen=True)
+def _bool_array(value: Any) -> np.ndarray:
+    return np.asarray(value, dtype=bool)
+
+
+def _float_array(value: Any) -> np.ndarray:
+    return np.asarray(value, dtype=float)
+
+
+_Mask = Annotated[np.ndarray, BeforeValidator(_bool_array)]
+_Sign = Literal[-1, 1]
+
+
+@config_dataclass(label="readout", config=ARRAY_CONFIG)
 class ReadoutGeometry:
     """Everything the readout needs about the device, fixed for a run.
 
@@ -301,32 +311,34 @@ class ReadoutGeometry:
     ``capture_distance`` (m) for the notch index; ``mtj`` the electrical model.
     """
 
-    mask: np.ndarray
-    mtj_mask: np.ndarray
-    dx: float
-    dy: float
-    notch_centres: np.ndarray
-    capture_distance: float
-    mtj: MTJ
-    x0: float = 0.0
-    written_sign: int = 1
-    reference_sign: int = 1
+    mask: _Mask = Field(description="(nx, ny[, nz]) track cells")
+    mtj_mask: _Mask = Field(description="(nx, ny[, nz]) track cells under the MTJ")
+    dx: Real = quantity(unit="m", description="cell size along x", gt=0)
+    dy: Real = quantity(unit="m", description="cell size along y", gt=0)
+    notch_centres: Annotated[np.ndarray, BeforeValidator(_float_array)] = quantity(
+        unit="m", description="notch centres from the IN end"
+    )
+    capture_distance: Real = quantity(
+        unit="m", description="distance within which a wall is at a notch", ge=0
+    )
+    mtj: MTJ = Field(description="electrical model of the junction")
+    x0: Real = quantity(0.0, unit="m", description="x of the IN end")
+    written_sign: _Sign = Field(1, description="m_z sign of the written domain")
+    reference_sign: _Sign = Field(1, description="m_z sign of the MTJ reference layer")
 
-    def __post_init__(self) -> None:
-        positive("readout.dx", self.dx, "m")
-        positive("readout.dy", self.dy, "m")
-        non_negative("readout.capture_distance", self.capture_distance, "m")
-        mask = np.asarray(self.mask, dtype=bool)
-        mtj_mask = np.asarray(self.mtj_mask, dtype=bool)
-        if mtj_mask.shape[:2] != mask.shape[:2]:
+    @model_validator(mode="after")
+    def _masks(self) -> ReadoutGeometry:
+        if self.mtj_mask.shape[:2] != self.mask.shape[:2]:
             raise ValueError(
-                f"readout.mtj_mask: shape {mtj_mask.shape} differs from the mask's {mask.shape}"
+                f"mtj_mask: shape {self.mtj_mask.shape} differs from the mask's "
+                f"{self.mask.shape}"
             )
-        if not mtj_mask.any():
-            raise ValueError("readout.mtj_mask: no track cell lies under the MTJ footprint")
-        object.__setattr__(self, "mask", mask)
-        object.__setattr__(self, "mtj_mask", mtj_mask & _broadcast_like(mask, mtj_mask))
-        object.__setattr__(self, "notch_centres", np.asarray(self.notch_centres, dtype=float))
+        if not self.mtj_mask.any():
+            raise ValueError("mtj_mask: no track cell lies under the MTJ footprint")
+        object.__setattr__(
+            self, "mtj_mask", self.mtj_mask & _broadcast_like(self.mask, self.mtj_mask)
+        )
+        return self
 
     def __call__(self, m: np.ndarray) -> Readout:
         """Read out ``m`` (..., nx, ny, nz, 3)."""

@@ -30,25 +30,42 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
-from physics.experiment._checks import integer, known_keys, non_negative, positive, table
-from physics.experiment.protocols import Protocol, _prefixed
+from pydantic import ConfigDict, Field, field_validator, model_validator, with_config
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
+
+from geometries.validation import (
+    Flag,
+    Int,
+    Real,
+    TypedConfig,
+    check,
+    config_dataclass,
+    dump,
+    load,
+    prefixed,
+    quantity,
+)
+from physics.experiment.protocols import Protocol
 
 CALCULATORS = ("jax", "oommf")
-_KEYS = (
-    "geometry",
-    "material",
-    "cell",
-    "protocol",
-    "calculator",
-    "seed",
-    "n_realisations",
-    "snapshots",
-    "readout",
-)
-_READOUT_KEYS = ("capture_distance",)
+#: The calculator names (``calculator.name``).
+CalculatorName = Literal["jax", "oommf"]
+_CellSize = Annotated[Real, quantity(unit="m", description="cell size", gt=0)]
+
+
+@with_config(ConfigDict(extra="forbid", allow_inf_nan=False))
+class ReadoutOptions(TypedDict, total=False):
+    """The ``readout`` table of a run (all optional)."""
+
+    #: a wall within this distance (m, >= 0) of a notch centre is at that notch;
+    #: default one notch width
+    capture_distance: Annotated[
+        Real, quantity(unit="m", description="notch capture distance", ge=0)
+    ]
+
 
 
 def canonical_json(data: Any) -> str:
@@ -67,6 +84,12 @@ def deep_merge(base: dict, overrides: dict) -> dict:
     return out
 
 
+def _table(field: str, value: Any) -> dict:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{field}: must be a table/dict, got {type(value).__name__}")
+    return dict(value)
+
+
 def _resolve_geometry(value: Any) -> tuple[dict, str | None, tuple[float, float] | None]:
     """Geometry input -> (full track dict, preset name or None, preset cell or None)."""
     from geometries.presets import load_preset, preset_cell
@@ -74,8 +97,7 @@ def _resolve_geometry(value: Any) -> tuple[dict, str | None, tuple[float, float]
 
     if isinstance(value, str):
         value = {"preset": value}
-    table("geometry", value)
-    value = dict(value)
+    value = _table("geometry", value)
     preset = value.pop("preset", None)
     cell = None
     if preset is not None:
@@ -87,7 +109,7 @@ def _resolve_geometry(value: Any) -> tuple[dict, str | None, tuple[float, float]
         except (ValueError, FileNotFoundError) as exc:
             raise ValueError(f"geometry.{exc}") from None
         value = deep_merge(base, value)
-    track = _prefixed("geometry", lambda: Track.from_dict(value))
+    track = prefixed("geometry", lambda: Track.from_dict(value))
     return track.to_dict(), preset, cell
 
 
@@ -100,22 +122,19 @@ def _resolve_material(value: Any, geometry_preset: str | None) -> dict:
         return base.to_dict()
     if isinstance(value, str):
         value = {"preset": value}
-    table("material", value)
-    value = dict(value)
+    value = _table("material", value)
     preset = value.pop("preset", None)
     if preset is not None:
         try:
             base = load_material(preset).to_dict()
         except ValueError as exc:
-            raise ValueError(f"material.preset: {exc}") from None
+            raise ValueError(f"material.preset: {str(exc).removeprefix('name: ')}") from None
         value = deep_merge(base, value)
-    known = tuple(Material.__dataclass_fields__)
-    known_keys("material", value, known)
-    return _prefixed("material", lambda: Material(**value)).to_dict()
+    return load(Material, value, "material").to_dict()
 
 
-@dataclass(frozen=True)
-class RunSpec:
+@config_dataclass
+class RunSpec(TypedConfig):
     """Everything that determines one run (see the module docstring); validated.
 
     ``geometry`` and ``material`` are full plain dicts (resolved from presets); ``cell`` is
@@ -123,30 +142,43 @@ class RunSpec:
     ``readout`` holds ``capture_distance`` (m) or is empty (default: one notch width).
     """
 
-    geometry: dict
-    material: dict
-    cell: tuple[float, float, float]
-    protocol: Protocol
-    calculator: dict = field(default_factory=lambda: {"name": "jax"})
-    seed: int = 0
-    n_realisations: int = 1
-    snapshots: bool = False
-    readout: dict = field(default_factory=dict)
+    geometry: dict[str, Any] = Field(
+        description="the full geometries.Track.to_dict() (lengths in m)"
+    )
+    material: dict[str, Any] = Field(
+        description="all fields of physics.materials.Material (SI units)"
+    )
+    cell: tuple[_CellSize, ...] = quantity(
+        unit="m", description="(dx, dy, dz); (dx, dy) takes dz = the film thickness",
+        min_length=2, max_length=3,
+    )
+    protocol: Protocol = Field(description="the pulse protocol")
+    calculator: dict[str, Any] = Field(
+        default_factory=lambda: {"name": "jax"},
+        description="{'name': 'jax' | 'oommf', ...options of that calculator}",
+    )
+    seed: Int = quantity(0, unit="", description="random seed", ge=0)
+    n_realisations: Int = quantity(1, unit="", description="thermal realisations", ge=1)
+    snapshots: Flag = Field(False, description="store m after every pulse")
+    readout: ReadoutOptions = Field(default_factory=dict, description="readout options")
 
-    def __post_init__(self) -> None:
-        set_ = object.__setattr__
+    @field_validator("calculator")
+    @classmethod
+    def _calculator_name(cls, value: dict[str, Any]) -> dict[str, Any]:
+        check(CalculatorName, value.get("name"), "name")
+        return dict(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RunSpec:
         track = self.track()  # validates the geometry
         material = self.material_object()
-        cell = tuple(self.cell) if isinstance(self.cell, list | tuple) else None
-        if cell is None or len(cell) not in (2, 3):
-            raise ValueError(f"cell: must be [dx, dy] or [dx, dy, dz] in m, got {self.cell!r}")
-        cell = tuple(positive(f"cell[{k}]", c, "m") for k, c in enumerate(cell))
-        if len(cell) == 2:
-            cell = (*cell, material.t_fm)
-        set_(self, "cell", cell)
-        _prefixed("cell", lambda: track.check_cell(cell[0], cell[1]))
-        if not isinstance(self.protocol, Protocol):
-            raise ValueError(f"protocol: must be a Protocol, got {type(self.protocol).__name__}")
+        if len(self.cell) == 2:
+            object.__setattr__(self, "cell", (*self.cell, material.t_fm))
+        try:
+            track.check_cell(self.cell[0], self.cell[1])
+        except ValueError as exc:  # "cell.dx: ..." -> the run's "cell[0]: ..."
+            text = str(exc).replace("cell.dx:", "cell[0]:").replace("cell.dy:", "cell[1]:")
+            raise ValueError(text) from None
         notch = self.protocol.initial_wall.notch
         n_notches = len(track.notch_centres)
         if notch is not None and notch >= n_notches:
@@ -154,47 +186,32 @@ class RunSpec:
                 f"protocol.initial_wall.at: notch {notch} does not exist "
                 f"(the track has {n_notches} notches, indices 0..{n_notches - 1})"
             )
-        calc = dict(table("calculator", self.calculator))
-        if calc.get("name") not in CALCULATORS:
-            raise ValueError(
-                f"calculator.name: must be one of {list(CALCULATORS)}, got {calc.get('name')!r}"
-            )
-        set_(self, "calculator", calc)
-        if calc["name"] == "jax":  # the engine's options fail here, before any run starts
+        if self.calculator["name"] == "jax":  # the engine's options fail here, before any run
             from physics.experiment.simulate import _options
 
             _options(self)
-        elif calc["name"] == "oommf":  # so do OOMMF's
+        else:  # so do OOMMF's
             from physics.experiment.simulate_oommf import oommf_options
 
             oommf_options(self)
-        set_(self, "seed", integer("seed", self.seed, 0))
-        set_(self, "n_realisations", integer("n_realisations", self.n_realisations, 1))
-        if not isinstance(self.snapshots, bool):
-            raise ValueError(f"snapshots: must be true or false, got {self.snapshots!r}")
-        readout = dict(table("readout", self.readout))
-        known_keys("readout", readout, _READOUT_KEYS)
-        if "capture_distance" in readout:
-            readout["capture_distance"] = non_negative(
-                "readout.capture_distance", readout["capture_distance"], "m"
-            )
-        set_(self, "readout", readout)
-        canonical_json(self.to_dict())  # everything must be JSON-serialisable
+        try:
+            canonical_json(self.to_dict())
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"calculator: options must be plain JSON data ({exc})") from None
+        return self
 
     # --------------------------------------------------------------- derived objects
     def track(self) -> Any:
         """The :class:`geometries.Track`."""
         from geometries.track import Track
 
-        return _prefixed("geometry", lambda: Track.from_dict(table("geometry", self.geometry)))
+        return prefixed("geometry", lambda: Track.from_dict(self.geometry))
 
     def material_object(self) -> Any:
         """The :class:`physics.materials.Material`."""
         from physics.materials import Material
 
-        data = table("material", self.material)
-        known_keys("material", data, tuple(Material.__dataclass_fields__))
-        return _prefixed("material", lambda: Material(**data))
+        return load(Material, self.material, "material")
 
     def readout_geometry(self) -> Any:
         """The :class:`~physics.experiment.readout.ReadoutGeometry` of this run."""
@@ -212,17 +229,7 @@ class RunSpec:
     # ----------------------------------------------------------------- identity / io
     def to_dict(self) -> dict:
         """Canonical plain-data form (what is hashed and stored)."""
-        return {
-            "geometry": self.geometry,
-            "material": self.material,
-            "cell": list(self.cell),
-            "protocol": self.protocol.to_dict(),
-            "calculator": self.calculator,
-            "seed": self.seed,
-            "n_realisations": self.n_realisations,
-            "snapshots": self.snapshots,
-            "readout": self.readout,
-        }
+        return dump(self)
 
     @property
     def run_id(self) -> str:
@@ -230,30 +237,19 @@ class RunSpec:
         return hashlib.sha256(canonical_json(self.to_dict()).encode()).hexdigest()
 
     @classmethod
-    def from_dict(cls, data: dict) -> RunSpec:
+    def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
         """Build from the canonical form or the input form (presets, see module docstring)."""
-        table("run", data)
-        known_keys("", data, _KEYS)
+        data = _table("run", data)
         for key in ("geometry", "protocol"):
             if key not in data:
                 raise ValueError(f"{key}: missing")
         geometry, preset, preset_cell = _resolve_geometry(data["geometry"])
-        material = _resolve_material(data.get("material"), preset)
-        cell = data.get("cell", preset_cell)
-        if cell is None:
+        body = dict(data, geometry=geometry)
+        body["material"] = _resolve_material(data.get("material"), preset)
+        if data.get("cell", preset_cell) is None:
             raise ValueError("cell: missing (the geometry gives no recommended cell)")
-        protocol = Protocol.from_dict(table("protocol", data["protocol"]))
-        calculator = data.get("calculator", {"name": "jax"})
-        if isinstance(calculator, str):
-            calculator = {"name": calculator}
-        return cls(
-            geometry=geometry,
-            material=material,
-            cell=tuple(cell),
-            protocol=protocol,
-            calculator=calculator,
-            seed=data.get("seed", 0),
-            n_realisations=data.get("n_realisations", 1),
-            snapshots=data.get("snapshots", False),
-            readout=data.get("readout", {}),
-        )
+        body["cell"] = data.get("cell", preset_cell)
+        body["protocol"] = Protocol.from_dict(data["protocol"])
+        if isinstance(body.get("calculator"), str):
+            body["calculator"] = {"name": body["calculator"]}
+        return load(cls, body)

@@ -39,12 +39,28 @@ import itertools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from physics.experiment._checks import integer, known_keys, table
+from pydantic import Field
+
+from geometries.validation import Int, TypedConfig, config_dataclass, load
 from physics.experiment.spec import RunSpec
 
-_KEYS = ("name", "run", "sweep", "seeds")
+_Seed = Annotated[Int, Field(ge=0)]
+
+
+@config_dataclass
+class SweepFile(TypedConfig):
+    """The body of a sweep TOML file (see the module docstring)."""
+
+    run: dict[str, Any] = Field(description="one run in RunSpec.from_dict's input form")
+    name: str = Field("", description="label of the sweep")
+    sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
+        default_factory=dict, description="dotted path into [run] -> list of values"
+    )
+    seeds: Annotated[list[_Seed], Field(min_length=1)] | Annotated[Int, Field(ge=1)] | None = (
+        Field(None, description="list of seeds, or a count starting at 0 (default: run.seed)")
+    )
 
 
 @dataclass(frozen=True)
@@ -78,22 +94,15 @@ def set_path(data: dict, path: str, value: Any) -> None:
 
 def expand_sweep(data: dict) -> list[SweepPoint]:
     """All runs of a sweep (see the module docstring), validated, duplicates removed."""
-    table("sweep file", data)
-    known_keys("", data, _KEYS)
-    if "run" not in data:
-        raise ValueError("run: missing (the base run table)")
-    base = table("run", data["run"])
-    axes = table("sweep", data.get("sweep", {}))
-    for path, values in axes.items():
-        if not isinstance(values, list) or not values:
-            raise ValueError(f"sweep.{path}: must be a non-empty list of values")
-    seeds_value = data.get("seeds", [base.get("seed", 0)])
-    if isinstance(seeds_value, list):
-        if not seeds_value:
-            raise ValueError("seeds: must not be empty")
-        seeds = [integer(f"seeds[{k}]", s, 0) for k, s in enumerate(seeds_value)]
+    sweep_file = load(SweepFile, data)
+    base, axes = sweep_file.run, sweep_file.sweep
+    seeds_value = sweep_file.seeds
+    if seeds_value is None:
+        seeds = [base.get("seed", 0)]
+    elif isinstance(seeds_value, list):
+        seeds = seeds_value
     else:
-        seeds = list(range(integer("seeds", seeds_value, 1)))
+        seeds = list(range(seeds_value))
     if "seed" in axes:
         raise ValueError("sweep.seed: give the seeds with the top-level 'seeds' key")
     paths = sorted(axes, key=lambda p: (p.count("."), p))
