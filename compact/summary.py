@@ -76,10 +76,7 @@ def summary_table(model: CompactModel, check: PredictiveCheck | None = None) -> 
             f"{'trials':>6} {'AIC':>8} {'GoF p':>7}  note")
     lines += [head, "-" * len(head)]
     for t in thresholds(model):
-        if not t.identified:
-            note = "not identified"
-        else:
-            note = "assumed" if t.assumed else ""
+        note = "assumed" if t.assumed else ("" if t.identified else "not identified")
         se = "-" if t.se_V is None else f"{t.se_V:.4f}"
         gof = "" if t.gof_p is None else f"{t.gof_p:.3f}"
         lines.append(f"{t.direction:>5} {t.state:>5} {t.v50_V:>9.4f} {se:>7} "
