@@ -35,13 +35,18 @@ def candidate_dirs(explicit: str | os.PathLike[str] | None = None) -> list[Path]
     reading another would hide a mistake.
     """
     if explicit:
-        return [Path(explicit).absolute()]
+        return [_absolute(explicit)]
     dirs: list[Path] = []
     env = os.environ.get(DATA_ENV)
     if env:
-        dirs.append(Path(env).absolute())
-    dirs.extend(Path(d).absolute() for d in DEFAULT_DATA_DIRS)
+        dirs.append(_absolute(env))
+    dirs.extend(_absolute(d) for d in DEFAULT_DATA_DIRS)
     return dirs
+
+
+def _absolute(path: str | os.PathLike[str]) -> Path:
+    """``path`` made absolute against the working directory, ``..`` resolved."""
+    return Path(os.path.abspath(path))
 
 
 def find_dataset_dir(
