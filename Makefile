@@ -8,7 +8,7 @@ LOCK := requirements.lock
 STAMP := $(VENV)/.installed
 LATEST := .venv-latest
 
-.PHONY: demo test test-latest test-oommf lint bench install lock
+.PHONY: demo test test-latest test-oommf lint check-imports bench install lock
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PY) -m venv $(VENV)
@@ -51,6 +51,11 @@ lock: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# The layers of pyproject.toml's [tool.importlinter] (dwmtj > nn > compact > physics >
+# geometries > paperstyle): fails on any import against them.
+check-imports: $(STAMP)
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks -q

@@ -30,24 +30,12 @@ of each reading is found by clustering the resistances into levels (1-D Gaussian
 from k-means, number of levels by BIC, or given). Resistances that do not form separated
 levels are an error.
 
-Simulated runs (the array form, written by the physics stage)
--------------------------------------------------------------
-A run provides :class:`RunArrays` (or an HDF5 file with the same content, see
-:func:`read_run_hdf5`)::
-
-    voltage_V        float (n_pulses,)                 pulse amplitudes, signed (V)
-    notch_index      int   (n_realisations, n_pulses)  notch state after each pulse
-    resistance_ohm   float (n_realisations, n_pulses)  MTJ resistance after each pulse (ohm)
-    pulse_width_s    float scalar or (n_pulses,)       (s)
-    temperature_K    float scalar                      (K)
-    bias_field_T     float scalar or (n_pulses,)       (T)
-    notch_positions_m float (n_notches,)               notch-state wall positions along x (m)
-    initial_notch    int   scalar or (n_realisations,) state before the first pulse
-
-HDF5 layout (``schema = "dwmtj.run.transitions"``, ``schema_version = 1`` as root
-attributes): datasets ``voltage_V``, ``notch_index``, ``resistance_ohm``, ``pulse_width_s``,
-``bias_field_T``, ``notch_positions_m``, ``initial_notch``; root attribute ``temperature_K``.
-All are stored under the group ``/transitions`` of the run file.
+Simulated runs
+--------------
+A physics run file's ``/transitions`` group (its schema, arrays and units:
+:mod:`physics.experiment.transitions`, which owns them) is read with
+:func:`physics.experiment.transitions.read_run_transitions`, the one reader of run files, and
+turned into a table by :func:`from_run_arrays`.
 """
 
 from __future__ import annotations
@@ -61,13 +49,12 @@ import numpy as np
 from scipy.cluster.vq import ClusterError, kmeans2
 from scipy.stats import norm
 
+from physics.experiment.transitions import TransitionArrays, read_run_transitions
+
 #: Defaults of the paper's protocol for optional CSV columns.
 DEFAULT_PULSE_WIDTH_S = 50e-9
 DEFAULT_TEMPERATURE_K = 300.0
 DEFAULT_BIAS_FIELD_T = 0.0
-
-RUN_SCHEMA = "dwmtj.run.transitions"
-RUN_SCHEMA_VERSION = 1
 
 #: Adjacent resistance levels must be separated by this many (sigma_i + sigma_j).
 LEVEL_SEPARATION = 2.5
@@ -362,23 +349,9 @@ def read_cycles_csv(
     return table, levels
 
 
-@dataclass
-class RunArrays:
-    """The array form of a simulated run (see module docstring for shapes and units)."""
-
-    voltage_V: np.ndarray
-    notch_index: np.ndarray
-    resistance_ohm: np.ndarray
-    pulse_width_s: float | np.ndarray
-    temperature_K: float
-    bias_field_T: float | np.ndarray = 0.0
-    notch_positions_m: np.ndarray | None = None
-    initial_notch: int | np.ndarray = 0
-    n_states: int | None = None
-
-
-def from_run_arrays(run: RunArrays, sources: list[dict] | None = None) -> Transitions:
-    """Turn the array form of a simulated run into a transition table."""
+def from_run_arrays(run: TransitionArrays, sources: list[dict] | None = None) -> Transitions:
+    """Turn the transition arrays of a simulated run (shapes and units:
+    :mod:`physics.experiment.transitions`) into a transition table."""
     v = np.asarray(run.voltage_V, dtype=float)
     idx = np.asarray(run.notch_index)
     res = np.asarray(run.resistance_ohm, dtype=float)
@@ -420,66 +393,9 @@ def from_run_arrays(run: RunArrays, sources: list[dict] | None = None) -> Transi
 
 
 def read_run_hdf5(path: str | Path) -> Transitions:
-    """Read the ``/transitions`` group of a physics run file (layout in the module docstring)."""
-    import h5py
-
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"input: {p} does not exist")
-    try:
-        fh = h5py.File(p, "r")
-    except OSError as exc:
-        raise ValueError(f"{p}: not a readable HDF5 file ({exc})") from None
-    with fh:
-        if "transitions" not in fh:
-            raise ValueError(f"{p}: no '/transitions' group (not a dwmtj run file)")
-        g = fh["transitions"]
-        schema = g.attrs.get("schema", fh.attrs.get("schema"))
-        version = g.attrs.get("schema_version", fh.attrs.get("schema_version"))
-        if isinstance(schema, bytes):
-            schema = schema.decode()
-        if schema != RUN_SCHEMA or version is None or int(version) != RUN_SCHEMA_VERSION:
-            raise ValueError(
-                f"{p}: incompatible run schema {schema!r} version {version!r}; "
-                f"this reader needs {RUN_SCHEMA!r} version {RUN_SCHEMA_VERSION}"
-            )
-        for name in ("voltage_V", "notch_index", "resistance_ohm", "pulse_width_s"):
-            if name not in g:
-                raise ValueError(f"{p}: run file lacks dataset 'transitions/{name}'")
-        if "temperature_K" not in g.attrs:
-            raise ValueError(f"{p}: run file lacks attribute 'transitions.temperature_K'")
-
-        def opt(name: str, default: object) -> object:
-            return g[name][()] if name in g else default
-
-        run = RunArrays(
-            voltage_V=g["voltage_V"][()], notch_index=g["notch_index"][()],
-            resistance_ohm=g["resistance_ohm"][()], pulse_width_s=g["pulse_width_s"][()],
-            temperature_K=float(g.attrs["temperature_K"]),
-            bias_field_T=opt("bias_field_T", 0.0),
-            notch_positions_m=opt("notch_positions_m", None),
-            initial_notch=opt("initial_notch", 0),
-        )
-    return from_run_arrays(run, sources=[file_provenance(p)])
-
-
-def write_run_hdf5(path: str | Path, run: RunArrays) -> None:
-    """Write ``run`` in the layout :func:`read_run_hdf5` reads (for tests and the physics stage)."""
-    import h5py
-
-    with h5py.File(path, "w") as fh:
-        g = fh.create_group("transitions")
-        g.attrs["schema"] = RUN_SCHEMA
-        g.attrs["schema_version"] = RUN_SCHEMA_VERSION
-        g.attrs["temperature_K"] = float(run.temperature_K)
-        g["voltage_V"] = np.asarray(run.voltage_V, dtype=float)
-        g["notch_index"] = np.asarray(run.notch_index)
-        g["resistance_ohm"] = np.asarray(run.resistance_ohm, dtype=float)
-        g["pulse_width_s"] = np.asarray(run.pulse_width_s, dtype=float)
-        g["bias_field_T"] = np.asarray(run.bias_field_T, dtype=float)
-        g["initial_notch"] = np.asarray(run.initial_notch)
-        if run.notch_positions_m is not None:
-            g["notch_positions_m"] = np.asarray(run.notch_positions_m, dtype=float)
+    """The transition table of a physics run file (its ``/transitions`` group)."""
+    run = read_run_transitions(path)
+    return from_run_arrays(run.arrays, sources=[file_provenance(run.path)])
 
 
 def load_observations(paths: list[str | Path], n_levels: int | None = None

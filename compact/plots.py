@@ -1,32 +1,51 @@
-"""Figures of the compact fit (matplotlib, Agg): depinning curves, posterior-predictive
-comparison (R-V cycles, Fig. 3c state map, V_C and var, jump lengths) and Eq. 1 (Fig. 4b)."""
+"""Figures of the compact fit: depinning curves, posterior-predictive comparison (R-V cycles,
+Fig. 3c state map, V_C and var, jump lengths), Eq. 1 (Fig. 4b) and the conductance levels.
+
+Every figure is drawn in the project's style (:func:`paperstyle.paper_style`) on a
+``matplotlib.figure.Figure`` (no pyplot: no backend or global figure state involved).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from compact.artifact import CompactModel
+from compact.depinning import depinning_trials
+from compact.metaplasticity import f_meta
+from compact.observations import Transitions
+from compact.statistics import PredictiveCheck
+from compact.workflow import FitResult
+from paperstyle import COLORS, paper_style
 
-from compact.artifact import CompactModel  # noqa: E402
-from compact.depinning import depinning_trials  # noqa: E402
-from compact.metaplasticity import f_meta  # noqa: E402
-from compact.observations import Transitions  # noqa: E402
-from compact.statistics import PredictiveCheck  # noqa: E402
+#: Figure kind -> file name of :func:`fit_figures`.
+FIT_FIGURE_FILES: dict[str, str] = {
+    "depinning": "depinning.png",
+    "predictive": "posterior_predictive.png",
+    "f_meta": "metaplasticity_eq1.png",
+    "levels": "levels.png",
+}
 
-COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+def _subplots(*grid: int, figsize: tuple[float, float], layout: str | None = None,
+              **kwargs: Any) -> tuple[Figure, Any]:
+    """A new Figure (``figsize`` in inches, ``layout`` engine) and its subplot grid
+    (``Figure.subplots``)."""
+    fig = Figure(figsize=figsize, layout=layout)
+    return fig, fig.subplots(*grid, **kwargs)
 
 
+@paper_style()
 def plot_depinning(model: CompactModel, tr: Transitions, path: str | Path) -> Path:
     """P_dep vs |V| per notch and direction: observed frequencies (binomial 1-sigma bars)
     and the fitted law for each pulse width present."""
     trials, _ = depinning_trials(tr)
     keys = sorted(trials, key=lambda k: (-k[0], k[1]))
     n = max(len(keys), 1)
-    fig, axes = plt.subplots(1, n, figsize=(3.0 * n, 2.8), squeeze=False, sharey=True)
+    fig, axes = _subplots(1, n, figsize=(3.0 * n, 2.8), squeeze=False, sharey=True)
     T = model.reference_conditions["temperature_K"]
     for ax, (d, k) in zip(axes[0], keys, strict=False):
         t = trials[(d, k)]
@@ -50,6 +69,7 @@ def plot_depinning(model: CompactModel, tr: Transitions, path: str | Path) -> Pa
     return _save(fig, path)
 
 
+@paper_style()
 def plot_predictive(check: PredictiveCheck, model: CompactModel, path: str | Path,
                     rng: np.random.Generator | None = None) -> Path:
     """Posterior-predictive comparison: data vs Monte Carlo from the fitted model."""
@@ -58,7 +78,7 @@ def plot_predictive(check: PredictiveCheck, model: CompactModel, path: str | Pat
     r_mean = np.asarray(model.conductance["resistance_mean_ohm"], dtype=float)
     r_sig = np.asarray(model.conductance["resistance_sigma_ohm"], dtype=float)
     K = model.n_states
-    fig, ax = plt.subplots(2, 3, figsize=(12, 6.5))
+    fig, ax = _subplots(2, 3, figsize=(12, 6.5))
     # (a, b) R-V cycles: data and one replicate
     for a, states, title in ((ax[0, 0], check.data_states, "measured / input cycles"),
                              (ax[0, 1], check.simulated_states[0], "model (Monte Carlo)")):
@@ -115,12 +135,13 @@ def plot_predictive(check: PredictiveCheck, model: CompactModel, path: str | Pat
     return _save(fig, path)
 
 
+@paper_style()
 def plot_metaplasticity(model: CompactModel, path: str | Path) -> Path:
     """Fig. 4b style: f = V_0/V_k vs wall position W with the fitted Eq. 1 line."""
     m = model.metaplasticity
     if m is None:
         raise ValueError("metaplasticity: the model has no Eq. 1 fit")
-    fig, ax = plt.subplots(figsize=(3.6, 3.0))
+    fig, ax = _subplots(figsize=(3.6, 3.0))
     W = np.asarray(m["W"])
     f = np.asarray(m["f"])
     err = None if m.get("f_se") is None else np.asarray(m["f_se"], dtype=float)
@@ -135,9 +156,57 @@ def plot_metaplasticity(model: CompactModel, path: str | Path) -> Path:
     return _save(fig, path)
 
 
-def _save(fig: plt.Figure, path: str | Path) -> Path:
+@paper_style()
+def plot_conductance_levels(model: CompactModel, path: str | Path) -> Path:
+    """Mean conductance of each notch state (mS) with its cycle-to-cycle spread sigma_G
+    (error bars) and the number of readings; a state never read has no level."""
+    c = model.conductance
+
+    def in_ms(values: list) -> np.ndarray:  # None (a state never read: no level) -> NaN
+        return 1e3 * np.array([np.nan if v is None else v for v in values], dtype=float)
+
+    g, s = in_ms(c["mean_S"]), in_ms(c["sigma_S"])
+    states = np.arange(len(g))
+    fig, ax = _subplots(figsize=(4.2, 3.0), layout="constrained")
+    ax.errorbar(states, g, s, fmt="o", capsize=3, color=COLORS[3])
+    for k, n in enumerate(c.get("n_readings") or []):
+        if np.isnan(g[k]):
+            ax.axvline(states[k], color="0.8", ls=":", lw=1)
+            ax.annotate("never read", (states[k], np.nanmin(g)), fontsize=7, rotation=90,
+                        color="0.4", textcoords="offset points", xytext=(3, 0))
+            continue
+        ax.annotate(f"n={n}", (states[k], g[k]), textcoords="offset points", xytext=(4, 4),
+                    fontsize=7)
+    ax.set_xlabel("state (0 = the first state the wall reached)")
+    ax.set_ylabel("conductance G (mS)")
+    ax.set_xticks(states)
+    ax.set_title(f"{model.name}: {int(np.isfinite(g).sum())} levels of {len(g)} states, "
+                 "sigma_G (RMS) "
+                 f"{c['write_sigma_S'] * 1e6:.3g} uS", fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def fit_figures(result: FitResult, folder: str | Path, prefix: str = "") -> dict[str, Path]:
+    """The figures of a fit in ``folder``: kind -> file ``<prefix><FIT_FIGURE_FILES[kind]>``
+    (depinning laws, posterior-predictive check, conductance levels, and Eq. 1 when the
+    model has it)."""
+    folder = Path(folder)
+
+    def path(kind: str) -> Path:
+        return folder / f"{prefix}{FIT_FIGURE_FILES[kind]}"
+
+    model = result.model
+    figures = {"depinning": plot_depinning(model, result.transitions, path("depinning")),
+               "predictive": plot_predictive(result.check, model, path("predictive")),
+               "levels": plot_conductance_levels(model, path("levels"))}
+    if model.metaplasticity is not None:
+        figures["f_meta"] = plot_metaplasticity(model, path("f_meta"))
+    return figures
+
+
+def _save(fig: Figure, path: str | Path, dpi: int = 130) -> Path:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(p, dpi=130, bbox_inches="tight")
-    plt.close(fig)
+    fig.savefig(p, dpi=dpi, bbox_inches="tight")
     return p

@@ -1,7 +1,6 @@
 """The notch states a run actually reached: what a compact model is fitted on.
 
-Shared by ``dwmtj fit`` (:mod:`compact.cli`) and the demo's fit stage
-(:mod:`physics.pipeline.stages`).
+Used by :func:`compact.workflow.fit_runs` (``dwmtj fit`` and the demo's fit stage).
 
 The run store labels states 0 = IN end, k + 1 = notch k, n + 1 = CLK end (all of the track's
 positions). A protocol need not reach the two ends: a trapezoid whose wall starts at its home
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from compact.observations import Transitions
+from physics.experiment.transitions import read_run_transitions
 
 
 def reached_states(tr: Transitions, extra_states: np.ndarray | None = None
@@ -49,26 +49,20 @@ def initial_readings(paths: list[str | Path]) -> tuple[np.ndarray, np.ndarray] |
     among ``paths`` (the readings that follow no pulse), or None when none has them.
 
     A run file's ``/transitions`` table starts each cycle from a stored state but keeps only
-    the readings after pulses; the initial readings live in the full run record
-    (:func:`physics.experiment.store.read_run`). They give the initial state a conductance
-    level even when every first pulse moves the wall. Measured CSV cycles have none; run files
-    written without a physics record (``compact.observations.write_run_hdf5``) are skipped.
+    the readings after pulses; the initial readings come from the run record
+    (:func:`physics.experiment.transitions.read_run_transitions`). They give the initial state
+    a conductance level even when every first pulse moves the wall. Measured CSV cycles and
+    files holding only the ``/transitions`` group have none.
     """
-    from physics.experiment.store import CorruptRunError, notch_states, read_run
-
     r_all, s_all = [], []
     for path in paths:
         if Path(path).suffix.lower() not in (".h5", ".hdf5"):
             continue
-        try:
-            record = read_run(path)
-        except (CorruptRunError, KeyError):  # a transitions-only file: no initial readings
+        run = read_run_transitions(path)
+        if run.initial_state is None:
             continue
-        if not record.initial:
-            continue
-        states = notch_states(record.spec, record.initial["position"], record.initial["notch"])
-        r_all.append(np.ravel(np.asarray(record.initial["resistance"], float)))
-        s_all.append(np.ravel(np.asarray(states)))
+        r_all.append(run.initial_resistance_ohm)
+        s_all.append(run.initial_state)
     if not r_all:
         return None
     return np.concatenate(r_all), np.concatenate(s_all)

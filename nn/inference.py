@@ -13,29 +13,32 @@ from __future__ import annotations
 import csv
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from matplotlib.figure import Figure
 from tqdm import tqdm
 
 from compact.device_model import DeviceModel
 from nn.analog import CrossbarConfig, map_network, program_mapped, programmed_conductances
-from nn.resnet import F32, FoldedResNet
-from nn.train_resnet import to_input
+from nn.cifar import load_dataset
+from nn.resnet import F32, FoldedResNet, fold_batchnorm
+from nn.train_resnet import load_checkpoint, to_input
+from paperstyle import COLORS, paper_style
 
-
-def load_device(spec: str) -> DeviceModel:
-    """A device model from a preset name (``straight``, ``trapezoid``) or the path of a
-    compact-model JSON artifact (``dwmtj fit``), via :func:`compact.presets.load_device`."""
-    from compact import presets
-
-    if hasattr(presets, "load_device"):
-        return presets.load_device(spec)
-    return presets.load_preset(spec)
+#: Seed of the random test subset (``test_limit``): test files may be sorted by class.
+TEST_SUBSET_SEED = 12345
+#: The files :func:`run_inference_sweep` writes into its output folder, by kind.
+SWEEP_FILES: dict[str, str] = {
+    "table": "inference_sweep.csv",
+    "summary": "inference_sweep.json",
+    "accuracy_figure": "fig6b_accuracy_vs_notches.png",
+    "histogram_figure": "fig6a_conductance_histogram.png",
+}
 
 
 @dataclass(frozen=True)
@@ -233,15 +236,12 @@ def write_table(points: list[SweepPoint], path: Path, info: dict) -> None:
             )
 
 
+@paper_style()
 def plot_accuracy_vs_notches(points: list[SweepPoint], info: dict, path: Path) -> None:
     """Fig. 6b: accuracy vs notches, ideal (blue circles), measured noise (orange diamonds),
     multiples (orange diamonds, dotted)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(4.6, 3.6))
+    fig = Figure(figsize=(4.6, 3.6))
+    ax = fig.subplots()
     factors = sorted({p.noise_factor for p in points})
     for f in factors:
         pts = sorted(
@@ -251,12 +251,12 @@ def plot_accuracy_vs_notches(points: list[SweepPoint], info: dict, path: Path) -
         if not pts:
             continue
         if f == 0:
-            style = dict(color="tab:blue", marker="o", ls="-", label="no write noise")
+            style = dict(color=COLORS[0], marker="o", ls="-", label="no write noise")
         elif f == 1:
-            style = dict(color="tab:orange", marker="D", ls="-", label=r"measured $\sigma_G$")
+            style = dict(color=COLORS[1], marker="D", ls="-", label=r"measured $\sigma_G$")
         else:
             style = dict(
-                color="tab:orange",
+                color=COLORS[1],
                 marker="D",
                 ls=":",
                 mfc="none",
@@ -276,7 +276,7 @@ def plot_accuracy_vs_notches(points: list[SweepPoint], info: dict, path: Path) -
             [p.notches],
             [100 * p.mean],
             yerr=[100 * p.std],
-            color="tab:green",
+            color=COLORS[2],
             marker="*",
             ms=9,
             ls="none",
@@ -292,20 +292,15 @@ def plot_accuracy_vs_notches(points: list[SweepPoint], info: dict, path: Path) -
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=150)
-    plt.close(fig)
 
 
+@paper_style()
 def plot_conductance_histogram(
     device: DeviceModel, net: FoldedResNet, path: Path, seed: int = 0, cycles: int = 10
 ) -> None:
     """Fig. 6a: (left) the device's levels with their cycle-to-cycle spread, sampled ``cycles``
     x 100 times per level; (right) programmed conductances of the network's devices on the
     device's measured levels (rescaled into [0.94, 1.1] mS) with its write noise."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     rng = np.random.default_rng(seed)
     g = np.asarray(device.conductance_levels_S)
     s = np.asarray(device.conductance_sigma_S)
@@ -316,12 +311,13 @@ def plot_conductance_histogram(
         levels_S=tuple(float(v) for v in g), write_sigma_S=float(device.write_sigma_S)
     )
     prog = programmed_conductances(net, jax.random.PRNGKey(seed), config)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3.2))
-    a.hist(samples * 1e3, bins=150, color="tab:purple")
+    fig = Figure(figsize=(8, 3.2))
+    a, b = fig.subplots(1, 2)
+    a.hist(samples * 1e3, bins=150, color=COLORS[4])
     a.set_xlabel("conductance (mS)")
     a.set_ylabel("count")
     a.set_title(f"{device.name}: levels $\\pm\\sigma$ (model samples)", fontsize=9)
-    b.hist(prog * 1e3, bins=200, color="tab:orange", log=True)
+    b.hist(prog * 1e3, bins=200, color=COLORS[1], log=True)
     for gk in np.linspace(config.g_min_S, config.g_max_S, 2):
         b.axvline(gk * 1e3, color="k", lw=0.5, ls=":")
     b.set_xlabel("programmed conductance (mS)")
@@ -332,10 +328,20 @@ def plot_conductance_histogram(
     )
     fig.tight_layout()
     fig.savefig(path, dpi=150)
-    plt.close(fig)
 
 
-def run_sweep_cli(
+@dataclass
+class InferenceSweep:
+    """What :func:`run_inference_sweep` measured and wrote: the sweep points, the run's
+    description (``info``: dataset, test images, network, device, software accuracy) and the
+    files written (kind of :data:`SWEEP_FILES` -> path)."""
+
+    points: list[SweepPoint]
+    info: dict
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def run_inference_sweep(
     device: DeviceModel,
     checkpoint: Path,
     bits: list[int],
@@ -348,12 +354,16 @@ def run_sweep_cli(
     test_limit: int | None = None,
     batch_size: int = 500,
     seed: int = 0,
-) -> list[SweepPoint]:
-    """What ``dwmtj infer`` does: sweep, CSV table, JSON summary, both figures."""
-    from nn.cifar import load_dataset
-    from nn.resnet import fold_batchnorm
-    from nn.train_resnet import load_checkpoint
+) -> InferenceSweep:
+    """The analog-inference sweep of a trained network on one device, with its outputs.
 
+    Loads the network from ``checkpoint`` and its test set (``dataset_name``, default: the
+    one it was trained on; ``data_dir``: :func:`nn.data_paths.find_dataset_dir`), optionally
+    a fixed random subset of ``test_limit`` images; sweeps ``bits`` x ``noise_factors``
+    (multiples of the device's write noise sigma_G) with ``draws`` noise draws each and read
+    noise ``read_sigma_S`` (S); writes the CSV table, the JSON summary and both figures
+    (:data:`SWEEP_FILES`) into ``out``. ``dwmtj infer`` and the demo's inference stage call it.
+    """
     model, meta = load_checkpoint(checkpoint)
     name = dataset_name or meta["dataset"]
     if name != meta["dataset"]:
@@ -362,15 +372,16 @@ def run_sweep_cli(
     x, y = ds.x_test, ds.y_test
     if test_limit is not None:  # a fixed random subset: test files may be sorted by class
         if test_limit < 1:
-            raise ValueError(f"test-limit: need >= 1 images, got {test_limit}")
-        pick = np.sort(np.random.default_rng(12345).permutation(len(y))[:test_limit])
+            raise ValueError(f"test_limit: need >= 1 images, got {test_limit}")
+        pick = np.sort(np.random.default_rng(TEST_SUBSET_SEED).permutation(len(y))[:test_limit])
         x, y = x[pick], y[pick]
     net = fold_batchnorm(model)
     info = {
         "dataset": ds.name,
         "dataset_source": ds.source,
         "test_images": int(len(y)),
-        "test_subset": "all" if test_limit is None else f"random {len(y)} (seed 12345)",
+        "test_subset": "all" if test_limit is None
+        else f"random {len(y)} (seed {TEST_SUBSET_SEED})",
         "checkpoint": str(checkpoint),
         "depth": meta["config"]["depth"],
         "width": meta["config"]["width"],
@@ -379,25 +390,16 @@ def run_sweep_cli(
         "write_sigma_S": float(device.write_sigma_S),
         "digital_accuracy": digital_accuracy(net, x, y, batch_size),
     }
-    print(f"software accuracy {info['digital_accuracy']:.4f} on {len(y)} {ds.name} test images")
     points = sweep(net, device, x, y, bits, noise_factors, draws, read_sigma_S, seed, batch_size)
     out.mkdir(parents=True, exist_ok=True)
-    write_table(points, out / "inference_sweep.csv", info)
-    (out / "inference_sweep.json").write_text(
+    files = {kind: out / name for kind, name in SWEEP_FILES.items()}
+    write_table(points, files["table"], info)
+    files["summary"].write_text(
         json.dumps(
             {**info, "points": [{**p.__dict__, "mean": p.mean, "std": p.std} for p in points]},
             indent=2,
         )
     )
-    plot_accuracy_vs_notches(points, info, out / "fig6b_accuracy_vs_notches.png")
-    plot_conductance_histogram(device, net, out / "fig6a_conductance_histogram.png", seed)
-    for p in points:
-        print(
-            f"{p.level_mode:8s} notches={p.notches:4d} noise x{p.noise_factor:<4g} "
-            f"accuracy {100 * p.mean:6.2f} +- {100 * p.std:.2f} % ({len(p.accuracies)} draws)"
-        )
-    print(
-        f"wrote {out}/inference_sweep.csv, fig6b_accuracy_vs_notches.png, "
-        "fig6a_conductance_histogram.png"
-    )
-    return points
+    plot_accuracy_vs_notches(points, info, files["accuracy_figure"])
+    plot_conductance_histogram(device, net, files["histogram_figure"], seed)
+    return InferenceSweep(points=points, info=info, files=files)

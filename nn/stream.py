@@ -24,16 +24,22 @@ from pathlib import Path
 from typing import Any
 
 import equinox as eqx
+import h5py
 import jax
 import jax.numpy as jnp
+import matplotlib.ticker
 import numpy as np
 from jax import Array
+from matplotlib.figure import Figure
 from pydantic import Field, model_validator
+from tqdm.auto import tqdm
 
 from compact.device_model import DeviceModel
+from compact.presets import load_device
 from geometries.validation import Flag, Int, Real, TypedConfig, config_dataclass, quantity
 from nn import bnn
 from nn.metaplastic import metaplastic_adam, round_to_levels
+from paperstyle import paper_style
 
 F32 = jnp.float32
 N_TRAIN = 60_000
@@ -98,8 +104,6 @@ _SPEC_KEYS = {"levels", "delta", "w1w2", "binarized"}
 
 def _load_base_device(base: str) -> DeviceModel:
     """A paper preset by name, or a compact-model artifact (``dwmtj fit`` JSON) by path."""
-    from compact.presets import load_device
-
     if base.endswith(".json") or os.sep in base:
         if not Path(base).is_file():
             raise FileNotFoundError(f"device: artifact {base} not found (make one with "
@@ -353,8 +357,6 @@ def run_stream(
     ``max_steps`` stops after that many subsets / full-data epochs in this call (the result
     then holds NaN for what is not done yet; a later call resumes).
     """
-    from tqdm.auto import tqdm
-
     if not specs:
         raise ValueError("devices: need at least one synapse type")
     n_train = data.x_train.shape[0]
@@ -457,8 +459,6 @@ def run_stream(
 # --------------------------------------------------------------------------------------------
 def save_result(result: StreamResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
     """Write ``stream.h5`` (all curves), ``curves.csv`` (per seed) and ``summary.{csv,md}``."""
-    import h5py
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"h5": out / "stream.h5", "curves": out / "curves.csv",
@@ -516,8 +516,6 @@ def summary_rows(result: StreamResult) -> list[dict[str, str]]:
 
 def load_result(path: str | os.PathLike[str]) -> StreamResult:
     """Read a ``stream.h5`` written by :func:`save_result`."""
-    import h5py
-
     with h5py.File(path, "r") as f:
         cfg = StreamConfig.from_dict(json.loads(f.attrs["config"]))
         return StreamResult(json.loads(f.attrs["labels"]), json.loads(f.attrs["descriptions"]),
@@ -547,18 +545,14 @@ def finished_part(result: StreamResult) -> StreamResult:
                                epoch_accuracy=result.epoch_accuracy[:, :, :n_done])
 
 
+@paper_style()
 def plot_fig5a(result: StreamResult, path: str | os.PathLike[str], title: str = "") -> Path:
     """Validation accuracy vs subset, mean line and min-max band over seeds, full-data ticks."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import matplotlib.ticker
-
     acc = 100 * result.stream_accuracy
     n_sub = acc.shape[2]
     subsets = np.arange(1, n_sub + 1)
-    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    fig = Figure(figsize=(6.0, 4.2))
+    ax = fig.subplots()
     for d, label in enumerate(result.labels):
         color = f"C{d}"
         mean = acc[d].mean(axis=0)
@@ -580,7 +574,6 @@ def plot_fig5a(result: StreamResult, path: str | os.PathLike[str], title: str = 
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=150)
-    plt.close(fig)
     return path
 
 

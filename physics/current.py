@@ -11,16 +11,18 @@ lower per thickness and it carries no spin Hall current).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import scipy.ndimage
 import scipy.sparse
 import scipy.sparse.linalg
+from matplotlib.figure import Figure
 
 from geometries.validation import Real, check, quantity
-
-from .materials import Material
+from paperstyle import paper_style
+from physics.materials import Material, load_material
 
 
 @dataclass(frozen=True)
@@ -212,8 +214,6 @@ def solve_current(track: Any, cell: tuple[float, float], voltage: float,
     m; ``material`` gives the heavy-metal resistivity and thickness (default Ta/CoFeB/MgO).
     """
     if material is None:
-        from .materials import load_material
-
         material = load_material()
     if len(cell) < 2:
         raise ValueError(f"cell: needs (dx, dy), got {cell!r}")
@@ -239,20 +239,32 @@ def trapezoid_resistance(length: float, w1: float, w2: float, resistivity: float
     return resistivity * length * np.log(w2 / w1) / (thickness * (w2 - w1))
 
 
+def notch_current_densities(solution: CurrentSolution, track: Any) -> list[dict[str, float]]:
+    """Mean and peak |J| (A/m^2) over the cell column at each notch centre ``x`` (m) of
+    ``track``."""
+    rows = []
+    for k, xc in enumerate(track.notch_centres):
+        col = solution.column_index(float(xc))
+        values = solution.J_magnitude[col][solution.mask[col]]
+        rows.append({"notch": k, "x": float(xc), "J_mean": float(values.mean()),
+                     "J_peak": float(values.max())})
+    return rows
+
+
+@paper_style()
 def plot_current_density(solution: CurrentSolution, ax: Any = None, title: str | None = None,
                          track: Any = None) -> Any:
-    """Map of |J| (A/m^2) with the current direction; returns the matplotlib Axes."""
-    import matplotlib.pyplot as plt
-
+    """Map of |J| (A/m^2) with the current direction, on ``ax`` (a new 7 x 3.2 inch figure if
+    None); returns the matplotlib Axes. Notch centres of ``track`` are marked."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.2), constrained_layout=True)
+        ax = Figure(figsize=(7, 3.2), layout="constrained").subplots()
     dx, dy = solution.cell
     extent_nm = [(solution.x[0] - dx / 2) * 1e9, (solution.x[-1] + dx / 2) * 1e9,
                  (solution.y[0] - dy / 2) * 1e9, (solution.y[-1] + dy / 2) * 1e9]
     mag = np.where(solution.mask, solution.J_magnitude, np.nan)
     im = ax.imshow(mag.T, origin="lower", extent=extent_nm, cmap="inferno", aspect="equal",
                    interpolation="nearest")
-    plt.colorbar(im, ax=ax, label=r"$|J|$ (A/m$^2$)", shrink=0.85)
+    ax.figure.colorbar(im, ax=ax, label=r"$|J|$ (A/m$^2$)", shrink=0.85)
     step_x = max(1, len(solution.x) // 24)
     step_y = max(1, len(solution.y) // 10)
     X, Y = np.meshgrid(solution.x[::step_x] * 1e9, solution.y[::step_y] * 1e9, indexing="ij")
@@ -268,3 +280,14 @@ def plot_current_density(solution: CurrentSolution, ax: Any = None, title: str |
     ax.set_title(title or f"V = {solution.voltage:g} V, I = {solution.current * 1e3:.3g} mA, "
                  f"R = {solution.resistance:.4g} $\\Omega$")
     return ax
+
+
+@paper_style()
+def save_current_map(solution: CurrentSolution, track: Any, path: str | Path,
+                     title: str) -> Path:
+    """Write the |J| map of ``solution`` (:func:`plot_current_density`) to ``path`` (PNG)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ax = plot_current_density(solution, title=title, track=track)
+    ax.figure.savefig(path, dpi=150)
+    return path

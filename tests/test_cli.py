@@ -3,6 +3,9 @@ tests/test_demo_*.py)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,3 +44,20 @@ def test_current_command_errors(capsys: pytest.CaptureFixture) -> None:
     assert dwmtj.main(["current", "missing.toml", "--voltage", "1"]) == 2
     with pytest.raises(SystemExit):
         dwmtj.main(["current", "paper-straight"])  # --voltage is required
+
+
+def test_help_loads_no_heavy_dependency(tmp_path: Path) -> None:
+    """`dwmtj --help` builds every subcommand's parser without loading JAX (whose flags
+    dwmtj.cli sets first), ubermag or matplotlib: the handlers import them when they run."""
+    repo = Path(__file__).resolve().parent.parent
+    code = ("import sys, contextlib, io\n"
+            "import dwmtj\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+            "    dwmtj.main(['--help'])\n"
+            "print(sorted(m for m in ('jax', 'discretisedfield', 'matplotlib') "
+            "if m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

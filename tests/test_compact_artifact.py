@@ -15,15 +15,14 @@ from compact.depinning import DeviceLaws, NotchLaw
 from compact.fit import fit_model
 from compact.metaplasticity import f_meta, fit_eq1
 from compact.observations import (
-    RunArrays,
     cluster_resistance_levels,
     from_run_arrays,
     read_cycles_csv,
     read_run_hdf5,
-    write_run_hdf5,
 )
 from compact.presets import load_device, load_preset, paper_trapezoid_model
 from compact.transport import simulate_cycles
+from physics.experiment.transitions import TransitionArrays, write_transitions_file
 
 LEVELS = np.array([1061.0, 1043.3, 989.0, 929.5, 913.1])  # paper, straight device
 SIGMAS = np.array([1.1, 2.6, 2.1, 0.8, 0.4])
@@ -76,8 +75,8 @@ def test_bad_inputs_are_clear_errors(tmp_path):
 
 def test_run_file_round_trip_and_schema_check(tmp_path):
     v, s, r = _cycles(np.random.default_rng(4), 8)
-    run = RunArrays(v, s, r, 5e-9, 300.0, notch_positions_m=np.linspace(0, 4e-7, 5))
-    write_run_hdf5(tmp_path / "run.h5", run)
+    run = TransitionArrays(v, s, r, 5e-9, 300.0, notch_positions_m=np.linspace(0, 4e-7, 5))
+    write_transitions_file(tmp_path / "run.h5", run)
     tr = read_run_hdf5(tmp_path / "run.h5")
     ref = from_run_arrays(run)
     for col in ("start_notch", "end_notch", "voltage_V", "pulse_width_s", "resistance_ohm"):
@@ -117,7 +116,7 @@ def test_paper_trapezoid_preset_is_consistent_with_the_paper():
 
 def test_artifact_round_trip_and_networks_read_it(tmp_path):
     v, s, r = _cycles(np.random.default_rng(5))
-    model = fit_model(from_run_arrays(RunArrays(v, s, r, 50e-9, 300.0)), name="rt")
+    model = fit_model(from_run_arrays(TransitionArrays(v, s, r, 50e-9, 300.0)), name="rt")
     p = save_model(model, tmp_path / "m.json")
     back = load_model(p)
     assert back == model

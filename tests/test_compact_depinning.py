@@ -9,8 +9,9 @@ from scipy.special import ndtr
 from scipy.stats import binom
 
 from compact.depinning import DeviceLaws, NotchLaw, Trials, fit_device_laws, fit_notch
-from compact.observations import RunArrays, from_run_arrays
+from compact.observations import from_run_arrays
 from compact.transport import simulate_cycles
+from physics.experiment.transitions import TransitionArrays
 
 ARR_TRUE = NotchLaw("arrhenius", {"V0_V": 4.0, "E_eV": 1.0, "beta": 1.5})
 
@@ -103,7 +104,7 @@ def _ramp_table(laws, widths, rng, cycles=60):
         s = simulate_cycles(laws, np.tile(v, (cycles, 1)), w, 300.0,
                             np.zeros(cycles, int), 1, rng)[0]
         r = np.array([100.0, 90.0, 80.0])[s] + 0.1 * rng.standard_normal(s.shape)
-        tables.append(from_run_arrays(RunArrays(v, s, r, w, 300.0, n_states=3)))
+        tables.append(from_run_arrays(TransitionArrays(v, s, r, w, 300.0, n_states=3)))
     from compact.observations import Transitions
 
     return Transitions.concatenate(tables)

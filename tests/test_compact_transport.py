@@ -10,7 +10,7 @@ from scipy.special import ndtr
 
 from compact.depinning import DeviceLaws, NotchLaw
 from compact.fit import fit_model
-from compact.observations import RunArrays, from_run_arrays
+from compact.observations import from_run_arrays
 from compact.statistics import (
     expected_range_factor,
     percent_variation,
@@ -18,6 +18,7 @@ from compact.statistics import (
     sigma_from_variation,
 )
 from compact.transport import simulate_cycles, transition_matrices
+from physics.experiment.transitions import TransitionArrays
 
 
 def _normal(mu, sigma=0.2):
@@ -69,7 +70,7 @@ def straight_fit():
     s = simulate_cycles(STRAIGHT_TRUE, np.tile(v, (150, 1)), 50e-9, 300.0,
                         np.zeros(150, int), 1, rng)[0]
     r = LEVELS[s] + SIGMAS[s] * rng.standard_normal(s.shape)
-    tr = from_run_arrays(RunArrays(v, s, r, 50e-9, 300.0))
+    tr = from_run_arrays(TransitionArrays(v, s, r, 50e-9, 300.0))
     return tr, fit_model(tr, law="normal")
 
 
@@ -143,7 +144,7 @@ def _reach_data(seed: int, n_cycles: int = 150):
     s = simulate_cycles(true, np.tile(v, (n_cycles, 1)), 50e-9, 300.0,
                         np.zeros(n_cycles, int), 1, rng)[0]
     r = LEVELS[s] + SIGMAS[s] * rng.standard_normal(s.shape)
-    return from_run_arrays(RunArrays(v, s, r, 50e-9, 300.0))
+    return from_run_arrays(TransitionArrays(v, s, r, 50e-9, 300.0))
 
 
 def test_reach_rate_is_recovered_within_its_uncertainty():

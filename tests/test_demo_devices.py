@@ -1,5 +1,5 @@
-"""The demo's device stage (physics.demo.demo_device): geometry, |J| map, System, OOMMF input
-of the four geometry presets, and its summary files."""
+"""The demo's device stage (dwmtj.pipeline.devices.demo_device): geometry, |J| map, System,
+OOMMF input of the four geometry presets, and its summary files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import geometries
-from physics.demo import DEMO_DEVICES, demo_device, write_summary
+from dwmtj.pipeline.devices import DEMO_DEVICES, demo_device, write_summary
 
 
 def test_device_stage_writes_figures_and_a_consistent_summary(tmp_path: Path) -> None:

@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 import dwmtj
-from physics.pipeline.config import STAGES, build_config
-from physics.pipeline.run import stage_keys
+from dwmtj.pipeline.config import build_config
+from dwmtj.pipeline.manifest import STAGES
+from dwmtj.pipeline.run import stage_keys
 
 DATA = Path(__file__).parent / "data"
 TINY = ["--trapezoid-spec", str(DATA / "demo-tiny-trapezoid.toml"),
@@ -101,7 +102,7 @@ def test_changing_one_option_changes_only_its_stage_and_those_downstream() -> No
 
 
 def test_other_code_changes_every_stage_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    import physics.pipeline.manifest as manifest
+    import dwmtj.pipeline.manifest as manifest
 
     fingerprint = manifest.code_fingerprint()
     assert len(fingerprint) == 64 and fingerprint == manifest.code_fingerprint()
@@ -117,8 +118,8 @@ def test_fit_stage_gives_states_the_wall_jumped_over_no_level(tmp_path: Path) ->
     missing_states, NaN in the levels figure, '-' in the report)."""
     import shutil
 
-    from physics.pipeline.report import _scaled
-    from physics.pipeline.stages import run_fit
+    from dwmtj.pipeline.report import _scaled
+    from dwmtj.pipeline.stages import run_fit
 
     runs_dir = Path(__file__).resolve().parents[1] / "results" / "experiments" / "runs"
     sources = {"trapezoid": next(runs_dir.glob("08e82efe*.h5")),

@@ -1,4 +1,4 @@
-"""physics.pipeline.states.reached_states: unreached edge states are dropped, gaps are kept."""
+"""compact.states.reached_states: unreached edge states are dropped, gaps are kept."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from compact.observations import Transitions
-from physics.pipeline.states import reached_states
+from compact.states import reached_states
 
 
 def _table(start: list[int], end: list[int], n_states: int = 5) -> Transitions:

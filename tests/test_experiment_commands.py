@@ -6,6 +6,7 @@ import argparse
 
 from test_experiment_batch import SWEEP_TOML, synthetic_depinning_run
 
+from dwmtj.commands import experiment as experiment_commands
 from physics.experiment import commands
 from physics.experiment.store import read_run
 
@@ -38,7 +39,7 @@ pulse = {width = 3e-9, rise = 0.5e-9, fall = 0.5e-9}
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dwmtj")
-    commands.register(p.add_subparsers(dest="command"))
+    experiment_commands.register(p.add_subparsers(dest="command"))
     return p
 
 

@@ -16,16 +16,18 @@ EXAMPLE = ROOT / "physics" / "experiment" / "examples" / "trapezoid-ramp-sweep.t
 
 
 def _no_oommf_env(tmp_path: Path) -> dict:
-    """PATH with only the interpreter's directory (no `oommf`, no tclsh) and no OOMMFTCL."""
+    """PATH with only the interpreter's directory (no `oommf`, no tclsh) and no OOMMFTCL; the
+    sources under test first on the module path."""
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("OOMMF")}
     env["PATH"] = str(Path(sys.executable).parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["HOME"] = str(tmp_path)
     env["JAX_PLATFORMS"] = "cpu"
     return env
 
 
 def _dwmtj(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "dwmtj.py"), *args], cwd=tmp_path,
+    return subprocess.run([sys.executable, "-m", "dwmtj", *args], cwd=tmp_path,
                           env=_no_oommf_env(tmp_path), capture_output=True, text=True,
                           timeout=120)
 

@@ -18,9 +18,9 @@ from physics.experiment.store import (
     read_snapshots,
     run_path,
     run_status,
-    transitions_arrays,
     write_run,
 )
+from physics.experiment.transitions import read_run_transitions, transitions_arrays
 
 SHORT_PULSE = PulseShape(3e-9, 0.5e-9, 0.5e-9)
 
@@ -162,12 +162,30 @@ def test_compact_observation_form(tmp_path):
     wr = make_spec(protocol=write_reset_protocol((0.2, 1.0), 3, (-0.2, -1.0), 2, n_cycles=2,
                                                  pulse=SHORT_PULSE, settle_time=2e-9).to_dict())
     arrays = transitions_arrays(wr, make_result(wr).readouts)
-    assert arrays["notch_index"].shape == (3, 10)
+    assert arrays.notch_index.shape == (3, 10)
     # a wall between notches goes to the nearest state
     spec_readouts = {"position": np.array([[10e-9, 80e-9, 299e-9]]),
                      "notch": np.array([[-1, -1, -1]]),
                      "resistance": np.ones((1, 3))}
     one = make_spec(n_realisations=1, protocol=voltage_ramp_protocol(
         0.2, 1.0, 3, pulse=SHORT_PULSE, settle_time=2e-9).to_dict())
-    np.testing.assert_array_equal(transitions_arrays(one, spec_readouts)["notch_index"],
+    np.testing.assert_array_equal(transitions_arrays(one, spec_readouts).notch_index,
                                   [[0, 1, 6]])  # 80 nm: nearer notch 0 (60 nm) than 1 (105)
+
+
+def test_one_reader_gives_transitions_and_initial_readings(tmp_path):
+    """read_run_transitions (what compact reads run files with) returns the /transitions
+    group and, from the run record, the readings before each cycle."""
+    spec = make_spec()
+    result = make_result(spec)
+    geo = spec.readout_geometry()
+    at_notch_1 = np.full((spec.n_realisations, spec.protocol.n_cycles), geo.notch_centres[1])
+    result.initial = geo(synthetic_m(spec, at_notch_1)).as_dict()
+    path = write_run(tmp_path, spec, result)
+    run = read_run_transitions(path)
+    assert run.arrays.notch_index.shape == (6, 5)
+    np.testing.assert_array_equal(run.initial_state, np.full(6, 2))  # notch 1 = state 2
+    np.testing.assert_allclose(run.initial_resistance_ohm,
+                               np.ravel(result.initial["resistance"]))
+    with h5py.File(path, "r") as fh:  # the group carries its producer's schema
+        assert fh["transitions"].attrs["schema"] == "dwmtj.run.transitions"

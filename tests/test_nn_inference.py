@@ -14,8 +14,8 @@ import pytest
 
 import dwmtj
 from compact.presets import load_preset
+from dwmtj.commands.options import parse_bits
 from nn.inference import sweep
-from nn.inference_cli import parse_bits
 from nn.resnet import fold_batchnorm, init_resnet
 from nn.train_resnet import TrainConfig, make_optimizer, save_checkpoint
 

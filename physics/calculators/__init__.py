@@ -7,22 +7,22 @@ Both offer ubermag-style ``TimeDriver`` and ``MinDriver`` that take the same Sys
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
+
+import physics.engine
+from physics.calculators.oommf import OOMMFCalculator
 
 CALCULATORS: tuple[str, ...] = ("oommf", "jax")
 
 
-def get_calculator(name: str, **kwargs: Any) -> Any:
-    """Return the calculator called ``name`` ("oommf" or "jax"); imports it lazily."""
+def get_calculator(name: str, **kwargs: Any) -> OOMMFCalculator | ModuleType:
+    """Return the calculator called ``name`` ("oommf" or "jax")."""
     key = str(name).strip().lower()
     if key == "oommf":
-        from .oommf import OOMMFCalculator
-
         return OOMMFCalculator(**kwargs)
     if key == "jax":
         if kwargs:
             raise ValueError(f"name: the jax calculator takes no options, got {sorted(kwargs)}")
-        import physics.engine
-
         return physics.engine
     raise ValueError(f"name: unknown calculator {name!r}; choose from {list(CALCULATORS)}")

@@ -8,20 +8,25 @@ Modules (one job each):
   conductance from magnetisation arrays (vectorised over ensembles);
 * :mod:`~physics.experiment.spec` -- :class:`RunSpec`, the full specification of a run and
   its hash (the run's name);
-* :mod:`~physics.experiment.store` -- one HDF5 file per run, atomic writes, corruption checks,
-  the compact model's ``/transitions`` observation form;
+* :mod:`~physics.experiment.store` -- one HDF5 file per run, atomic writes, corruption checks;
+* :mod:`~physics.experiment.transitions` -- the run file's ``/transitions`` group (the
+  notch-state form a compact model is fitted on): its schema, writer and reader;
 * :mod:`~physics.experiment.sweep` -- sweep TOML -> run specs;
 * :mod:`~physics.experiment.batch` -- resumable batches on a process pool, in-process or dask;
 * :mod:`~physics.experiment.simulate` -- one run on the JAX engine (thermal ensemble), or on
-  OOMMF through :mod:`~physics.experiment.simulate_oommf` (one process per realisation-step);
+  OOMMF through :mod:`~physics.experiment.simulate_oommf` (one process per realisation-step),
+  from the parts both share (:mod:`~physics.experiment.run_parts`);
 * :mod:`~physics.experiment.depinning` -- T = 0 one-pulse depinning thresholds per notch
   (notch x voltage members in one batched call);
 * :mod:`~physics.experiment.plots` / :mod:`~physics.experiment.commands` -- figures and the
   functions behind ``dwmtj simulate/batch/plot``.
+
+The names below are the data side (specs, protocols, readout, run files, sweeps, batches) and
+load without JAX; the simulation modules (``simulate``, ``depinning``) import JAX and the
+engine, so they are imported from their modules.
 """
 
 from physics.experiment.batch import BatchReport, run_batch
-from physics.experiment.depinning import DepinningLadder, depinning_ladder, depinning_spec
 from physics.experiment.protocols import (
     Protocol,
     PulseShape,
@@ -39,7 +44,6 @@ __all__ = [
     "MTJ",
     "BatchReport",
     "CorruptRunError",
-    "DepinningLadder",
     "Protocol",
     "PulseShape",
     "Readout",
@@ -50,8 +54,6 @@ __all__ = [
     "SweepPoint",
     "VoltageRamp",
     "WallStart",
-    "depinning_ladder",
-    "depinning_spec",
     "expand_sweep",
     "load_sweep",
     "read_run",

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tqdm.auto import tqdm
+
 from physics.experiment.spec import RunSpec
 from physics.experiment.store import (
     SUFFIX,
@@ -87,7 +89,10 @@ class BatchReport:
 
 
 def default_run_function(spec: RunSpec) -> RunResult:
-    """The physics: :func:`physics.experiment.simulate.simulate` (imported lazily)."""
+    """The physics: :func:`physics.experiment.simulate.simulate`."""
+    # Imported here, not at the top: simulate loads JAX, the engine and ubermag (~2.4 s
+    # measured on 2 CPU cores against 0.3 s for the rest of physics.experiment), and this
+    # module is loaded by every reader of run files (compact, dwmtj plot) that never simulates.
     from physics.experiment.simulate import simulate
 
     return simulate(spec)
@@ -200,8 +205,6 @@ def run_batch(
     ``scheduler`` (a dask Client, address string or cluster) implies ``executor="dask"``.
     ``max_workers`` (process pool) defaults to min(#runs, #CPUs).
     """
-    from tqdm.auto import tqdm
-
     if scheduler is not None:
         executor = "dask"
     if executor not in EXECUTORS:
@@ -273,6 +276,7 @@ def _run_dask(
     specs: list[RunSpec], out_dir: Path, run_fn: RunFunction, scheduler: Any,
     record: Callable[[str, str | None], None],
 ) -> None:
+    # dask's distributed (~0.35 s) only for the dask executor
     from distributed import Client, as_completed
 
     own_client = not isinstance(scheduler, Client)

@@ -1,8 +1,7 @@
 """What the ``dwmtj simulate``, ``dwmtj batch`` and ``dwmtj plot`` commands do, as functions.
 
-``physics/cli.py`` wires them with one call: ``physics.experiment.commands.register(subparsers)``
-(argparse subcommands ``simulate``, ``batch``, ``plot``; heavy imports happen in the
-handlers). The functions are usable directly from Python and notebooks:
+The command line (:mod:`dwmtj.commands.experiment`) calls them; they are usable directly from
+Python and notebooks:
 
 * :func:`simulate_run` -- one run TOML (RunSpec input form) -> one run file (+ figures);
 * :func:`batch_runs` -- a sweep TOML -> a folder of run files (resumable), or with
@@ -12,14 +11,13 @@ handlers). The functions are usable directly from Python and notebooks:
 
 from __future__ import annotations
 
-import argparse
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from geometries.validation import check
-from physics.experiment.spec import CALCULATORS, CalculatorName, RunSpec
+from physics.experiment.spec import CalculatorName, RunSpec
 
 
 def read_toml(path: str | Path, option: str | None = None) -> dict:
@@ -151,61 +149,3 @@ def plot_runs(paths: list[str | Path], out_dir: str | Path | None = None) -> lis
     if not files:
         raise ValueError("RUN: no run files given")
     return [fig for f in files for fig in plot_run(f, out_dir)]
-
-
-# ------------------------------------------------------------------------------ argparse
-def register(subparsers: Any) -> None:
-    """Add ``simulate``, ``batch`` and ``plot`` to the ``dwmtj`` command line."""
-    p = subparsers.add_parser("simulate", help="run one device + protocol (run TOML) -> run file")
-    p.add_argument("spec", help="run TOML (geometry, protocol, n_realisations, seed, ...)")
-    p.add_argument("--out", default="runs", help="output folder (default ./runs)")
-    p.add_argument("--calculator", choices=CALCULATORS, help="override the calculator")
-    p.add_argument("--no-figures", action="store_true", help="do not write figures")
-    p.set_defaults(func=_simulate_handler)
-
-    p = subparsers.add_parser("batch", help="run a sweep (TOML) on a process pool or dask")
-    p.add_argument("sweep", help="sweep TOML ([run], [sweep], seeds)")
-    p.add_argument("--out", default="runs", help="output folder (default ./runs)")
-    p.add_argument("--scheduler", help="dask scheduler address (tcp://host:8786)")
-    p.add_argument("--workers", type=int, help="process-pool size (default: #CPUs)")
-    p.add_argument("--serial", action="store_true", help="run in this process (one GPU)")
-    p.add_argument("--calculator", choices=CALCULATORS, help="override the calculator")
-    p.add_argument("--dry-run", action="store_true",
-                   help="validate and list the runs and their status; run nothing")
-    p.set_defaults(func=_batch_handler)
-
-    p = subparsers.add_parser("plot", help="figures of run files (R-V, sequences, states)")
-    p.add_argument("runs", nargs="+", help="run files or folders of run files")
-    p.add_argument("--out", help="folder for the figures (default: next to each run)")
-    p.set_defaults(func=_plot_handler)
-
-
-def _simulate_handler(args: argparse.Namespace) -> int:
-    path, figures = simulate_run(args.spec, args.out, figures=not args.no_figures,
-                                 calculator=args.calculator)
-    print(path)
-    for fig in figures:
-        print(fig)
-    return 0
-
-
-def _batch_handler(args: argparse.Namespace) -> int:
-    result = batch_runs(args.sweep, args.out, executor="serial" if args.serial else "process",
-                        max_workers=args.workers, scheduler=args.scheduler,
-                        calculator=args.calculator, dry_run=args.dry_run)
-    if args.dry_run:
-        for run in result:
-            values = ", ".join(f"{k}={v}" for k, v in run.params.items())
-            print(f"{run.run_id[:16]}  {run.status.split(':')[0]:9s}  {values}")
-        print(f"{len(result)} run(s); {sum(r.status == 'complete' for r in result)} complete")
-        return 0
-    print(result.summary())
-    for run_id, error in result.failed.items():
-        print(f"failed {run_id[:16]}: {error}")
-    return 0 if result.ok else 1
-
-
-def _plot_handler(args: argparse.Namespace) -> int:
-    for fig in plot_runs(args.runs, args.out):
-        print(fig)
-    return 0

@@ -19,14 +19,28 @@ Public API: :func:`relaxed_walls`, :func:`pulse_outcomes`, :func:`depinning_ladd
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import jax
+import jax.numpy as jnp
 import numpy as np
+from tqdm import tqdm
 
+from physics.current import solve_current_on_mask
+from physics.device import build_system
+from physics.engine.ensemble import ensemble_keys, run_ensemble
+from physics.engine.system import build_params
+from physics.experiment.run_parts import _steps
+from physics.experiment.simulate import _options as simulate_options
 from physics.experiment.spec import RunSpec
+from physics.pulses import TrapezoidalPulse
 
 
 @dataclass(frozen=True)
@@ -76,8 +90,6 @@ def _engine_setup(spec: RunSpec) -> dict:
         raise ValueError("protocol.temperature: depinning thresholds are defined at T = 0")
     if len(spec.protocol.ramps) != 1:
         raise ValueError("protocol: depinning needs a one-ramp protocol (kind = voltage_ramp)")
-    from physics.current import solve_current_on_mask
-
     track = spec.track()
     material = spec.material_object()
     geo = spec.readout_geometry()
@@ -90,8 +102,6 @@ def _engine_setup(spec: RunSpec) -> dict:
 
 
 def _options(spec: RunSpec) -> dict:
-    from physics.experiment.simulate import _options as simulate_options
-
     return simulate_options(spec)
 
 
@@ -99,15 +109,6 @@ def relaxed_walls(spec: RunSpec, notches: list[int]) -> tuple[Any, dict, Any]:
     """(m, params, readout geometry): m (len(notches), nx, ny, nz, 3) the walls relaxed at each
     notch (no current, ``calculator.relax_time`` s), params the engine parameters of the pulse
     (J at 1 V, scaled per member later)."""
-    import jax
-    import jax.numpy as jnp
-
-    from physics.device import build_system
-    from physics.engine.ensemble import ensemble_keys, run_ensemble
-    from physics.engine.system import build_params
-    from physics.experiment.simulate import _steps
-    from physics.pulses import TrapezoidalPulse
-
     setup = _engine_setup(spec)
     options = _options(spec)
     ramp = spec.protocol.ramps[0]
@@ -138,11 +139,6 @@ def relaxed_walls(spec: RunSpec, notches: list[int]) -> tuple[Any, dict, Any]:
 def pulse_outcomes(spec: RunSpec, m_start: Any, params: dict, voltages: np.ndarray) -> Any:
     """Final magnetisation after one pulse of amplitude ``voltages[i]`` (V) plus the settle
     time, member i starting from ``m_start[i]``; all members in one vmapped call."""
-    import jax.numpy as jnp
-
-    from physics.engine.ensemble import ensemble_keys, run_ensemble
-    from physics.experiment.simulate import _steps
-
     options = _options(spec)
     ramp = spec.protocol.ramps[0]
     dt, steps = _steps(ramp.step_duration, 1, float(options["dt"]))
@@ -175,8 +171,6 @@ def depinning_ladder(
     if n_grid < 2 or rounds < 1:
         raise ValueError(f"n_grid, rounds: need n_grid >= 2 and rounds >= 1, got {n_grid}, "
                          f"{rounds}")
-    from tqdm import tqdm
-
     start = time.perf_counter()
     track = spec.track()
     centres = np.asarray(track.notch_centres, dtype=float)
@@ -193,8 +187,6 @@ def depinning_ladder(
     hi = np.full(len(notches), float(v_high))
     found = np.zeros(len(notches), dtype=bool)
     n_members = 0
-    import jax.numpy as jnp
-
     for _ in tqdm(range(rounds), desc="depinning rounds", disable=not progress):
         grids = np.linspace(lo, hi, n_grid, axis=1)  # (n_notches, n_grid)
         members = np.repeat(np.arange(len(notches)), n_grid)
@@ -249,11 +241,6 @@ def depinning_spec(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m physics.experiment.depinning``: one ladder -> a JSON table (see --help)."""
-    import argparse
-    import json
-    import sys
-    from pathlib import Path
-
     p = argparse.ArgumentParser(description="T = 0 one-pulse depinning ladder of a preset")
     p.add_argument("--geometry", default="scaled-trapezoid")
     p.add_argument("--cell", type=float, default=4e-9, help="cell dx = dy (m)")
@@ -292,6 +279,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    import sys
-
     raise SystemExit(main(sys.argv[1:]))

@@ -1,4 +1,4 @@
-"""Figures of stored runs, in the style of the paper's Figs. 2b-d and 3b-c (matplotlib, Agg).
+"""Figures of stored runs, in the style of the paper's Figs. 2b-d and 3b-c.
 
 * :func:`plot_resistance_vs_voltage`: R_MTJ after each pulse vs the pulse amplitude, one colour
   per cycle (Figs. 2b, 3b);
@@ -7,6 +7,9 @@
 * :func:`plot_state_distribution`: at each amplitude, the probability of each notch state,
   stacked to 1 (Fig. 3c);
 * :func:`plot_run`: the figures that apply to one run file, written as PNG.
+
+Figures are drawn in the project's style (:func:`paperstyle.paper_style`) on
+``matplotlib.figure.Figure`` objects (no pyplot).
 """
 
 from __future__ import annotations
@@ -14,20 +17,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
-from physics.experiment.store import RunRecord, notch_states, read_run
+from paperstyle import COLORS, paper_style
+from physics.experiment.store import RunRecord, read_run
+from physics.experiment.transitions import notch_states
 
 
 def _axes(ax: Any) -> Any:
+    """``ax``, or the axes of a new 4.2 x 3.4 inch figure."""
     if ax is not None:
         return ax
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=(4.2, 3.4), constrained_layout=True)[1]
+    return Figure(figsize=(4.2, 3.4), layout="constrained").subplots()
 
 
 def _per_cycle(record: RunRecord, values: np.ndarray) -> np.ndarray:
@@ -36,15 +39,14 @@ def _per_cycle(record: RunRecord, values: np.ndarray) -> np.ndarray:
     return np.asarray(values).reshape(-1, per_cycle)
 
 
+@paper_style()
 def plot_resistance_vs_voltage(record: RunRecord, ax: Any = None) -> Any:
     """R (ohm) vs V (V) for every cycle of every realisation, one colour per cycle."""
-    import matplotlib.pyplot as plt
-
     ax = _axes(ax)
     v = _per_cycle(record, np.broadcast_to(record.pulses["voltage"],
                                            record.readouts["resistance"].shape))
     r = _per_cycle(record, record.readouts["resistance"])
-    colours = plt.cm.viridis(np.linspace(0, 1, max(len(r), 2)))
+    colours = matplotlib.colormaps["viridis"](np.linspace(0, 1, max(len(r), 2)))
     ramp = record.pulses["ramp"][: v.shape[1]]
     for k, (vk, rk) in enumerate(zip(v, r, strict=True)):
         for index in np.unique(ramp):  # one line per ramp: no line from write to reset
@@ -58,6 +60,7 @@ def plot_resistance_vs_voltage(record: RunRecord, ax: Any = None) -> Any:
     return ax
 
 
+@paper_style()
 def plot_write_reset_sequence(record: RunRecord, ax: Any = None, realisation: int = 0) -> Any:
     """R (ohm) pulse by pulse for one realisation; write pulses filled, reset pulses open;
     the amplitude (V) on the right axis."""
@@ -67,8 +70,8 @@ def plot_write_reset_sequence(record: RunRecord, ax: Any = None, realisation: in
     n = np.arange(r.size)
     write = v >= 0
     ax.plot(n, r, "-", color="0.6", lw=0.8)
-    ax.plot(n[write], r[write], "o", ms=4, color="tab:blue", label="write (+V)")
-    ax.plot(n[~write], r[~write], "o", ms=4, mfc="none", color="tab:red", label="reset (-V)")
+    ax.plot(n[write], r[write], "o", ms=4, color=COLORS[0], label="write (+V)")
+    ax.plot(n[~write], r[~write], "o", ms=4, mfc="none", color=COLORS[3], label="reset (-V)")
     ax.set_xlabel("Pulse number")
     ax.set_ylabel(r"$R_{\mathrm{MTJ}}$ ($\Omega$)")
     twin = ax.twinx()
@@ -78,6 +81,7 @@ def plot_write_reset_sequence(record: RunRecord, ax: Any = None, realisation: in
     return ax
 
 
+@paper_style()
 def plot_state_distribution(record: RunRecord, ax: Any = None) -> Any:
     """Probability of each notch state (0 = IN end, k + 1 = notch k, last = CLK end) at each
     positive pulse amplitude, over all realisations and cycles, stacked to 1."""
@@ -101,15 +105,11 @@ def plot_state_distribution(record: RunRecord, ax: Any = None) -> Any:
     return ax
 
 
+@paper_style()
 def plot_run(path: str | Path, out_dir: str | Path | None = None) -> list[Path]:
     """Write the figures that apply to run file ``path`` (PNG, next to it by default):
     ``<run>.rv.png`` always, ``<run>.sequence.png`` for write/reset protocols,
     ``<run>.states.png`` when there are several readouts per amplitude."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     record = read_run(path)
     out = Path(out_dir) if out_dir is not None else Path(path).parent
     out.mkdir(parents=True, exist_ok=True)
@@ -122,10 +122,9 @@ def plot_run(path: str | Path, out_dir: str | Path | None = None) -> list[Path]:
     if n_samples > 1:
         makers.append(("states", plot_state_distribution))
     for suffix, maker in makers:
-        fig, ax = plt.subplots(figsize=(4.6, 3.4), constrained_layout=True)
-        maker(record, ax)
+        fig = Figure(figsize=(4.6, 3.4), layout="constrained")
+        maker(record, fig.subplots())
         target = out / f"{stem}.{suffix}.png"
         fig.savefig(target, dpi=150)
-        plt.close(fig)
         written.append(target)
     return written

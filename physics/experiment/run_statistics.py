@@ -36,7 +36,8 @@ from scipy.optimize import minimize
 from scipy.special import log_ndtr
 from scipy.stats import chi2
 
-from physics.experiment.store import RunRecord, notch_states
+from physics.experiment.store import RunRecord
+from physics.experiment.transitions import notch_states
 
 #: Lower bound on the fitted thermal spread sigma (V): keeps the likelihood finite when the
 #: outcomes are perfectly separated in V (a 1 mV spread is far below any ramp step used).

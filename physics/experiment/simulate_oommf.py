@@ -61,9 +61,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
+from physics.calculators import oommf as calculators_oommf
 from physics.calculators.oommf import THERMAL_TIMESTEP
-from physics.experiment.simulate import (
+from physics.experiment.run_parts import (
     ramp_system,
     readout_tables,
     record_readout,
@@ -159,8 +161,6 @@ def oommf_drive(options: dict, workdir: str | Path | None = None) -> Drive:
     threads. Its files go to ``workdir/<system name>/drive-<k>`` (kept), or to a temporary
     folder removed after each call (workdir None). Raises OOMMFNotFoundError (with the install
     hint) at once where OOMMF is not installed."""
-    from physics.calculators import oommf as calculators_oommf
-
     if not calculators_oommf.oommf_available():
         raise calculators_oommf.OOMMFNotFoundError(calculators_oommf.INSTALL_HINT)
     calculator = calculators_oommf.OOMMFCalculator(n_threads=options["n_threads"])
@@ -231,8 +231,6 @@ def simulate_oommf(spec: RunSpec, *, drive: Drive | None = None,
     drive keeps its OOMMF files (None: temporary, removed); progress: a tqdm bar over the
     drive calls (None: only when stderr is a terminal).
     """
-    from tqdm.auto import tqdm
-
     if spec.calculator.get("name") != "oommf":
         raise ValueError(f"calculator.name: simulate_oommf runs 'oommf' specs, got "
                          f"{spec.calculator.get('name')!r}")

@@ -16,8 +16,8 @@ Layout of ``<run_id>.h5`` (schema ``dwmtj.run``, version :data:`SCHEMA_VERSION`)
                                            (n_realisations, n_t) (optional)
     /snapshots/m              (n_realisations, n_pulses, nx, ny, nz, 3) after each pulse
                                            (optional, gzip, one chunk per snapshot)
-    /transitions/...          the compact model's observation form
-                                           (:mod:`compact.observations`, schema
+    /transitions/...          the notch-state form the compact model is fitted on
+                                           (:mod:`physics.experiment.transitions`, schema
                                            ``dwmtj.run.transitions``), so ``dwmtj fit`` reads
                                            run files directly
 
@@ -38,13 +38,16 @@ import socket
 import time
 import traceback
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import h5py
 import numpy as np
 
 from physics.experiment.readout import Readout
 from physics.experiment.spec import RunSpec, canonical_json
+from physics.experiment.transitions import transitions_arrays, write_transitions
 
 SCHEMA = "dwmtj.run"
 SCHEMA_VERSION = 1
@@ -124,8 +127,6 @@ def error_path(out_dir: str | Path, run_id: str) -> Path:
 
 def software_versions() -> dict[str, str]:
     """Versions of the packages that can change a result (recorded, not hashed)."""
-    from importlib import metadata
-
     out = {"python": platform.python_version()}
     for dist in ("dwmtj", "numpy", "scipy", "h5py", "jax", "jaxlib", "discretisedfield",
                  "micromagneticmodel", "oommfc"):
@@ -142,8 +143,6 @@ def write_run(out_dir: str | Path, spec: RunSpec, result: RunResult) -> Path:
 
     Removes a stale error record of the same run.
     """
-    import h5py
-
     result.check(spec)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -176,7 +175,7 @@ def write_run(out_dir: str | Path, spec: RunSpec, result: RunResult) -> Path:
                     "m", data=snaps, compression="gzip", shuffle=True,
                     chunks=(1, 1, *snaps.shape[2:]),
                 )
-            _write_transitions(fh, spec, result)
+            write_transitions(fh, transitions_arrays(spec, result.readouts))
             fh.attrs["complete"] = True
             fh.flush()
         with open(tmp, "rb") as handle:
@@ -194,74 +193,6 @@ def write_run(out_dir: str | Path, spec: RunSpec, result: RunResult) -> Path:
 def _write_columns(group: Any, columns: dict, order: tuple[str, ...] | None = None) -> None:
     for name in order or tuple(columns):
         group.create_dataset(name, data=np.asarray(columns[name]))
-
-
-def notch_states(spec: RunSpec, position: np.ndarray, notch: np.ndarray) -> np.ndarray:
-    """Notch *states* of the compact model from readouts: 0 = wall before the first notch
-    (the IN-end state), k + 1 = pinned at notch k, n + 1 = past the last notch (CLK end).
-
-    A wall between notches (``notch == -1``, still moving or pinned by a defect) is assigned
-    the state whose position (:func:`state_positions`) is nearest.
-    """
-    positions = state_positions(spec)
-    nearest = np.abs(np.asarray(position)[..., None] - positions).argmin(axis=-1)
-    return np.where(np.asarray(notch) >= 0, np.asarray(notch) + 1, nearest).astype(np.int64)
-
-
-def state_positions(spec: RunSpec) -> np.ndarray:
-    """Positions (m) of the notch states of :func:`notch_states`: the IN-end initial wall
-    position (:func:`~physics.experiment.readout.in_end_wall_position`), the notch centres and
-    the CLK end L."""
-    from physics.experiment.readout import in_end_wall_position
-
-    track = spec.track()
-    centres = np.asarray(track.notch_centres, dtype=float)
-    return np.concatenate([[in_end_wall_position(track)], centres, [float(track.length)]])
-
-
-def transitions_arrays(spec: RunSpec, readouts: dict[str, np.ndarray]) -> dict[str, Any]:
-    """The compact model's array form (:class:`compact.observations.RunArrays` fields).
-
-    With re-initialisation before every cycle, each (realisation, cycle) becomes one row
-    (``notch_index`` of shape ``(n_realisations * n_cycles, pulses_per_cycle)``); otherwise
-    the cycles of a realisation follow each other in one row.
-    """
-    proto = spec.protocol
-    table = proto.pulse_table()
-    states = notch_states(spec, readouts["position"], readouts["notch"])
-    resistance = np.asarray(readouts["resistance"], dtype=float)
-    start = proto.initial_wall.notch
-    initial = 0 if start is None else start + 1
-    if proto.reinitialise == "every_cycle":
-        n = proto.pulses_per_cycle
-        states = states.reshape(-1, n)
-        resistance = resistance.reshape(-1, n)
-        voltage, width, bias = (table[k][:n] for k in ("voltage", "pulse_width", "bias_field"))
-    else:
-        voltage, width, bias = (table[k] for k in ("voltage", "pulse_width", "bias_field"))
-    return {
-        "voltage_V": voltage,
-        "notch_index": states,
-        "resistance_ohm": resistance,
-        "pulse_width_s": width,
-        "temperature_K": float(proto.temperature),
-        "bias_field_T": bias,
-        "notch_positions_m": state_positions(spec),
-        "initial_notch": np.int64(initial),
-    }
-
-
-def _write_transitions(fh: Any, spec: RunSpec, result: RunResult) -> None:
-    """The ``/transitions`` group in :mod:`compact.observations`' documented layout."""
-    from compact.observations import RUN_SCHEMA, RUN_SCHEMA_VERSION
-
-    arrays = transitions_arrays(spec, result.readouts)
-    group = fh.create_group("transitions")
-    group.attrs["schema"] = RUN_SCHEMA
-    group.attrs["schema_version"] = RUN_SCHEMA_VERSION
-    group.attrs["temperature_K"] = arrays.pop("temperature_K")
-    for name, value in arrays.items():
-        group.create_dataset(name, data=np.asarray(value))
 
 
 def write_error(out_dir: str | Path, spec: RunSpec, exc: BaseException) -> Path:
@@ -287,8 +218,6 @@ def write_error(out_dir: str | Path, spec: RunSpec, exc: BaseException) -> Path:
 def check_run_file(path: str | Path) -> None:
     """Raise :class:`CorruptRunError` (with the reason) unless ``path`` is a complete run
     file of this schema whose name is the hash of its stored specification."""
-    import h5py
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"run file not found: {path}")
@@ -341,8 +270,6 @@ def read_run(path: str | Path) -> RunRecord:
 
     Raises :class:`CorruptRunError` for anything :func:`check_run_file` refuses.
     """
-    import h5py
-
     check_run_file(path)
     path = Path(path)
     with h5py.File(path, "r") as fh:
@@ -371,8 +298,6 @@ def read_snapshots(
 ) -> np.ndarray:
     """Magnetisation snapshots m (unit vectors) of a complete run, selected by realisation
     and pulse (HDF5 reads only the selected chunks)."""
-    import h5py
-
     check_run_file(path)
     with h5py.File(path, "r") as fh:
         if "snapshots/m" not in fh:

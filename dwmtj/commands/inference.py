@@ -3,44 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
-_REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CHECKPOINT = _REPO / "results" / "inference" / "checkpoint"
-DEFAULT_OUT = _REPO / "results" / "inference"
+from dwmtj.commands.options import parse_bits, parse_non_negative_floats
 
-
-def parse_bits(text: str) -> list[int]:
-    """``"2-8"`` -> [2, ..., 8]; ``"2,4,6"`` -> [2, 4, 6]; ``"5"`` -> [5]."""
-    bits: list[int] = []
-    try:
-        for part in text.split(","):
-            part = part.strip()
-            if "-" in part:
-                lo, hi = (int(v) for v in part.split("-"))
-                bits.extend(range(lo, hi + 1))
-            elif part:
-                bits.append(int(part))
-    except ValueError:
-        raise ValueError(f"bits: cannot parse {text!r}; use e.g. 2-8 or 2,4,6") from None
-    if not bits or any(b < 1 or b > 24 for b in bits):
-        raise ValueError(f"bits: need integers in 1..24, got {text!r}")
-    return sorted(set(bits))
-
-
-def _floats(text: str, name: str) -> list[float]:
-    try:
-        values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"{name}: cannot parse {text!r} as comma-separated numbers") from None
-    if not values or any(v < 0 for v in values):
-        raise ValueError(f"{name}: need non-negative numbers, got {text!r}")
-    return values
+#: Default checkpoint folder and output folder, relative to the working directory (the
+#: checkout's committed network when the command runs from the checkout's root).
+DEFAULT_CHECKPOINT = Path("results/inference/checkpoint")
+DEFAULT_OUT = Path("results/inference")
 
 
 def _train_handler(args: argparse.Namespace) -> int:
-    import dataclasses
-
+    # nn loads JAX (~1 s): imported when the command runs, after dwmtj.cli has set XLA_FLAGS
     from nn.cifar import load_dataset
     from nn.train_resnet import PAPER_CONFIG, TrainConfig, train
 
@@ -94,7 +69,8 @@ def register_train(networks: argparse._SubParsersAction) -> None:
         help="dataset (default cifar10-jpeg; --paper: cifar100)",
     )
     p.add_argument(
-        "--data", help="folder holding the dataset (else $DWMTJ_DATA, ../shared/datasets)"
+        "--data", help="folder holding the dataset (else $DWMTJ_DATA, then ../shared/datasets "
+        "relative to the working directory)"
     )
     p.add_argument("--train-limit", type=int, help="use only the first N training images")
     p.add_argument(
@@ -102,7 +78,9 @@ def register_train(networks: argparse._SubParsersAction) -> None:
         action="store_true",
         help="the paper's ResNet-56 x4 on CIFAR-100 for 200 epochs (for a GPU)",
     )
-    p.add_argument("--out", default=str(DEFAULT_CHECKPOINT), help="checkpoint folder")
+    p.add_argument("--out", default=str(DEFAULT_CHECKPOINT),
+                   help=f"checkpoint folder (default {DEFAULT_CHECKPOINT}, relative to the "
+                   "working directory)")
     p.add_argument(
         "--no-resume", action="store_true", help="start over even if a checkpoint exists"
     )
@@ -110,14 +88,24 @@ def register_train(networks: argparse._SubParsersAction) -> None:
 
 
 def _infer_handler(args: argparse.Namespace) -> int:
-    from nn.inference import load_device, run_sweep_cli
+    # nn and compact's device model load JAX (~1 s): imported when the command runs
+    from compact.presets import load_device
+    from nn.inference import run_inference_sweep
 
+    bits = parse_bits(args.bits)
+    noise_factors = parse_non_negative_floats(args.noise_factors, "--noise-factors")
+    if args.test_limit is not None and args.test_limit < 1:
+        raise ValueError(f"--test-limit: need >= 1 images, got {args.test_limit}")
+    checkpoint = Path(args.checkpoint)
+    if not (checkpoint.is_file() or (checkpoint / "checkpoint.json").is_file()):
+        raise FileNotFoundError(f"--checkpoint: no trained network in {checkpoint.absolute()} "
+                                "(make one with `dwmtj train resnet --out DIR`)")
     device = load_device(args.device)
-    run_sweep_cli(
+    result = run_inference_sweep(
         device=device,
-        checkpoint=Path(args.checkpoint),
-        bits=parse_bits(args.bits),
-        noise_factors=_floats(args.noise_factors, "noise-factors"),
+        checkpoint=checkpoint,
+        bits=bits,
+        noise_factors=noise_factors,
         draws=args.draws,
         dataset_name=args.dataset,
         data_dir=args.data,
@@ -127,11 +115,18 @@ def _infer_handler(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         seed=args.seed,
     )
+    info = result.info
+    print(f"software accuracy {info['digital_accuracy']:.4f} on {info['test_images']} "
+          f"{info['dataset']} test images")
+    for p in result.points:
+        print(f"{p.level_mode:8s} notches={p.notches:4d} noise x{p.noise_factor:<4g} "
+              f"accuracy {100 * p.mean:6.2f} +- {100 * p.std:.2f} % ({len(p.accuracies)} draws)")
+    print("wrote " + ", ".join(str(f) for f in result.files.values()))
     return 0
 
 
-def register_infer(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``dwmtj infer``."""
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``dwmtj infer`` to the ``dwmtj`` parser."""
     p = subparsers.add_parser(
         "infer",
         help="accuracy of a trained ResNet on DW-MTJ crossbars vs number of notches (Fig. 6)",
@@ -141,7 +136,9 @@ def register_infer(subparsers: argparse._SubParsersAction) -> None:
         default="straight",
         help="device model: preset name (straight, trapezoid) or compact JSON artifact",
     )
-    p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help="trained network folder")
+    p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT),
+                   help=f"trained network folder (default {DEFAULT_CHECKPOINT}, relative to the "
+                   "working directory)")
     p.add_argument(
         "--bits", default="2-8", help="signed weight bits N (2^(N-1) notches): 2-8 or 2,4,6"
     )
@@ -156,12 +153,14 @@ def register_infer(subparsers: argparse._SubParsersAction) -> None:
         choices=["cifar10-jpeg", "cifar100"],
         help="test set (default: the one the checkpoint was trained on)",
     )
-    p.add_argument("--data", help="folder holding the dataset")
+    p.add_argument("--data", help="folder holding the dataset (else $DWMTJ_DATA, then "
+                   "../shared/datasets relative to the working directory)")
     p.add_argument(
         "--read-sigma", type=float, default=0.0, help="read noise per device and MVM (S)"
     )
     p.add_argument("--test-limit", type=int, help="evaluate on the first N test images only")
     p.add_argument("--batch-size", type=int, default=500, help="images per evaluation batch")
     p.add_argument("--seed", type=int, default=0, help="seed of the noise draws")
-    p.add_argument("--out", default=str(DEFAULT_OUT), help="folder for the table and figures")
+    p.add_argument("--out", default=str(DEFAULT_OUT),
+                   help=f"folder for the table and figures (default {DEFAULT_OUT})")
     p.set_defaults(func=_infer_handler)

@@ -3,27 +3,39 @@ paper-scale configuration for a GPU or a cluster) plus command-line overrides.
 
 Everything is validated by :func:`build_config` before any stage starts, and every error
 names the option (``--realisations: ...``). The simulation settings themselves (geometry,
-cells, time step, pulses, voltages) are read from the run TOML files of the preset
-(``physics/experiment/examples/demo-<scale>-<device>.toml``); the demo overrides only the
-ensemble size and the number of pulses when asked to.
+cells, time step, pulses, voltages) are read from the run TOML files of the preset, shipped
+as package data of :mod:`physics.experiment` (``examples/demo-<scale>-<device>.toml``); the
+demo overrides only the ensemble size and the number of pulses when asked to.
+
+Paths: the run TOMLs are found through ``importlib.resources`` (the same for a wheel and an
+editable install); the network checkpoint (``--checkpoint``) defaults to
+``results/inference/checkpoint`` relative to the working directory (the checkout's committed
+network when the demo runs from the checkout's root); the datasets are found as
+:mod:`nn.data_paths` says (``--data``, ``$DWMTJ_DATA``, ``../shared/datasets``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-_REPO = Path(__file__).resolve().parent.parent.parent
-EXAMPLES = _REPO / "physics" / "experiment" / "examples"
-DEFAULT_CHECKPOINT = _REPO / "results" / "inference" / "checkpoint"
-#: Where the paper's ResNet-56 x4 (CIFAR-100) checkpoint is expected (``dwmtj train resnet
-#: --paper --out ...`` makes it; not committed: it needs a GPU).
-PAPER_CHECKPOINT = _REPO / "results" / "inference" / "paper-checkpoint"
+from dwmtj.pipeline.manifest import STAGES
+from nn.stream import N_TRAIN, StreamConfig
+from physics.experiment.commands import read_toml
+from physics.experiment.spec import RunSpec
 
-#: The stages in execution order (each may depend only on earlier ones).
-STAGES: tuple[str, ...] = ("devices", "simulate", "fit", "stream", "inference")
+#: The demo's run TOMLs (package data of physics.experiment).
+EXAMPLES = Path(str(resources.files("physics.experiment").joinpath("examples")))
+#: The trained ResNet the small preset's inference uses (relative to the working directory).
+DEFAULT_CHECKPOINT = Path("results/inference/checkpoint")
+#: Where the paper's ResNet-56 x4 (CIFAR-100) checkpoint is expected, relative to the
+#: working directory (``dwmtj train resnet --paper --out ...`` makes it; not committed: it
+#: needs a GPU).
+PAPER_CHECKPOINT = Path("results/inference/paper-checkpoint")
+
 #: The two devices of the demo, in order.
 DEVICES: tuple[str, ...] = ("trapezoid", "straight")
 #: The paper-derived device presets the stream compares the fitted devices with.
@@ -109,8 +121,6 @@ def _positive(option: str, value: Any, allow_none: bool = False) -> Any:
 
 def read_spec_table(path: Path, option: str) -> dict:
     """The raw TOML table of a run spec; errors name ``option``."""
-    from physics.experiment.commands import read_toml
-
     return read_toml(path, option)
 
 
@@ -158,9 +168,6 @@ def build_config(preset: str = "small", **overrides: Any) -> DemoConfig:
 
 def validate(cfg: DemoConfig) -> None:
     """Raise ValueError (naming the option) for any setting that cannot work."""
-    from nn.stream import N_TRAIN, StreamConfig
-    from physics.experiment.spec import RunSpec
-
     if cfg.until not in STAGES:
         raise ValueError(f"--until: must be one of {list(STAGES)}, got {cfg.until!r}")
     _positive("--realisations", cfg.realisations, allow_none=True)
@@ -208,7 +215,7 @@ def missing_inputs(cfg: DemoConfig) -> list[str]:
     missing = []
     if "inference" in cfg.stages() and not (cfg.checkpoint / "checkpoint.json").is_file():
         missing.append(
-            f"--checkpoint: no trained network in {cfg.checkpoint} (make it with "
+            f"--checkpoint: no trained network in {cfg.checkpoint.absolute()} (make it with "
             f"`dwmtj train resnet{' --paper' if cfg.preset == 'paper' else ''} "
             f"--out {cfg.checkpoint}`, or stop earlier with --until stream)")
     return missing

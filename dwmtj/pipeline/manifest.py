@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST = "stages.json"
+#: The stages in execution order (each may depend only on earlier ones).
+STAGES: tuple[str, ...] = ("devices", "simulate", "fit", "stream", "inference")
 #: The packages whose sources make a stage's result (dwmtj's own code).
-CODE_PACKAGES = ("geometries", "physics", "compact", "nn")
+CODE_PACKAGES = ("paperstyle", "geometries", "physics", "compact", "nn", "dwmtj")
 
 
 @functools.cache

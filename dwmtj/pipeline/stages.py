@@ -19,7 +19,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from physics.pipeline.config import DEVICES, DemoConfig, run_spec_table
+import numpy as np
+
+from compact.artifact import save_model
+from compact.plots import fit_figures
+from compact.presets import load_device
+from compact.summary import summary_table
+from compact.workflow import fit_runs
+from dwmtj.pipeline.config import DEVICES, DemoConfig, run_spec_table
+from dwmtj.pipeline.devices import demo_device, write_summary
+from dwmtj.pipeline.manifest import file_sha256
+from nn import stream
+from nn.fashion_mnist import load_fashion_mnist
+from nn.inference import SWEEP_FILES, run_inference_sweep
+from physics.experiment.batch import run_batch
+from physics.experiment.plots import plot_run
+from physics.experiment.spec import RunSpec
+from physics.experiment.store import read_error, run_path
 
 Log = Callable[[str], None]
 
@@ -67,8 +83,6 @@ def devices_settings(cfg: DemoConfig) -> dict:
 def run_devices(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
     """Geometry figure, |J| map (at the ramp's largest pulse), micromagnetic System and OOMMF
     input of both devices, on the simulation's own track, cells and material."""
-    from physics.demo import demo_device, write_summary
-
     folder = out / "devices"
     folder.mkdir(parents=True, exist_ok=True)
     settings = devices_settings(cfg)
@@ -111,8 +125,6 @@ def heartbeat(log: Log, status: Callable[[], str], every_s: float = 60.0) -> Ite
 
 def run_specs(cfg: DemoConfig) -> dict[str, Any]:
     """device -> validated :class:`~physics.experiment.RunSpec` (TOML + demo overrides)."""
-    from physics.experiment.spec import RunSpec
-
     return {d: RunSpec.from_dict(run_spec_table(cfg, d)) for d in DEVICES}
 
 
@@ -124,10 +136,6 @@ def simulate_settings(cfg: DemoConfig) -> dict:
 def run_simulate(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
     """300 K voltage ramps of both devices in the run store (finished runs are skipped), on
     ``cfg.workers`` processes; R-V cycle and state-map figures of each run."""
-    from physics.experiment.batch import run_batch
-    from physics.experiment.plots import plot_run
-    from physics.experiment.store import read_error, run_path
-
     specs = run_specs(cfg)
     runs = out / "runs"
     for d, s in specs.items():
@@ -176,72 +184,41 @@ def fit_settings(cfg: DemoConfig) -> dict:
     return {"law": "auto", "beta": None, "n_rep": cfg.fit_n_rep, "seed": cfg.fit_seed}
 
 
-def initial_readings(run_file: Path) -> tuple[Any, Any] | None:
-    """(resistance in ohm, notch state) of the wall before each cycle of a run, or None
-    (:func:`compact.states.initial_readings`, shared with ``dwmtj fit``)."""
-    from compact.states import initial_readings as readings_of
-
-    return readings_of([run_file])
-
-
 def run_fit(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
-    """Compact model of each device from its run file: depinning laws, Eq. 1, levels.
+    """Compact model of each device from its run file (:func:`compact.workflow.fit_runs`, as
+    ``dwmtj fit``): depinning laws, Eq. 1, levels.
 
     A state between reached ones that no realisation ever stopped at gets no conductance level
     (``conductance["missing_states"]``). A device whose data cannot be fitted is recorded
     with the reason in ``details["failed"]``; the later stages use the
     devices that were fitted and the report says which were not.
     """
-    import numpy as np
-
-    from compact.artifact import save_model
-    from compact.cli import summary_table
-    from compact.fit import fit_model
-    from compact.observations import load_observations
-    from compact.plots import plot_depinning, plot_metaplasticity, plot_predictive
-    from compact.states import reached_states
-    from compact.statistics import posterior_predictive
-    from physics.pipeline.figures import plot_conductance_levels
-
+    settings = fit_settings(cfg)
     folder = out / "fit"
     folder.mkdir(parents=True, exist_ok=True)
     runs = inputs["simulate"]["runs"]
     files, artifacts, figures, failed, kept = [], {}, {}, {}, {}
     for d in DEVICES:
         run_file = out / runs[d]["run_file"]
-        rng = np.random.default_rng(cfg.fit_seed)
         try:
-            tr, _ = load_observations([run_file])
-            extra = initial_readings(run_file)
-            n_track_states = tr.n_states
-            tr, lo = reached_states(tr, None if extra is None else extra[1])
-            if extra is not None:
-                extra = (extra[0], np.asarray(extra[1]) - lo)
-            # a state the wall always jumped over (the straight track's multi-notch jumps)
-            # gets no conductance level and is left out of the networks' levels
-            model = fit_model(tr, law="auto", beta=None, name=f"demo-{d}", rng=rng,
-                              extra_readings=extra, missing_levels="omit")
-            check = posterior_predictive(model.laws(), tr, n_rep=cfg.fit_n_rep, rng=rng)
+            result = fit_runs([run_file], name=f"demo-{d}", law=settings["law"],
+                              beta=settings["beta"], n_rep=cfg.fit_n_rep, seed=cfg.fit_seed)
         except ValueError as exc:
             failed[d] = str(exc)
             (folder / f"{d}.error.txt").write_text(f"{exc}\n")
             files.append(folder / f"{d}.error.txt")
             log(f"fit {d}: NOT fitted: {exc}")
             continue
-        kept[d] = {"track_states": n_track_states, "first_state": lo,
+        model = result.model
+        kept[d] = {"track_states": result.track_states, "first_state": result.first_state,
                    "states": model.n_states}
-        if model.n_states < n_track_states:
-            log(f"fit {d}: states {lo}..{lo + model.n_states - 1} of 0..{n_track_states - 1} "
-                "reached (0 = IN end, last = CLK end); unreached edge states dropped")
-        table = summary_table(model, check)
+        if result.dropped_edge_states:
+            log(f"fit {d}: {result.reached_note()}")
+        table = summary_table(model, result.check)
         log(f"fit {d}:\n{table}")
         (folder / f"{d}.txt").write_text(table + "\n")
         artifact = save_model(model, folder / f"{d}.json")
-        figs = {"depinning": plot_depinning(model, tr, folder / f"{d}-depinning.png"),
-                "predictive": plot_predictive(check, model, folder / f"{d}-predictive.png"),
-                "levels": plot_conductance_levels(model, folder / f"{d}-levels.png")}
-        if model.metaplasticity is not None:
-            figs["f_meta"] = plot_metaplasticity(model, folder / f"{d}-f_meta.png")
+        figs = fit_figures(result, folder, prefix=f"{d}-")
         artifacts[d] = str(artifact.relative_to(out))
         figures[d] = {k: str(p.relative_to(out)) for k, p in figs.items()}
         files += [artifact, folder / f"{d}.txt", *figs.values()]
@@ -261,8 +238,6 @@ def stream_settings(cfg: DemoConfig) -> dict:
 def _test_subset(n_total: int, n: int | None, seed: int = 0) -> Any:
     """Sorted indices of a seeded random subset of ``n`` of ``n_total`` test images (None:
     all): test files can be sorted by class, so never the first n."""
-    import numpy as np
-
     if n is None or n >= n_total:
         return np.arange(n_total)
     return np.sort(np.random.default_rng(seed).permutation(n_total)[:n])
@@ -271,9 +246,6 @@ def _test_subset(n_total: int, n: int | None, seed: int = 0) -> Any:
 def run_stream(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
     """Stream Fashion-MNIST with the fitted devices and the paper presets (one vmapped
     program, checkpointed after every subset: an interrupted stage resumes)."""
-    from nn import stream
-    from nn.fashion_mnist import load_fashion_mnist
-
     folder = out / "stream"
     folder.mkdir(parents=True, exist_ok=True)
     key_file = folder / "stage_key.txt"
@@ -311,8 +283,6 @@ def run_stream(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutpu
 # ----------------------------------------------------------------------------- inference
 def inference_settings(cfg: DemoConfig) -> dict:
     """The sweep (bits, noise factors, draws), test subset and the network checkpoint."""
-    from physics.pipeline.manifest import file_sha256
-
     ckpt = cfg.checkpoint
     weights = ckpt / "model.eqx"
     return {"bits": list(cfg.infer_bits), "noise_factors": list(cfg.infer_noise_factors),
@@ -323,24 +293,24 @@ def inference_settings(cfg: DemoConfig) -> dict:
 
 
 def run_inference(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
-    """Analog inference of the pretrained ResNet with each fitted device's levels and noise."""
-    from nn.inference import load_device, run_sweep_cli
-
+    """Analog inference of the pretrained ResNet with each fitted device's levels and noise
+    (:func:`nn.inference.run_inference_sweep`, as ``dwmtj infer``)."""
     files, results, figures = [], {}, {}
     for d, path in inputs["fit"]["artifacts"].items():
         folder = out / "inference" / d
         log(f"inference with the fitted {d}: bits {list(cfg.infer_bits)}, noise x "
             f"{list(cfg.infer_noise_factors)}, {cfg.infer_draws} draws")
-        run_sweep_cli(device=load_device(str(out / path)), checkpoint=cfg.checkpoint,
-                      bits=list(cfg.infer_bits), noise_factors=list(cfg.infer_noise_factors),
-                      draws=cfg.infer_draws, dataset_name=None, data_dir=cfg.data, out=folder,
-                      test_limit=cfg.infer_test_images, seed=0)
-        names = ("inference_sweep.json", "inference_sweep.csv", "fig6b_accuracy_vs_notches.png",
-                 "fig6a_conductance_histogram.png")
-        files += [folder / n for n in names]
-        results[d] = str((folder / "inference_sweep.json").relative_to(out))
-        figures[d] = {"accuracy": str((folder / names[2]).relative_to(out)),
-                      "histogram": str((folder / names[3]).relative_to(out))}
+        sweep = run_inference_sweep(
+            device=load_device(str(out / path)), checkpoint=cfg.checkpoint,
+            bits=list(cfg.infer_bits), noise_factors=list(cfg.infer_noise_factors),
+            draws=cfg.infer_draws, dataset_name=None, data_dir=cfg.data, out=folder,
+            test_limit=cfg.infer_test_images, seed=0)
+        log(f"inference {d}: software accuracy {sweep.info['digital_accuracy']:.4f} on "
+            f"{sweep.info['test_images']} {sweep.info['dataset']} test images")
+        files += [folder / name for name in SWEEP_FILES.values()]
+        results[d] = str(sweep.files["summary"].relative_to(out))
+        figures[d] = {"accuracy": str(sweep.files["accuracy_figure"].relative_to(out)),
+                      "histogram": str(sweep.files["histogram_figure"].relative_to(out))}
     return StageOutput(_rel(out, files), {"results": results, "figures": figures})
 
 

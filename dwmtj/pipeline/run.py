@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from physics.pipeline.config import DemoConfig, missing_inputs
-from physics.pipeline.manifest import Manifest, stage_key
-from physics.pipeline.stages import DEPENDS, RUNNERS, SETTINGS
+from dwmtj.pipeline.config import DemoConfig, missing_inputs
+from dwmtj.pipeline.manifest import Manifest, stage_key
+from dwmtj.pipeline.report import write_report
+from dwmtj.pipeline.stages import DEPENDS, RUNNERS, SETTINGS, device_name, run_specs
 
 
 def cpu_seconds() -> float:
@@ -40,8 +41,6 @@ def plan(cfg: DemoConfig, out: Path) -> list[dict[str, Any]]:
 
 def describe_stage(cfg: DemoConfig, stage: str) -> str:
     """One readable line of what ``stage`` would do (for ``--dry-run``)."""
-    from physics.pipeline.stages import device_name, run_specs
-
     if stage in ("devices", "simulate"):
         parts = []
         for d, spec in run_specs(cfg).items():
@@ -72,8 +71,6 @@ def timing_table(timings: dict[str, dict]) -> str:
 def run_stages(cfg: DemoConfig, out: Path, log: Callable[[str], None] = print) -> dict:
     """Run (or reuse) every stage of ``cfg`` into ``out``, write the report; returns
     ``{"details", "timings", "report_json", "report_html"}``."""
-    from physics.pipeline.report import write_report
-
     missing = missing_inputs(cfg)
     if missing:
         raise ValueError("; ".join(missing))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+#: Output folder, relative to the working directory.
 DEFAULT_OUT = "results/stream/run"
 
 
@@ -40,7 +41,8 @@ def register_train(networks: argparse._SubParsersAction) -> None:
                    help="also validate after every epoch (stored in stream.h5)")
     p.add_argument("--max-steps", type=int, default=None,
                    help="stop after this many subsets/full-data epochs (resume later)")
-    p.add_argument("--data", default=None, help="data directory (else $DWMTJ_DATA, ...)")
+    p.add_argument("--data", default=None, help="data directory (else $DWMTJ_DATA, then "
+                   "../shared/datasets relative to the working directory)")
     p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     p.add_argument("--plot-only", action="store_true",
                    help="only redraw figures and tables from OUT/stream.h5")
@@ -49,16 +51,17 @@ def register_train(networks: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # nn loads JAX (~1 s): imported when the command runs, after dwmtj.cli has set XLA_FLAGS
     from nn import stream
+    from nn.fashion_mnist import load_fashion_mnist
 
     out = Path(args.out)
     if args.plot_only:
         if not (out / "stream.h5").is_file():
-            raise FileNotFoundError(f"out: {out / 'stream.h5'} not found; run without --plot-only")
+            raise FileNotFoundError(f"--out: {out / 'stream.h5'} not found; "
+                                    "run without --plot-only")
         result = stream.load_result(out / "stream.h5")
     else:
-        from nn.fashion_mnist import load_fashion_mnist
-
         specs = [stream.parse_synapse_spec(s) for s in (args.device or stream.PAPER_DEVICES)]
         labels = [s.label for s in specs]
         if len(set(labels)) != len(labels):

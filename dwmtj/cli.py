@@ -1,43 +1,33 @@
 """The ``dwmtj`` command line: one entry point, one subcommand per job.
 
-Each import package contributes its subcommands through ``<package>/cli.py``, which
-defines ``register(subparsers)``; a subcommand's handler is stored as ``func`` on its
-parser and receives the parsed ``argparse.Namespace``. Heavy imports (JAX, ubermag)
-happen inside the handlers so that ``dwmtj --help`` stays fast.
+Each module of :mod:`dwmtj.commands` defines ``register(subparsers)``; a subcommand's handler
+is stored as ``func`` on its parser and receives the parsed ``argparse.Namespace``.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
+
+from dwmtj.commands import current, demo, experiment, fit, geometry, inference, train
 
 #: Modules that register subcommands, in the order they appear in ``dwmtj --help``.
-COMMAND_MODULES: tuple[str, ...] = (
-    "geometries.cli",
-    "physics.cli",
-    "compact.cli",
-    "nn.cli",
-    "physics.demo",
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    geometry, current, experiment, fit, train, inference, demo,
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level parser with every available subcommand registered."""
+    """Return the top-level parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="dwmtj",
         description="Domain-wall MTJ synapses: from micromagnetics to network accuracy.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a package that has no CLI yet
-            if exc.name == name:
-                continue
-            raise
+    for module in COMMAND_MODULES:
         module.register(subparsers)
     return parser
 
@@ -79,6 +69,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     return int(result or 0)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from geometries.presets import PRESET_DIR, list_presets, read_geometry_file
+from geometries.track import Track
+
 NM = 1e9
 
 
@@ -34,8 +37,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_geometry(args: argparse.Namespace) -> int:
     """Handler of ``dwmtj geometry``."""
-    from geometries.presets import PRESET_DIR, list_presets, read_geometry_file
-
     if args.list:
         for name in list_presets():
             track, cell = read_geometry_file(PRESET_DIR / f"{name}.toml")
@@ -65,14 +66,18 @@ def run_geometry(args: argparse.Namespace) -> int:
         cell_note = "half the smallest features (the file gives no [mesh] cell)"
     print(summary(track, cell, cell_note))
     if args.png is not None:
-        ax = track.plot(cell=cell)
+        # matplotlib (~0.3 s) only when a picture is asked for: `dwmtj --help` stays fast
+        from paperstyle import paper_style
+
         args.png.parent.mkdir(parents=True, exist_ok=True)
-        ax.figure.savefig(args.png, dpi=150)
+        with paper_style():
+            ax = track.plot(cell=cell)
+            ax.figure.savefig(args.png, dpi=150)
         print(f"picture: {args.png}")
     return 0
 
 
-def summary(track, cell: tuple[float, float], cell_note: str = "") -> str:
+def summary(track: Track, cell: tuple[float, float], cell_note: str = "") -> str:
     """Multi-line text summary of ``track`` and its mask on ``cell`` (m)."""
     dx, dy = cell
     lines = [f"geometry: {track.name or '(unnamed)'} - {track.description}".rstrip(" -")]

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+
+import numpy as np
+
+import geometries
+from geometries.track import Track
+from physics.materials import load_material, material_for_geometry
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,26 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--png", type=Path, help="write the |J| map to this PNG")
     p.set_defaults(func=run_current)
 
-    from physics.experiment.commands import register as register_experiments
 
-    register_experiments(subparsers)
-
-
-def notch_current_densities(solution: Any, track: Any) -> list[dict[str, float]]:
-    """Mean and peak |J| (A/m^2) over the cell column at each notch centre."""
-    rows = []
-    for k, xc in enumerate(track.notch_centres):
-        col = solution.column_index(float(xc))
-        values = solution.J_magnitude[col][solution.mask[col]]
-        rows.append({"notch": k, "x": float(xc), "J_mean": float(values.mean()),
-                     "J_peak": float(values.max())})
-    return rows
-
-
-def resolve_track(name: str) -> tuple[Any, tuple[float, float] | None, str]:
-    """(track, preset cell, label) from a preset name or a TOML path."""
-    import geometries
-
+def resolve_track(name: str) -> tuple[Track, tuple[float, float] | None, str]:
+    """(track, preset cell in m, label) from a preset name or a TOML path."""
     path = Path(name)
     if path.suffix == ".toml":
         if not path.is_file():
@@ -61,8 +49,8 @@ def resolve_track(name: str) -> tuple[Any, tuple[float, float] | None, str]:
 
 def run_current(args: argparse.Namespace) -> int:
     """Handler of ``dwmtj current``."""
-    from physics.current import solve_current
-    from physics.materials import load_material, material_for_geometry
+    # physics.current draws with matplotlib (~0.35 s): loaded when the command runs
+    from physics.current import notch_current_densities, save_current_map, solve_current
 
     track, preset_cell, label = resolve_track(args.preset)
     if args.cell is not None:
@@ -79,7 +67,7 @@ def run_current(args: argparse.Namespace) -> int:
           f"rho {material.rho_hm * 1e8:g} uOhm cm")
     print(f"  R = {sol.resistance:.6g} Ohm   I = {sol.current * 1e3:.6g} mA")
     print(f"  |J| = {jmag.min():.4g} ... {jmag.max():.4g} A/m^2 "
-          f"(median {_median(jmag):.4g})")
+          f"(median {float(np.median(jmag)):.4g})")
     for row in notch_current_densities(sol, track):
         print(f"  notch {row['notch']} at x = {row['x'] * 1e9:.1f} nm: "
               f"|J| mean {row['J_mean']:.4g}, peak {row['J_peak']:.4g} A/m^2")
@@ -87,25 +75,3 @@ def run_current(args: argparse.Namespace) -> int:
         save_current_map(sol, track, args.png, title=f"{label}: |J| at {sol.voltage:g} V")
         print(f"  wrote {args.png}")
     return 0
-
-
-def _median(values: Any) -> float:
-    import numpy as np
-
-    return float(np.median(values))
-
-
-def save_current_map(solution: Any, track: Any, path: Path, title: str) -> None:
-    """Write the |J| map of ``solution`` to ``path`` (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from physics.current import plot_current_density
-
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(7, 3.2), constrained_layout=True)
-    plot_current_density(solution, ax=ax, title=title, track=track)
-    fig.savefig(path, dpi=150)
-    plt.close(fig)

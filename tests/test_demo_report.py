@@ -1,0 +1,55 @@
+"""The demo report's thresholds: one rule decides which the data identify
+(compact.summary.thresholds), and the HTML page (a Jinja2 template) shows the others as
+"not identified", never as a number."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from compact.depinning import NotchLaw
+from compact.presets import paper_trapezoid_model
+from compact.summary import summary_table, thresholds
+from dwmtj.pipeline.report import render_html
+
+
+def _model_with(laws: list[NotchLaw]):
+    model = paper_trapezoid_model()
+    forward = laws + [None] * (model.n_states - len(laws))
+    return dataclasses.replace(model, forward=forward, reverse=[None] * model.n_states)
+
+
+def test_identification_rule() -> None:
+    ok = NotchLaw("normal", {"mu_V": 1.5, "sigma_V": 0.1}, covariance=[[1e-4, 0], [0, 1e-4]])
+    flat = NotchLaw("normal", {"mu_V": 1.6, "sigma_V": 0.1}, covariance=[[1e36, 0], [0, 1e-4]])
+    step = NotchLaw("step", {"threshold_V": 1.7}, identified=False)
+    rows = thresholds(_model_with([ok, flat, step]))
+    assert [r.identified for r in rows] == [True, False, False]
+    assert rows[0].se_V == pytest.approx(0.01)
+    assert rows[1].se_V is None and rows[2].se_V is None  # no standard error of 1e18 V
+    table = summary_table(_model_with([ok, flat, step]))
+    assert "1e+18" not in table and table.count("not identified") == 2
+
+
+def test_report_page_says_not_identified_instead_of_a_number() -> None:
+    fit = {"artifact": "fit/straight.json", "law": "normal", "n_states": 3,
+           "pulse_width_s": 1.5e-9, "temperature_K": 300.0,
+           "thresholds": [
+               {"direction": "write", "state": 0, "V50_V": 0.1234, "V50_se_V": 0.0047,
+                "spread_V": 0.0128, "trials": 34, "identified": True},
+               {"direction": "write", "state": 1, "V50_V": 0.4353906, "V50_se_V": None,
+                "spread_V": 0.0032069, "trials": 16, "identified": False}],
+           "conductance_mean_S": [1e-3, None, 0.9e-3], "conductance_sigma_S": [1e-6, None, 2e-6],
+           "resistance_mean_ohm": [1000.0, None, 1111.1], "write_sigma_S": 1.5e-6,
+           "w1_over_w2": None, "delta": None, "notes": ["a <note> & more"]}
+    report = {"preset": "small", "fit": {"straight": fit},
+              "timings": {"fit": {"seconds": 1.0, "cpu_seconds": 2.0, "reused": False}}}
+    details = {"fit": {"figures": {"straight": {"levels": "fit/straight-levels.png"}},
+                       "states": {}}}
+    page = render_html(report, details)
+    assert "not identified" in page
+    assert "0.1234" in page and "0.0047" in page  # an identified threshold keeps its numbers
+    assert "0.4354" not in page and "0.003207" not in page  # the other shows none
+    assert "a &lt;note&gt; &amp; more" in page  # autoescaped
+    assert '<img src="fit/straight-levels.png"' in page
