@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import matplotlib
@@ -11,6 +12,10 @@ import pytest
 matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parent.parent
+#: Marks every process this test session starts (inherited through the environment), so that
+#: the leftover check below sees this session's OOMMF processes and no one else's.
+TEST_SESSION = f"DWMTJ_TEST_SESSION={uuid.uuid4().hex}"
+os.environ["DWMTJ_TEST_SESSION"] = TEST_SESSION.split("=", 1)[1]
 SHARED = Path(os.environ.get("DWMTJ_SHARED", REPO.parent / "shared"))
 
 
@@ -36,9 +41,10 @@ def datasets_dir(shared_dir: Path) -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def no_oommf_process_left_behind():
-    """After the whole session: no OOMMF process started by this project's runner is alive
-    (every process of a HeadlessOOMMFRunner session carries its marker in its environment).
-    Trivially true where no test ran OOMMF."""
+    """After the whole session: no OOMMF process started by this session through the project's
+    runner is alive (every process of a HeadlessOOMMFRunner session carries its marker in its
+    environment, and every process of this test session carries TEST_SESSION). Trivially true
+    where no test ran OOMMF."""
     yield
     from physics.calculators.oommf_runner import SESSION_VARIABLE
 
@@ -50,7 +56,8 @@ def no_oommf_process_left_behind():
     for entry in proc.iterdir():
         if entry.name.isdigit() and int(entry.name) != os.getpid():
             try:
-                if any(v.startswith(marker) for v in (entry / "environ").read_bytes().split(b"\0")):
+                env = (entry / "environ").read_bytes().split(b"\0")
+                if TEST_SESSION.encode() in env and any(v.startswith(marker) for v in env):
                     left.append(int(entry.name))
             except OSError:
                 continue

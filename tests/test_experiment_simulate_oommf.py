@@ -170,7 +170,10 @@ def test_default_drive_writes_one_seeded_thermal_mif_per_step(monkeypatch, tmp_p
     monkeypatch.setattr(calculators_oommf, "oommf_available", lambda: True)
     mifs: list[str] = []
 
-    def write_mif_only(self, system, *, t, n, dirname, n_threads, verbose):
+    # no OOMMF here: no runner either (the replaced drive never uses it)
+    monkeypatch.setattr(calculators_oommf.OOMMFCalculator, "runner", property(lambda self: None))
+
+    def write_mif_only(self, system, *, t, n, dirname, n_threads, verbose, runner):
         folder = Path(dirname) / f"step-{len(mifs)}"
         folder.mkdir(parents=True)
         self.write_mif(system, dirname=str(folder), t=t, n=n)
