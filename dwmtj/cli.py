@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from types import ModuleType
 
@@ -54,6 +56,20 @@ def use_all_cpu_cores(environ: dict[str, str] | None = None) -> None:
         environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={count}".strip()
 
 
+def _exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into ``SystemExit(143)`` so that ``finally`` blocks and exit hooks run
+    (an OOMMF run stops its OOMMF processes; files being written are closed) when a command
+    is stopped with ``kill``, as with Ctrl-C. Only from the main thread, and only where
+    SIGTERM still has its default action."""
+    if (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL):
+
+        def stop(signum: int, frame: object) -> None:
+            raise SystemExit(128 + signum)
+
+        signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dwmtj`` command line and return its exit status."""
     use_all_cpu_cores()
@@ -62,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    _exit_cleanly_on_sigterm()
     try:
         result = args.func(args)
     except (ValueError, FileNotFoundError) as exc:

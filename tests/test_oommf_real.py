@@ -243,3 +243,48 @@ def test_no_oommf_process_outlives_a_calculator(tmp_path):
         assert session_processes(session) != []
     assert session_processes(session) == []
     assert _processes_with(SESSION_VARIABLE, session) == []
+
+
+def test_sigterm_during_an_oommf_run_stops_every_oommf_process(tmp_path):
+    """`kill` (SIGTERM) of `dwmtj simulate --calculator oommf` while OOMMF is running: the
+    command exits with 143, no process it started survives, and no run file is written."""
+    import signal
+    import time
+
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(SIMULATE_SPEC)
+    tag = uuid.uuid4().hex
+    env = {**os.environ, "DWMTJ_TEST_TAG": tag}
+    proc = subprocess.Popen([sys.executable, "-m", "dwmtj", "simulate", str(spec), "--out",
+                             str(tmp_path / "runs")], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None:
+            running = set(_processes_with("DWMTJ_TEST_TAG", tag)) - {proc.pid}
+            if running & set(_processes_with_any(SESSION_VARIABLE)):
+                break  # OOMMF processes of the command's session are up
+            time.sleep(0.2)
+        assert proc.poll() is None, "the run ended before OOMMF was seen running"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=120) == 128 + signal.SIGTERM
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _processes_with("DWMTJ_TEST_TAG", tag) == []
+    assert list((tmp_path / "runs").rglob("*.h5")) == []
+
+
+def _processes_with_any(variable: str) -> list[int]:
+    """PIDs of live processes whose environment sets ``variable`` (to any value)."""
+    prefix = f"{variable}=".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                env = (entry / "environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if any(v.startswith(prefix) for v in env):
+                pids.append(int(entry.name))
+    return pids

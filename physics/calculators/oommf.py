@@ -76,6 +76,22 @@ def _seeded_driver_class(base: type) -> type:
     return Seeded
 
 
+def run_driver(driver: Any, system: Any, **kwargs: Any) -> None:
+    """``driver.drive(system, **kwargs)``, with interrupts kept as interrupts.
+
+    micromagneticmodel's ``Driver.drive`` reads a local variable in its ``finally`` that is
+    only set when the run returns, so a ``KeyboardInterrupt`` or ``SystemExit`` (Ctrl-C, or
+    ``kill`` of a ``dwmtj`` command) during a run surfaces as an ``UnboundLocalError``; this
+    re-raises the interrupt itself, so that callers stop instead of recording a failed run.
+    """
+    try:
+        driver.drive(system, **kwargs)
+    except Exception as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt | SystemExit):
+            raise exc.__context__ from None
+        raise
+
+
 @dataclass
 class OOMMFResult:
     """What an OOMMF call produced (SI units).
@@ -213,8 +229,8 @@ class OOMMFCalculator:
                                dry_run=True)
         _require_oommf()
         workdir.mkdir(parents=True, exist_ok=True)
-        driver.drive(system, dirname=str(workdir), n_threads=self.n_threads, verbose=0,
-                     runner=self.runner, **kwargs)
+        run_driver(driver, system, dirname=str(workdir), n_threads=self.n_threads, verbose=0,
+                   runner=self.runner, **kwargs)
         run_dir = workdir / system.name / f"drive-{system.drive_number - 1}"
         table = system.table.data if getattr(system, "table", None) is not None else None
         return OOMMFResult(mif=run_dir / f"{system.name}.mif", workdir=run_dir,

@@ -169,8 +169,9 @@ def oommf_drive(options: dict, workdir: str | Path | None = None) -> Drive:
     def drive(system: Any, t: float, n: int, seed: int) -> None:
         driver = calculator.time_driver(system, seed=seed, thermal_timestep=thermal_timestep)
         with _drive_folder(workdir) as folder:
-            driver.drive(system, t=float(t), n=int(n), dirname=str(folder),
-                         n_threads=calculator.n_threads, verbose=0, runner=calculator.runner)
+            calculators_oommf.run_driver(driver, system, t=float(t), n=int(n),
+                                         dirname=str(folder), n_threads=calculator.n_threads,
+                                         verbose=0, runner=calculator.runner)
 
     drive.close = calculator.close  # type: ignore[attr-defined]  # stops OOMMF's processes
     return drive
