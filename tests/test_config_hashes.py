@@ -1,4 +1,4 @@
-"""The pydantic rewrite of the configs (issue 14) keeps every stored name and file.
+"""The pydantic rewrite of the configs keeps every stored name and file.
 
 A run is named by the SHA-256 of its spec's canonical JSON (``RunSpec.run_id``,
 physics/experiment/spec.py) and stored as ``<run_id>.h5`` whose ``spec`` attribute holds that

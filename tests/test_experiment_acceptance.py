@@ -1,4 +1,4 @@
-"""Acceptance of the depinning experiments (issue 4), asserted from STORED 300 K readouts.
+"""Acceptance of the depinning experiments, asserted from STORED 300 K readouts.
 
 The run files in results/experiments/runs/ were produced by ``dwmtj simulate`` from the specs in
 results/experiments/acceptance/ (commands in results/experiments/README.md). Each file is found
@@ -334,7 +334,7 @@ def compact_checks(trapezoid, straight):
 
 
 def test_compact_model_reproduces_stored_runs(compact_checks):
-    """Issue 5 acceptance: the model fitted to a run reproduces that run's state map (state
+    """Compact-model acceptance: the model fitted to a run reproduces that run's state map (state
     probability vs V) within sampling error: posterior-predictive p > 0.01 (measured 0.11
     trapezoid, 0.56 straight). The check has power: each device's model fails on the other
     device's run (p < 0.01; measured 0.0). The trapezoid's single-notch fraction of forward
@@ -358,7 +358,7 @@ def _jumps_inside_replicates(check) -> bool:
 
 
 def test_compact_model_reproduces_jump_sizes(compact_checks, straight):
-    """Issue 5: the transport reach (compact.transport: a depinned wall covers at most
+    """The transport reach (compact.transport: a depinned wall covers at most
     ~u t_p notch spacings per pulse) reproduces the straight track's jump sizes. Test: each
     jump-size fraction of the data inside the central 99 % of 200 replicate data sets of the
     fitted model on the same protocol (level 1 % per size). Measured: straight data 0.33 / 0.67
@@ -381,7 +381,7 @@ def test_compact_model_reproduces_jump_sizes(compact_checks, straight):
 
 
 def test_dwmtj_fit_on_straight_run(straight, straight_all, tmp_path, capsys):
-    """Issue 5: ``dwmtj fit`` on the stored straight ramp, whose walls start at notch 0 and
+    """``dwmtj fit`` on the stored straight ramp, whose walls start at notch 0 and
     never read the IN-end state: the unreached edge state is left out of the model
     (compact.states.reached_states, shared with the demo) and the fit succeeds, with one
     level per reached state and the reach in the summary. On the ramp from notch 1 the wall

@@ -1,6 +1,6 @@
 """Statistics of stored runs: per-pulse notch transitions, depinning-threshold fits and tests.
 
-The acceptance of the depinning experiments (issue 4) is asserted from the stored readouts
+The acceptance of the depinning experiments is asserted from the stored readouts
 with these functions (``tests/test_experiment_acceptance.py``):
 
 * :func:`pulse_transitions` turns a run's readouts into one row per (realisation, pulse):

@@ -1,4 +1,4 @@
-"""Depinning statistics of the fast-settings runs (issue 4, "Speed") -> fast-settings-check.json.
+"""Depinning statistics of the fast-settings runs -> fast-settings-check.json.
 
 Reads the stored runs of ``acceptance/trapezoid-ramp-16x10.toml`` (fast settings: dt = 1.6e-13 s,
 one demag convolution per Heun step; 16 realisations x 10 cycles) and
