@@ -15,6 +15,9 @@ Public API
     the magnetic mask); returns the demagnetising field H (nx, ny, nz, 3) in A/m, in m's dtype.
 ``demag_energy(m, Ms, kernel) -> E``
     E = -(mu0/2) sum_cells M . H V, in joules.
+``Demag``: the energy term (``field(m, t)`` in A/m, ``energy_density(m, t)`` in J/m^3,
+    ``self_factors()`` = Ms N(0) in A/m), built from ``micromagneticmodel.Demag`` by
+    :func:`build`.
 
 Method
 ------
@@ -36,11 +39,14 @@ from collections.abc import Sequence
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import micromagneticmodel as mm
 import numpy as np
 import scipy.fft
 import scipy.special
 
-MU0 = 4e-7 * np.pi
+from .constants import MU0
+from .term import FieldTerm, bilinear_energy_density
+from .values import BuildContext, attr
 
 # Number of Gauss-Jacobi points per half of the triangular distribution (per axis).
 _FAR_QUADRATURE_POINTS = 4
@@ -328,3 +334,40 @@ def demag_energy(m: jnp.ndarray, Ms: jnp.ndarray, kernel: DemagKernel) -> jnp.nd
     H = demag_field(m, Ms, kernel)
     volume = float(np.prod(kernel.cell))
     return -0.5 * MU0 * volume * jnp.sum(Ms[..., None] * m * H)
+
+
+class Demag(FieldTerm):
+    """Demagnetisation energy term: H = -N * M (A/m) by FFT convolution, zero outside the
+    magnet; energy density -(mu0/2) Ms m.H (J/m^3)."""
+
+    kernel: DemagKernel
+    """The Newell tensor of the mesh, Fourier transformed."""
+    Ms: jax.Array
+    """Saturation magnetisation (A/m)."""
+    mask: jax.Array
+    """1.0 in the magnet, 0.0 outside."""
+
+    @property
+    def key(self) -> str:
+        return "demag"
+
+    def field(self, m: jax.Array, t: jax.Array | None = None) -> jax.Array:
+        H = demag_field(m, self.Ms, self.kernel)
+        return H * self.mask[..., None].astype(m.dtype)
+
+    def energy_density(self, m: jax.Array, t: jax.Array | None = None) -> jax.Array:
+        return bilinear_energy_density(m, self.field(m, t), self.Ms)
+
+    def self_factors(self) -> jax.Array:
+        """Ms N(0) (A/m) per cell and component, shape (nx, ny, nz, 3): the diagonal demag
+        tensor of a cell on itself (its off-diagonal terms vanish by symmetry) times Ms."""
+        n_self = newell_tensor(np.zeros(3), self.kernel.cell)[:3]  # xx, yy, zz at zero offset
+        return self.Ms[..., None] * jnp.asarray(n_self, dtype=self.Ms.dtype)
+
+
+def build(term: mm.Demag, ctx: BuildContext) -> Demag:
+    """The demag term of ``term`` (no asymptotic_radius: the tensor is exact at every offset)."""
+    if attr(term, "asymptotic_radius") is not None:
+        raise ValueError("Demag.asymptotic_radius: not supported by the JAX engine")
+    kernel = DemagKernel.from_mesh(ctx.mesh.n, ctx.cell, dtype=ctx.dtype)
+    return Demag(name=term.name, kernel=kernel, Ms=ctx.Ms, mask=ctx.mask)

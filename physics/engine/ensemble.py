@@ -3,7 +3,7 @@
 Public API
 ----------
 ``ensemble_keys(seed, n) -> keys``  (n, 2) PRNG keys, one per realisation, from one integer seed.
-``scale_current(params, a) -> params``  Slonczewski/SOT current density J multiplied by a.
+``scale_current(params, a) -> params``  spin-torque current density J multiplied by a.
 ``scale_zeeman(params, a) -> params``   every Zeeman field multiplied by a.
 ``run_ensemble(m0, params, keys, *, dt, steps_per_output, n_outputs, amplitudes=None,
                apply_amplitude=scale_current, t0=0.0, observe=average_magnetisation,
@@ -39,6 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from .params import Params
 from .thermal import (
     FieldFn,
     ObserveFn,
@@ -49,8 +50,9 @@ from .thermal import (
     _validate,
     average_magnetisation,
 )
+from .zeeman import Zeeman
 
-AmplitudeFn = Callable[[dict, jnp.ndarray], dict]
+AmplitudeFn = Callable[[Params, jax.Array], Params]
 _MEMBER_AXIS = "members"
 
 
@@ -61,21 +63,20 @@ def ensemble_keys(seed: int, n: int) -> jax.Array:
     return jax.random.split(jax.random.PRNGKey(int(seed)), int(n))
 
 
-def scale_current(params: dict, amplitude: jnp.ndarray) -> dict:
+def scale_current(params: Params, amplitude: jax.Array | float) -> Params:
     """params with the spin-torque current density J (A/m^2) multiplied by ``amplitude``."""
-    if "slonczewski" not in params:
+    if not params.torques:
         raise ValueError("params: no Slonczewski/SOT term to scale (amplitudes need a current)")
-    torque = dict(params["slonczewski"])
-    torque["J"] = torque["J"] * amplitude
-    return {**params, "slonczewski": torque}
+    amplitude = jnp.asarray(amplitude)
+    return params.replace(torques=tuple(torque.scaled(amplitude) for torque in params.torques))
 
 
-def scale_zeeman(params: dict, amplitude: jnp.ndarray) -> dict:
+def scale_zeeman(params: Params, amplitude: jax.Array | float) -> Params:
     """params with every applied (Zeeman) field H (A/m) multiplied by ``amplitude``."""
-    if not params.get("zeeman"):
+    if params.find(Zeeman) is None:
         raise ValueError("params: no Zeeman term to scale")
-    zeeman = {k: {**v, "H": v["H"] * amplitude} for k, v in params["zeeman"].items()}
-    return {**params, "zeeman": zeeman}
+    amplitude = jnp.asarray(amplitude)
+    return params.map_terms(lambda t: t.scaled(amplitude) if isinstance(t, Zeeman) else t)
 
 
 def ensemble_devices(n: int, devices: Sequence[jax.Device] | None = None) -> list[jax.Device]:
@@ -153,14 +154,14 @@ def _run_batch(
 
 
 def run_ensemble(
-    m0: jnp.ndarray,
-    params: dict,
+    m0: jax.Array,
+    params: Params,
     keys: jax.Array,
     *,
     dt: float,
     steps_per_output: int,
     n_outputs: int,
-    amplitudes: jnp.ndarray | None = None,
+    amplitudes: jax.Array | None = None,
     apply_amplitude: AmplitudeFn = scale_current,
     t0: float = 0.0,
     observe: ObserveFn = average_magnetisation,
