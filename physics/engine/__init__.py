@@ -19,6 +19,11 @@ Adding an energy term: a new module with a ``term.FieldTerm`` subclass and a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # loaded lazily at run time (see __getattr__)
+    from .drivers import HysteresisDriver, MinDriver, RelaxDriver, TimeDriver, compute, delete
+
 
 def __getattr__(name: str):
     # Drivers import jax and ubermag: load them lazily so `import physics.engine` stays cheap.

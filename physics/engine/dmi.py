@@ -28,7 +28,7 @@ import numpy as np
 
 from .links import neighbour_links
 from .term import FieldTerm, bilinear_energy_density
-from .values import BuildContext, RegionPair
+from .values import BuildContext, RegionPair, attr
 
 CRYSTAL_CLASSES = ("Cnv_z", "Cnv")
 """Accepted ``DMI.crystalclass`` values ('Cnv' is oommfc's alias of Cnv_z)."""
@@ -88,12 +88,13 @@ class InterfacialDMI(FieldTerm):
 def build(term: mm.DMI, ctx: BuildContext) -> InterfacialDMI:
     """The DMI term of ``term`` (crystal class Cnv_z only; D: number, dict with 'r1:r2' link
     values, or Field)."""
-    if term.crystalclass not in CRYSTAL_CLASSES:
+    crystalclass = attr(term, "crystalclass")
+    if crystalclass not in CRYSTAL_CLASSES:
         raise ValueError(
-            f"DMI.crystalclass: {term.crystalclass!r} is not supported by the JAX engine "
+            f"DMI.crystalclass: {crystalclass!r} is not supported by the JAX engine "
             "(only interfacial Cnv_z / 'Cnv')"
         )
-    D, pairs = ctx.pairs(term.D, "DMI.D")
+    D, pairs = ctx.pairs(attr(term, "D"), "DMI.D")
     D = ctx.values(D, 1, "DMI.D")
     return InterfacialDMI(
         name=term.name,

@@ -61,6 +61,7 @@ from .llg import llg_rhs
 from .minimise import max_torque, minimise_bb
 from .params import Params
 from .system import build_params
+from .values import mesh_field, region_mask
 from .vectors import norm as vector_norm
 from .zeeman import Zeeman
 
@@ -95,16 +96,22 @@ def _check_kwargs(kwargs: dict) -> None:
         )
 
 
+def _magnetisation(system: mm.System) -> df.Field:
+    """system.m (ValueError when it is not a discretisedfield.Field)."""
+    if not isinstance(system.m, df.Field):
+        raise ValueError("system.m: must be a discretisedfield.Field")
+    return system.m
+
+
 def _free_mask(system: mm.System, params: Params, fixed_subregions) -> jax.Array:
     """1.0 for magnetic cells that may move, 0.0 in the fixed subregions and outside."""
     mask = np.asarray(params.mask)
     if fixed_subregions:
-        mesh = system.m.mesh
+        mesh = _magnetisation(system).mesh
         for name in fixed_subregions:
             if name not in mesh.subregions:
                 raise ValueError(f"fixed_subregions: no subregion named {name!r} in the mesh")
-            inside = df.Field(mesh, nvdim=1, value={name: 1.0, "default": 0.0}).array[..., 0]
-            mask = mask * (1.0 - inside)
+            mask = mask * (1.0 - region_mask(mesh, name))
     return jnp.asarray(mask, dtype=params.mask.dtype)
 
 
@@ -115,7 +122,7 @@ def observe(m: jax.Array, params: Params, t: jax.Array) -> dict:
     avg = jnp.sum(m * mask[..., None], axis=(0, 1, 2)) / count
     row = {"t": t, "mx": avg[0], "my": avg[1], "mz": avg[2]}
     e = energies(m, params, t)
-    row["E"] = sum(e.values()) if e else jnp.zeros((), m.dtype)
+    row["E"] = sum(e.values(), jnp.zeros((), m.dtype))
     for key, value in e.items():
         row[f"E:{key}"] = value
     return row
@@ -143,10 +150,18 @@ def _table(rows: dict, names: dict, x: str, region) -> ut.Table:
     return ut.Table(data=pd.DataFrame(data), units=units, x=x)
 
 
-def _write_back(system: mm.System, m: jax.Array, params: Params) -> None:
-    """system.m <- m * Ms as a discretisedfield Field on the same mesh."""
+def _finish(
+    system: mm.System, m: jax.Array, params: Params, rows: dict, names: dict, x: str
+) -> ut.Table:
+    """system.m <- m * Ms (a discretisedfield Field on the same mesh), system.table <- the
+    table of rows, one more drive; returns the table."""
+    field = _magnetisation(system)
     M = np.asarray(m, dtype=np.float64) * np.asarray(params.Ms, dtype=np.float64)[..., None]
-    system.m = df.Field(system.m.mesh, nvdim=3, value=M, valid=system.m.valid)
+    system.m = mesh_field(field.mesh, 3, M, valid=field.valid)
+    table = _table(rows, names, x, field.mesh.region)
+    system.table = table  # pyright: ignore[reportAttributeAccessIssue] (set by calculators)
+    system.drive_number += 1
+    return table
 
 
 def _rhs(params: Params, free: jax.Array):
@@ -220,9 +235,7 @@ class TimeDriver:
                 m, rows = self._drive_rk45(m0, params, free, float(t), n, verbose)
             if self.save_m:
                 self.m_snapshots = np.asarray(rows.pop("m"))
-            _write_back(system, m, params)
-            system.table = _table(rows, names, self._x, system.m.mesh.region)
-            system.drive_number += 1
+            _finish(system, m, params, rows, names, self._x)
 
     def _drive_rk45(self, m0, params, free, t, n, verbose):
         dtype = m0.dtype
@@ -326,9 +339,7 @@ class MinDriver:
             row = jax.tree_util.tree_map(np.asarray, row)
             row.pop("t")
             row["iteration"] = np.asarray(self.iterations)
-            _write_back(system, m, params)
-            system.table = _table(row, names, self._x, system.m.mesh.region)
-            system.drive_number += 1
+            _finish(system, m, params, row, names, self._x)
 
     def _minimise(self, m0, params, free):
         return _run_min(m0, params, free, jnp.asarray(self.stopping_mxHxm, m0.dtype),
@@ -434,11 +445,8 @@ class HysteresisDriver(MinDriver):
                 rows.append(row)
             self.iterations, self.mxHxm = total, float(torque)
             stacked = {k: np.stack([r[k] for r in rows]) for k in rows[0]}
-            _write_back(system, m, params)
-            table = _table(stacked, names, self._x, system.m.mesh.region)
+            table = _finish(system, m, params, stacked, names, self._x)
             table.units.update({k: "mT" for k in table.data if k.startswith("B")})
-            system.table = table
-            system.drive_number += 1
 
 
 class RelaxDriver(MinDriver):
@@ -503,11 +511,11 @@ def compute(func, system: mm.System):
     with jax.enable_x64(True):
         m, params, _ = build_params(probe, dtype=jnp.float64)
         zero = jnp.zeros((), jnp.float64)
-        mesh = system.m.mesh
+        mesh = _magnetisation(system).mesh
         if name == "energy":
             return float(sum(float(e) for e in energies(m, params, zero).values()))
         if name == "density":
             w = sum(energy_densities(m, params, zero).values(), jnp.zeros(mesh.n))
-            return df.Field(mesh, nvdim=1, value=np.asarray(w)[..., None])
+            return mesh_field(mesh, 1, np.asarray(w)[..., None])
         H = np.asarray(effective_field(m, params, zero))
-        return df.Field(mesh, nvdim=3, value=H)
+        return mesh_field(mesh, 3, H)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -53,6 +54,8 @@ from .thermal import (
 from .zeeman import Zeeman
 
 AmplitudeFn = Callable[[Params, jax.Array], Params]
+Device = Any
+"""A JAX device (``jax.Device``, e.g. an element of ``jax.devices()``)."""
 _MEMBER_AXIS = "members"
 
 
@@ -79,7 +82,7 @@ def scale_zeeman(params: Params, amplitude: jax.Array | float) -> Params:
     return params.map_terms(lambda t: t.scaled(amplitude) if isinstance(t, Zeeman) else t)
 
 
-def ensemble_devices(n: int, devices: Sequence[jax.Device] | None = None) -> list[jax.Device]:
+def ensemble_devices(n: int, devices: Sequence[Device] | None = None) -> list[Device]:
     """The devices an ensemble of n members is split over: all of ``devices`` (default
     ``jax.devices()``), but never more than n (a member is never split)."""
     devices = list(jax.devices() if devices is None else devices)
@@ -167,7 +170,7 @@ def run_ensemble(
     observe: ObserveFn = average_magnetisation,
     field_fn: FieldFn | None = None,
     rhs_fn: RhsFn | None = None,
-    devices: Sequence[jax.Device] | None = None,
+    devices: Sequence[Device] | None = None,
     demag_update: str = "stage",
 ) -> ThermalRun:
     """N realisations in one jitted, vmapped call; see the module docstring (dt, t0 in s).

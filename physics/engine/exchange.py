@@ -22,7 +22,7 @@ import numpy as np
 
 from .links import neighbour_links
 from .term import FieldTerm, bilinear_energy_density
-from .values import BuildContext, RegionPair
+from .values import BuildContext, RegionPair, attr
 
 
 def _harmonic_mean(a1: np.ndarray, a2: np.ndarray) -> np.ndarray:
@@ -86,7 +86,7 @@ class Exchange(FieldTerm):
 
 def build(term: mm.Exchange, ctx: BuildContext) -> Exchange:
     """The Exchange term of ``term`` (A: number, dict with 'r1:r2' link values, or Field)."""
-    A, pairs = ctx.pairs(term.A, "Exchange.A")
+    A, pairs = ctx.pairs(attr(term, "A"), "Exchange.A")
     A = ctx.values(A, 1, "Exchange.A")
     links = exchange_links(A, ctx.Ms_np, ctx.cell, pairs)
     return Exchange(name=term.name, links=ctx.array(links), inv_mu0_ms=ctx.inv_mu0_ms, Ms=ctx.Ms)

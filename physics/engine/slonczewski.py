@@ -84,8 +84,8 @@ class Slonczewski(TorqueTerm):
 
 def build(term: mm.Slonczewski, ctx: BuildContext) -> Slonczewski:
     """The torque of ``term`` (J, mp, P, Lambda, eps_prime; func + dt: a scalar factor only)."""
-    mp = ctx.values(term.mp, 3, "Slonczewski.mp")
-    J = ctx.values(term.J, 1, "Slonczewski.J")
+    mp = ctx.values(attr(term, "mp"), 3, "Slonczewski.mp")
+    J = ctx.values(attr(term, "J"), 1, "Slonczewski.J")
     norm = np.linalg.norm(mp, axis=-1)
     if np.any((norm == 0) & ctx.magnetic & (J != 0)):
         raise ValueError(
@@ -97,8 +97,8 @@ def build(term: mm.Slonczewski, ctx: BuildContext) -> Slonczewski:
     return Slonczewski(
         J=ctx.array(J),
         mp=ctx.array(mp / np.where(norm > 0, norm, 1.0)[..., None]),
-        P=ctx.array(ctx.values(term.P, 1, "Slonczewski.P")),
-        Lambda=ctx.array(ctx.values(term.Lambda, 1, "Slonczewski.Lambda")),
+        P=ctx.array(ctx.values(attr(term, "P"), 1, "Slonczewski.P")),
+        Lambda=ctx.array(ctx.values(attr(term, "Lambda"), 1, "Slonczewski.Lambda")),
         eps_prime=ctx.array(
             ctx.values(attr(term, "eps_prime") or 0.0, 1, "Slonczewski.eps_prime")
         ),

@@ -38,7 +38,7 @@ from . import anisotropy, demag, dmi, exchange, slonczewski, zeeman
 from .constants import GAMMA0_DEFAULT
 from .params import Params
 from .term import FieldTerm, TorqueTerm
-from .values import BuildContext, check_mesh
+from .values import BuildContext, attr, check_mesh
 
 ENERGY_TERMS: dict[type, Callable[[Any, BuildContext], FieldTerm]] = {
     mm.Exchange: exchange.build,
@@ -114,9 +114,9 @@ def _llg_coefficients(dynamics: Any) -> tuple[Any, Any, float]:
     gamma0, alpha, precess = GAMMA0_DEFAULT, 0.0, 0.0
     for term in dynamics:
         if isinstance(term, mm.Precession):
-            gamma0, precess = term.gamma0, 1.0
+            gamma0, precess = attr(term, "gamma0"), 1.0
         elif isinstance(term, mm.Damping):
-            alpha = term.alpha
+            alpha = attr(term, "alpha")
     return gamma0, alpha, precess
 
 

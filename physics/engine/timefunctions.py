@@ -119,8 +119,8 @@ def time_profile(
         raise ValueError(
             f"{what}: tcl_strings time dependence is OOMMF-only; give a Python func with dt"
         )
-    func = attr(term, "func")
-    wave = attr(term, "wave")
+    func: Any = attr(term, "func")
+    wave: Any = attr(term, "wave")
     kind = func if isinstance(func, str) else wave
     if isinstance(kind, str):
         if kind not in ("sin", "sinc"):
@@ -132,6 +132,8 @@ def time_profile(
         return wave_type(to_array(float(f)), to_array(float(attr(term, "t0") or 0.0)))
     if func is None:
         return Constant()
+    if not callable(func):
+        raise ValueError(f"{what}: func must be 'sin', 'sinc' or a Python function of t (s)")
     dt = attr(term, "dt")
     if dt is None or not dt > 0:
         raise ValueError(f"{what}: a time function func needs a positive sampling step dt (s)")

@@ -25,6 +25,17 @@ RegionPair = tuple[np.ndarray, np.ndarray, float]
 between a cell of one and a cell of the other."""
 
 
+def mesh_field(mesh: df.Mesh, nvdim: int, value: Any, **kwargs: Any) -> df.Field:
+    """``discretisedfield.Field(mesh, nvdim=nvdim, value=value, **kwargs)``; value: anything
+    Field accepts (number, vector, array, callable, ``{subregion: value}`` dict)."""
+    return df.Field(mesh, nvdim=nvdim, value=value, **kwargs)
+
+
+def region_mask(mesh: df.Mesh, name: str) -> np.ndarray:
+    """Boolean (nx, ny, nz): the cells of the mesh's subregion ``name``."""
+    return mesh_field(mesh, 1, {name: 1.0, "default": 0.0}).array[..., 0] > 0.5
+
+
 def attr(term: Any, name: str) -> Any:
     """A term's attribute, or None when unset (ubermag returns the descriptor then)."""
     value = getattr(term, name, None)
@@ -84,10 +95,7 @@ def region_pairs(value: Any, mesh: df.Mesh, what: str) -> tuple[Any, list[Region
     pairs = []
     for key, v in value.items():
         if ":" in key:
-            masks = [
-                df.Field(mesh, nvdim=1, value={r: 1.0, "default": 0.0}).array[..., 0] > 0.5
-                for r in key.split(":")
-            ]
+            masks = [region_mask(mesh, r) for r in key.split(":")]
             if not np.isfinite(float(v)):
                 raise ValueError(f"{what}: value of {key!r} is not finite")
             pairs.append((masks[0], masks[1], float(v)))
@@ -108,7 +116,7 @@ def cell_values(value: Any, mesh: df.Mesh, nvdim: int, what: str) -> np.ndarray:
         arr = np.asarray(value.array, dtype=np.float64)
     else:
         try:
-            arr = np.asarray(df.Field(mesh, nvdim=nvdim, value=value).array, dtype=np.float64)
+            arr = np.asarray(mesh_field(mesh, nvdim, value).array, dtype=np.float64)
         except Exception as err:  # noqa: BLE001 - re-raised with the parameter's name
             raise ValueError(f"{what}: cannot be put on the mesh ({err})") from err
     if nvdim == 1 and arr.ndim == 4:

@@ -16,7 +16,7 @@ import numpy as np
 from .constants import MU0
 from .term import FieldTerm
 from .timefunctions import TimeProfile, time_profile
-from .values import BuildContext
+from .values import BuildContext, attr
 from .vectors import components, dot
 
 
@@ -49,10 +49,11 @@ def build(term: mm.Zeeman, ctx: BuildContext) -> Zeeman:
     """The Zeeman term of ``term`` (H; func='sin'|'sinc' with f, t0, or a Python func sampled
     every dt returning a factor or the nine elements of a 3x3 matrix applied to H)."""
     what = f"Zeeman({term.name})"
-    H = ctx.values(term.H, 3, f"{what}.H")
+    H = ctx.values(attr(term, "H"), 3, f"{what}.H")
+    profile = time_profile(term, ctx.t_end, what, ctx.array, allow_matrix=True)
     return Zeeman(
         name=term.name,
         H=ctx.array(np.where(ctx.magnetic[..., None], H, 0.0)),
-        profile=time_profile(term, ctx.t_end, what, ctx.array, allow_matrix=True),
+        profile=profile,
         Ms=ctx.Ms,
     )
