@@ -25,7 +25,7 @@ block a vmapped scan on its own device (``jax.shard_map``; no communication, par
 replicated). On a CPU each host device runs on its own thread, so an ensemble uses every core;
 a member's result does not depend on the split (tests/test_engine_ensemble_sharding.py).
 
-Temperature comes from ``params["temperature"]`` (K); with T = 0 and amplitudes this is a
+Temperature comes from ``params.temperature`` (K); with T = 0 and amplitudes this is a
 deterministic batch of fixed-step Heun runs (e.g. N pulse amplitudes).
 """
 
