@@ -16,9 +16,9 @@
     ``minimise.py``) until max |m x H| < stopping_mxHxm (A/m). Table x = "iteration".
     The default is tighter than OOMMF's 0.1 A/m because steepest descent, unlike OOMMF's CG,
     does not overshoot: at 0.1 A/m a macrospin in a 1.6e5 A/m anisotropy field is still 6e-7 rad
-    off its axis (ubermag's own tests demand |M - M_exact| < 1e-3 A/m, i.e. ~1e-9 rad); each
-    decade of the criterion costs a few tens of iterations (benchmarks/README.md). The
-    criterion never goes below the dtype's round-off level (see ``minimise.py``).
+    off its axis (ubermag's own tests demand |M - M_exact| < 1e-3 A/m, i.e. ~1e-9 rad); the
+    iterations each decade of the criterion costs are in benchmarks/README.md. The criterion
+    never goes below the dtype's round-off level (see ``minimise.py``).
 ``RelaxDriver(stopping_mxHxm=1e-5, alpha=1.0, max_time=1e-7, max_steps=20_000, dtype="float64")``
     ``.drive(system)``: damping-only LLG (no precession, damping alpha; RK45 at tol 1e-4) until
     max |m x H| < 1e-3 max |H| (or max_time / max_steps), then Barzilai-Borwein
