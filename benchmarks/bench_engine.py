@@ -145,7 +145,7 @@ def timed(fn, *args, repeat: int = 3) -> tuple[float, float]:
 def measure(mask, cell, dtype, batch, steps, dt: float = 2e-14) -> dict:
     with jax.enable_x64(dtype == jnp.float64):
         m0, params, _ = build_params(device_system(mask, cell, 300.0), dtype=dtype)
-        cells = int(np.asarray(params["mask"]).sum())
+        cells = int(np.asarray(params.mask).sum())
         mb = jnp.broadcast_to(m0, (batch, *m0.shape))
         field = jax.jit(jax.vmap(lambda m: effective_field(m, params, jnp.asarray(0.0, dtype))))
         t_field, _ = timed(field, mb)

@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     import jax
     import jax.numpy as jnp
 
-    from physics.engine.ensemble import ensemble_keys, run_ensemble
+    from physics.engine.ensemble import ensemble_keys, run_ensemble, scale_current
     from physics.engine.thermal import integrate_thermal
     from physics.experiment.depinning import relaxed_walls
     from physics.experiment.simulate import _steps
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     })
     with jax.enable_x64(args.dtype == "float64"):
         m_relaxed, params, geo = relaxed_walls(spec, [0])
-        params = {**params, "temperature": 300.0}
+        params = params.replace(temperature=jnp.asarray(300.0, params.Ms.dtype))
         duration = spec.protocol.ramps[0].step_duration
         dt, steps = _steps(duration, 1, args.dt)
         n_cells = int(geo.mask.sum())
@@ -94,8 +94,7 @@ def main(argv: list[str] | None = None) -> int:
               f"devices, load average {os.getloadavg()[0]:.1f}")
         m1 = m_relaxed[0]
         amp = jnp.asarray(args.voltage, dtype=m1.dtype)
-        base_params = {**params, "slonczewski": {**params["slonczewski"],
-                                                 "J": params["slonczewski"]["J"] * amp}}
+        base_params = scale_current(params, amp)
         _, wall, cpu = _timed(lambda: integrate_thermal(
             m1, base_params, jax.random.PRNGKey(0), dt=dt, steps_per_output=steps,
             n_outputs=1, demag_update=args.demag_update).m)

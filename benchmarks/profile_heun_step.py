@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     import jax
     import jax.numpy as jnp
 
-    from physics.engine.demag import demag_field
+    from physics.engine.demag import Demag, demag_field
     from physics.engine.field import effective_field
     from physics.engine.llg import llg_rhs
     from physics.engine.thermal import heun_step, thermal_field_std
@@ -49,11 +49,13 @@ def main(argv: list[str] | None = None) -> int:
                           calculator={"name": "jax", "dt": 1e-13, "dtype": "float32",
                                       "relax_time": 0.05e-9})
     m_relaxed, params, _ = relaxed_walls(spec, [0])
-    params = {**params, "temperature": 300.0}
+    params = params.replace(temperature=jnp.asarray(300.0, params.Ms.dtype))
+    demag = params.find(Demag)
+    assert demag is not None
     m1 = m_relaxed[0]
     n, b = args.repeats, args.members
     mb = jnp.broadcast_to(m1, (b, *m1.shape))
-    local = {k: v for k, v in params.items() if k != "demag"}
+    local = params.without(Demag)
     sigma = thermal_field_std(params, 1e-13)[..., None].astype(m1.dtype)
 
     def looped(body, init):
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parts = {
         "demag convolution (one field evaluation)": looped(
             lambda c, k: c + 1e-9 * jax.vmap(
-                lambda m: demag_field(m, params["Ms"], params["demag"]["kernel"]))(c), mb),
+                lambda m: demag_field(m, params.Ms, demag.kernel))(c), mb),
         "local field (one evaluation, no demag)": looped(
             lambda c, k: c + 1e-9 * jax.vmap(lambda m: effective_field(m, local, 0.0))(c), mb),
         "thermal noise (threefry normals)": looped(

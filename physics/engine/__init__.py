@@ -2,13 +2,27 @@
 
 ``physics.engine.TimeDriver().drive(system, t=..., n=...)``, ``MinDriver().drive(system)``,
 ``RelaxDriver().drive(system)`` and ``HysteresisDriver().drive(system, Hmin=, Hmax=, n=)`` take
-a ``micromagneticmodel.System`` and update ``system.m`` and ``system.table`` in place. The
-physics lives in small pure modules: ``system`` (System -> params pytree), ``exchange``,
-``anisotropy``, ``dmi``, ``zeeman``, ``demag``, ``field`` (``effective_field(m, params, t)``),
-``llg`` (``llg_rhs(m, H, params, t)``), ``integrators``, ``thermal``, ``ensemble``.
+a ``micromagneticmodel.System`` and update ``system.m`` and ``system.table`` in place.
+
+The physics lives in small pure modules. ``system`` turns a System into ``params.Params``, a
+typed pytree that holds the mesh, the material, the LLG coefficients and a list of terms. Each
+energy term is one module with one small ``equinox.Module`` (``field(m, t)`` in A/m,
+``energy_density(m, t)`` in J/m^3) and its builder: ``exchange``, ``anisotropy``, ``dmi``,
+``zeeman``, ``demag``; the spin torque is ``slonczewski``. ``field`` sums the terms
+(``effective_field(m, params, t)``), ``llg`` gives ``llg_rhs(m, H, params, t)``;
+``integrators`` (adaptive RK45), ``minimise``, ``thermal`` (stochastic Heun) and ``ensemble``
+(vmapped, sharded thermal runs) integrate it.
+
+Adding an energy term: a new module with a ``term.FieldTerm`` subclass and a
+``build(ubermag_term, ctx) -> term`` function, and one line in ``system.ENERGY_TERMS``.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # loaded lazily at run time (see __getattr__)
+    from .drivers import HysteresisDriver, MinDriver, RelaxDriver, TimeDriver, compute, delete
 
 
 def __getattr__(name: str):

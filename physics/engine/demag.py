@@ -15,6 +15,9 @@ Public API
     the magnetic mask); returns the demagnetising field H (nx, ny, nz, 3) in A/m, in m's dtype.
 ``demag_energy(m, Ms, kernel) -> E``
     E = -(mu0/2) sum_cells M . H V, in joules.
+``Demag``: the energy term (``field(m, t)`` in A/m, ``energy_density(m, t)`` in J/m^3,
+    ``self_factors()`` = Ms N(0) in A/m), built from ``micromagneticmodel.Demag`` by
+    :func:`build`.
 
 Method
 ------
@@ -36,11 +39,14 @@ from collections.abc import Sequence
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import micromagneticmodel as mm
 import numpy as np
 import scipy.fft
 import scipy.special
 
-MU0 = 4e-7 * np.pi
+from .constants import MU0
+from .term import FieldTerm, bilinear_energy_density
+from .values import BuildContext, attr
 
 # Number of Gauss-Jacobi points per half of the triangular distribution (per axis).
 _FAR_QUADRATURE_POINTS = 4
@@ -145,44 +151,44 @@ def _dipole_average(offsets: np.ndarray, cell: np.ndarray, points: int) -> np.nd
     return -volume / (4.0 * np.pi) * out
 
 
-def far_field_distance(cell: Sequence[float]) -> float:
+def far_field_distance(cell: Sequence[float] | np.ndarray) -> float:
     """Distance (m) beyond which the tensor is evaluated by quadrature instead of Newell's form."""
-    cell = np.asarray(cell, dtype=np.float64)
-    volume = float(np.prod(cell))
+    sizes = np.asarray(cell, dtype=np.float64)
+    volume = float(np.prod(sizes))
     eps = np.finfo(np.float64).eps
     newell_limit = (_NEWELL_RELATIVE_ERROR / eps) ** (1.0 / 6.0) * volume ** (1.0 / 3.0)
-    return max(newell_limit, _MIN_FAR_DISTANCE_CELLS * float(cell.max()))
+    return max(newell_limit, _MIN_FAR_DISTANCE_CELLS * float(sizes.max()))
 
 
-def _check_cell(cell: Sequence[float]) -> np.ndarray:
-    cell = np.asarray(cell, dtype=np.float64)
-    if cell.shape != (3,) or not np.all(np.isfinite(cell)) or np.any(cell <= 0):
+def _check_cell(cell: Sequence[float] | np.ndarray) -> np.ndarray:
+    sizes = np.asarray(cell, dtype=np.float64)
+    if sizes.shape != (3,) or not np.all(np.isfinite(sizes)) or np.any(sizes <= 0):
         raise ValueError(f"cell: must be three positive cell sizes in metres, got {cell!r}")
-    return cell
+    return sizes
 
 
-def newell_tensor(offsets: np.ndarray, cell: Sequence[float]) -> np.ndarray:
+def newell_tensor(offsets: np.ndarray, cell: Sequence[float] | np.ndarray) -> np.ndarray:
     """Demagnetising tensor between cells whose centres are ``offsets`` apart.
 
     offsets: (..., 3) centre-to-centre vectors (target minus source) in metres; cell: (dx, dy, dz)
     in metres. Returns the dimensionless (..., 6) components (xx, yy, zz, xy, xz, yz) with
     H_target = -N M_source. Evaluated in float64.
     """
-    cell = _check_cell(cell)
+    sizes = _check_cell(cell)
     offsets = np.asarray(offsets, dtype=np.float64)
     if offsets.shape[-1:] != (3,):
         raise ValueError(f"offsets: last axis must have length 3, got shape {offsets.shape}")
     distance = np.linalg.norm(offsets, axis=-1)
-    far = distance > far_field_distance(cell)
+    far = distance > far_field_distance(sizes)
     out = np.empty(offsets.shape[:-1] + (6,))
-    out[~far] = _newell_near(offsets[~far], cell)
-    out[far] = _dipole_average(offsets[far], cell, _FAR_QUADRATURE_POINTS)
+    out[~far] = _newell_near(offsets[~far], sizes)
+    out[far] = _dipole_average(offsets[far], sizes, _FAR_QUADRATURE_POINTS)
     return out
 
 
 def _padded_length(n: int) -> int:
     """FFT length for a linear (non-circular) convolution over n cells."""
-    return 1 if n == 1 else scipy.fft.next_fast_len(2 * n - 1, real=True)
+    return 1 if n == 1 else int(scipy.fft.next_fast_len(2 * n - 1, real=True) or 2 * n - 1)
 
 
 # Parity of each tensor component under x -> -x, y -> -y, z -> -z.
@@ -245,18 +251,19 @@ class DemagKernel(eqx.Module):
         n_arr = np.asarray(n)
         if n_arr.shape != (3,) or not np.all(n_arr == np.round(n_arr)) or np.any(n_arr < 1):
             raise ValueError(f"n: must be three positive integers (cells per axis), got {n!r}")
-        n = tuple(int(k) for k in n_arr)
-        cell_arr = _check_cell(cell)
-        tensor = _wrapped_tensor(n, cell_arr)
-        axes = _fft_axes(tensor.shape[:3])
+        nx, ny, nz = (int(k) for k in n_arr)
+        dx, dy, dz = (float(d) for d in _check_cell(cell))
+        tensor = _wrapped_tensor((nx, ny, nz), np.array([dx, dy, dz]))
+        px, py, pz = (int(p) for p in tensor.shape[:3])
+        axes = _fft_axes((px, py, pz))
         spectrum = np.fft.rfftn(tensor, axes=axes) if axes else tensor.astype(complex)
-        fft_tensor = np.moveaxis(spectrum.real, -1, 0)
+        fft_tensor = np.moveaxis(np.real(spectrum), -1, 0)
         dtype = jnp.zeros(0).dtype if dtype is None else dtype
         return cls(
             fft_tensor=jnp.asarray(fft_tensor, dtype=dtype),
-            n=n,
-            cell=tuple(float(d) for d in cell_arr),
-            padded=tuple(int(p) for p in tensor.shape[:3]),
+            n=(nx, ny, nz),
+            cell=(dx, dy, dz),
+            padded=(px, py, pz),
         )
 
     @classmethod
@@ -328,3 +335,40 @@ def demag_energy(m: jnp.ndarray, Ms: jnp.ndarray, kernel: DemagKernel) -> jnp.nd
     H = demag_field(m, Ms, kernel)
     volume = float(np.prod(kernel.cell))
     return -0.5 * MU0 * volume * jnp.sum(Ms[..., None] * m * H)
+
+
+class Demag(FieldTerm):
+    """Demagnetisation energy term: H = -N * M (A/m) by FFT convolution, zero outside the
+    magnet; energy density -(mu0/2) Ms m.H (J/m^3)."""
+
+    kernel: DemagKernel
+    """The Newell tensor of the mesh, Fourier transformed."""
+    Ms: jax.Array
+    """Saturation magnetisation (A/m)."""
+    mask: jax.Array
+    """1.0 in the magnet, 0.0 outside."""
+
+    @property
+    def key(self) -> str:
+        return "demag"
+
+    def field(self, m: jax.Array, t: jax.Array | None = None) -> jax.Array:
+        H = demag_field(m, self.Ms, self.kernel)
+        return H * self.mask[..., None].astype(m.dtype)
+
+    def energy_density(self, m: jax.Array, t: jax.Array | None = None) -> jax.Array:
+        return bilinear_energy_density(m, self.field(m, t), self.Ms)
+
+    def self_factors(self) -> jax.Array:
+        """Ms N(0) (A/m) per cell and component, shape (nx, ny, nz, 3): the diagonal demag
+        tensor of a cell on itself (its off-diagonal terms vanish by symmetry) times Ms."""
+        n_self = newell_tensor(np.zeros(3), self.kernel.cell)[:3]  # xx, yy, zz at zero offset
+        return self.Ms[..., None] * jnp.asarray(n_self, dtype=self.Ms.dtype)
+
+
+def build(term: mm.Demag, ctx: BuildContext) -> Demag:
+    """The demag term of ``term`` (no asymptotic_radius: the tensor is exact at every offset)."""
+    if attr(term, "asymptotic_radius") is not None:
+        raise ValueError("Demag.asymptotic_radius: not supported by the JAX engine")
+    kernel = DemagKernel.from_mesh(tuple(int(k) for k in ctx.mesh.n), ctx.cell, dtype=ctx.dtype)
+    return Demag(name=term.name, kernel=kernel, Ms=ctx.Ms, mask=ctx.mask)

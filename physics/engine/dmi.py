@@ -14,20 +14,27 @@ the minimisation instead of an imposed ghost-cell condition):
     H_z += (1/(mu0 Ms)) (D+ m_a,{i+1} - D- m_a,{i-1}) / d
 
 with D+ = D_{i,i+1}, D- = D_{i-1,i} (mean of the two cells' D, zero across the mask edge).
+The discrete energy is bilinear in m, so its density is exactly ``-(mu0/2) Ms m.H``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import jax
 import jax.numpy as jnp
+import micromagneticmodel as mm
 import numpy as np
 
-from .constants import MU0
 from .links import neighbour_links
+from .term import FieldTerm, bilinear_energy_density
+from .values import BuildContext, RegionPair, attr
+
+CRYSTAL_CLASSES = ("Cnv_z", "Cnv")
+"""Accepted ``DMI.crystalclass`` values ('Cnv' is oommfc's alias of Cnv_z)."""
 
 
-def dmi_links(D: np.ndarray, Ms: np.ndarray, pairs: Sequence = ()) -> np.ndarray:
+def dmi_links(D: np.ndarray, Ms: np.ndarray, pairs: Sequence[RegionPair] = ()) -> np.ndarray:
     """Link DMI constants D_ij (J/m^2) along x and y, shape (2, nx, ny, nz).
 
     pairs: (in_r1, in_r2, D12) boolean cell masks of two regions and the DMI constant (J/m^2)
@@ -37,8 +44,8 @@ def dmi_links(D: np.ndarray, Ms: np.ndarray, pairs: Sequence = ()) -> np.ndarray
 
 
 def dmi_field(
-    m: jnp.ndarray, inv_mu0_ms: jnp.ndarray, links: jnp.ndarray, cell: jnp.ndarray
-) -> jnp.ndarray:
+    m: jax.Array, inv_mu0_ms: jax.Array, links: jax.Array, cell: jax.Array
+) -> jax.Array:
     """Interfacial (Cnv_z) DMI field (A/m), shape (nx, ny, nz, 3); cell = (dx, dy, dz) in m."""
     components = [jnp.zeros(m.shape[:-1], m.dtype) for _ in range(3)]
     mz = m[..., 2]
@@ -55,6 +62,44 @@ def dmi_field(
     return inv_mu0_ms[..., None] * jnp.stack(components, axis=-1)
 
 
-def dmi_energy_density(m: jnp.ndarray, H: jnp.ndarray, Ms: jnp.ndarray) -> jnp.ndarray:
-    """DMI energy density (J/m^3): -(mu0/2) Ms m.H (exact: the discrete energy is bilinear)."""
-    return -0.5 * MU0 * Ms * jnp.sum(m * H, axis=-1)
+class InterfacialDMI(FieldTerm):
+    """Interfacial (Cnv_z) DMI energy term (see the module docstring)."""
+
+    links: jax.Array
+    """D_ij (J/m^2) per link along x and y, shape (2, nx, ny, nz)."""
+    cell: jax.Array
+    """(dx, dy, dz) in m."""
+    inv_mu0_ms: jax.Array
+    """1/(mu0 Ms) (1/T), zero outside the magnet."""
+    Ms: jax.Array
+    """Saturation magnetisation (A/m)."""
+
+    @property
+    def key(self) -> str:
+        return "dmi"
+
+    def field(self, m: jax.Array, t: jax.Array) -> jax.Array:
+        return dmi_field(m, self.inv_mu0_ms, self.links, self.cell)
+
+    def energy_density(self, m: jax.Array, t: jax.Array) -> jax.Array:
+        return bilinear_energy_density(m, self.field(m, t), self.Ms)
+
+
+def build(term: mm.DMI, ctx: BuildContext) -> InterfacialDMI:
+    """The DMI term of ``term`` (crystal class Cnv_z only; D: number, dict with 'r1:r2' link
+    values, or Field)."""
+    crystalclass = attr(term, "crystalclass")
+    if crystalclass not in CRYSTAL_CLASSES:
+        raise ValueError(
+            f"DMI.crystalclass: {crystalclass!r} is not supported by the JAX engine "
+            "(only interfacial Cnv_z / 'Cnv')"
+        )
+    D, pairs = ctx.pairs(attr(term, "D"), "DMI.D")
+    D = ctx.values(D, 1, "DMI.D")
+    return InterfacialDMI(
+        name=term.name,
+        links=ctx.array(dmi_links(D, ctx.Ms_np, pairs)),
+        cell=ctx.cell_array,
+        inv_mu0_ms=ctx.inv_mu0_ms,
+        Ms=ctx.Ms,
+    )

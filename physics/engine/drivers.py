@@ -4,11 +4,10 @@
     ``.drive(system, t=..., n=..., fixed_subregions=None, verbose=1)``: LLG (+ Slonczewski torque)
     from the current ``system.m`` for t seconds with n outputs; adaptive Dormand-Prince RK45 at
     T = 0, stochastic Heun (``thermal.py``) at T > 0 with the largest fixed step <= thermal_dt
-    that divides t/n. Default 2e-14 s: on the project's film (2 x 2 x 1 nm cells, Ms 1.1 MA/m,
-    Ku 0.85 MJ/m^3, alpha 0.02, 300 K, float32) the stationary <mz> of a domain and the mean
-    SOT-driven wall velocity are unchanged within sampling error from 1e-14 to 4e-14 s, while
-    8e-14 s biases <mz> by -0.08 (tests/test_engine_thermal_dt.py). Smaller cells or larger
-    fields need a smaller step (the stable step scales with the cell volume and 1/H_ex). Sets
+    that divides t/n. The default 2e-14 s is converged for the project's film at 2 nm cells
+    (stationary <mz> and SOT wall velocity; tests/test_engine_thermal_dt.py, numbers in
+    results/experiments/README.md). Smaller cells or larger fields need a smaller step (the
+    stable step scales with the cell volume and 1/H_ex). Sets
     ``system.m`` (discretisedfield.Field, norm Ms) and ``system.table`` (ubermagtable.Table,
     x = "t", columns t, mx, my, mz, E, E_<term>, x_dw). With ``save_m=True`` the driver keeps
     the unit-vector snapshots at the n output times in ``driver.m_snapshots`` (n, nx, ny, nz, 3).
@@ -17,9 +16,9 @@
     ``minimise.py``) until max |m x H| < stopping_mxHxm (A/m). Table x = "iteration".
     The default is tighter than OOMMF's 0.1 A/m because steepest descent, unlike OOMMF's CG,
     does not overshoot: at 0.1 A/m a macrospin in a 1.6e5 A/m anisotropy field is still 6e-7 rad
-    off its axis (ubermag's own tests demand |M - M_exact| < 1e-3 A/m, i.e. ~1e-9 rad). Each
-    decade costs ~30 iterations on the case-B wall (176 at 0.1 A/m, ~310 at 1e-5 A/m, < 1 s).
-    The criterion never goes below the dtype's round-off level (see ``minimise.py``).
+    off its axis (ubermag's own tests demand |M - M_exact| < 1e-3 A/m, i.e. ~1e-9 rad); the
+    iterations each decade of the criterion costs are in benchmarks/README.md. The criterion
+    never goes below the dtype's round-off level (see ``minimise.py``).
 ``RelaxDriver(stopping_mxHxm=1e-5, alpha=1.0, max_time=1e-7, max_steps=20_000, dtype="float64")``
     ``.drive(system)``: damping-only LLG (no precession, damping alpha; RK45 at tol 1e-4) until
     max |m x H| < 1e-3 max |H| (or max_time / max_steps), then Barzilai-Borwein
@@ -42,6 +41,7 @@ inside ``jax.enable_x64(True)`` (JAX's global flag is left alone).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from functools import partial
@@ -55,11 +55,15 @@ import pandas as pd
 import ubermagtable as ut
 from tqdm.auto import tqdm
 
-from .field import effective_field, energies
-from .integrators import dopri_step, integrate_rk45, normalise
+from .field import effective_field, energies, energy_densities
+from .integrators import RKState, adaptive_steps, integrate_rk45
 from .llg import llg_rhs
 from .minimise import max_torque, minimise_bb
+from .params import Params
 from .system import build_params
+from .values import mesh_field, region_mask
+from .vectors import norm as vector_norm
+from .zeeman import Zeeman
 
 _DTYPES = {"float64": jnp.float64, "float32": jnp.float32}
 # Output stages per jitted call (the last call is padded with zero-length stages).
@@ -68,9 +72,9 @@ _FILE_KWARGS = ("dirname", "append", "compute", "output_step", "n_threads", "run
 
 
 def default_dtype() -> str:
-    """'float64' on CPU (validation precision); 'float32' on accelerators: on case C of the
-    OOMMF reference float32 agrees with OOMMF to 4e-8 in <m> after 0.2 ns
-    (tests/test_engine_oommf_reference.py) and 1.2e-5 after 2 ns (J = 1e12 A/m^2)."""
+    """'float64' on CPU (validation precision); 'float32' on accelerators, where float32 agrees
+    with OOMMF on case C of the OOMMF reference (tests/test_engine_oommf_reference.py; the
+    differences are in benchmarks/README.md)."""
     return "float64" if jax.default_backend() == "cpu" else "float32"
 
 
@@ -92,27 +96,33 @@ def _check_kwargs(kwargs: dict) -> None:
         )
 
 
-def _free_mask(system: mm.System, params: dict, fixed_subregions) -> jnp.ndarray:
+def _magnetisation(system: mm.System) -> df.Field:
+    """system.m (ValueError when it is not a discretisedfield.Field)."""
+    if not isinstance(system.m, df.Field):
+        raise ValueError("system.m: must be a discretisedfield.Field")
+    return system.m
+
+
+def _free_mask(system: mm.System, params: Params, fixed_subregions) -> jax.Array:
     """1.0 for magnetic cells that may move, 0.0 in the fixed subregions and outside."""
-    mask = np.asarray(params["mask"])
+    mask = np.asarray(params.mask)
     if fixed_subregions:
-        mesh = system.m.mesh
+        mesh = _magnetisation(system).mesh
         for name in fixed_subregions:
             if name not in mesh.subregions:
                 raise ValueError(f"fixed_subregions: no subregion named {name!r} in the mesh")
-            inside = df.Field(mesh, nvdim=1, value={name: 1.0, "default": 0.0}).array[..., 0]
-            mask = mask * (1.0 - inside)
-    return jnp.asarray(mask, dtype=params["mask"].dtype)
+            mask = mask * (1.0 - region_mask(mesh, name))
+    return jnp.asarray(mask, dtype=params.mask.dtype)
 
 
-def observe(m: jnp.ndarray, params: dict, t: jnp.ndarray) -> dict:
+def observe(m: jax.Array, params: Params, t: jax.Array) -> dict:
     """Table row: t, <m> over magnetic cells, energies (J) per term and total."""
-    mask = params["mask"]
+    mask = params.mask
     count = jnp.sum(mask)
     avg = jnp.sum(m * mask[..., None], axis=(0, 1, 2)) / count
     row = {"t": t, "mx": avg[0], "my": avg[1], "mz": avg[2]}
     e = energies(m, params, t)
-    row["E"] = sum(e.values()) if e else jnp.zeros((), m.dtype)
+    row["E"] = sum(e.values(), jnp.zeros((), m.dtype))
     for key, value in e.items():
         row[f"E:{key}"] = value
     return row
@@ -140,13 +150,21 @@ def _table(rows: dict, names: dict, x: str, region) -> ut.Table:
     return ut.Table(data=pd.DataFrame(data), units=units, x=x)
 
 
-def _write_back(system: mm.System, m: jnp.ndarray, params: dict) -> None:
-    """system.m <- m * Ms as a discretisedfield Field on the same mesh."""
-    M = np.asarray(m, dtype=np.float64) * np.asarray(params["Ms"], dtype=np.float64)[..., None]
-    system.m = df.Field(system.m.mesh, nvdim=3, value=M, valid=system.m.valid)
+def _finish(
+    system: mm.System, m: jax.Array, params: Params, rows: dict, names: dict, x: str
+) -> ut.Table:
+    """system.m <- m * Ms (a discretisedfield Field on the same mesh), system.table <- the
+    table of rows, one more drive; returns the table."""
+    field = _magnetisation(system)
+    M = np.asarray(m, dtype=np.float64) * np.asarray(params.Ms, dtype=np.float64)[..., None]
+    system.m = mesh_field(field.mesh, 3, M, valid=field.valid)
+    table = _table(rows, names, x, field.mesh.region)
+    system.table = table  # pyright: ignore[reportAttributeAccessIssue] (set by calculators)
+    system.drive_number += 1
+    return table
 
 
-def _rhs(params: dict, free: jnp.ndarray):
+def _rhs(params: Params, free: jax.Array):
     def rhs(m, t):
         return llg_rhs(m, effective_field(m, params, t), params, t) * free[..., None]
 
@@ -211,15 +229,13 @@ class TimeDriver:
         with jax.enable_x64(dtype == jnp.float64):
             m0, params, names = build_params(system, dtype=dtype, t_end=float(t))
             free = _free_mask(system, params, fixed_subregions)
-            if "temperature" in params:
+            if float(params.temperature) > 0:
                 m, rows = self._drive_thermal(m0, params, free, float(t), n)
             else:
                 m, rows = self._drive_rk45(m0, params, free, float(t), n, verbose)
             if self.save_m:
                 self.m_snapshots = np.asarray(rows.pop("m"))
-            _write_back(system, m, params)
-            system.table = _table(rows, names, self._x, system.m.mesh.region)
-            system.drive_number += 1
+            _finish(system, m, params, rows, names, self._x)
 
     def _drive_rk45(self, m0, params, free, t, n, verbose):
         dtype = m0.dtype
@@ -256,7 +272,7 @@ class TimeDriver:
         steps_per_output = max(1, math.ceil(steps * (1 - 1e-9)))
         dt = t / n / steps_per_output
         self.stats = {"thermal_dt": dt, "steps": steps_per_output * n}
-        if np.any(np.asarray(free) != np.asarray(params["mask"])):
+        if np.any(np.asarray(free) != np.asarray(params.mask)):
             raise ValueError("fixed_subregions: not supported at T > 0")
         run = thermal.integrate_thermal(
             m0, params, jax.random.PRNGKey(self.seed), dt=dt,
@@ -309,7 +325,7 @@ class MinDriver:
         dtype = _dtype(self.dtype)
         with jax.enable_x64(dtype == jnp.float64):
             m0, params, names = build_params(system, dtype=dtype)
-            params = {k: v for k, v in params.items() if k not in ("slonczewski", "temperature")}
+            params = _static(params)
             free = _free_mask(system, params, fixed_subregions)
             m, it, torque, row = self._minimise(m0, params, free)
             self.iterations, self.mxHxm = int(it), float(torque)
@@ -323,9 +339,7 @@ class MinDriver:
             row = jax.tree_util.tree_map(np.asarray, row)
             row.pop("t")
             row["iteration"] = np.asarray(self.iterations)
-            _write_back(system, m, params)
-            system.table = _table(row, names, self._x, system.m.mesh.region)
-            system.drive_number += 1
+            _finish(system, m, params, row, names, self._x)
 
     def _minimise(self, m0, params, free):
         return _run_min(m0, params, free, jnp.asarray(self.stopping_mxHxm, m0.dtype),
@@ -334,40 +348,23 @@ class MinDriver:
 
 @partial(jax.jit, static_argnames=("max_steps", "max_iterations"))
 def _run_relax(m0, params, free, final_stopping, alpha, max_time, max_steps, max_iterations):
-    stopping = 1e-3
-    p = dict(params, precess=jnp.zeros((), m0.dtype), alpha=jnp.full_like(params["Ms"], alpha))
+    p = params.replace(precess=jnp.zeros((), m0.dtype), alpha=jnp.full_like(params.Ms, alpha))
     rhs = _rhs(p, free)
     zero = jnp.zeros((), m0.dtype)
 
-    def torque(m):
-        # max |m x H| relative to max |H|: phase 1 ends at a misalignment of ~1e-3 rad.
+    def converged(m):
+        # max |m x H| relative to max |H|: phase 1 ends at a misalignment of 1e-3 rad.
         H = effective_field(m, p, zero)
-        scale = jnp.max(jnp.linalg.norm(H, axis=-1))
-        return max_torque(m * free[..., None], H) / jnp.maximum(scale, 1e-300)
+        scale = jnp.max(vector_norm(H))
+        return max_torque(m * free[..., None], H) / jnp.maximum(scale, 1e-300) < 1e-3
 
-    tol = jnp.asarray(1e-4, m0.dtype)
-
-    def cond(state):
-        m, t, h, k1, it, tq = state
-        return (tq >= stopping) & (it < max_steps) & (t < max_time)
-
-    def body(state):
-        m, t, h, k1, it, tq = state
-        m5, k7, err = dopri_step(rhs, m, t, h, k1)
-        ok = err <= tol
-        factor = jnp.clip(0.9 * (tol / jnp.maximum(err, 1e-300)) ** 0.2, 0.2, 5.0)
-        m_new = jnp.where(ok, normalise(m5), m)
-        k_new = jnp.where(ok, rhs(m_new, zero), k1)
-        return (m_new, t + jnp.where(ok, h, 0.0), h * factor, k_new, it + 1,
-                jnp.where(ok, torque(m_new), tq))
-
-    state = (m0, zero, jnp.asarray(1e-14, m0.dtype), rhs(m0, zero), jnp.asarray(0), torque(m0))
-    m, t, _, _, steps, tq = jax.lax.while_loop(cond, body, state)
+    start = RKState.start(rhs, m0, zero, 1e-14)
+    state, steps = adaptive_steps(rhs, start, max_time, 1e-4, max_steps, converged=converged)
 
     def field_fn(x):
         return effective_field(x, p, zero)
 
-    m, it, tq = minimise_bb(field_fn, m, free, final_stopping, max_iterations)
+    m, it, tq = minimise_bb(field_fn, state.m, free, final_stopping, max_iterations)
     return m, steps + it, tq, observe(m, p, zero)
 
 
@@ -426,13 +423,14 @@ class HysteresisDriver(MinDriver):
         probe.m = system.m
         with jax.enable_x64(dtype == jnp.float64):
             m, params, names = build_params(probe, dtype=dtype)
-            params = {k: v for k, v in params.items() if k not in ("slonczewski", "temperature")}
+            params = _static(params)
             free = _free_mask(system, params, fixed_subregions)
-            mask = params["mask"][..., None]
+            mask = params.mask[..., None]
             rows, total = [], 0
             for H in tqdm(points, desc="HysteresisDriver", disable=verbose < 1, leave=False):
-                spec = dict(params["zeeman"]["hysteresis"], H=mask * jnp.asarray(H, dtype))
-                stage = dict(params, zeeman=dict(params["zeeman"], hysteresis=spec))
+                stage = params.map_terms(
+                    lambda term, H=H: _with_field(term, "hysteresis", mask * jnp.asarray(H, dtype))
+                )
                 m, it, torque, row = self._minimise(m, stage, free)
                 total += int(it)
                 if int(it) >= self.max_iterations:
@@ -447,11 +445,8 @@ class HysteresisDriver(MinDriver):
                 rows.append(row)
             self.iterations, self.mxHxm = total, float(torque)
             stacked = {k: np.stack([r[k] for r in rows]) for k in rows[0]}
-            _write_back(system, m, params)
-            table = _table(stacked, names, self._x, system.m.mesh.region)
+            table = _finish(system, m, params, stacked, names, self._x)
             table.units.update({k: "mT" for k in table.data if k.startswith("B")})
-            system.table = table
-            system.drive_number += 1
 
 
 class RelaxDriver(MinDriver):
@@ -476,6 +471,18 @@ class RelaxDriver(MinDriver):
         return _run_relax(m0, params, free, jnp.asarray(self.stopping_mxHxm, m0.dtype),
                           jnp.asarray(self.alpha, m0.dtype), jnp.asarray(self.max_time, m0.dtype),
                           self.max_steps, self.max_iterations)
+
+
+def _static(params: Params) -> Params:
+    """params for the static drivers: no spin torques, T = 0."""
+    return params.replace(torques=(), temperature=jnp.zeros_like(params.temperature))
+
+
+def _with_field(term, name: str, H: jax.Array):
+    """term with the field H (A/m) if it is the Zeeman term called name, else term."""
+    if isinstance(term, Zeeman) and term.name == name:
+        return dataclasses.replace(term, H=H)
+    return term
 
 
 def delete(system: mm.System, silent: bool = False) -> None:
@@ -504,13 +511,11 @@ def compute(func, system: mm.System):
     with jax.enable_x64(True):
         m, params, _ = build_params(probe, dtype=jnp.float64)
         zero = jnp.zeros((), jnp.float64)
-        mesh = system.m.mesh
+        mesh = _magnetisation(system).mesh
         if name == "energy":
             return float(sum(float(e) for e in energies(m, params, zero).values()))
         if name == "density":
-            from .field import energy_densities
-
             w = sum(energy_densities(m, params, zero).values(), jnp.zeros(mesh.n))
-            return df.Field(mesh, nvdim=1, value=np.asarray(w)[..., None])
+            return mesh_field(mesh, 1, np.asarray(w)[..., None])
         H = np.asarray(effective_field(m, params, zero))
-        return df.Field(mesh, nvdim=3, value=H)
+        return mesh_field(mesh, 3, H)

@@ -3,7 +3,7 @@
 Public API
 ----------
 ``ensemble_keys(seed, n) -> keys``  (n, 2) PRNG keys, one per realisation, from one integer seed.
-``scale_current(params, a) -> params``  Slonczewski/SOT current density J multiplied by a.
+``scale_current(params, a) -> params``  spin-torque current density J multiplied by a.
 ``scale_zeeman(params, a) -> params``   every Zeeman field multiplied by a.
 ``run_ensemble(m0, params, keys, *, dt, steps_per_output, n_outputs, amplitudes=None,
                apply_amplitude=scale_current, t0=0.0, observe=average_magnetisation,
@@ -25,7 +25,7 @@ block a vmapped scan on its own device (``jax.shard_map``; no communication, par
 replicated). On a CPU each host device runs on its own thread, so an ensemble uses every core;
 a member's result does not depend on the split (tests/test_engine_ensemble_sharding.py).
 
-Temperature comes from ``params["temperature"]`` (K); with T = 0 and amplitudes this is a
+Temperature comes from ``params.temperature`` (K); with T = 0 and amplitudes this is a
 deterministic batch of fixed-step Heun runs (e.g. N pulse amplitudes).
 """
 
@@ -33,12 +33,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from .params import Params
 from .thermal import (
     FieldFn,
     ObserveFn,
@@ -49,8 +51,11 @@ from .thermal import (
     _validate,
     average_magnetisation,
 )
+from .zeeman import Zeeman
 
-AmplitudeFn = Callable[[dict, jnp.ndarray], dict]
+AmplitudeFn = Callable[[Params, jax.Array], Params]
+Device = Any
+"""A JAX device (``jax.Device``, e.g. an element of ``jax.devices()``)."""
 _MEMBER_AXIS = "members"
 
 
@@ -61,24 +66,23 @@ def ensemble_keys(seed: int, n: int) -> jax.Array:
     return jax.random.split(jax.random.PRNGKey(int(seed)), int(n))
 
 
-def scale_current(params: dict, amplitude: jnp.ndarray) -> dict:
+def scale_current(params: Params, amplitude: jax.Array | float) -> Params:
     """params with the spin-torque current density J (A/m^2) multiplied by ``amplitude``."""
-    if "slonczewski" not in params:
+    if not params.torques:
         raise ValueError("params: no Slonczewski/SOT term to scale (amplitudes need a current)")
-    torque = dict(params["slonczewski"])
-    torque["J"] = torque["J"] * amplitude
-    return {**params, "slonczewski": torque}
+    amplitude = jnp.asarray(amplitude)
+    return params.replace(torques=tuple(torque.scaled(amplitude) for torque in params.torques))
 
 
-def scale_zeeman(params: dict, amplitude: jnp.ndarray) -> dict:
+def scale_zeeman(params: Params, amplitude: jax.Array | float) -> Params:
     """params with every applied (Zeeman) field H (A/m) multiplied by ``amplitude``."""
-    if not params.get("zeeman"):
+    if params.find(Zeeman) is None:
         raise ValueError("params: no Zeeman term to scale")
-    zeeman = {k: {**v, "H": v["H"] * amplitude} for k, v in params["zeeman"].items()}
-    return {**params, "zeeman": zeeman}
+    amplitude = jnp.asarray(amplitude)
+    return params.map_terms(lambda t: t.scaled(amplitude) if isinstance(t, Zeeman) else t)
 
 
-def ensemble_devices(n: int, devices: Sequence[jax.Device] | None = None) -> list[jax.Device]:
+def ensemble_devices(n: int, devices: Sequence[Device] | None = None) -> list[Device]:
     """The devices an ensemble of n members is split over: all of ``devices`` (default
     ``jax.devices()``), but never more than n (a member is never split)."""
     devices = list(jax.devices() if devices is None else devices)
@@ -153,20 +157,20 @@ def _run_batch(
 
 
 def run_ensemble(
-    m0: jnp.ndarray,
-    params: dict,
+    m0: jax.Array,
+    params: Params,
     keys: jax.Array,
     *,
     dt: float,
     steps_per_output: int,
     n_outputs: int,
-    amplitudes: jnp.ndarray | None = None,
+    amplitudes: jax.Array | None = None,
     apply_amplitude: AmplitudeFn = scale_current,
     t0: float = 0.0,
     observe: ObserveFn = average_magnetisation,
     field_fn: FieldFn | None = None,
     rhs_fn: RhsFn | None = None,
-    devices: Sequence[jax.Device] | None = None,
+    devices: Sequence[Device] | None = None,
     demag_update: str = "stage",
 ) -> ThermalRun:
     """N realisations in one jitted, vmapped call; see the module docstring (dt, t0 in s).

@@ -19,23 +19,25 @@ import jax
 import jax.numpy as jnp
 
 from .integrators import normalise
+from .vectors import components, cross, dot, norm, stack
 
 ROUNDOFF_FLOOR = 100.0
 """Multiple of eps * max|H| below which max|m x H| is round-off (stopping criterion floor)."""
 
 
-def max_torque(m: jnp.ndarray, H: jnp.ndarray) -> jnp.ndarray:
+def max_torque(m: jax.Array, H: jax.Array) -> jax.Array:
     """max over cells of |m x H| (A/m)."""
-    return jnp.max(jnp.linalg.norm(jnp.cross(m, H), axis=-1))
+    m_x_h = cross(components(m), components(H))
+    return jnp.sqrt(jnp.max(dot(m_x_h, m_x_h)))
 
 
 def minimise_bb(
-    field_fn: Callable[[jnp.ndarray], jnp.ndarray],
-    m0: jnp.ndarray,
-    mask: jnp.ndarray,
-    stopping_mxHxm: float,
-    max_iterations: int,
-):
+    field_fn: Callable[[jax.Array], jax.Array],
+    m0: jax.Array,
+    mask: jax.Array,
+    stopping_mxHxm: float | jax.Array,
+    max_iterations: int | jax.Array,
+) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Barzilai-Borwein minimisation; see the module docstring.
 
     mask: 1 for cells free to move (0 outside the magnet and in fixed subregions).
@@ -44,13 +46,14 @@ def minimise_bb(
 
     def gradient(m):
         H = field_fn(m)
-        return jnp.cross(m, jnp.cross(m, H)) * free, max_torque(m * free, H)
+        mc = components(m)
+        return stack(cross(mc, cross(mc, components(H)))) * free, max_torque(m * free, H)
 
     g0, torque0 = gradient(m0)
-    h_scale = jnp.max(jnp.linalg.norm(field_fn(m0) * free, axis=-1))
+    h_scale = jnp.max(norm(field_fn(m0) * free))
     floor = ROUNDOFF_FLOOR * jnp.finfo(m0.dtype).eps * h_scale
     stopping_mxHxm = jnp.maximum(stopping_mxHxm, floor)
-    gmax = jnp.max(jnp.linalg.norm(g0, axis=-1))
+    gmax = jnp.max(norm(g0))
     tau0 = 1e-2 / jnp.maximum(gmax, 1e-30)
 
     def cond(state):

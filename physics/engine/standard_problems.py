@@ -11,6 +11,8 @@ import discretisedfield as df
 import micromagneticmodel as mm
 import numpy as np
 
+from .values import mesh_field
+
 #: Field 1 of standard problem 4 (A/m).
 STDPROB4_FIELD1 = np.array([-24.6e-3, 4.3e-3, 0.0]) / mm.consts.mu0
 
@@ -21,5 +23,5 @@ def stdprob4_system(name: str = "sp4") -> mm.System:
     system = mm.System(name=name)
     system.energy = mm.Exchange(A=1.3e-11) + mm.Demag()
     system.dynamics = mm.Precession(gamma0=2.211e5) + mm.Damping(alpha=0.02)
-    system.m = df.Field(mesh, nvdim=3, value=(1, 0.25, 0.1), norm=8e5)
+    system.m = mesh_field(mesh, 3, (1, 0.25, 0.1), norm=8e5)
     return system

@@ -5,7 +5,7 @@ Public API
 ``thermal_field_std(params, dt, temperature=None) -> sigma``  (A/m), shape (nx, ny, nz)
     Standard deviation of each Cartesian component of the thermal field in every cell,
     sigma^2 = 2 alpha k_B T / (gamma0 mu0 Ms V dt), zero where Ms = 0. ``temperature`` (K)
-    defaults to ``params["temperature"]`` (0 when absent).
+    defaults to ``params.temperature``.
 ``heun_step(m, t, h_thermal, params, dt, field_fn, rhs_fn) -> m``
     One stochastic Heun step of length dt (s) with a thermal field h_thermal (A/m) held fixed
     over the step (Stratonovich), renormalised to |m| = 1 in the magnet.
@@ -29,22 +29,22 @@ Wiring for a TimeDriver at T > 0 (ubermag's ``drive(system, t=..., n=...)``)::
 
 One demag convolution per step (``demag_update="step"``)
 -------------------------------------------------------
-The demag convolution is ~90 % of a field evaluation on a thin film, and Heun evaluates the
-field twice per step. With ``"step"`` the convolution runs once, on m at the start of the step;
-the corrector's demag field is that field plus the change of each cell's field on itself,
-H_d(m_pred) ~ H_d(m) - Ms N(0) (m_pred - m) (N(0): the cell's own Newell tensor; for a
-4 x 4 x 1 nm cell N_zz(0) = 0.65 of the film's N_zz ~ 1, N_xx(0) = N_yy(0) = 0.17). Most of
-the thin-film shape anisotropy, the cell's own term, is thus still integrated by the trapezoid
-rule; the field of the other cells (here ~1/3 of the shape anisotropy, from the neighbours,
-and the long-range stray field) is taken explicitly (Euler) over one step, as in
-multiple-time-step schemes that update the expensive long-range field less often than the
-local ones. The noise enters as before (Stratonovich). Validated in
-tests/test_engine_thermal_dt.py (stationary statistics, wall velocity) and on the depinning
-statistics of the scaled trapezoid (results/experiments/README.md).
+The demag convolution is the expensive part of a field evaluation, and Heun evaluates the field
+twice per step. With ``"step"`` the convolution runs once, on m at the start of the step; the
+corrector's demag field is that field plus the change of each cell's field on itself,
+H_d(m_pred) ~ H_d(m) - Ms N(0) (m_pred - m) (N(0): the cell's own Newell tensor,
+:meth:`physics.engine.demag.Demag.self_factors`). The part of the thin-film shape anisotropy
+that comes from the cell's own term is thus still integrated by the trapezoid rule; the field
+of the other cells (the neighbours' share of the shape anisotropy and the long-range stray
+field) is taken explicitly (Euler) over one step, as in multiple-time-step schemes that update
+the expensive long-range field less often than the local ones. The noise enters as before
+(Stratonovich). Validated in tests/test_engine_thermal_dt.py (stationary statistics, wall
+velocity) and on the depinning statistics of the scaled trapezoid
+(results/experiments/README.md, which also gives the self factors of the cells used there).
 
 Conventions
 -----------
-The equation is engine-1's Gilbert form (``physics.engine.llg.llg_rhs``),
+The equation is the engine's Gilbert form (``physics.engine.llg.llg_rhs``),
 dm/dt = -gamma0 m x (H + h) + alpha m x dm/dt + torques, with the thermal field h added to the
 effective field, so it enters precession and damping alike. For this form Brown's
 fluctuation-dissipation theorem gives <h_i(t) h_j(t')> = 2 alpha k_B T / (gamma0 mu0 Ms V)
@@ -58,119 +58,112 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from .constants import KB, MU0
-from .demag import newell_tensor
-from .field import demag_term
+from .demag import Demag
+from .field import effective_field
+from .integrators import normalise
+from .llg import llg_rhs
+from .params import Params
 
 DEMAG_UPDATES = ("stage", "step")
-FieldFn = Callable[[jnp.ndarray, dict, jnp.ndarray], jnp.ndarray]
-RhsFn = Callable[[jnp.ndarray, jnp.ndarray, dict, jnp.ndarray], jnp.ndarray]
-ObserveFn = Callable[[jnp.ndarray, dict, jnp.ndarray], object]
+FieldFn = Callable[[jax.Array, Params, jax.Array], jax.Array]
+RhsFn = Callable[[jax.Array, jax.Array, Params, jax.Array], jax.Array]
+ObserveFn = Callable[[jax.Array, Params, jax.Array], Any]
 
 
 class ThermalRun(NamedTuple):
     """Result of :func:`integrate_thermal` (leading batch axis when run as an ensemble)."""
 
-    m: jnp.ndarray
+    m: jax.Array
     """Final magnetisation (nx, ny, nz, 3), unit vectors (zero outside the magnet)."""
-    t: jnp.ndarray
+    t: jax.Array
     """Output times (n_outputs,) in s."""
     observed: object
     """``observe(m, params, t)`` at each output time, stacked along a leading axis."""
 
 
 def _default_fns(field_fn: FieldFn | None, rhs_fn: RhsFn | None) -> tuple[FieldFn, RhsFn]:
-    if field_fn is None:
-        from .field import effective_field as field_fn
-    if rhs_fn is None:
-        from .llg import llg_rhs as rhs_fn
-    return field_fn, rhs_fn
+    return field_fn or effective_field, rhs_fn or llg_rhs
 
 
 def thermal_field_std(
-    params: dict, dt: float | jnp.ndarray, temperature: float | jnp.ndarray | None = None
-) -> jnp.ndarray:
+    params: Params, dt: float | jax.Array, temperature: float | jax.Array | None = None
+) -> jax.Array:
     """Per-component standard deviation (A/m) of the thermal field, shape (nx, ny, nz)."""
     if temperature is None:
-        temperature = params.get("temperature", 0.0)
-    Ms = params["Ms"]
-    volume = jnp.prod(params["cell"])
+        temperature = params.temperature
+    Ms = params.Ms
+    volume = jnp.prod(params.cell)
     magnetic = Ms > 0
     safe_ms = jnp.where(magnetic, Ms, 1.0)
-    variance = 2.0 * params["alpha"] * KB * temperature / (
-        params["gamma0"] * MU0 * safe_ms * volume * dt
+    variance = 2.0 * params.alpha * KB * temperature / (
+        params.gamma0 * MU0 * safe_ms * volume * dt
     )
     return jnp.where(magnetic, jnp.sqrt(variance), 0.0).astype(Ms.dtype)
 
 
-def _normalise(m: jnp.ndarray) -> jnp.ndarray:
-    """m / |m| where |m| > 0, zero elsewhere (cells outside the magnet stay zero)."""
-    from .integrators import normalise  # component-wise |m| (fuses; see vectors.py)
-
-    return normalise(m)
-
-
 def heun_step(
-    m: jnp.ndarray,
-    t: jnp.ndarray,
-    h_thermal: jnp.ndarray,
-    params: dict,
-    dt: float | jnp.ndarray,
+    m: jax.Array,
+    t: jax.Array | float,
+    h_thermal: jax.Array,
+    params: Params,
+    dt: float | jax.Array,
     field_fn: FieldFn,
     rhs_fn: RhsFn,
     demag_update: str = "stage",
-) -> jnp.ndarray:
+) -> jax.Array:
     """One stochastic Heun step (Stratonovich): predictor Euler, corrector trapezoid, with the
     same thermal field h_thermal (A/m) in both stages; returns the renormalised m.
 
     demag_update: ``"stage"`` evaluates the whole field at both stages; ``"step"`` runs the
     demag convolution once, at the start of the step, and gives the corrector that field plus
     the change of each cell's own (self) demag term, -N(0) Ms (m_pred - m) (see the module
-    docstring). ``"step"`` needs a field_fn that leaves out demag when params has no "demag".
+    docstring). ``"step"`` needs a field_fn that leaves out demag when params has no Demag term.
     """
-    if demag_update == "step" and "demag" in params:
-        return _heun_step_demag_once(m, t, h_thermal, params, dt, field_fn, rhs_fn)
+    t = jnp.asarray(t)
+    demag = params.find(Demag)
+    if demag_update == "step" and demag is not None:
+        return _heun_step_demag_once(m, t, h_thermal, params, demag, dt, field_fn, rhs_fn)
     if demag_update not in DEMAG_UPDATES:
         raise ValueError(f"demag_update: must be one of {DEMAG_UPDATES}, got {demag_update!r}")
     f0 = rhs_fn(m, field_fn(m, params, t) + h_thermal, params, t)
-    predicted = _normalise(m + dt * f0)
+    predicted = normalise(m + dt * f0)
     f1 = rhs_fn(predicted, field_fn(predicted, params, t + dt) + h_thermal, params, t + dt)
-    return _normalise(m + 0.5 * dt * (f0 + f1))
+    return normalise(m + 0.5 * dt * (f0 + f1))
 
 
-def self_demag_factors(params: dict) -> jnp.ndarray:
-    """Ms N(0) (A/m) per cell and component, shape (nx, ny, nz, 3): the diagonal demag tensor of
-    a cell on itself (its off-diagonal terms vanish by symmetry) times the cell's Ms."""
-    kernel = params["demag"]["kernel"]
-    n_self = newell_tensor(np.zeros(3), kernel.cell)[:3]  # xx, yy, zz at zero offset
-    return params["Ms"][..., None] * jnp.asarray(n_self, dtype=params["Ms"].dtype)
+def self_demag_factors(params: Params) -> jax.Array:
+    """Ms N(0) (A/m) per cell and component, shape (nx, ny, nz, 3), of params' Demag term."""
+    demag = params.find(Demag)
+    if demag is None:
+        raise ValueError("params: no Demag term")
+    return demag.self_factors()
 
 
-def _heun_step_demag_once(m, t, h_thermal, params, dt, field_fn, rhs_fn):
+def _heun_step_demag_once(m, t, h_thermal, params: Params, demag: Demag, dt, field_fn, rhs_fn):
     """heun_step with demag_update="step": one demag convolution per step."""
-    local = {k: v for k, v in params.items() if k != "demag"}
-    demag = demag_term(m, params)
-    f0 = rhs_fn(m, field_fn(m, local, t) + demag + h_thermal, params, t)
-    predicted = _normalise(m + dt * f0)
-    demag_predicted = demag - self_demag_factors(params).astype(m.dtype) * (predicted - m)
+    local = params.without(Demag)
+    H_demag = demag.field(m, t)
+    f0 = rhs_fn(m, field_fn(m, local, t) + H_demag + h_thermal, params, t)
+    predicted = normalise(m + dt * f0)
+    demag_predicted = H_demag - demag.self_factors().astype(m.dtype) * (predicted - m)
     f1 = rhs_fn(
         predicted,
         field_fn(predicted, local, t + dt) + demag_predicted + h_thermal,
         params,
         t + dt,
     )
-    return _normalise(m + 0.5 * dt * (f0 + f1))
+    return normalise(m + 0.5 * dt * (f0 + f1))
 
 
-def average_magnetisation(m: jnp.ndarray, params: dict, t: jnp.ndarray) -> jnp.ndarray:
+def average_magnetisation(m: jax.Array, params: Params, t: jax.Array) -> jax.Array:
     """Spatial average of m over the magnetic cells, shape (3,) (what a time table records)."""
-    mask = params["mask"]
+    mask = params.mask
     return jnp.sum(m * mask[..., None], axis=(0, 1, 2)) / jnp.sum(mask)
 
 
@@ -221,7 +214,7 @@ def _integrate(
 
     # The thermal field of step k is drawn at the end of step k - 1 and carried into step k:
     # a loop-carried buffer, which XLA cannot fuse into (and recompute in) the consumers of
-    # H + h. The same numbers as drawing it inside step k, ~25% less CPU per step on CPU.
+    # H + h. The same numbers as drawing it inside step k.
     def step(state, k):
         m, h = state
         t = t0 + k.astype(m.dtype) * dt
@@ -241,8 +234,8 @@ def _integrate(
 
 
 def integrate_thermal(
-    m0: jnp.ndarray,
-    params: dict,
+    m0: jax.Array,
+    params: Params,
     key: jax.Array,
     *,
     dt: float,
@@ -256,8 +249,8 @@ def integrate_thermal(
 ) -> ThermalRun:
     """Run n_outputs * steps_per_output stochastic Heun steps of dt (s) from m0 at time t0 (s).
 
-    Temperature (K) is ``params["temperature"]`` (0 or absent: the same fixed-step Heun scheme
-    without noise). field_fn(m, params, t) -> H (A/m) and rhs_fn(m, H, params, t) -> dm/dt (1/s)
+    Temperature (K) is ``params.temperature`` (0: the same fixed-step Heun scheme without
+    noise). field_fn(m, params, t) -> H (A/m) and rhs_fn(m, H, params, t) -> dm/dt (1/s)
     default to the engine's ``effective_field`` and ``llg_rhs``. demag_update: ``"stage"``
     (default) or ``"step"``, see :func:`heun_step`. Deterministic for a given key.
     """

@@ -1,48 +1,59 @@
-"""Zeeman field of an applied field H (A/m) and its energy density -mu0 Ms m.H (J/m^3)."""
+"""Zeeman: an applied field H(t) (A/m), energy density -mu0 Ms m.H(t) (J/m^3).
+
+H(t) is the term's field H (per cell, zero outside the magnet) with its time profile applied
+(:mod:`physics.engine.timefunctions`: constant, sin/sinc, a sampled factor or a sampled 3x3
+matrix).
+"""
 
 from __future__ import annotations
 
-import jax.numpy as jnp
+import dataclasses
+
+import jax
+import micromagneticmodel as mm
+import numpy as np
 
 from .constants import MU0
+from .term import FieldTerm
+from .timefunctions import TimeProfile, time_profile
+from .values import BuildContext, attr
+from .vectors import components, dot
 
 
-def zeeman_energy_density(m: jnp.ndarray, H: jnp.ndarray, Ms: jnp.ndarray) -> jnp.ndarray:
-    """Zeeman energy density (J/m^3)."""
-    return -MU0 * Ms * jnp.sum(m * H, axis=-1)
+class Zeeman(FieldTerm):
+    """Zeeman energy term (see the module docstring)."""
+
+    H: jax.Array
+    """Applied field at full strength (A/m), shape (nx, ny, nz, 3), zero outside the magnet."""
+    profile: TimeProfile
+    """Time dependence of H."""
+    Ms: jax.Array
+    """Saturation magnetisation (A/m)."""
+
+    @property
+    def key(self) -> str:
+        return f"zeeman:{self.name}"
+
+    def field(self, m: jax.Array, t: jax.Array) -> jax.Array:
+        return self.profile.apply(self.H, t)
+
+    def energy_density(self, m: jax.Array, t: jax.Array) -> jax.Array:
+        return -MU0 * self.Ms * dot(components(m), components(self.field(m, t)))
+
+    def scaled(self, factor: jax.Array) -> Zeeman:
+        """The same term with H multiplied by factor."""
+        return dataclasses.replace(self, H=self.H * factor)
 
 
-def applied_field(spec: dict, t: jnp.ndarray) -> jnp.ndarray:
-    """Applied field H(t) (A/m) of one Zeeman spec: H f(t), or M(t) H for a matrix profile
-    (``matrix_profile`` (n, 3, 3) sampled every ``profile_dt``, nearest sample)."""
-    if "matrix_profile" in spec:
-        profile = spec["matrix_profile"]
-        index = jnp.round(t / spec["profile_dt"]).astype(jnp.int32)
-        matrix = profile[jnp.clip(index, 0, profile.shape[0] - 1)]
-        H = spec["H"]
-        return jnp.stack(
-            [matrix[i, 0] * H[..., 0] + matrix[i, 1] * H[..., 1] + matrix[i, 2] * H[..., 2]
-             for i in range(3)],
-            axis=-1,
-        )
-    return spec["H"] * time_factor(spec, t)
-
-
-def time_factor(spec: dict, t: jnp.ndarray) -> jnp.ndarray:
-    """Dimensionless time factor f(t) of a time-dependent term (field or current).
-
-    ``spec`` may hold ``profile`` (samples of f at multiples of ``profile_dt``, looked up at the
-    nearest sample as OOMMF's TimeFunction does), or ``sin_f``/``sinc_f`` with ``t0`` (ubermag's
-    ``func='sin'|'sinc'``: sin(2 pi f (t - t0)) or sin(w)/w). Without these keys f = 1.
-    """
-    if "profile" in spec:
-        profile = spec["profile"]
-        index = jnp.round(t / spec["profile_dt"]).astype(jnp.int32)
-        index = jnp.clip(index, 0, profile.shape[0] - 1)
-        return profile[index]
-    if "sin_f" in spec:
-        return jnp.sin(2 * jnp.pi * spec["sin_f"] * (t - spec["t0"]))
-    if "sinc_f" in spec:
-        wt = 2 * jnp.pi * spec["sinc_f"] * (t - spec["t0"])
-        return jnp.sinc(wt / jnp.pi)
-    return jnp.asarray(1.0)
+def build(term: mm.Zeeman, ctx: BuildContext) -> Zeeman:
+    """The Zeeman term of ``term`` (H; func='sin'|'sinc' with f, t0, or a Python func sampled
+    every dt returning a factor or the nine elements of a 3x3 matrix applied to H)."""
+    what = f"Zeeman({term.name})"
+    H = ctx.values(attr(term, "H"), 3, f"{what}.H")
+    profile = time_profile(term, ctx.t_end, what, ctx.array, allow_matrix=True)
+    return Zeeman(
+        name=term.name,
+        H=ctx.array(np.where(ctx.magnetic[..., None], H, 0.0)),
+        profile=profile,
+        Ms=ctx.Ms,
+    )
