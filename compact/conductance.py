@@ -7,6 +7,8 @@ in %, plus the conductance range and the number of levels.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 
@@ -47,12 +49,16 @@ def levels_from_resistance(mean_ohm: list[float], sigma_ohm: list[float]) -> dic
     return _summary(list(mean_ohm), list(sigma_ohm), mean_g, sig_g, None)
 
 
-def _summary(mean_r: list[float | None], sig_r: list[float | None],
-             mean_g: list[float | None], sig_g: list[float | None], n: list[int] | None) -> dict:
-    def num(xs: list[float | None]) -> list[float | None]:
+def _summary(mean_r: Sequence[float | None], sig_r: Sequence[float | None],
+             mean_g: Sequence[float | None], sig_g: Sequence[float | None],
+             n: list[int] | None) -> dict:
+    def num(xs: Sequence[float | None]) -> list[float | None]:
         return [None if x is None else float(x) for x in xs]
 
     seen = [k for k, g in enumerate(mean_g) if g is not None]
+    seen_g = [float(g) for g in mean_g if g is not None]
+    seen_sig = [float(s) if s is not None else 0.0
+                for s, g in zip(sig_g, mean_g, strict=True) if g is not None]
     if len(seen) < 2:
         raise ValueError("resistance_ohm: fewer than two notch states have readings")
     d = {
@@ -60,14 +66,14 @@ def _summary(mean_r: list[float | None], sig_r: list[float | None],
         "resistance_sigma_ohm": num(sig_r),
         "mean_S": num(mean_g),
         "sigma_S": num(sig_g),
-        "relative_error_pct": [None if g is None else float(100 * s / g)
+        "relative_error_pct": [None if g is None or s is None else float(100 * s / g)
                                for s, g in zip(sig_g, mean_g, strict=True)],
         "n_readings": n,
-        "min_S": float(min(mean_g[k] for k in seen)),
-        "max_S": float(max(mean_g[k] for k in seen)),
+        "min_S": min(seen_g),
+        "max_S": max(seen_g),
         "n_levels": len(mean_g),
         # write noise for inference: RMS of the per-level spreads
-        "write_sigma_S": float(np.sqrt(np.mean(np.square([sig_g[k] for k in seen])))),
+        "write_sigma_S": float(np.sqrt(np.mean(np.square(seen_sig)))),
     }
     if len(seen) < len(mean_g):
         d["missing_states"] = [k for k in range(len(mean_g)) if k not in seen]

@@ -485,7 +485,7 @@ def fit_device_laws(tr: Transitions, law: str = "auto", beta: float | str | None
         name = candidate_name(kind, b)
         fits[name] = {key: fit_notch(t, kind, b, tau0_s) for key, t in trials.items()}
         aic[name] = float(sum(f.aic for f in fits[name].values() if f.identified))
-    best = min(aic, key=aic.get)
+    best = min(aic, key=lambda name: aic[name])
     chosen = fits[best]
     if bootstrap > 0:
         kind, b = next((k, bb) for k, bb in _candidates(law, beta) if candidate_name(k, bb) == best)

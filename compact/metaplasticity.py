@@ -48,8 +48,8 @@ def threshold_with_se(law: NotchLaw, width_s: float, temp_K: float) -> tuple[flo
         p = {**law.params, **dict(zip(names, x, strict=True))}
         return NotchLaw(**{**law.__dict__, "params": p}).median_threshold_V(width_s, temp_K)
 
-    grad = approx_fprime(x0, g, 1e-6 * np.maximum(np.abs(x0), 1e-3))
-    cov = np.asarray(law.covariance)
+    grad = np.asarray(approx_fprime(x0, g, 1e-6 * np.maximum(np.abs(x0), 1e-3)), dtype=float)
+    cov = np.asarray(law.covariance, dtype=float)
     return v, float(np.sqrt(max(grad @ cov @ grad, 0.0)))
 
 

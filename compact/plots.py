@@ -8,7 +8,7 @@ Every figure is drawn in the project's style (:func:`paperstyle.paper_style`) on
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -30,7 +30,8 @@ FIT_FIGURE_FILES: dict[str, str] = {
 }
 
 
-def _subplots(*grid: int, figsize: tuple[float, float], layout: str | None = None,
+def _subplots(*grid: int, figsize: tuple[float, float],
+              layout: Literal["constrained", "compressed", "tight"] | None = None,
               **kwargs: Any) -> tuple[Figure, Any]:
     """A new Figure (``figsize`` in inches, ``layout`` engine) and its subplot grid
     (``Figure.subplots``)."""

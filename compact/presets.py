@@ -156,7 +156,7 @@ def load_preset(name: str | Path) -> DeviceModel:
     if _is_artifact_path(name):
         return load_model(name).to_device_model()
     try:
-        return PRESETS[name]()
+        return PRESETS[str(name)]()
     except KeyError:
         raise ValueError(
             f"device: unknown preset {name!r}; choose one of {sorted(PRESETS)} "

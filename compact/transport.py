@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize_scalar
+from scipy.optimize import OptimizeResult, minimize_scalar
 
 from compact.depinning import DeviceLaws
 from compact.observations import Transitions
@@ -199,8 +199,9 @@ def fit_reach(laws: DeviceLaws, tr: Transitions) -> ReachFit:
     ll = np.array([reach_log_likelihood(u, moves) for u in grid])
     i = int(np.argmax(ll))
     lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
-    res = minimize_scalar(lambda u: -reach_log_likelihood(u, moves), bounds=(lo, hi),
-                          method="bounded", options={"xatol": 1e-6 / w_ref})
+    res: OptimizeResult = minimize_scalar(  # type: ignore[assignment]
+        lambda u: -reach_log_likelihood(u, moves), bounds=(lo, hi), method="bounded",
+        options={"xatol": 1e-6 / w_ref})
     u_hat = float(res.x) if -res.fun >= ll[i] else float(grid[i])
     gain = reach_log_likelihood(u_hat, moves) - base
     if gain <= 1e-9:
