@@ -8,7 +8,7 @@ LOCK := requirements.lock
 STAMP := $(VENV)/.installed
 LATEST := .venv-latest
 
-.PHONY: demo test test-latest test-oommf lint check-imports bench install lock
+.PHONY: demo test test-latest test-oommf lint check-imports typecheck bench install lock
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PY) -m venv $(VENV)
@@ -49,8 +49,14 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
 	    --generate-hashes -o $(LOCK)
 
+# ruff check and ruff format --check over the whole tree (the pre-commit hooks' checks)
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# pyright (basic) on the engine and the compact model ([tool.pyright] in pyproject.toml)
+typecheck: $(STAMP)
+	$(BIN)/pyright
 
 # The layers of pyproject.toml's [tool.importlinter] (dwmtj > nn > compact > physics >
 # geometries > paperstyle): fails on any import against them.
