@@ -245,14 +245,14 @@ def fit_notch(t: Trials, kind: str, beta: float | None = 1.5, tau0_s: float = DE
         raise ValueError(f"law: unknown law {kind!r}; choose 'normal' or 'arrhenius'")
     if is_separable(t):
         return _step_law(t, tau0_s)
-    u_best = _optimise(kind, t, beta, tau0_s)
+    u_best, finite = _optimise(kind, t, beta, tau0_s)
     theta = _to_natural(kind, u_best)
     nll = float(_nll(kind, theta, t, beta, tau0_s))
     names = list(PARAM_NAMES[kind])
     if kind == "arrhenius" and beta is not None:
         names = names[:2]
-    cov = _covariance(kind, theta, t, beta, tau0_s)
-    if bootstrap > 0:
+    cov = _covariance(kind, theta, t, beta, tau0_s) if finite else None
+    if bootstrap > 0 and finite:
         cov = _bootstrap_covariance(kind, t, beta, tau0_s, bootstrap, rng, u_best)
     se = {n: (float(np.sqrt(cov[i, i])) if cov is not None and cov[i, i] >= 0 else None)
           for i, n in enumerate(names)}
@@ -264,7 +264,8 @@ def fit_notch(t: Trials, kind: str, beta: float | None = 1.5, tau0_s: float = DE
     law = NotchLaw(kind=kind, params=params, stderr=se,
                    covariance=None if cov is None else cov.tolist(), tau0_s=tau0_s,
                    beta_fixed=(kind != "arrhenius" or beta is not None), n_trials=t.n,
-                   n_depinned=int(t.depinned.sum()), log_likelihood=-nll, aic=2 * k + 2 * nll)
+                   n_depinned=int(t.depinned.sum()), log_likelihood=-nll, aic=2 * k + 2 * nll,
+                   identified=finite)
     c2, dof, pval = _gof(law, t)
     return NotchLaw(**{**law.__dict__, "gof_chi2": c2, "gof_dof": dof, "gof_p": pval})
 
@@ -297,7 +298,15 @@ def _starts(kind: str, t: Trials, beta: float | None, tau0: float) -> list[np.nd
 
 
 def _optimise(kind: str, t: Trials, beta: float | None, tau0: float,
-              starts: list[np.ndarray] | None = None) -> np.ndarray:
+              starts: list[np.ndarray] | None = None) -> tuple[np.ndarray, bool]:
+    """Maximise the likelihood from several starts: (best u, finite).
+
+    ``finite`` is False when the maximum lies at infinity: the parameters run far outside what
+    the trials' voltages resolve while the likelihood stays flat to round-off (a notch whose
+    outcomes do not depend on V: the normal law's mu -> -inf or sigma -> inf).
+    That law is kept (it predicts the constant probability) and reported as not identified.
+    Any other stop before convergence raises :class:`FitNotConvergedError`.
+    """
     def f(u: np.ndarray) -> float:
         val = float(_nll(kind, _to_natural(kind, u), t, beta, tau0))
         return val if np.isfinite(val) else 1e300
@@ -310,12 +319,25 @@ def _optimise(kind: str, t: Trials, beta: float | None, tau0: float,
                        options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 5000})
         if best is None or res.fun < best.fun:
             best = res
-    if best is None or not best.success or not best.fun < 1e300:
-        message = "no start" if best is None else best.message
-        raise FitNotConvergedError(
-            f"depinning law {kind!r} fit: the likelihood maximisation did not converge "
-            f"({message})")
-    return best.x
+    if best is not None and best.fun < 1e300:
+        away = _runs_away(kind, _to_natural(kind, best.x), t)
+        if best.success:
+            return best.x, not away
+        values = np.asarray(best.final_simplex[1])
+        if away and float(np.ptp(values)) <= 1e-9 * max(1.0, abs(float(best.fun))):
+            return best.x, False
+    message = "no start" if best is None else best.message
+    raise FitNotConvergedError(
+        f"depinning law {kind!r} fit: the likelihood maximisation did not converge "
+        f"({message})")
+
+
+def _runs_away(kind: str, theta: np.ndarray, t: Trials) -> bool:
+    """Parameters far outside anything the trials' voltages can resolve (V, eV)."""
+    scale = float(np.max(np.abs(t.voltage_V)))
+    if kind == "normal":
+        return abs(float(theta[0])) > 1e3 * scale or float(theta[1]) > 1e3 * scale
+    return float(theta[0]) > 1e3 * scale or float(theta[1]) > 1e3
 
 
 def _covariance(kind: str, theta: np.ndarray, t: Trials, beta: float | None, tau0: float
@@ -353,7 +375,7 @@ def _bootstrap_covariance(kind: str, t: Trials, beta: float | None, tau0: float,
                     None if t.within_reach is None else t.within_reach[i])
         if is_separable(tb):
             continue
-        thetas.append(_to_natural(kind, _optimise(kind, tb, beta, tau0, [u_best])))
+        thetas.append(_to_natural(kind, _optimise(kind, tb, beta, tau0, [u_best])[0]))
     if len(thetas) < 2:
         raise ValueError("bootstrap: too few resamples with a finite maximum-likelihood fit")
     return np.atleast_2d(np.cov(np.array(thetas).T))

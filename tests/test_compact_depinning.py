@@ -136,3 +136,33 @@ def test_separated_trials_give_an_unidentified_step_law():
     assert law.params["threshold_V"] == pytest.approx(1.15)
     with pytest.raises(ValueError, match="law"):
         fit_notch(_normal_trials(np.random.default_rng(0)), "weibull")
+
+
+def test_voltage_independent_outcomes_give_a_not_identified_law():
+    """Outcomes that do not depend on V (p = 0.6 at every voltage): the likelihood's maximum
+    is at infinity (mu -> -inf, sigma -> inf). The fit keeps the law, which predicts the
+    constant probability, and reports it as not identified instead of failing."""
+    rng = np.random.default_rng(4)
+    v = np.repeat(np.linspace(1.0, 3.0, 9), 40)
+    y = (rng.random(v.size) < 0.6).astype(np.int64)
+    law = fit_notch(Trials(v, np.full(v.size, 50e-9), np.full(v.size, 300.0), y), "normal")
+    assert not law.identified
+    p = law.probability(np.array([1.0, 3.0]))
+    # flat in V, and within 3 standard errors (0.026 each for 360 trials) of the sample
+    # fraction: the simplex stops somewhere on the ridge to infinity, not at its top
+    assert abs(p[1] - p[0]) < 0.02
+    np.testing.assert_allclose(p, y.mean(), atol=0.08)
+
+
+def test_a_stopped_optimiser_raises_naming_the_law(monkeypatch):
+    import compact.depinning as dep
+
+    real = dep.minimize
+
+    def capped(*args, **kwargs):
+        kwargs["options"] = {**kwargs.get("options", {}), "maxiter": 2}
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dep, "minimize", capped)
+    with pytest.raises(dep.FitNotConvergedError, match="'normal'"):
+        fit_notch(_normal_trials(np.random.default_rng(1)), "normal")

@@ -1,15 +1,21 @@
 """The notebooks run top to bottom (nbclient, small settings) and compute the right things.
 
-Each notebook in ``notebooks/`` is executed from an in-memory copy of its file, with the
-working directory set to the notebooks folder (as Jupyter does), ``DWMTJ_NOTEBOOK_SMALL=1``
-(small settings) and ``DWMTJ_NOTEBOOK_OUT`` pointing at a temporary folder; a cell error
-fails the test. Every notebook ends by writing ``results.json`` there, and the checks below
-read it: physics and statistics the notebook computed, with tolerances justified inline.
-The executed copy is saved next to it for debugging; the committed notebooks stay clean.
+The notebooks are committed with their outputs (``notebooks/execute.py`` writes them), so a
+reader sees the figures without running anything; ``test_committed_notebooks_carry_outputs``
+checks that those outputs are there, error-free, and were produced by the committed cells.
+
+Each notebook in ``notebooks/`` is also executed here from an in-memory copy of its file,
+with the working directory set to the notebooks folder (as Jupyter does),
+``DWMTJ_NOTEBOOK_SMALL=1`` (small settings) and ``DWMTJ_NOTEBOOK_OUT`` pointing at a
+temporary folder; a cell error fails the test. Every notebook ends by writing
+``results.json`` there, and the checks below read it: physics and statistics the notebook
+computed, with tolerances justified inline. The executed copy is saved next to it for
+debugging; the committed file is not modified.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -29,7 +35,9 @@ CELL_TIMEOUT_S = 600
 def execute(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     """Run ``notebooks/<name>.ipynb`` with small settings; return its results.json."""
     path = NOTEBOOKS / f"{name}.ipynb"
+    committed = path.read_bytes()
     nb = nbformat.read(path, as_version=4)
+    sources = [(cell.cell_type, cell.source) for cell in nb.cells]
     out = tmp_path / "out"
     monkeypatch.setenv("DWMTJ_NOTEBOOK_SMALL", "1")
     monkeypatch.setenv("DWMTJ_NOTEBOOK_OUT", str(out))
@@ -41,6 +49,9 @@ def execute(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
         client.execute()
     finally:
         nbformat.write(nb, tmp_path / path.name)  # the executed copy, outputs included
+    # what ran is what is committed (cell count and sources), and the file is untouched
+    assert [(cell.cell_type, cell.source) for cell in nb.cells] == sources
+    assert path.read_bytes() == committed, f"{path.name} was modified by its execution"
     results = out / name / "results.json"
     assert results.is_file(), f"{name} did not write {results}"
     data = json.loads(results.read_text())
@@ -48,19 +59,45 @@ def execute(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     return data
 
 
-def test_committed_notebooks_are_clean():
-    """Notebooks are committed without outputs: the test suite executes them instead."""
+def load_execute_script():
+    """``notebooks/execute.py`` as a module (the notebooks folder is not a package)."""
+    spec = importlib.util.spec_from_file_location("notebooks_execute", NOTEBOOKS / "execute.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_notebooks_carry_outputs():
+    """Notebooks are committed with outputs that the committed cells produced, top to bottom.
+
+    ``notebooks/execute.py`` stamps a hash of the cells it executed into the metadata: a
+    cell edited (or added, removed, reordered) after the outputs were made changes the hash,
+    and the notebooks must be re-executed. Every code cell ran once, in order, in one kernel
+    (execution counts 1, 2, ...); no cell raised; each notebook shows at least one figure.
+    """
+    sources_sha256 = load_execute_script().sources_sha256
     names = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
     assert names == ["01-device-and-current.ipynb", "02-depinning-simulations.ipynb",
                      "03-compact-model.ipynb", "04-networks.ipynb"]
     for name in names:
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         nbformat.validate(nb)
-        first_code = next(c for c in nb.cells if c.cell_type == "code")
-        assert "DWMTJ_NOTEBOOK_SMALL" in first_code.source, f"{name}: parameters cell first"
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                assert not cell.outputs and cell.execution_count is None, f"{name}: outputs"
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert "DWMTJ_NOTEBOOK_SMALL" in code[0].source, f"{name}: parameters cell first"
+        stamp = nb.metadata.get("dwmtj", {})
+        assert stamp.get("sources_sha256") == sources_sha256(nb), (
+            f"{name}: cells changed since the outputs were made; rerun "
+            "`.venv/bin/python notebooks/execute.py " + name.removesuffix(".ipynb") + "`")
+        assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), name
+        outputs = [o for c in code for o in c.outputs]
+        assert not [o for o in outputs if o.output_type == "error"], f"{name}: error output"
+        assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"
+                    and "Traceback" in o.text], f"{name}: traceback on stderr"
+        images = [o for o in outputs if o.output_type in ("display_data", "execute_result")
+                  and "image/png" in o.get("data", {})]
+        assert images, f"{name}: no figure in the committed outputs"
+        # outputs are for reading on the web, not archives: a few 100 kB of PNGs each
+        assert (NOTEBOOKS / name).stat().st_size < 3 * 1024**2, f"{name}: outputs too large"
 
 
 def test_01_device_and_current(tmp_path, monkeypatch):
