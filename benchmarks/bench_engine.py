@@ -82,7 +82,10 @@ def device_system(mask: np.ndarray, cell: float, temperature: float) -> mm.Syste
     )
     half = nx * cell / 2
     system.m = df.Field(
-        mesh, nvdim=3, value=lambda p: (0.1, 0, 1) if p[0] < half else (0.1, 0, -1), norm=ms,
+        mesh,
+        nvdim=3,
+        value=lambda p: (0.1, 0, 1) if p[0] < half else (0.1, 0, -1),
+        norm=ms,
         valid="norm",
     )
     system.T = temperature
@@ -152,8 +155,9 @@ def measure(mask, cell, dtype, batch, steps, dt: float = 2e-14) -> dict:
         keys = ensemble_keys(0, batch)
 
         def heun(k):
-            return run_ensemble(m0, params, k, dt=dt, steps_per_output=steps, n_outputs=1,
-                                devices=jax.devices()[:1]).m  # the table is per device
+            return run_ensemble(
+                m0, params, k, dt=dt, steps_per_output=steps, n_outputs=1, devices=jax.devices()[:1]
+            ).m  # the table is per device
 
         t_heun, cpu_heun = timed(heun, keys, repeat=1)
         from physics.engine.ensemble import _run_batch
@@ -161,14 +165,30 @@ def measure(mask, cell, dtype, batch, steps, dt: float = 2e-14) -> dict:
         from physics.engine.llg import llg_rhs
         from physics.engine.thermal import average_magnetisation
 
-        stats = _run_batch.lower(
-            m0, params, keys, jnp.zeros(batch, dtype), dt, 0.0, steps, 1, None,
-            average_magnetisation, ef,
-            llg_rhs, False,
-        ).compile().memory_analysis()
+        stats = (
+            _run_batch.lower(
+                m0,
+                params,
+                keys,
+                jnp.zeros(batch, dtype),
+                dt,
+                0.0,
+                steps,
+                1,
+                None,
+                average_magnetisation,
+                ef,
+                llg_rhs,
+                False,
+            )
+            .compile()
+            .memory_analysis()
+        )
         xla_mb = (
             (stats.temp_size_in_bytes + stats.argument_size_in_bytes + stats.output_size_in_bytes)
-            / 2**20 if stats is not None else float("nan")
+            / 2**20
+            if stats is not None
+            else float("nan")
         )
     return {
         "cells": cells,
@@ -206,11 +226,14 @@ def bench_case_c(dtype: str, J: float = 1e12, t: float = 2e-9) -> tuple[Clock, i
     mesh = df.Mesh(p1=(0, 0, 0), p2=(nx * 2e-9, ny * 2e-9, THICKNESS), cell=(2e-9, 2e-9, 1e-9))
     system = mm.System(name="case_c")
     system.energy = (
-        mm.Exchange(A=A) + mm.UniaxialAnisotropy(K=KU, u=(0, 0, 1))
-        + mm.DMI(D=D, crystalclass="Cnv_z") + mm.Demag()
+        mm.Exchange(A=A)
+        + mm.UniaxialAnisotropy(K=KU, u=(0, 0, 1))
+        + mm.DMI(D=D, crystalclass="Cnv_z")
+        + mm.Demag()
     )
     system.dynamics = (
-        mm.Precession(gamma0=2.211e5) + mm.Damping(alpha=ALPHA)
+        mm.Precession(gamma0=2.211e5)
+        + mm.Damping(alpha=ALPHA)
         + mm.Slonczewski(J=J, mp=(0, 1, 0), P=THETA_SH, Lambda=1, eps_prime=0)
     )
     relaxed = np.load(REFERENCE / "dw_relaxed.npz")["m"] * MS
@@ -236,8 +259,9 @@ def bench_thermal_case_c(
         keys = ensemble_keys(0, batch)
 
         def run():
-            return run_ensemble(m0, params, keys, dt=dt, steps_per_output=steps, n_outputs=1,
-                                devices=devices).m
+            return run_ensemble(
+                m0, params, keys, dt=dt, steps_per_output=steps, n_outputs=1, devices=devices
+            ).m
 
         jax.block_until_ready(run())
         with Clock() as clock:
@@ -250,11 +274,15 @@ def bench_thermal_sharding(batches: list[int], dt: float, steps: int) -> None:
     split over all JAX devices (one per core), measured back to back, and against OOMMF."""
     oommf = 3600 / OOMMF_THERMAL_S_PER_REALISATION_NS
     devices = jax.devices()
-    print(f"case C mesh (256 x 32 x 1, 2 nm), 300 K, float32, dt = {dt:g} s, {steps} steps; "
-          f"{len(devices)} JAX devices, {os.cpu_count()} cores; OOMMF {oommf:.3g} ns/h")
-    print(f"{'batch':>5} {'devices':>7} {'wall s':>7} {'CPU s':>7} {'load':>5} "
-          f"{'real-ns/h wall':>14} {'/CPU-h':>7} {'x OOMMF':>7} {'split/single':>12} "
-          f"{'top thread':>10}")
+    print(
+        f"case C mesh (256 x 32 x 1, 2 nm), 300 K, float32, dt = {dt:g} s, {steps} steps; "
+        f"{len(devices)} JAX devices, {os.cpu_count()} cores; OOMMF {oommf:.3g} ns/h"
+    )
+    print(
+        f"{'batch':>5} {'devices':>7} {'wall s':>7} {'CPU s':>7} {'load':>5} "
+        f"{'real-ns/h wall':>14} {'/CPU-h':>7} {'x OOMMF':>7} {'split/single':>12} "
+        f"{'top thread':>10}"
+    )
     for batch in batches:
         rates = {}
         for devs in (devices[:1], devices):
@@ -262,9 +290,12 @@ def bench_thermal_sharding(batches: list[int], dt: float, steps: int) -> None:
             share = clock.top_thread_share
             rates[len(devs)] = batch * steps * dt * 1e9 * 3600 / clock.wall
             ratio = f"{rates[len(devs)] / rates[1]:.2f}" if len(devs) > 1 else ""
-            print(f"{batch:>5} {len(devs):>7} {clock.wall:>7.2f} {clock.cpu:>7.2f} "
-                  f"{clock.load:>5.2f} {rates[len(devs)]:>14.3g} {per_cpu_hour:>7.3g} "
-                  f"{rates[len(devs)] / oommf:>7.1f} {ratio:>12} {share:>10.2f}", flush=True)
+            print(
+                f"{batch:>5} {len(devs):>7} {clock.wall:>7.2f} {clock.cpu:>7.2f} "
+                f"{clock.load:>5.2f} {rates[len(devs)]:>14.3g} {per_cpu_hour:>7.3g} "
+                f"{rates[len(devs)] / oommf:>7.1f} {ratio:>12} {share:>10.2f}",
+                flush=True,
+            )
             if len(devices) == 1:
                 break
 
@@ -275,15 +306,28 @@ def main() -> None:
     parser.add_argument("--cells", type=float, nargs="+", default=[4e-9, 2e-9])
     parser.add_argument("--steps", type=int, default=50, help="Heun steps per timing")
     parser.add_argument("--skip-sp4", action="store_true")
-    parser.add_argument("--oommf-only", action="store_true",
-                        help="only the OOMMF comparisons (SP4, case C, thermal case C)")
-    parser.add_argument("--table-only", action="store_true",
-                        help="only the throughput table (no OOMMF comparisons)")
-    parser.add_argument("--thermal-dt", type=float, default=2e-14,
-                        help="stochastic Heun step (s) of the thermal case-C timing")
-    parser.add_argument("--thermal-sharding", type=int, nargs="*", metavar="BATCH",
-                        help="only case C at 300 K: real-ns per wall hour for these batches "
-                        "(default 32 64), one device vs split over all host devices")
+    parser.add_argument(
+        "--oommf-only",
+        action="store_true",
+        help="only the OOMMF comparisons (SP4, case C, thermal case C)",
+    )
+    parser.add_argument(
+        "--table-only", action="store_true", help="only the throughput table (no OOMMF comparisons)"
+    )
+    parser.add_argument(
+        "--thermal-dt",
+        type=float,
+        default=2e-14,
+        help="stochastic Heun step (s) of the thermal case-C timing",
+    )
+    parser.add_argument(
+        "--thermal-sharding",
+        type=int,
+        nargs="*",
+        metavar="BATCH",
+        help="only case C at 300 K: real-ns per wall hour for these batches "
+        "(default 32 64), one device vs split over all host devices",
+    )
     args = parser.parse_args()
     if args.thermal_sharding is not None:
         bench_thermal_sharding(args.thermal_sharding or [32, 64], args.thermal_dt, args.steps)
@@ -291,8 +335,10 @@ def main() -> None:
     if args.oommf_only:
         args.cells = []
     print(f"jax {jax.__version__} on {jax.devices()[0].platform} ({jax.device_count()} devices)")
-    header = (f"{'cell':>5} {'dtype':>7} {'batch':>5} {'cells':>6} {'field ev/s':>11} "
-              f"{'cell-upd/s':>11} {'/CPU-s':>9} {'real-ns/h':>10} {'XLA MB':>8} {'maxRSS MB':>9}")
+    header = (
+        f"{'cell':>5} {'dtype':>7} {'batch':>5} {'cells':>6} {'field ev/s':>11} "
+        f"{'cell-upd/s':>11} {'/CPU-s':>9} {'real-ns/h':>10} {'XLA MB':>8} {'maxRSS MB':>9}"
+    )
     print(header + f"   (load average {os.getloadavg()[0]:.1f})")
     for cell in args.cells:
         mask = track_mask(cell)
@@ -300,24 +346,31 @@ def main() -> None:
             for batch in args.batches:
                 r = measure(mask, cell, dtype, batch, args.steps, args.thermal_dt)
                 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-                print(f"{cell * 1e9:>4.0f}n {jnp.dtype(dtype).name:>7} {batch:>5} {r['cells']:>6} "
-                      f"{r['field_evals_per_s']:>11.1f} {r['cell_updates_per_s']:>11.3g} "
-                      f"{r['cell_updates_per_cpu_s']:>9.3g} "
-                      f"{r['realisation_ns_per_hour']:>10.3g} {r['xla_mb']:>8.1f} {rss:>9.0f}",
-                      flush=True)
+                print(
+                    f"{cell * 1e9:>4.0f}n {jnp.dtype(dtype).name:>7} {batch:>5} {r['cells']:>6} "
+                    f"{r['field_evals_per_s']:>11.1f} {r['cell_updates_per_s']:>11.3g} "
+                    f"{r['cell_updates_per_cpu_s']:>9.3g} "
+                    f"{r['realisation_ns_per_hour']:>10.3g} {r['xla_mb']:>8.1f} {rss:>9.0f}",
+                    flush=True,
+                )
     if args.table_only:
         return
     if not args.skip_sp4:
         print(f"SP4 1 ns of dynamics (float64, RK45): {bench_sp4()} (OOMMF: 2.8 s)", flush=True)
     for dtype in ("float64", "float32"):
         clock, steps = bench_case_c(dtype)
-        print(f"case C J = 1e12 A/m^2, 2 ns, {dtype}: {clock}, {steps} RK45 steps "
-              "(OOMMF: 72.7 s)", flush=True)
+        print(
+            f"case C J = 1e12 A/m^2, 2 ns, {dtype}: {clock}, {steps} RK45 steps (OOMMF: 72.7 s)",
+            flush=True,
+        )
     for batch in (1, 8, 32):
         clock, rate = bench_thermal_case_c(batch, args.thermal_dt, args.steps)
-        print(f"case C mesh, 300 K, float32, dt = {args.thermal_dt:g} s, batch {batch}: {clock}; "
-              f"{rate:.3g} realisation-ns per CPU-hour "
-              f"(OOMMF: {3600 / OOMMF_THERMAL_S_PER_REALISATION_NS:.3g})", flush=True)
+        print(
+            f"case C mesh, 300 K, float32, dt = {args.thermal_dt:g} s, batch {batch}: {clock}; "
+            f"{rate:.3g} realisation-ns per CPU-hour "
+            f"(OOMMF: {3600 / OOMMF_THERMAL_S_PER_REALISATION_NS:.3g})",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -60,8 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rise", type=float, default=0.05e-9, help="rise = fall (s)")
     p.add_argument("--settle", type=float, default=0.1e-9, help="settle time (s)")
     p.add_argument("--voltage", type=float, default=0.3, help="pulse amplitude (V)")
-    p.add_argument("--demag-update", default="stage", choices=["stage", "step"],
-                   help="demag convolution at both Heun stages or once per step")
+    p.add_argument(
+        "--demag-update",
+        default="stage",
+        choices=["stage", "step"],
+        help="demag convolution at both Heun stages or once per step",
+    )
     args = p.parse_args(argv)
 
     import jax
@@ -73,48 +77,88 @@ def main(argv: list[str] | None = None) -> int:
     from physics.experiment.simulate import _steps
     from physics.experiment.spec import RunSpec
 
-    spec = RunSpec.from_dict({
-        "geometry": "scaled-trapezoid", "cell": [args.cell, args.cell],
-        "protocol": {"kind": "voltage_ramp", "v_start": args.voltage, "v_stop": args.voltage,
-                     "n_steps": 1, "temperature": 0.0, "bias_field": -4e-3,
-                     "settle_time": args.settle,
-                     "pulse": {"width": args.width, "rise": args.rise, "fall": args.rise}},
-        "calculator": {"name": "jax", "dt": args.dt, "dtype": args.dtype,
-                       "relax_time": 0.05e-9},
-    })
+    spec = RunSpec.from_dict(
+        {
+            "geometry": "scaled-trapezoid",
+            "cell": [args.cell, args.cell],
+            "protocol": {
+                "kind": "voltage_ramp",
+                "v_start": args.voltage,
+                "v_stop": args.voltage,
+                "n_steps": 1,
+                "temperature": 0.0,
+                "bias_field": -4e-3,
+                "settle_time": args.settle,
+                "pulse": {"width": args.width, "rise": args.rise, "fall": args.rise},
+            },
+            "calculator": {
+                "name": "jax",
+                "dt": args.dt,
+                "dtype": args.dtype,
+                "relax_time": 0.05e-9,
+            },
+        }
+    )
     with jax.enable_x64(args.dtype == "float64"):
         m_relaxed, params, geo = relaxed_walls(spec, [0])
         params = params.replace(temperature=jnp.asarray(300.0, params.Ms.dtype))
         duration = spec.protocol.ramps[0].step_duration
         dt, steps = _steps(duration, 1, args.dt)
         n_cells = int(geo.mask.sum())
-        print(f"scaled trapezoid, cell {args.cell * 1e9:g} nm ({n_cells} magnetic cells), "
-              f"{args.dtype}, dt {dt:.3g} s, demag_update {args.demag_update}, pulse+settle "
-              f"{duration * 1e9:g} ns ({steps} Heun steps), 300 K, {len(jax.devices())} JAX "
-              f"devices, load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"scaled trapezoid, cell {args.cell * 1e9:g} nm ({n_cells} magnetic cells), "
+            f"{args.dtype}, dt {dt:.3g} s, demag_update {args.demag_update}, pulse+settle "
+            f"{duration * 1e9:g} ns ({steps} Heun steps), 300 K, {len(jax.devices())} JAX "
+            f"devices, load average {os.getloadavg()[0]:.1f}"
+        )
         m1 = m_relaxed[0]
         amp = jnp.asarray(args.voltage, dtype=m1.dtype)
         base_params = scale_current(params, amp)
-        _, wall, cpu = _timed(lambda: integrate_thermal(
-            m1, base_params, jax.random.PRNGKey(0), dt=dt, steps_per_output=steps,
-            n_outputs=1, demag_update=args.demag_update).m)
+        _, wall, cpu = _timed(
+            lambda: (
+                integrate_thermal(
+                    m1,
+                    base_params,
+                    jax.random.PRNGKey(0),
+                    dt=dt,
+                    steps_per_output=steps,
+                    n_outputs=1,
+                    demag_update=args.demag_update,
+                ).m
+            )
+        )
         rows = [("single run (integrate_thermal)", 1, wall, cpu, os.getloadavg()[0])]
         for n in args.sizes:
             keys = ensemble_keys(1, n)
             amps = jnp.full((n,), args.voltage, dtype=m1.dtype)
-            _, wall, cpu = _timed(lambda keys=keys, amps=amps: run_ensemble(
-                m1, params, keys, dt=dt, steps_per_output=steps, n_outputs=1,
-                amplitudes=amps, demag_update=args.demag_update).m)
+            _, wall, cpu = _timed(
+                lambda keys=keys, amps=amps: (
+                    run_ensemble(
+                        m1,
+                        params,
+                        keys,
+                        dt=dt,
+                        steps_per_output=steps,
+                        n_outputs=1,
+                        amplitudes=amps,
+                        demag_update=args.demag_update,
+                    ).m
+                )
+            )
             rows.append((f"ensemble N={n} (run_ensemble)", n, wall, cpu, os.getloadavg()[0]))
-    print("| engine call | N | wall s | CPU s | load | pulses x real./h (wall) | "
-          "pulses x real./CPU-h | real.-ns/h (wall) | vs single |")
+    print(
+        "| engine call | N | wall s | CPU s | load | pulses x real./h (wall) | "
+        "pulses x real./CPU-h | real.-ns/h (wall) | vs single |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     base_rate = rows[0][1] / rows[0][2]
     for name, n, wall, cpu, load in rows:
         rate = n / wall
-        print(f"| {name} | {n} | {wall:.2f} | {cpu:.2f} | {load:.1f} | {rate * 3600:.0f} | "
-              f"{n / cpu * 3600:.0f} | {rate * duration * 1e9 * 3600:.0f} | "
-              f"{rate / base_rate:.2f}x |")
+        print(
+            f"| {name} | {n} | {wall:.2f} | {cpu:.2f} | {load:.1f} | {rate * 3600:.0f} | "
+            f"{n / cpu * 3600:.0f} | {rate * duration * 1e9 * 3600:.0f} | "
+            f"{rate / base_rate:.2f}x |"
+        )
     return 0
 
 

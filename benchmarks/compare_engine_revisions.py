@@ -64,8 +64,11 @@ def child_sp4() -> dict:
     driver = engine.TimeDriver()
     wall0, cpu0 = time.perf_counter(), _cpu()
     driver.drive(system, t=1e-9, n=100, verbose=0)
-    return {"sp4_wall_s": time.perf_counter() - wall0, "sp4_cpu_s": _cpu() - cpu0,
-            "sp4_mz": float(system.table.data["mz"].iloc[-1])}
+    return {
+        "sp4_wall_s": time.perf_counter() - wall0,
+        "sp4_cpu_s": _cpu() - cpu0,
+        "sp4_mz": float(system.table.data["mz"].iloc[-1]),
+    }
 
 
 def _with_temperature(params, temperature: float):
@@ -85,10 +88,12 @@ def child_heun(members: int, steps: int, calls: int) -> dict:
     from physics.engine.ensemble import ensemble_keys, run_ensemble
     from physics.experiment.depinning import depinning_spec, relaxed_walls
 
-    spec = depinning_spec("scaled-trapezoid", cell=(4e-9, 4e-9),
-                          pulse={"width": 1.5e-9, "rise": 0.05e-9, "fall": 0.05e-9},
-                          calculator={"name": "jax", "dt": 1.6e-13, "dtype": "float32",
-                                      "relax_time": 0.05e-9})
+    spec = depinning_spec(
+        "scaled-trapezoid",
+        cell=(4e-9, 4e-9),
+        pulse={"width": 1.5e-9, "rise": 0.05e-9, "fall": 0.05e-9},
+        calculator={"name": "jax", "dt": 1.6e-13, "dtype": "float32", "relax_time": 0.05e-9},
+    )
     m_relaxed, params, _ = relaxed_walls(spec, [0])
     params = _with_temperature(params, 300.0)
     m0 = m_relaxed[0]
@@ -96,9 +101,18 @@ def child_heun(members: int, steps: int, calls: int) -> dict:
     amplitudes = jnp.full((members,), 0.3, dtype=m0.dtype)
     out = {}
     for update in ("step", "stage"):
+
         def run(update=update):
-            return run_ensemble(m0, params, keys, dt=1.6e-13, steps_per_output=steps,
-                                n_outputs=1, amplitudes=amplitudes, demag_update=update).m
+            return run_ensemble(
+                m0,
+                params,
+                keys,
+                dt=1.6e-13,
+                steps_per_output=steps,
+                n_outputs=1,
+                amplitudes=amplitudes,
+                demag_update=update,
+            ).m
 
         jax.block_until_ready(run())  # compile
         best = (float("inf"), float("inf"))
@@ -122,17 +136,27 @@ def child(args: argparse.Namespace) -> int:
 
 
 def run_child(root: Path, case: str, args: argparse.Namespace) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(root),
-               XLA_FLAGS="--xla_force_host_platform_device_count=1")
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", case,
-               "--members", str(args.members), "--steps", str(args.steps),
-               "--calls", str(args.calls)]
+    env = dict(
+        os.environ, PYTHONPATH=str(root), XLA_FLAGS="--xla_force_host_platform_device_count=1"
+    )
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        case,
+        "--members",
+        str(args.members),
+        "--steps",
+        str(args.steps),
+        "--calls",
+        str(args.calls),
+    ]
     load = os.getloadavg()[0]
     proc = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"{case} in {root} failed:\n{proc.stdout}\n{proc.stderr}")
-    result = json.loads(lines[-1][len("RESULT "):])
+    result = json.loads(lines[-1][len("RESULT ") :])
     if not result["physics"].startswith(str(root.resolve())):
         raise RuntimeError(f"{root}: imported physics from {result['physics']}")
     result["load"] = load
@@ -154,8 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     if len(args.roots) != 2:
         p.error("give two source roots, ROOT_A ROOT_B")
     roots = {"A": args.roots[0].resolve(), "B": args.roots[1].resolve()}
-    print(f"A = {roots['A']}\nB = {roots['B']}\n{os.cpu_count()} CPUs, "
-          f"load average at start {os.getloadavg()}", flush=True)
+    print(
+        f"A = {roots['A']}\nB = {roots['B']}\n{os.cpu_count()} CPUs, "
+        f"load average at start {os.getloadavg()}",
+        flush=True,
+    )
     results: dict[str, list[dict]] = {"A": [], "B": []}
     for repeat in range(args.repeats):
         for case in args.cases:
@@ -165,18 +192,23 @@ def main(argv: list[str] | None = None) -> int:
                 results[label].append(r)
                 shown = {k: round(v, 4) for k, v in r.items() if isinstance(v, float)}
                 print(f"repeat {repeat + 1} {case} {label}: {shown}", flush=True)
-    metrics = sorted({k for rs in results.values() for r in rs for k in r
-                      if k.endswith(("_s", "_ms"))})
+    metrics = sorted(
+        {k for rs in results.values() for r in rs for k in r if k.endswith(("_s", "_ms"))}
+    )
     loads = [r["load"] for rs in results.values() for r in rs]
-    print(f"\nload average (1 min) before each process: {min(loads):.2f}-{max(loads):.2f}; "
-          f"at the end {os.getloadavg()}")
+    print(
+        f"\nload average (1 min) before each process: {min(loads):.2f}-{max(loads):.2f}; "
+        f"at the end {os.getloadavg()}"
+    )
     print("| metric | A median | B median | B / A | A runs | B runs |\n|---|---|---|---|---|---|")
     for metric in metrics:
         a = [r[metric] for r in results["A"] if metric in r]
         b = [r[metric] for r in results["B"] if metric in r]
         ma, mb = statistics.median(a), statistics.median(b)
-        print(f"| {metric} | {ma:.4g} | {mb:.4g} | {mb / ma:.3f} | "
-              f"{', '.join(f'{x:.3g}' for x in a)} | {', '.join(f'{x:.3g}' for x in b)} |")
+        print(
+            f"| {metric} | {ma:.4g} | {mb:.4g} | {mb / ma:.3f} | "
+            f"{', '.join(f'{x:.3g}' for x in a)} | {', '.join(f'{x:.3g}' for x in b)} |"
+        )
     return 0
 
 

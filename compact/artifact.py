@@ -117,9 +117,14 @@ class CompactModel(TypedConfig):
 
     def laws(self) -> DeviceLaws:
         """The per-notch depinning laws, for the transport Monte Carlo."""
-        return DeviceLaws(n_states=self.n_states, law=self.law, forward=list(self.forward),
-                          reverse=list(self.reverse), aic_by_law=dict(self.aic_by_law),
-                          reach_rate_per_s=self.reach_rate_per_s)
+        return DeviceLaws(
+            n_states=self.n_states,
+            law=self.law,
+            forward=list(self.forward),
+            reverse=list(self.reverse),
+            aic_by_law=dict(self.aic_by_law),
+            reach_rate_per_s=self.reach_rate_per_s,
+        )
 
     @property
     def reach_rate_per_s(self) -> float | None:
@@ -218,13 +223,22 @@ def code_version() -> str:
     except PackageNotFoundError:
         v = "unknown"
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, cwd=Path(__file__).parent, timeout=5).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            timeout=5,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         sha = ""
     return f"{v}+g{sha}" if sha else v
 
 
 def provenance(source: str, inputs: list[dict]) -> dict:
-    return {"source": source, "inputs": list(inputs), "code_version": code_version(),
-            "created": datetime.now(UTC).isoformat(timespec="seconds")}
+    return {
+        "source": source,
+        "inputs": list(inputs),
+        "code_version": code_version(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }

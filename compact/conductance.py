@@ -12,8 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def conductance_levels(resistance_ohm: np.ndarray, state: np.ndarray, n_states: int,
-                       allow_missing: bool = False) -> dict:
+def conductance_levels(
+    resistance_ohm: np.ndarray, state: np.ndarray, n_states: int, allow_missing: bool = False
+) -> dict:
     """Levels from resistance readings (ohm) labelled with their notch state.
 
     A state without readings (a notch the wall always jumped over) raises ValueError, or with
@@ -49,16 +50,23 @@ def levels_from_resistance(mean_ohm: list[float], sigma_ohm: list[float]) -> dic
     return _summary(list(mean_ohm), list(sigma_ohm), mean_g, sig_g, None)
 
 
-def _summary(mean_r: Sequence[float | None], sig_r: Sequence[float | None],
-             mean_g: Sequence[float | None], sig_g: Sequence[float | None],
-             n: list[int] | None) -> dict:
+def _summary(
+    mean_r: Sequence[float | None],
+    sig_r: Sequence[float | None],
+    mean_g: Sequence[float | None],
+    sig_g: Sequence[float | None],
+    n: list[int] | None,
+) -> dict:
     def num(xs: Sequence[float | None]) -> list[float | None]:
         return [None if x is None else float(x) for x in xs]
 
     seen = [k for k, g in enumerate(mean_g) if g is not None]
     seen_g = [float(g) for g in mean_g if g is not None]
-    seen_sig = [float(s) if s is not None else 0.0
-                for s, g in zip(sig_g, mean_g, strict=True) if g is not None]
+    seen_sig = [
+        float(s) if s is not None else 0.0
+        for s, g in zip(sig_g, mean_g, strict=True)
+        if g is not None
+    ]
     if len(seen) < 2:
         raise ValueError("resistance_ohm: fewer than two notch states have readings")
     d = {
@@ -66,8 +74,10 @@ def _summary(mean_r: Sequence[float | None], sig_r: Sequence[float | None],
         "resistance_sigma_ohm": num(sig_r),
         "mean_S": num(mean_g),
         "sigma_S": num(sig_g),
-        "relative_error_pct": [None if g is None or s is None else float(100 * s / g)
-                               for s, g in zip(sig_g, mean_g, strict=True)],
+        "relative_error_pct": [
+            None if g is None or s is None else float(100 * s / g)
+            for s, g in zip(sig_g, mean_g, strict=True)
+        ],
         "n_readings": n,
         "min_S": min(seen_g),
         "max_S": max(seen_g),

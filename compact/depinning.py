@@ -45,8 +45,11 @@ K_B_EV = 8.617333262e-5  # Boltzmann constant (eV/K)
 DEFAULT_TAU0_S = 1e-9
 FIXED_BETAS = (1.0, 1.5, 2.0)
 LAW_KINDS = ("normal", "arrhenius", "step")
-PARAM_NAMES = {"normal": ("mu_V", "sigma_V"), "arrhenius": ("V0_V", "E_eV", "beta"),
-               "step": ("threshold_V",)}
+PARAM_NAMES = {
+    "normal": ("mu_V", "sigma_V"),
+    "arrhenius": ("V0_V", "E_eV", "beta"),
+    "step": ("threshold_V",),
+}
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,12 @@ class NotchLaw(TypedConfig):
             return 2 if self.beta_fixed else 3
         return len(PARAM_NAMES[self.kind])
 
-    def probability(self, voltage_V: np.ndarray, pulse_width_s: np.ndarray | float = 50e-9,
-                    temperature_K: np.ndarray | float = 300.0) -> np.ndarray:
+    def probability(
+        self,
+        voltage_V: np.ndarray,
+        pulse_width_s: np.ndarray | float = 50e-9,
+        temperature_K: np.ndarray | float = 300.0,
+    ) -> np.ndarray:
         """Depinning probability per pulse of amplitude |V| (V), width (s), temperature (K)."""
         v = np.abs(np.asarray(voltage_V, dtype=float))
         p = self.params
@@ -115,13 +122,16 @@ class NotchLaw(TypedConfig):
             return ndtr((v - p["mu_V"]) / p["sigma_V"])
         if self.kind == "step":
             return (v >= p["threshold_V"]).astype(float) * np.ones_like(
-                np.asarray(pulse_width_s, dtype=float) * np.asarray(temperature_K, dtype=float))
-        lr = _log_rate(v, pulse_width_s, temperature_K, p["V0_V"], p["E_eV"], p["beta"],
-                       self.tau0_s)
+                np.asarray(pulse_width_s, dtype=float) * np.asarray(temperature_K, dtype=float)
+            )
+        lr = _log_rate(
+            v, pulse_width_s, temperature_K, p["V0_V"], p["E_eV"], p["beta"], self.tau0_s
+        )
         return -np.expm1(-np.exp(lr))
 
-    def median_threshold_V(self, pulse_width_s: float = 50e-9,
-                           temperature_K: float = 300.0) -> float:
+    def median_threshold_V(
+        self, pulse_width_s: float = 50e-9, temperature_K: float = 300.0
+    ) -> float:
         """Amplitude |V| (V) at which a pulse depins with probability 1/2."""
         p = self.params
         if self.kind == "normal":
@@ -134,8 +144,9 @@ class NotchLaw(TypedConfig):
         x = (L * K_B_EV * temperature_K / p["E_eV"]) ** (1.0 / p["beta"])
         return float(p["V0_V"] * (1.0 - min(x, 1.0)))
 
-    def threshold_spread_V(self, pulse_width_s: float = 50e-9,
-                           temperature_K: float = 300.0) -> float:
+    def threshold_spread_V(
+        self, pulse_width_s: float = 50e-9, temperature_K: float = 300.0
+    ) -> float:
         """Spread of the threshold (V): sigma for the normal law, (V_84 - V_16)/2 otherwise."""
         if self.kind == "normal":
             return float(self.params["sigma_V"])
@@ -145,8 +156,9 @@ class NotchLaw(TypedConfig):
         return float(0.5 * (vq[1] - vq[0]))
 
 
-def _quantile_voltages(law: NotchLaw, q: tuple[float, ...], width: float, temp: float
-                       ) -> np.ndarray:
+def _quantile_voltages(
+    law: NotchLaw, q: tuple[float, ...], width: float, temp: float
+) -> np.ndarray:
     """|V| at which the activation law reaches depinning probabilities ``q``."""
     p = law.params
     L = np.log(width / law.tau0_s) - np.log(-np.log1p(-np.asarray(q)))
@@ -154,9 +166,15 @@ def _quantile_voltages(law: NotchLaw, q: tuple[float, ...], width: float, temp: 
     return p["V0_V"] * (1.0 - x)
 
 
-def _log_rate(v: np.ndarray, width: np.ndarray | float, temp: np.ndarray | float,
-              v0: np.ndarray | float, e_ev: np.ndarray | float, beta: np.ndarray | float,
-              tau0: float) -> np.ndarray:
+def _log_rate(
+    v: np.ndarray,
+    width: np.ndarray | float,
+    temp: np.ndarray | float,
+    v0: np.ndarray | float,
+    e_ev: np.ndarray | float,
+    beta: np.ndarray | float,
+    tau0: float,
+) -> np.ndarray:
     x = np.clip(1.0 - v / v0, 0.0, None)
     return np.log(np.asarray(width) / tau0) - e_ev * x**beta / (K_B_EV * np.asarray(temp))
 
@@ -176,20 +194,27 @@ def _nll(kind: str, theta: np.ndarray, t: Trials, beta: float | None, tau0: floa
             z = (t.voltage_V - mu) / sig
             ll = y * log_ndtr(z) + (1 - y) * log_ndtr(-z)
             if s is not None:
-                ll = np.where(s < 1, y * (np.log(s) + log_ndtr(z))
-                              + (1 - y) * np.log1p(-s * ndtr(z)), ll)
+                ll = np.where(
+                    s < 1, y * (np.log(s) + log_ndtr(z)) + (1 - y) * np.log1p(-s * ndtr(z)), ll
+                )
         ll = np.where(sig > 0, ll, -np.inf)
     else:
         v0, e_ev = th[0], th[1]
         b = th[2] if beta is None else beta
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            rate = np.exp(np.clip(_log_rate(t.voltage_V, t.pulse_width_s, t.temperature_K,
-                                            v0, e_ev, b, tau0), -700, 700))
+            rate = np.exp(
+                np.clip(
+                    _log_rate(t.voltage_V, t.pulse_width_s, t.temperature_K, v0, e_ev, b, tau0),
+                    -700,
+                    700,
+                )
+            )
             p_dep = -np.expm1(-rate)
             ll = y * np.log(p_dep) + (1 - y) * (-rate)
             if s is not None:
-                ll = np.where(s < 1, y * (np.log(s) + np.log(p_dep))
-                              + (1 - y) * np.log1p(-s * p_dep), ll)
+                ll = np.where(
+                    s < 1, y * (np.log(s) + np.log(p_dep)) + (1 - y) * np.log1p(-s * p_dep), ll
+                )
         ll = np.where((v0 > 0) & (e_ev > 0) & (np.asarray(b) > 0), ll, -np.inf)
     return -np.sum(ll, axis=-1)
 
@@ -219,9 +244,17 @@ def _step_law(t: Trials, tau0: float) -> NotchLaw:
         thr = float(np.nextafter(v.max(), np.inf))
     else:
         thr = 0.5 * float(v[~y].max() + v[y].min())
-    return NotchLaw(kind="step", params={"threshold_V": thr}, stderr={"threshold_V": None},
-                    tau0_s=tau0, n_trials=t.n, n_depinned=int(y.sum()), log_likelihood=0.0,
-                    aic=0.0, identified=False)
+    return NotchLaw(
+        kind="step",
+        params={"threshold_V": thr},
+        stderr={"threshold_V": None},
+        tau0_s=tau0,
+        n_trials=t.n,
+        n_depinned=int(y.sum()),
+        log_likelihood=0.0,
+        aic=0.0,
+        identified=False,
+    )
 
 
 def is_separable(t: Trials) -> bool:
@@ -232,8 +265,14 @@ def is_separable(t: Trials) -> bool:
     return bool(t.voltage_V[~y].max() < t.voltage_V[y].min())
 
 
-def fit_notch(t: Trials, kind: str, beta: float | None = 1.5, tau0_s: float = DEFAULT_TAU0_S,
-              bootstrap: int = 0, rng: np.random.Generator | None = None) -> NotchLaw:
+def fit_notch(
+    t: Trials,
+    kind: str,
+    beta: float | None = 1.5,
+    tau0_s: float = DEFAULT_TAU0_S,
+    bootstrap: int = 0,
+    rng: np.random.Generator | None = None,
+) -> NotchLaw:
     """Maximum-likelihood fit of one law to one notch's trials.
 
     ``beta=None`` fits the activation exponent (arrhenius only). ``bootstrap > 0`` replaces
@@ -254,18 +293,28 @@ def fit_notch(t: Trials, kind: str, beta: float | None = 1.5, tau0_s: float = DE
     cov = _covariance(kind, theta, t, beta, tau0_s) if finite else None
     if bootstrap > 0 and finite:
         cov = _bootstrap_covariance(kind, t, beta, tau0_s, bootstrap, rng, u_best)
-    se = {n: (float(np.sqrt(cov[i, i])) if cov is not None and cov[i, i] >= 0 else None)
-          for i, n in enumerate(names)}
+    se = {
+        n: (float(np.sqrt(cov[i, i])) if cov is not None and cov[i, i] >= 0 else None)
+        for i, n in enumerate(names)
+    }
     params = dict(zip(names, (float(x) for x in theta), strict=True))
     if kind == "arrhenius" and beta is not None:
         params["beta"] = float(beta)
         se["beta"] = 0.0
     k = len(names)
-    law = NotchLaw(kind=kind, params=params, stderr=se,
-                   covariance=None if cov is None else cov.tolist(), tau0_s=tau0_s,
-                   beta_fixed=(kind != "arrhenius" or beta is not None), n_trials=t.n,
-                   n_depinned=int(t.depinned.sum()), log_likelihood=-nll, aic=2 * k + 2 * nll,
-                   identified=finite)
+    law = NotchLaw(
+        kind=kind,
+        params=params,
+        stderr=se,
+        covariance=None if cov is None else cov.tolist(),
+        tau0_s=tau0_s,
+        beta_fixed=(kind != "arrhenius" or beta is not None),
+        n_trials=t.n,
+        n_depinned=int(t.depinned.sum()),
+        log_likelihood=-nll,
+        aic=2 * k + 2 * nll,
+        identified=finite,
+    )
     c2, dof, pval = _gof(law, t)
     return NotchLaw(**{**law.__dict__, "gof_chi2": c2, "gof_dof": dof, "gof_p": pval})
 
@@ -283,7 +332,7 @@ def _starts(kind: str, t: Trials, beta: float | None, tau0: float) -> list[np.nd
     if L <= 0:
         raise ValueError(f"tau0_s: attempt time {tau0} s must be shorter than the pulses")
     starts = []
-    for b in ([beta] if beta is not None else list(FIXED_BETAS)):
+    for b in [beta] if beta is not None else list(FIXED_BETAS):
         for e_kt in (5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 640.0):
             if L / e_kt >= 1:
                 continue
@@ -297,8 +346,9 @@ def _starts(kind: str, t: Trials, beta: float | None, tau0: float) -> list[np.nd
     return [starts[i] for i in order[:3]]
 
 
-def _optimise(kind: str, t: Trials, beta: float | None, tau0: float,
-              starts: list[np.ndarray] | None = None) -> tuple[np.ndarray, bool]:
+def _optimise(
+    kind: str, t: Trials, beta: float | None, tau0: float, starts: list[np.ndarray] | None = None
+) -> tuple[np.ndarray, bool]:
     """Maximise the likelihood from several starts: (best u, finite).
 
     ``finite`` is False when the maximum lies at infinity: the parameters run far outside what
@@ -307,16 +357,22 @@ def _optimise(kind: str, t: Trials, beta: float | None, tau0: float,
     That law is kept (it predicts the constant probability) and reported as not identified.
     Any other stop before convergence raises :class:`FitNotConvergedError`.
     """
+
     def f(u: np.ndarray) -> float:
         val = float(_nll(kind, _to_natural(kind, u), t, beta, tau0))
         return val if np.isfinite(val) else 1e300
 
     best = None
     for u0 in starts or _starts(kind, t, beta, tau0):
-        res = minimize(f, u0, method="Nelder-Mead",
-                       options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 5000})
-        res = minimize(f, res.x, method="Nelder-Mead",
-                       options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 5000})
+        res = minimize(
+            f, u0, method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 5000}
+        )
+        res = minimize(
+            f,
+            res.x,
+            method="Nelder-Mead",
+            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 5000},
+        )
         if best is None or res.fun < best.fun:
             best = res
     if best is not None and best.fun < 1e300:
@@ -328,8 +384,8 @@ def _optimise(kind: str, t: Trials, beta: float | None, tau0: float,
             return best.x, False
     message = "no start" if best is None else best.message
     raise FitNotConvergedError(
-        f"depinning law {kind!r} fit: the likelihood maximisation did not converge "
-        f"({message})")
+        f"depinning law {kind!r} fit: the likelihood maximisation did not converge ({message})"
+    )
 
 
 def _runs_away(kind: str, theta: np.ndarray, t: Trials) -> bool:
@@ -340,16 +396,19 @@ def _runs_away(kind: str, theta: np.ndarray, t: Trials) -> bool:
     return float(theta[0]) > 1e3 * scale or float(theta[1]) > 1e3
 
 
-def _covariance(kind: str, theta: np.ndarray, t: Trials, beta: float | None, tau0: float
-                ) -> np.ndarray | None:
+def _covariance(
+    kind: str, theta: np.ndarray, t: Trials, beta: float | None, tau0: float
+) -> np.ndarray | None:
     """Inverse observed information at the optimum, in natural parameters."""
     scale = np.abs(theta) * 0.02
     if kind == "normal":
         scale = np.array([theta[1], theta[1]]) * 0.2
 
     def f(u: np.ndarray) -> np.ndarray:
-        x = theta.reshape((-1,) + (1,) * (u.ndim - 1)) + scale.reshape(
-            (-1,) + (1,) * (u.ndim - 1)) * u
+        x = (
+            theta.reshape((-1,) + (1,) * (u.ndim - 1))
+            + scale.reshape((-1,) + (1,) * (u.ndim - 1)) * u
+        )
         return _nll(kind, x, t, beta, tau0)
 
     res = hessian(f, np.zeros(theta.size), initial_step=0.5, maxiter=8)
@@ -365,14 +424,26 @@ def _covariance(kind: str, theta: np.ndarray, t: Trials, beta: float | None, tau
     return 0.5 * (cov + cov.T)
 
 
-def _bootstrap_covariance(kind: str, t: Trials, beta: float | None, tau0: float, n: int,
-                          rng: np.random.Generator | None, u_best: np.ndarray) -> np.ndarray:
+def _bootstrap_covariance(
+    kind: str,
+    t: Trials,
+    beta: float | None,
+    tau0: float,
+    n: int,
+    rng: np.random.Generator | None,
+    u_best: np.ndarray,
+) -> np.ndarray:
     rng = rng if rng is not None else np.random.default_rng(0)
     thetas = []
     for _ in range(n):
         i = rng.integers(0, t.n, t.n)
-        tb = Trials(t.voltage_V[i], t.pulse_width_s[i], t.temperature_K[i], t.depinned[i],
-                    None if t.within_reach is None else t.within_reach[i])
+        tb = Trials(
+            t.voltage_V[i],
+            t.pulse_width_s[i],
+            t.temperature_K[i],
+            t.depinned[i],
+            None if t.within_reach is None else t.within_reach[i],
+        )
         if is_separable(tb):
             continue
         thetas.append(_to_natural(kind, _optimise(kind, tb, beta, tau0, [u_best])[0]))
@@ -384,8 +455,9 @@ def _bootstrap_covariance(kind: str, t: Trials, beta: float | None, tau0: float,
 # --------------------------------------------------------------------------- trials
 
 
-def depinning_trials(tr: Transitions, reach_rate_per_s: float | None = None
-                     ) -> tuple[dict[tuple[int, int], Trials], int]:
+def depinning_trials(
+    tr: Transitions, reach_rate_per_s: float | None = None
+) -> tuple[dict[tuple[int, int], Trials], int]:
     """Split transitions into Bernoulli trials per (direction, notch).
 
     direction +1 (V > 0, IN -> CLK) or -1. A pulse from k that ends at j counts as
@@ -405,8 +477,9 @@ def depinning_trials(tr: Transitions, reach_rate_per_s: float | None = None
         reach = 1.0 if u is None or k == start else min(max(u * w - abs(k - start), 0.0), 1.0)
         acc.setdefault((d, k), []).append([abs(v), w, T, y, reach])
 
-    for v, w, T, s, e in zip(tr.voltage_V, tr.pulse_width_s, tr.temperature_K,
-                             tr.start_notch, tr.end_notch, strict=True):
+    for v, w, T, s, e in zip(
+        tr.voltage_V, tr.pulse_width_s, tr.temperature_K, tr.start_notch, tr.end_notch, strict=True
+    ):
         d = 1 if v > 0 else (-1 if v < 0 else 0)
         end_state = K - 1 if d > 0 else 0
         if d == 0 or (e - s) * d < 0:
@@ -426,8 +499,9 @@ def depinning_trials(tr: Transitions, reach_rate_per_s: float | None = None
     out = {}
     for key, rows in acc.items():
         a = np.array(rows)
-        out[key] = Trials(a[:, 0], a[:, 1], a[:, 2], a[:, 3].astype(np.int64),
-                          None if u is None else a[:, 4])
+        out[key] = Trials(
+            a[:, 0], a[:, 1], a[:, 2], a[:, 3].astype(np.int64), None if u is None else a[:, 4]
+        )
     return out, n_ignored
 
 
@@ -451,8 +525,9 @@ class DeviceLaws:
     aic_by_law: dict[str, float] = field(default_factory=dict)
     reach_rate_per_s: float | None = None
 
-    def depinning_probabilities(self, voltage_V: np.ndarray, pulse_width_s: np.ndarray,
-                                temperature_K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def depinning_probabilities(
+        self, voltage_V: np.ndarray, pulse_width_s: np.ndarray, temperature_K: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Per-notch P_dep for forward and reverse pulses; arrays of shape (*V.shape, K)."""
         v = np.asarray(voltage_V, dtype=float)
         shape = v.shape + (self.n_states,)
@@ -486,10 +561,15 @@ def candidate_name(kind: str, beta: float | None) -> str:
     return "arrhenius(beta=free)" if beta is None else f"arrhenius(beta={beta:g})"
 
 
-def fit_device_laws(tr: Transitions, law: str = "auto", beta: float | str | None = None,
-                    tau0_s: float = DEFAULT_TAU0_S, bootstrap: int = 0,
-                    rng: np.random.Generator | None = None,
-                    reach_rate_per_s: float | None = None) -> DeviceLaws:
+def fit_device_laws(
+    tr: Transitions,
+    law: str = "auto",
+    beta: float | str | None = None,
+    tau0_s: float = DEFAULT_TAU0_S,
+    bootstrap: int = 0,
+    rng: np.random.Generator | None = None,
+    reach_rate_per_s: float | None = None,
+) -> DeviceLaws:
     """Fit every notch with each candidate law and keep the law with the lowest total AIC.
 
     ``law``: ``"auto"``, ``"arrhenius"`` or ``"normal"``; ``beta``: a fixed exponent,
@@ -511,10 +591,18 @@ def fit_device_laws(tr: Transitions, law: str = "auto", beta: float | str | None
     chosen = fits[best]
     if bootstrap > 0:
         kind, b = next((k, bb) for k, bb in _candidates(law, beta) if candidate_name(k, bb) == best)
-        chosen = {key: (fit_notch(trials[key], kind, b, tau0_s, bootstrap, rng)
-                        if f.identified else f) for key, f in chosen.items()}
+        chosen = {
+            key: (fit_notch(trials[key], kind, b, tau0_s, bootstrap, rng) if f.identified else f)
+            for key, f in chosen.items()
+        }
     K = tr.n_states
     fwd: list[NotchLaw | None] = [chosen.get((1, k)) for k in range(K)]
     rev: list[NotchLaw | None] = [chosen.get((-1, k)) for k in range(K)]
-    return DeviceLaws(n_states=K, law=best, forward=fwd, reverse=rev, aic_by_law=aic,
-                      reach_rate_per_s=reach_rate_per_s)
+    return DeviceLaws(
+        n_states=K,
+        law=best,
+        forward=fwd,
+        reverse=rev,
+        aic_by_law=aic,
+        reach_rate_per_s=reach_rate_per_s,
+    )

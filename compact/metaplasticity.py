@@ -53,9 +53,9 @@ def threshold_with_se(law: NotchLaw, width_s: float, temp_K: float) -> tuple[flo
     return v, float(np.sqrt(max(grad @ cov @ grad, 0.0)))
 
 
-def metaplastic_points(laws: DeviceLaws, width_s: float, temp_K: float,
-                       positions_m: np.ndarray | None = None
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def metaplastic_points(
+    laws: DeviceLaws, width_s: float, temp_K: float, positions_m: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(W, f = V_0/V_k, standard error of f) for every notch with a forward threshold."""
     ks = [k for k, law in enumerate(laws.forward) if law is not None]
     if len(ks) < 2:
@@ -73,8 +73,9 @@ def metaplastic_points(laws: DeviceLaws, width_s: float, temp_K: float,
     return W, f, f_se
 
 
-def fit_eq1(W: np.ndarray, f: np.ndarray, f_se: np.ndarray | None = None
-            ) -> tuple[float, float, float]:
+def fit_eq1(
+    W: np.ndarray, f: np.ndarray, f_se: np.ndarray | None = None
+) -> tuple[float, float, float]:
     """Fit Eq. 1 to points (W, f): returns (w1/w2, its standard error, RMS residual)."""
     W, f = np.asarray(W, dtype=float), np.asarray(f, dtype=float)
     use = W > 0  # f(0) = 1 by construction carries no information
@@ -84,8 +85,9 @@ def fit_eq1(W: np.ndarray, f: np.ndarray, f_se: np.ndarray | None = None
     if f_se is not None and np.all(np.isfinite(f_se[use])) and np.all(f_se[use] > 0):
         sig = np.asarray(f_se)[use]
     try:
-        popt, pcov = curve_fit(f_meta, W[use], f[use], p0=[0.5], sigma=sig,
-                               absolute_sigma=sig is not None)
+        popt, pcov = curve_fit(
+            f_meta, W[use], f[use], p0=[0.5], sigma=sig, absolute_sigma=sig is not None
+        )
     except RuntimeError as exc:  # scipy's "optimal parameters not found"
         raise FitNotConvergedError(f"Eq. 1 fit (w1/w2): did not converge ({exc})") from exc
     r = float(popt[0])
@@ -94,8 +96,9 @@ def fit_eq1(W: np.ndarray, f: np.ndarray, f_se: np.ndarray | None = None
     return r, se, rms
 
 
-def mean_jump_given_switch(laws: DeviceLaws, start: int, voltage_V: float, width_s: float,
-                           temp_K: float) -> float:
+def mean_jump_given_switch(
+    laws: DeviceLaws, start: int, voltage_V: float, width_s: float, temp_K: float
+) -> float:
     """Expected number of notches moved by a pulse from ``start``, given that it moves."""
     m = transition_matrices(laws, np.array(voltage_V), np.array(width_s), np.array(temp_K))
     row = m[start].copy()
@@ -113,9 +116,11 @@ def asymmetry_delta(laws: DeviceLaws, width_s: float, temp_K: float) -> float | 
         return None
     v_reset = -reset.median_threshold_V(width_s, temp_K)
     jump_reset = mean_jump_given_switch(laws, K - 1, v_reset, width_s, temp_K)
-    writes = [mean_jump_given_switch(laws, k, law.median_threshold_V(width_s, temp_K),
-                                     width_s, temp_K)
-              for k, law in enumerate(laws.forward) if law is not None]
+    writes = [
+        mean_jump_given_switch(laws, k, law.median_threshold_V(width_s, temp_K), width_s, temp_K)
+        for k, law in enumerate(laws.forward)
+        if law is not None
+    ]
     writes = [w for w in writes if np.isfinite(w)]
     if not writes or not np.isfinite(jump_reset):
         return None

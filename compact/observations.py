@@ -111,8 +111,13 @@ class Transitions:
                 raise ValueError(f"{name}: expected shape ({n},), got {arr.shape}")
         for name in ("cycle", "pulse", "start_notch", "end_notch"):
             setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
-        for name in ("voltage_V", "pulse_width_s", "temperature_K", "bias_field_T",
-                     "resistance_ohm"):
+        for name in (
+            "voltage_V",
+            "pulse_width_s",
+            "temperature_K",
+            "bias_field_T",
+            "resistance_ohm",
+        ):
             setattr(self, name, np.asarray(getattr(self, name), dtype=float))
         if self.n_states < 2:
             raise ValueError(f"n_states: need at least 2 notch states, got {self.n_states}")
@@ -190,8 +195,12 @@ class Transitions:
             offset += int(t.cycle.max()) + 1
         pos = tables[0].notch_positions_m
         sources = [s for t in tables for s in t.sources]
-        return cls(**{c: np.concatenate(v) for c, v in cols.items()}, n_states=n_states,
-                   notch_positions_m=pos, sources=sources)
+        return cls(
+            **{c: np.concatenate(v) for c, v in cols.items()},
+            n_states=n_states,
+            notch_positions_m=pos,
+            sources=sources,
+        )
 
 
 def file_provenance(path: str | Path) -> dict:
@@ -260,8 +269,9 @@ def cluster_resistance_levels(
             "R: the resistances form a single level (no switching between notch states)"
         )
     means = np.array([r[labels == j].mean() for j in range(k)])
-    sig = np.array([r[labels == j].std(ddof=1) if np.sum(labels == j) > 1 else 0.0
-                    for j in range(k)])
+    sig = np.array(
+        [r[labels == j].std(ddof=1) if np.sum(labels == j) > 1 else 0.0 for j in range(k)]
+    )
     order = np.argsort(-means)
     means, sig = means[order], sig[order]
     rank = np.empty(k, dtype=np.int64)
@@ -280,8 +290,9 @@ def cluster_resistance_levels(
     return ResistanceLevels(mean_ohm=means, sigma_ohm=sig), states
 
 
-def _start_states(cycle: np.ndarray, pulse: np.ndarray, end: np.ndarray,
-                  initial: np.ndarray) -> np.ndarray:
+def _start_states(
+    cycle: np.ndarray, pulse: np.ndarray, end: np.ndarray, initial: np.ndarray
+) -> np.ndarray:
     """State before each pulse: the previous pulse's end state, or the cycle's initial state."""
     order = np.lexsort((pulse, cycle))
     start = np.empty_like(end)
@@ -339,12 +350,17 @@ def read_cycles_csv(
         raise ValueError(f"initial_notch: must be in [0, {levels.n_levels - 1}]")
     start = _start_states(cyc, pul, states, np.full(cyc.size, initial_notch))
     table = Transitions(
-        cycle=cyc, pulse=pul, voltage_V=column("V"),
+        cycle=cyc,
+        pulse=pul,
+        voltage_V=column("V"),
         pulse_width_s=column("width", DEFAULT_PULSE_WIDTH_S),
         temperature_K=column("temperature", DEFAULT_TEMPERATURE_K),
         bias_field_T=column("field", DEFAULT_BIAS_FIELD_T),
-        start_notch=start, end_notch=states, resistance_ohm=column("R"),
-        n_states=levels.n_levels, sources=[file_provenance(p)],
+        start_notch=start,
+        end_notch=states,
+        resistance_ohm=column("R"),
+        n_states=levels.n_levels,
+        sources=[file_provenance(p)],
     )
     return table, levels
 
@@ -385,10 +401,18 @@ def from_run_arrays(run: TransitionArrays, sources: list[dict] | None = None) ->
     start = np.concatenate([init[:, None], idx[:, :-1]], axis=1)
     tile = lambda a: np.tile(a, n_r)  # noqa: E731
     return Transitions(
-        cycle=np.repeat(np.arange(n_r), n_p), pulse=tile(np.arange(n_p)), voltage_V=tile(v),
-        pulse_width_s=tile(width), temperature_K=tile(temp), bias_field_T=tile(fld),
-        start_notch=start.ravel(), end_notch=idx.ravel(), resistance_ohm=res.ravel(),
-        n_states=n_states, notch_positions_m=run.notch_positions_m, sources=sources or [],
+        cycle=np.repeat(np.arange(n_r), n_p),
+        pulse=tile(np.arange(n_p)),
+        voltage_V=tile(v),
+        pulse_width_s=tile(width),
+        temperature_K=tile(temp),
+        bias_field_T=tile(fld),
+        start_notch=start.ravel(),
+        end_notch=idx.ravel(),
+        resistance_ohm=res.ravel(),
+        n_states=n_states,
+        notch_positions_m=run.notch_positions_m,
+        sources=sources or [],
     )
 
 
@@ -398,8 +422,9 @@ def read_run_hdf5(path: str | Path) -> Transitions:
     return from_run_arrays(run.arrays, sources=[file_provenance(run.path)])
 
 
-def load_observations(paths: list[str | Path], n_levels: int | None = None
-                      ) -> tuple[Transitions, ResistanceLevels | None]:
+def load_observations(
+    paths: list[str | Path], n_levels: int | None = None
+) -> tuple[Transitions, ResistanceLevels | None]:
     """Read every input (``.csv`` measured cycles, ``.h5``/``.hdf5`` run files) into one table.
 
     Returns the joined table and, for CSV input, the clustered resistance levels (``None``

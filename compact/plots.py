@@ -30,9 +30,12 @@ FIT_FIGURE_FILES: dict[str, str] = {
 }
 
 
-def _subplots(*grid: int, figsize: tuple[float, float],
-              layout: Literal["constrained", "compressed", "tight"] | None = None,
-              **kwargs: Any) -> tuple[Figure, Any]:
+def _subplots(
+    *grid: int,
+    figsize: tuple[float, float],
+    layout: Literal["constrained", "compressed", "tight"] | None = None,
+    **kwargs: Any,
+) -> tuple[Figure, Any]:
     """A new Figure (``figsize`` in inches, ``layout`` engine) and its subplot grid
     (``Figure.subplots``)."""
     fig = Figure(figsize=figsize, layout=layout)
@@ -71,8 +74,12 @@ def plot_depinning(model: CompactModel, tr: Transitions, path: str | Path) -> Pa
 
 
 @paper_style()
-def plot_predictive(check: PredictiveCheck, model: CompactModel, path: str | Path,
-                    rng: np.random.Generator | None = None) -> Path:
+def plot_predictive(
+    check: PredictiveCheck,
+    model: CompactModel,
+    path: str | Path,
+    rng: np.random.Generator | None = None,
+) -> Path:
     """Posterior-predictive comparison: data vs Monte Carlo from the fitted model."""
     rng = rng if rng is not None else np.random.default_rng(0)
     # float: a state without readings (None) becomes NaN and is not drawn
@@ -81,8 +88,10 @@ def plot_predictive(check: PredictiveCheck, model: CompactModel, path: str | Pat
     K = model.n_states
     fig, ax = _subplots(2, 3, figsize=(12, 6.5))
     # (a, b) R-V cycles: data and one replicate
-    for a, states, title in ((ax[0, 0], check.data_states, "measured / input cycles"),
-                             (ax[0, 1], check.simulated_states[0], "model (Monte Carlo)")):
+    for a, states, title in (
+        (ax[0, 0], check.data_states, "measured / input cycles"),
+        (ax[0, 1], check.simulated_states[0], "model (Monte Carlo)"),
+    ):
         for c in range(min(states.shape[0], 13)):
             ok = states[c] >= 0
             r = r_mean[states[c, ok]] + r_sig[states[c, ok]] * rng.standard_normal(ok.sum())
@@ -97,8 +106,15 @@ def plot_predictive(check: PredictiveCheck, model: CompactModel, path: str | Pat
     cum_m = np.cumsum(check.state_map_model, axis=1)
     lower = np.zeros_like(v)
     for k in range(K):
-        a.fill_between(v, lower, cum_d[:, k], color=COLORS[k % len(COLORS)], alpha=0.45,
-                       step="mid", label=f"notch {k}")
+        a.fill_between(
+            v,
+            lower,
+            cum_d[:, k],
+            color=COLORS[k % len(COLORS)],
+            alpha=0.45,
+            step="mid",
+            label=f"notch {k}",
+        )
         a.plot(v, cum_m[:, k], "-", color=COLORS[k % len(COLORS)], lw=1.2)
         lower = cum_d[:, k]
     a.set_xlabel("V (V)")
@@ -109,8 +125,9 @@ def plot_predictive(check: PredictiveCheck, model: CompactModel, path: str | Pat
     labels = [f"{'w' if d > 0 else 'r'}{k}" for d, k in check.switches]
     x = np.arange(len(labels))
     for a, model_stat, data_stat, ylabel in (
-            (ax[1, 0], check.vc_mean_model, check.vc_mean_data, "V_C,avg (V)"),
-            (ax[1, 1], 100 * check.var_model, 100 * check.var_data, "var (%)")):
+        (ax[1, 0], check.vc_mean_model, check.vc_mean_data, "V_C,avg (V)"),
+        (ax[1, 1], 100 * check.var_model, 100 * check.var_data, "var (%)"),
+    ):
         parts = [m[np.isfinite(m)] for m in model_stat.T]
         keep = [i for i, p in enumerate(parts) if p.size]
         if keep:
@@ -126,8 +143,14 @@ def plot_predictive(check: PredictiveCheck, model: CompactModel, path: str | Pat
     jm = check.jumps_model[1]
     n = np.arange(1, jd.size + 1)
     a.bar(n - 0.2, jd, 0.4, label="data")
-    a.errorbar(n + 0.2, np.nanmean(jm, axis=0), np.nanstd(jm, axis=0), fmt="s", ms=4,
-               label="model (mean +- sd)")
+    a.errorbar(
+        n + 0.2,
+        np.nanmean(jm, axis=0),
+        np.nanstd(jm, axis=0),
+        fmt="s",
+        ms=4,
+        label="model (mean +- sd)",
+    )
     a.set_xlabel("notches moved per write switch")
     a.set_ylabel("frequency")
     a.legend(fontsize=7)
@@ -148,8 +171,13 @@ def plot_metaplasticity(model: CompactModel, path: str | Path) -> Path:
     err = None if m.get("f_se") is None else np.asarray(m["f_se"], dtype=float)
     ax.errorbar(W, f, err, fmt="o", color=COLORS[2], label="V_C(0) / V_C(W)")
     ww = np.linspace(0, 1, 100)
-    ax.plot(ww, f_meta(ww, m["w1_over_w2"]), "-", color="k",
-            label=f"Eq. 1, w1/w2 = {m['w1_over_w2']:.3f}")
+    ax.plot(
+        ww,
+        f_meta(ww, m["w1_over_w2"]),
+        "-",
+        color="k",
+        label=f"Eq. 1, w1/w2 = {m['w1_over_w2']:.3f}",
+    )
     ax.set_xlabel("normalised wall position W")
     ax.set_ylabel("f_meta")
     ax.set_ylim(0, 1.05)
@@ -173,17 +201,28 @@ def plot_conductance_levels(model: CompactModel, path: str | Path) -> Path:
     for k, n in enumerate(c.get("n_readings") or []):
         if np.isnan(g[k]):
             ax.axvline(states[k], color="0.8", ls=":", lw=1)
-            ax.annotate("never read", (states[k], np.nanmin(g)), fontsize=7, rotation=90,
-                        color="0.4", textcoords="offset points", xytext=(3, 0))
+            ax.annotate(
+                "never read",
+                (states[k], np.nanmin(g)),
+                fontsize=7,
+                rotation=90,
+                color="0.4",
+                textcoords="offset points",
+                xytext=(3, 0),
+            )
             continue
-        ax.annotate(f"n={n}", (states[k], g[k]), textcoords="offset points", xytext=(4, 4),
-                    fontsize=7)
+        ax.annotate(
+            f"n={n}", (states[k], g[k]), textcoords="offset points", xytext=(4, 4), fontsize=7
+        )
     ax.set_xlabel("state (0 = the first state the wall reached)")
     ax.set_ylabel("conductance G (mS)")
     ax.set_xticks(states)
-    ax.set_title(f"{model.name}: {int(np.isfinite(g).sum())} levels of {len(g)} states, "
-                 "sigma_G (RMS) "
-                 f"{c['write_sigma_S'] * 1e6:.3g} uS", fontsize=8)
+    ax.set_title(
+        f"{model.name}: {int(np.isfinite(g).sum())} levels of {len(g)} states, "
+        "sigma_G (RMS) "
+        f"{c['write_sigma_S'] * 1e6:.3g} uS",
+        fontsize=8,
+    )
     ax.grid(alpha=0.3)
     return _save(fig, path)
 
@@ -198,9 +237,11 @@ def fit_figures(result: FitResult, folder: str | Path, prefix: str = "") -> dict
         return folder / f"{prefix}{FIT_FIGURE_FILES[kind]}"
 
     model = result.model
-    figures = {"depinning": plot_depinning(model, result.transitions, path("depinning")),
-               "predictive": plot_predictive(result.check, model, path("predictive")),
-               "levels": plot_conductance_levels(model, path("levels"))}
+    figures = {
+        "depinning": plot_depinning(model, result.transitions, path("depinning")),
+        "predictive": plot_predictive(result.check, model, path("predictive")),
+        "levels": plot_conductance_levels(model, path("levels")),
+    }
     if model.metaplasticity is not None:
         figures["f_meta"] = plot_metaplasticity(model, path("f_meta"))
     return figures

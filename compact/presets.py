@@ -35,8 +35,12 @@ TEMPERATURE_K = 300.0  # room temperature
 
 
 def _normal(mu: float, sigma: float, assumed: bool = False) -> NotchLaw:
-    return NotchLaw(kind="normal", params={"mu_V": float(mu), "sigma_V": float(sigma)},
-                    stderr={"mu_V": None, "sigma_V": None}, assumed=assumed)
+    return NotchLaw(
+        kind="normal",
+        params={"mu_V": float(mu), "sigma_V": float(sigma)},
+        stderr={"mu_V": None, "sigma_V": None},
+        assumed=assumed,
+    )
 
 
 def paper_trapezoid_model() -> CompactModel:
@@ -51,8 +55,12 @@ def paper_trapezoid_model() -> CompactModel:
     forward = [_normal(1.2, 0.1, assumed=True), _normal(3.0, s1), _normal(3.5, s2), None]
     # reset direction: only the last notch's threshold is reported; the wall runs through
     # the others (single-shot reset), modelled with their write thresholds (assumed)
-    reverse = [None, _normal(3.0, s1, assumed=True), _normal(3.5, s2, assumed=True),
-               _normal(3.7, s_reset)]
+    reverse = [
+        None,
+        _normal(3.0, s1, assumed=True),
+        _normal(3.5, s2, assumed=True),
+        _normal(3.7, s_reset),
+    ]
     laws = DeviceLaws(n_states=4, law="normal", forward=forward, reverse=reverse)
     W, f, f_se = metaplastic_points(laws, PULSE_WIDTH_S, TEMPERATURE_K)
     r, r_se, rms = fit_eq1(W, f, None)
@@ -60,20 +68,37 @@ def paper_trapezoid_model() -> CompactModel:
     cond = levels_from_resistance([100.0, 93.3, 76.1, 67.1], [1.1, 1.1, 0.4, 0.3])
     cond["write_sigma_S"] = PAPER_WRITE_SIGMA_S
     return CompactModel(
-        name="paper-trapezoid", n_states=4, law="normal", forward=forward, reverse=reverse,
+        name="paper-trapezoid",
+        n_states=4,
+        law="normal",
+        forward=forward,
+        reverse=reverse,
         conductance=cond,
-        network={"weight_levels": np.linspace(-1.0, 1.0, 4).tolist(), "w1_over_w2": 0.25,
-                 "delta": 3.0, "write_sigma_S": PAPER_WRITE_SIGMA_S},
+        network={
+            "weight_levels": np.linspace(-1.0, 1.0, 4).tolist(),
+            "w1_over_w2": 0.25,
+            "delta": 3.0,
+            "write_sigma_S": PAPER_WRITE_SIGMA_S,
+        },
         reference_conditions={"pulse_width_s": PULSE_WIDTH_S, "temperature_K": TEMPERATURE_K},
-        metaplasticity={"W": W.tolist(), "f": f.tolist(), "f_se": None, "w1_over_w2": r,
-                        "w1_over_w2_se": r_se, "rms_residual": rms, "delta": delta,
-                        "delta_definition": "see compact.metaplasticity"},
+        metaplasticity={
+            "W": W.tolist(),
+            "f": f.tolist(),
+            "f_se": None,
+            "w1_over_w2": r,
+            "w1_over_w2_se": r_se,
+            "rms_residual": rms,
+            "delta": delta,
+            "delta_definition": "see compact.metaplasticity",
+        },
         provenance=provenance("paper", [{"path": PAPER, "sha256": None}]),
-        notes=["AP (reset) level spread not reported: 1.1 ohm (first notch's) used",
-               "first-notch threshold assumed N(1.2 V, 0.1 V): text says only 'reached by 1.5 V'",
-               "network uses the paper's w1/w2 = 1/4 and delta = 3; metaplasticity holds the "
-               "values implied by the thresholds",
-               "write_sigma_S: the paper's inference value 2.53 uS"],
+        notes=[
+            "AP (reset) level spread not reported: 1.1 ohm (first notch's) used",
+            "first-notch threshold assumed N(1.2 V, 0.1 V): text says only 'reached by 1.5 V'",
+            "network uses the paper's w1/w2 = 1/4 and delta = 3; metaplasticity holds the "
+            "values implied by the thresholds",
+            "write_sigma_S: the paper's inference value 2.53 uS",
+        ],
     )
 
 
@@ -82,19 +107,28 @@ def paper_straight_model(delta: float = 1.0) -> CompactModel:
     w1/w2 = 1, sigma_G for inference 2.53 uS. The text reports no per-notch thresholds,
     so this preset has no depinning laws (refit from cycles with ``dwmtj fit``).
     """
-    cond = levels_from_resistance([1061.0, 1043.3, 989.0, 929.5, 913.1],
-                                  [1.1, 2.6, 2.1, 0.8, 0.4])
+    cond = levels_from_resistance([1061.0, 1043.3, 989.0, 929.5, 913.1], [1.1, 2.6, 2.1, 0.8, 0.4])
     cond["write_sigma_S"] = PAPER_WRITE_SIGMA_S
     return CompactModel(
         name="paper-straight" if delta == 1.0 else f"paper-straight-delta{delta:g}",
-        n_states=5, law="none", forward=[None] * 5, reverse=[None] * 5, conductance=cond,
-        network={"weight_levels": np.linspace(-1.0, 1.0, 4).tolist(), "w1_over_w2": 1.0,
-                 "delta": float(delta), "write_sigma_S": PAPER_WRITE_SIGMA_S},
+        n_states=5,
+        law="none",
+        forward=[None] * 5,
+        reverse=[None] * 5,
+        conductance=cond,
+        network={
+            "weight_levels": np.linspace(-1.0, 1.0, 4).tolist(),
+            "w1_over_w2": 1.0,
+            "delta": float(delta),
+            "write_sigma_S": PAPER_WRITE_SIGMA_S,
+        },
         reference_conditions={"pulse_width_s": PULSE_WIDTH_S, "temperature_K": TEMPERATURE_K},
         provenance=provenance("paper", [{"path": PAPER, "sha256": None}]),
-        notes=["per-notch thresholds not reported numerically: no depinning laws",
-               "sigma_G measured 0.68-2.73 uS; 2.53 uS used for inference (paper)",
-               "stream learning uses 4 evenly spaced weight levels (as the paper's baselines)"],
+        notes=[
+            "per-notch thresholds not reported numerically: no depinning laws",
+            "sigma_G measured 0.68-2.73 uS; 2.53 uS used for inference (paper)",
+            "stream learning uses 4 evenly spaced weight levels (as the paper's baselines)",
+        ],
     )
 
 

@@ -22,26 +22,35 @@ from compact.observations import Transitions
 from physics.experiment.transitions import read_run_transitions
 
 
-def reached_states(tr: Transitions, extra_states: np.ndarray | None = None
-                   ) -> tuple[Transitions, int]:
+def reached_states(
+    tr: Transitions, extra_states: np.ndarray | None = None
+) -> tuple[Transitions, int]:
     """``tr`` without the unreached edge states, and the offset ``lo`` (old state = new + lo).
 
     ``extra_states`` are states read without a pulse (the wall before each cycle); they count
     as reached. Raises ValueError when fewer than two states were reached.
     """
-    seen = np.concatenate([tr.start_notch, tr.end_notch,
-                           np.ravel(extra_states) if extra_states is not None else []])
+    seen = np.concatenate(
+        [tr.start_notch, tr.end_notch, np.ravel(extra_states) if extra_states is not None else []]
+    )
     lo, hi = int(seen.min()), int(seen.max())
     if hi - lo + 1 < 2:
-        raise ValueError(f"states: every reading is notch state {lo}; the wall never moved "
-                         "(raise the ramp's voltages or lengthen the pulses)")
+        raise ValueError(
+            f"states: every reading is notch state {lo}; the wall never moved "
+            "(raise the ramp's voltages or lengthen the pulses)"
+        )
     if lo == 0 and hi == tr.n_states - 1:
         return tr, 0
     positions = None
     if tr.notch_positions_m is not None:
-        positions = np.asarray(tr.notch_positions_m)[lo:hi + 1]
-    return dataclasses.replace(tr, start_notch=tr.start_notch - lo, end_notch=tr.end_notch - lo,
-                               n_states=hi - lo + 1, notch_positions_m=positions), lo
+        positions = np.asarray(tr.notch_positions_m)[lo : hi + 1]
+    return dataclasses.replace(
+        tr,
+        start_notch=tr.start_notch - lo,
+        end_notch=tr.end_notch - lo,
+        n_states=hi - lo + 1,
+        notch_positions_m=positions,
+    ), lo
 
 
 def initial_readings(paths: list[str | Path]) -> tuple[np.ndarray, np.ndarray] | None:

@@ -44,8 +44,9 @@ def sigma_from_variation(var: float, v_avg: float, n_cycles: int) -> float:
     return 2.0 * var * abs(v_avg) / expected_range_factor(n_cycles)
 
 
-def switching_voltages(voltage_V: np.ndarray, states: np.ndarray, initial_state: np.ndarray,
-                       n_states: int) -> dict[tuple[int, int], np.ndarray]:
+def switching_voltages(
+    voltage_V: np.ndarray, states: np.ndarray, initial_state: np.ndarray, n_states: int
+) -> dict[tuple[int, int], np.ndarray]:
     """V_C samples per switch ``(direction, notch)``: |V| of every pulse that moved the wall
     out of ``notch`` in ``direction`` (+1 towards CLK, -1 towards IN).
 
@@ -66,8 +67,9 @@ def switching_voltages(voltage_V: np.ndarray, states: np.ndarray, initial_state:
     return out
 
 
-def state_map(voltage_V: np.ndarray, states: np.ndarray, n_states: int
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def state_map(
+    voltage_V: np.ndarray, states: np.ndarray, n_states: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Probability of each notch state after a pulse of each distinct amplitude V.
 
     Returns ``(V values, probability[n_V, n_states], number of pulses[n_V])``.
@@ -82,8 +84,9 @@ def state_map(voltage_V: np.ndarray, states: np.ndarray, n_states: int
     return vals, counts / n[:, None], n
 
 
-def jump_frequencies(voltage_V: np.ndarray, states: np.ndarray, initial_state: np.ndarray,
-                     n_states: int) -> dict[int, np.ndarray]:
+def jump_frequencies(
+    voltage_V: np.ndarray, states: np.ndarray, initial_state: np.ndarray, n_states: int
+) -> dict[int, np.ndarray]:
     """Fraction of switching pulses that move the wall by 1, 2, ..., K-1 notches, per direction."""
     s = np.asarray(states)
     v = np.broadcast_to(np.asarray(voltage_V, dtype=float), s.shape)
@@ -144,14 +147,16 @@ class PredictiveCheck:
         return np.where(sd > 0, diff / np.where(sd > 0, sd, 1.0), 0.0)
 
 
-def posterior_predictive(laws: DeviceLaws, tr: Transitions, n_rep: int = 200,
-                         rng: np.random.Generator | None = None) -> PredictiveCheck:
+def posterior_predictive(
+    laws: DeviceLaws, tr: Transitions, n_rep: int = 200, rng: np.random.Generator | None = None
+) -> PredictiveCheck:
     """Simulate the fitted model on the observed protocols ``n_rep`` times and compare."""
     rng = rng if rng is not None else np.random.default_rng(0)
     c = tr.cycles()
     K = tr.n_states
-    sim = simulate_cycles(laws, c["voltage_V"], c["pulse_width_s"], c["temperature_K"],
-                          c["initial_state"], n_rep, rng)
+    sim = simulate_cycles(
+        laws, c["voltage_V"], c["pulse_width_s"], c["temperature_K"], c["initial_state"], n_rep, rng
+    )
     sim = np.where(c["state"][None] >= 0, sim, -1)
     v_vals, map_d, n_v = state_map(c["voltage_V"], c["state"], K)
     maps = np.array([state_map(c["voltage_V"], sim[r], K)[1] for r in range(n_rep)])
@@ -170,12 +175,21 @@ def posterior_predictive(laws: DeviceLaws, tr: Transitions, n_rep: int = 200,
         for d in (1, -1):
             jumps_m[d].append(jf[d])
     return PredictiveCheck(
-        state_map_V=v_vals, state_map_data=map_d, state_map_model=maps.mean(axis=0),
-        state_map_model_sd=maps.std(axis=0), state_map_counts=n_v, state_map_replicates=maps,
+        state_map_V=v_vals,
+        state_map_data=map_d,
+        state_map_model=maps.mean(axis=0),
+        state_map_model_sd=maps.std(axis=0),
+        state_map_counts=n_v,
+        state_map_replicates=maps,
         switches=switches,
-        vc_mean_data=np.array([sw_d[k].mean() for k in switches]), vc_mean_model=vc_mean_m,
-        var_data=np.array([percent_variation(sw_d[k]) for k in switches]), var_model=var_m,
+        vc_mean_data=np.array([sw_d[k].mean() for k in switches]),
+        vc_mean_model=vc_mean_m,
+        var_data=np.array([percent_variation(sw_d[k]) for k in switches]),
+        var_model=var_m,
         jumps_data=jump_frequencies(c["voltage_V"], c["state"], c["initial_state"], K),
-        jumps_model={d: np.array(v) for d, v in jumps_m.items()}, simulated_states=sim,
-        protocol_V=c["voltage_V"], data_states=c["state"], initial_state=c["initial_state"],
+        jumps_model={d: np.array(v) for d, v in jumps_m.items()},
+        simulated_states=sim,
+        protocol_V=c["voltage_V"],
+        data_states=c["state"],
+        initial_state=c["initial_state"],
     )

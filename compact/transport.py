@@ -63,7 +63,8 @@ def _directed_matrix(p: np.ndarray, reach: np.ndarray | None = None) -> np.ndarr
         passing = p[..., k + 1 :] * within  # a moving wall passes notch k + n
         # probability of having passed k+1 .. j-1 after depinning from k
         reach_j = p[..., k : k + 1] * np.concatenate(
-            [np.ones(p.shape[:-1] + (1,)), np.cumprod(passing[..., :-1], axis=-1)], axis=-1)
+            [np.ones(p.shape[:-1] + (1,)), np.cumprod(passing[..., :-1], axis=-1)], axis=-1
+        )
         m[..., k, k + 1 :] = reach_j * (1.0 - passing)
     return m
 
@@ -79,8 +80,9 @@ def pulse_reach(laws: DeviceLaws, pulse_width_s: np.ndarray) -> np.ndarray | Non
     return u * np.asarray(pulse_width_s, dtype=float)
 
 
-def transition_matrices(laws: DeviceLaws, voltage_V: np.ndarray, pulse_width_s: np.ndarray,
-                        temperature_K: np.ndarray) -> np.ndarray:
+def transition_matrices(
+    laws: DeviceLaws, voltage_V: np.ndarray, pulse_width_s: np.ndarray, temperature_K: np.ndarray
+) -> np.ndarray:
     """Row-stochastic matrices ``M[..., k, j] = P(k -> j | pulse)`` for pulses of shape (...),
     with the reach limit ``laws.reach_rate_per_s`` (see the module docstring)."""
     v = np.asarray(voltage_V, dtype=float)
@@ -93,9 +95,15 @@ def transition_matrices(laws: DeviceLaws, voltage_V: np.ndarray, pulse_width_s: 
     return np.where(sign > 0, fwd, np.where(sign < 0, rev, eye))
 
 
-def simulate_cycles(laws: DeviceLaws, voltage_V: np.ndarray, pulse_width_s: np.ndarray,
-                    temperature_K: np.ndarray, initial_state: np.ndarray, n_rep: int,
-                    rng: np.random.Generator) -> np.ndarray:
+def simulate_cycles(
+    laws: DeviceLaws,
+    voltage_V: np.ndarray,
+    pulse_width_s: np.ndarray,
+    temperature_K: np.ndarray,
+    initial_state: np.ndarray,
+    n_rep: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Monte Carlo of pulse protocols, vectorised over cycles and replicates.
 
     ``voltage_V``, ``pulse_width_s``, ``temperature_K``: (n_cycles, n_pulses) protocols
@@ -135,8 +143,9 @@ class ReachFit:
     log_likelihood_gain: float  # log L(u) - log L(unlimited) of the moves (>= 0)
 
 
-def _moves(laws: DeviceLaws, tr: Transitions) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                        np.ndarray, np.ndarray, np.ndarray]:
+def _moves(
+    laws: DeviceLaws, tr: Transitions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The notches passed by moving walls as (distance n, p_i, pulse width) and the stopping
     notches as (distance n, p_j, pulse width); stops at the end of the track (which capture
     regardless of the reach) are left out."""
@@ -157,8 +166,14 @@ def _moves(laws: DeviceLaws, tr: Transitions) -> tuple[np.ndarray, np.ndarray, n
     a = np.array(passed, float).reshape(-1, 3)
     b = np.array(stopped, float).reshape(-1, 3)
     eps = 1e-12
-    return (a[:, 0], np.clip(a[:, 1], eps, 1.0), a[:, 2],
-            b[:, 0], np.clip(b[:, 1], eps, 1.0 - eps), b[:, 2])
+    return (
+        a[:, 0],
+        np.clip(a[:, 1], eps, 1.0),
+        a[:, 2],
+        b[:, 0],
+        np.clip(b[:, 1], eps, 1.0 - eps),
+        b[:, 2],
+    )
 
 
 def reach_log_likelihood(u_per_s: float, moves: tuple) -> float:
@@ -200,8 +215,11 @@ def fit_reach(laws: DeviceLaws, tr: Transitions) -> ReachFit:
     i = int(np.argmax(ll))
     lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
     res: OptimizeResult = minimize_scalar(  # type: ignore[assignment]
-        lambda u: -reach_log_likelihood(u, moves), bounds=(lo, hi), method="bounded",
-        options={"xatol": 1e-6 / w_ref})
+        lambda u: -reach_log_likelihood(u, moves),
+        bounds=(lo, hi),
+        method="bounded",
+        options={"xatol": 1e-6 / w_ref},
+    )
     u_hat = float(res.x) if -res.fun >= ll[i] else float(grid[i])
     gain = reach_log_likelihood(u_hat, moves) - base
     if gain <= 1e-9:
@@ -210,15 +228,17 @@ def fit_reach(laws: DeviceLaws, tr: Transitions) -> ReachFit:
     s_stop = u_hat * w_stop - n_stop
     inp = (s_pass > 0) & (s_pass < 1)
     ins = (s_stop > 0) & (s_stop < 1)
-    info = float(np.sum(w_pass[inp] ** 2 / s_pass[inp] ** 2)
-                 + np.sum(w_stop[ins] ** 2 * p_stop[ins] ** 2
-                          / (1 - p_stop[ins] * s_stop[ins]) ** 2))
+    info = float(
+        np.sum(w_pass[inp] ** 2 / s_pass[inp] ** 2)
+        + np.sum(w_stop[ins] ** 2 * p_stop[ins] ** 2 / (1 - p_stop[ins] * s_stop[ins]) ** 2)
+    )
     se = float(1.0 / np.sqrt(info)) if info > 0 else None
     return ReachFit(u_hat, se, n_moves, int(n_pass.size), gain)
 
 
-def sample_resistance(states: np.ndarray, mean_ohm: np.ndarray, sigma_ohm: np.ndarray,
-                      rng: np.random.Generator) -> np.ndarray:
+def sample_resistance(
+    states: np.ndarray, mean_ohm: np.ndarray, sigma_ohm: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """MTJ resistance (ohm) of each state, with the level's cycle-to-cycle spread."""
     mean_ohm, sigma_ohm = np.asarray(mean_ohm), np.asarray(sigma_ohm)
     return mean_ohm[states] + sigma_ohm[states] * rng.standard_normal(states.shape)

@@ -49,15 +49,25 @@ class FitResult:
         if not self.dropped_edge_states:
             return ""
         first, n = self.first_state, self.model.n_states
-        return (f"states {first}..{first + n - 1} of 0..{self.track_states - 1} reached "
-                "(0 = IN end); the unreached edge states are left out of the model, which is "
-                f"relabelled from 0 (model state s = track state s + {first})")
+        return (
+            f"states {first}..{first + n - 1} of 0..{self.track_states - 1} reached "
+            "(0 = IN end); the unreached edge states are left out of the model, which is "
+            f"relabelled from 0 (model state s = track state s + {first})"
+        )
 
 
-def fit_runs(inputs: Sequence[str | Path], *, name: str, law: str = "auto",
-             beta: float | str | None = None, tau0_s: float = DEFAULT_TAU0_S,
-             n_levels: int | None = None, bootstrap: int = 0, n_rep: int = 200,
-             seed: int = 0) -> FitResult:
+def fit_runs(
+    inputs: Sequence[str | Path],
+    *,
+    name: str,
+    law: str = "auto",
+    beta: float | str | None = None,
+    tau0_s: float = DEFAULT_TAU0_S,
+    n_levels: int | None = None,
+    bootstrap: int = 0,
+    n_rep: int = 200,
+    seed: int = 0,
+) -> FitResult:
     """Fit a compact model to ``inputs`` (``.csv`` measured cycles or ``.h5`` run files).
 
     ``law``: ``"auto"`` (lowest AIC), ``"arrhenius"`` or ``"normal"``; ``beta``: the
@@ -76,8 +86,18 @@ def fit_runs(inputs: Sequence[str | Path], *, name: str, law: str = "auto",
     tr, first = reached_states(tr, None if extra is None else extra[1])
     if extra is not None:
         extra = (extra[0], np.asarray(extra[1]) - first)
-    model = fit_model(tr, law=law, beta=beta, tau0_s=tau0_s, bootstrap=bootstrap, name=name,
-                      rng=rng, extra_readings=extra, missing_levels="omit")
+    model = fit_model(
+        tr,
+        law=law,
+        beta=beta,
+        tau0_s=tau0_s,
+        bootstrap=bootstrap,
+        name=name,
+        rng=rng,
+        extra_readings=extra,
+        missing_levels="omit",
+    )
     check = posterior_predictive(model.laws(), tr, n_rep=n_rep, rng=rng)
-    return FitResult(model=model, check=check, transitions=tr, first_state=first,
-                     track_states=track_states)
+    return FitResult(
+        model=model, check=check, transitions=tr, first_state=first, track_states=track_states
+    )

@@ -18,7 +18,13 @@ from dwmtj.commands import current, demo, experiment, fit, geometry, inference, 
 
 #: Modules that register subcommands, in the order they appear in ``dwmtj --help``.
 COMMAND_MODULES: tuple[ModuleType, ...] = (
-    geometry, current, experiment, fit, train, inference, demo,
+    geometry,
+    current,
+    experiment,
+    fit,
+    train,
+    inference,
+    demo,
 )
 
 
@@ -61,8 +67,10 @@ def _exit_cleanly_on_sigterm() -> None:
     (an OOMMF run stops its OOMMF processes; files being written are closed) when a command
     is stopped with ``kill``, as with Ctrl-C. Only from the main thread, and only where
     SIGTERM still has its default action."""
-    if (threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL):
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    ):
 
         def stop(signum: int, frame: object) -> None:
             raise SystemExit(128 + signum)
@@ -85,4 +93,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dwmtj {args.command}: error: {exc}", file=sys.stderr)
         return 2
     return int(result or 0)
-

@@ -81,9 +81,7 @@ class NotchSpec(TypedConfig):
                 raise ValueError("span: only used with 'count', not with 'positions'")
             centres = self.positions
             if any(b <= a for a, b in zip(centres, centres[1:], strict=False)):
-                raise ValueError(
-                    f"positions: centres must be strictly ascending, got {centres}"
-                )
+                raise ValueError(f"positions: centres must be strictly ascending, got {centres}")
         elif self.span is not None:
             if self.count > 1 and not self.span[1] > self.span[0]:
                 raise ValueError(f"span: last centre must exceed the first, got {self.span}")

@@ -38,16 +38,27 @@ def plot_track(
         ax = fig.add_subplot()
 
     x, bottom, top = track.outline()
-    ax.fill_between(x * NM, bottom * NM, top * NM, color=TRACK_COLOUR, alpha=0.35, lw=0,
-                    label="track")
+    ax.fill_between(
+        x * NM, bottom * NM, top * NM, color=TRACK_COLOUR, alpha=0.35, lw=0, label="track"
+    )
     if cell is not None:
         dx, dy = cell
         mask = track.mask(dx, dy)
         (x0, y0), (x1, y1) = track.mesh_corners(dx, dy)
         xe = np.linspace(x0, x1, mask.shape[0] + 1) * NM
         ye = np.linspace(y0, y1, mask.shape[1] + 1) * NM
-        ax.pcolormesh(xe, ye, np.where(mask, 1.0, np.nan).T, cmap="Oranges", vmin=0, vmax=2.5,
-                      alpha=0.5, zorder=1, shading="flat", rasterized=True)
+        ax.pcolormesh(
+            xe,
+            ye,
+            np.where(mask, 1.0, np.nan).T,
+            cmap="Oranges",
+            vmin=0,
+            vmax=2.5,
+            alpha=0.5,
+            zorder=1,
+            shading="flat",
+            rasterized=True,
+        )
         ax.plot([], [], "s", color=MASK_COLOUR, label=f"mask ({dx * NM:g} x {dy * NM:g} nm cells)")
     outline_x = np.concatenate([x, x[::-1], x[:1]]) * NM
     outline_y = np.concatenate([top, bottom[::-1], top[:1]]) * NM
@@ -55,9 +66,18 @@ def plot_track(
 
     if track.mtj is not None:
         m = track.mtj
-        ax.add_patch(Rectangle((m.x0 * NM, m.y0 * NM), (m.x1 - m.x0) * NM, (m.y1 - m.y0) * NM,
-                               facecolor=MTJ_COLOUR, alpha=0.18, edgecolor=MTJ_COLOUR, lw=1.2,
-                               label="MTJ"))
+        ax.add_patch(
+            Rectangle(
+                (m.x0 * NM, m.y0 * NM),
+                (m.x1 - m.x0) * NM,
+                (m.y1 - m.y0) * NM,
+                facecolor=MTJ_COLOUR,
+                alpha=0.18,
+                edgecolor=MTJ_COLOUR,
+                lw=1.2,
+                label="MTJ",
+            )
+        )
     centres = track.notch_centres
     if centres.size:
         b, t = track.edges(centres)
@@ -74,9 +94,11 @@ def plot_track(
     ax.set_xlabel("x (nm)")
     ax.set_ylabel("y (nm)")
     title = track.name or track.kind
-    ax.set_title(f"{title}: L = {track.length * NM:g} nm, w = {track.w1 * NM:g}"
-                 + (f" -> {track.w2 * NM:g} nm" if track.w2 != track.w1 else " nm"),
-                 fontsize=9)
+    ax.set_title(
+        f"{title}: L = {track.length * NM:g} nm, w = {track.w1 * NM:g}"
+        + (f" -> {track.w2 * NM:g} nm" if track.w2 != track.w1 else " nm"),
+        fontsize=9,
+    )
     if own_figure:
         ax.figure.legend(fontsize=7, loc="outside lower center", frameon=False, ncols=4)
     else:

@@ -297,9 +297,9 @@ class Track(TypedConfig):
     def perimeter(self) -> float:
         """Length of the outline (m), from the dense polyline of :meth:`outline`."""
         x, bottom, top = self.outline()
-        sides = np.hypot(np.diff(x), np.diff(top)).sum() + np.hypot(
-            np.diff(x), np.diff(bottom)
-        ).sum()
+        sides = (
+            np.hypot(np.diff(x), np.diff(top)).sum() + np.hypot(np.diff(x), np.diff(bottom)).sum()
+        )
         return float(sides + (top[0] - bottom[0]) + (top[-1] - bottom[-1]))
 
     @cached_property
@@ -340,9 +340,7 @@ class Track(TypedConfig):
         xmin, ymin, xmax, ymax = self.bounds
         return cell_count(xmax - xmin, dx), cell_count(ymax - ymin, dy)
 
-    def mesh_corners(
-        self, dx: float, dy: float
-    ) -> tuple[tuple[float, float], tuple[float, float]]:
+    def mesh_corners(self, dx: float, dy: float) -> tuple[tuple[float, float], tuple[float, float]]:
         """((xmin, ymin), (xmin + nx dx, ymin + ny dy)) in m: the corners of the mask grid.
 
         Pass them (with a thickness) as p1/p2 of ``discretisedfield.Mesh``.

@@ -104,8 +104,9 @@ def quantity(
     """
     text = f"{description} ({unit})" if unit else description
     extra = {"unit": unit} if unit else None
-    return Field(default, description=text, json_schema_extra=extra, gt=gt, ge=ge, lt=lt, le=le,
-                 **kwargs)
+    return Field(
+        default, description=text, json_schema_extra=extra, gt=gt, ge=ge, lt=lt, le=le, **kwargs
+    )
 
 
 # ------------------------------------------------------------------------- config classes
@@ -240,15 +241,20 @@ def error_line(
     """
     errors = exc.errors(include_url=False)
     # an error of a container that also holds a failing item is a consequence of it
-    errors = [e for e in errors if not any(
-        len(o["loc"]) > len(e["loc"]) and tuple(o["loc"][: len(e["loc"])]) == tuple(e["loc"])
-        for o in errors)] or errors
+    errors = [
+        e
+        for e in errors
+        if not any(
+            len(o["loc"]) > len(e["loc"]) and tuple(o["loc"][: len(e["loc"])]) == tuple(e["loc"])
+            for o in errors
+        )
+    ] or errors
     first = _pick(errors)
     parts, finfo, node = _walk(model, first["loc"])
     loc = tuple(first["loc"])
     for head, name in (rename or {}).items():
         if loc[: len(head)] == head:
-            parts = [name] + [""] * (len(head) - 1) + parts[len(head):]
+            parts = [name] + [""] * (len(head) - 1) + parts[len(head) :]
             break
     path = _join([prefix, *parts])
     if first["type"] in _UNKNOWN:
@@ -257,7 +263,7 @@ def error_line(
     match = _PATH.match(reason) if first["type"] in ("value_error", "assertion_error") else None
     if match:  # a model validator named the field itself
         path = _join([path, match.group(0)[:-2]])
-        reason = reason[match.end():]
+        reason = reason[match.end() :]
     others = {e["loc"][:1] for e in errors} - {first["loc"][:1]}
     more = f" (+{len(others)} more error{'s' if len(others) > 1 else ''})" if others else ""
     return f"{path}: {reason}{more}" if path else f"{reason}{more}"
@@ -423,8 +429,12 @@ def _reason(err: dict, finfo: Any, node: Any) -> str:
             return f"must be in {lo[0]}{lo[1]:g}, {hi[1]:g}{hi[0]}{u}{got}"
         if kind == "greater_than" and ctx.get("gt") == 0:
             return f"must be positive{u}{got}"
-        sign = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-                "less_than_equal": "<="}[kind]
+        sign = {
+            "greater_than": ">",
+            "greater_than_equal": ">=",
+            "less_than": "<",
+            "less_than_equal": "<=",
+        }[kind]
         limit = next(iter(ctx.values()))
         return f"must be {sign} {limit:g}{u}{got}"
     if kind in ("float_type", "float_parsing"):
@@ -435,8 +445,14 @@ def _reason(err: dict, finfo: Any, node: Any) -> str:
         return f"must be true or false{got}"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected', '')}{got}"
-    if kind in ("dict_type", "mapping_type", "dataclass_type", "dataclass_args_type",
-                "model_type", "model_attributes_type"):
+    if kind in (
+        "dict_type",
+        "mapping_type",
+        "dataclass_type",
+        "dataclass_args_type",
+        "model_type",
+        "model_attributes_type",
+    ):
         return f"must be a table/dict{got}"
     if kind in ("value_error", "assertion_error"):
         msg = err["msg"]
@@ -455,4 +471,3 @@ def _reason(err: dict, finfo: Any, node: Any) -> str:
         return f"must be callable{got}"
     msg = err["msg"].replace("Input should be", "must be")
     return f"{msg[:1].lower()}{msg[1:]}{got}"
-

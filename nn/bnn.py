@@ -50,8 +50,9 @@ def binarize_weight(w: Array) -> Array:
 binarize_weight.defvjp(lambda w: (jnp.sign(w), None), lambda _, g: (g,))
 
 
-def init_params(key: Array, init_width: float = 0.1,
-                sizes: tuple[int, ...] = LAYER_SIZES) -> dict[str, Array]:
+def init_params(
+    key: Array, init_width: float = 0.1, sizes: tuple[int, ...] = LAYER_SIZES
+) -> dict[str, Array]:
     """Hidden weights ``w{i}`` (n_in, n_out), uniform in [-width/2, width/2] as the reference."""
     keys = jax.random.split(key, len(sizes) - 1)
     half = jnp.asarray(init_width / 2, F32)
@@ -70,8 +71,14 @@ def init_bn_state(sizes: tuple[int, ...] = LAYER_SIZES) -> dict[str, Array]:
     return state
 
 
-def forward(params: dict[str, Array], bn_state: dict[str, Array], x: Array, *, train: bool,
-            binarize_weights: Array | float = 1.0) -> tuple[Array, dict[str, Array]]:
+def forward(
+    params: dict[str, Array],
+    bn_state: dict[str, Array],
+    x: Array,
+    *,
+    train: bool,
+    binarize_weights: Array | float = 1.0,
+) -> tuple[Array, dict[str, Array]]:
     """Logits for images ``x`` (batch, 784) in [0, 1] and the updated batch-norm statistics.
 
     ``train=True`` normalises with the batch statistics and updates the running ones;
@@ -89,10 +96,12 @@ def forward(params: dict[str, Array], bn_state: dict[str, Array], x: Array, *, t
             mean = jnp.mean(h, axis=0)
             var = jnp.var(h, axis=0)
             n = h.shape[0]
-            new_state[f"mean{i}"] = (1 - BN_MOMENTUM) * bn_state[f"mean{i}"] + BN_MOMENTUM * \
-                jax.lax.stop_gradient(mean)
-            new_state[f"var{i}"] = (1 - BN_MOMENTUM) * bn_state[f"var{i}"] + BN_MOMENTUM * \
-                jax.lax.stop_gradient(var) * (n / (n - 1))
+            new_state[f"mean{i}"] = (1 - BN_MOMENTUM) * bn_state[
+                f"mean{i}"
+            ] + BN_MOMENTUM * jax.lax.stop_gradient(mean)
+            new_state[f"var{i}"] = (1 - BN_MOMENTUM) * bn_state[
+                f"var{i}"
+            ] + BN_MOMENTUM * jax.lax.stop_gradient(var) * (n / (n - 1))
         else:
             mean, var = bn_state[f"mean{i}"], bn_state[f"var{i}"]
         h = (h - mean) / jnp.sqrt(var + BN_EPS)
@@ -101,17 +110,26 @@ def forward(params: dict[str, Array], bn_state: dict[str, Array], x: Array, *, t
     return h, new_state
 
 
-def loss_and_state(params: dict[str, Array], bn_state: dict[str, Array], x: Array, y: Array,
-                   binarize_weights: Array | float = 1.0) -> tuple[Array, dict[str, Array]]:
+def loss_and_state(
+    params: dict[str, Array],
+    bn_state: dict[str, Array],
+    x: Array,
+    y: Array,
+    binarize_weights: Array | float = 1.0,
+) -> tuple[Array, dict[str, Array]]:
     """Mean cross-entropy of a training batch and the updated batch-norm statistics."""
-    logits, new_state = forward(params, bn_state, x, train=True,
-                                binarize_weights=binarize_weights)
+    logits, new_state = forward(params, bn_state, x, train=True, binarize_weights=binarize_weights)
     loss = optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
     return loss, new_state
 
 
-def accuracy(params: dict[str, Array], bn_state: dict[str, Array], x: Array, y: Array,
-             binarize_weights: Array | float = 1.0) -> Array:
+def accuracy(
+    params: dict[str, Array],
+    bn_state: dict[str, Array],
+    x: Array,
+    y: Array,
+    binarize_weights: Array | float = 1.0,
+) -> Array:
     """Fraction of images classified correctly (running batch-norm statistics)."""
     logits, _ = forward(params, bn_state, x, train=False, binarize_weights=binarize_weights)
     return jnp.mean((jnp.argmax(logits, axis=-1) == y).astype(F32))

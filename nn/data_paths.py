@@ -64,8 +64,11 @@ def find_dataset_dir(
             if path.is_dir():
                 return path
             searched.append(str(path))
-    where = ("--data: dataset not found" if explicit
-             else f"dataset not found (give --data DIR or set ${DATA_ENV})")
+    where = (
+        "--data: dataset not found"
+        if explicit
+        else f"dataset not found (give --data DIR or set ${DATA_ENV})"
+    )
     msg = f"{where}; searched: " + ", ".join(searched)
     if how_to_get:
         msg += f". {how_to_get}"

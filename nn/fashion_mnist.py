@@ -113,8 +113,9 @@ def parse_idx(raw: bytes, name: str = "IDX data") -> np.ndarray:
     shape = tuple(int(d) for d in np.frombuffer(raw[4:header_len], dtype=">i4"))
     count = int(np.prod(shape))
     if len(raw) - header_len != count:
-        raise ValueError(f"{name}: IDX header promises {count} bytes of data, file has "
-                         f"{len(raw) - header_len}")
+        raise ValueError(
+            f"{name}: IDX header promises {count} bytes of data, file has {len(raw) - header_len}"
+        )
     return np.frombuffer(raw, dtype=np.uint8, offset=header_len).reshape(shape)
 
 
@@ -129,7 +130,8 @@ def _read_idx_file(folder: Path, stem: str, checksums: dict[str, str] | None) ->
                 if md5 != checksums[stem]:
                     raise ValueError(
                         f"{candidate}: MD5 of the decompressed IDX data is {md5}, expected "
-                        f"{checksums[stem]} (corrupt or not the official file). {HOW_TO_GET}")
+                        f"{checksums[stem]} (corrupt or not the official file). {HOW_TO_GET}"
+                    )
             return parse_idx(raw, str(candidate))
     raise FileNotFoundError(f"{folder / (stem + '.gz')}: missing Fashion-MNIST file. {HOW_TO_GET}")
 
@@ -137,12 +139,15 @@ def _read_idx_file(folder: Path, stem: str, checksums: dict[str, str] | None) ->
 def _verify_array(arr: np.ndarray, stem: str, where: str, checksums: dict[str, str]) -> None:
     md5 = hashlib.md5(idx_header(arr.shape) + np.ascontiguousarray(arr).tobytes()).hexdigest()
     if md5 != checksums[stem]:
-        raise ValueError(f"{where}: array content differs from the official {stem} (MD5 {md5}, "
-                         f"expected {checksums[stem]}). {HOW_TO_GET}")
+        raise ValueError(
+            f"{where}: array content differs from the official {stem} (MD5 {md5}, "
+            f"expected {checksums[stem]}). {HOW_TO_GET}"
+        )
 
 
-def load_from_folder(folder: str | os.PathLike[str],
-                     checksums: dict[str, str] | None = IDX_MD5) -> FashionMNIST:
+def load_from_folder(
+    folder: str | os.PathLike[str], checksums: dict[str, str] | None = IDX_MD5
+) -> FashionMNIST:
     """Load Fashion-MNIST from ``folder`` (npz pair preferred, else the IDX files).
 
     ``checksums=None`` skips verification (for hand-made test files).
@@ -158,19 +163,29 @@ def load_from_folder(folder: str | os.PathLike[str],
                         raise ValueError(f"{path}: missing key {kind!r} (need keys x, y)")
                     arrays[(split, kind)] = np.asarray(data[kind], dtype=np.uint8)
                     if checksums is not None:
-                        _verify_array(arrays[(split, kind)], IDX_FILES[(split, kind)],
-                                      f"{path}[{kind}]", checksums)
+                        _verify_array(
+                            arrays[(split, kind)],
+                            IDX_FILES[(split, kind)],
+                            f"{path}[{kind}]",
+                            checksums,
+                        )
         source = f"npz:{folder}"
     else:
         for key, stem in IDX_FILES.items():
             arrays[key] = _read_idx_file(folder, stem, checksums)
         source = f"idx:{folder}"
-    return FashionMNIST(arrays[("train", "x")], arrays[("train", "y")],
-                        arrays[("test", "x")], arrays[("test", "y")], source)
+    return FashionMNIST(
+        arrays[("train", "x")],
+        arrays[("train", "y")],
+        arrays[("test", "x")],
+        arrays[("test", "y")],
+        source,
+    )
 
 
-def load_fashion_mnist(data: str | os.PathLike[str] | None = None,
-                       checksums: dict[str, str] | None = IDX_MD5) -> FashionMNIST:
+def load_fashion_mnist(
+    data: str | os.PathLike[str] | None = None, checksums: dict[str, str] | None = IDX_MD5
+) -> FashionMNIST:
     """Find and load Fashion-MNIST.
 
     ``data`` is a data directory holding ``fashion_mnist/`` (or ``fashion-mnist/``), or that
@@ -186,6 +201,7 @@ def load_fashion_mnist(data: str | os.PathLike[str] | None = None,
                 return load_from_folder(folder, checksums)
         raise FileNotFoundError(
             f"data: no Fashion-MNIST in {direct} (looked for train.npz/test.npz or {stem}.gz "
-            f"there and in its {', '.join(DATASET_DIR_NAMES)} subfolders). {HOW_TO_GET}")
+            f"there and in its {', '.join(DATASET_DIR_NAMES)} subfolders). {HOW_TO_GET}"
+        )
     folder = find_dataset_dir(DATASET_DIR_NAMES, None, HOW_TO_GET)
     return load_from_folder(folder, checksums)

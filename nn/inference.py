@@ -380,7 +380,8 @@ def run_inference_sweep(
         "dataset": ds.name,
         "dataset_source": ds.source,
         "test_images": int(len(y)),
-        "test_subset": "all" if test_limit is None
+        "test_subset": "all"
+        if test_limit is None
         else f"random {len(y)} (seed {TEST_SUBSET_SEED})",
         "checkpoint": str(checkpoint),
         "depth": meta["config"]["depth"],

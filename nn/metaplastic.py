@@ -120,8 +120,9 @@ def metaplastic_adam(
         k = jax.random.PRNGKey(0) if key is None else key
         return MetaplasticAdamState(jnp.zeros((), jnp.int32), zeros, zeros, k)
 
-    def update_fn(updates: optax.Updates, state: MetaplasticAdamState,
-                  params: optax.Params | None = None) -> tuple[optax.Updates, MetaplasticAdamState]:
+    def update_fn(
+        updates: optax.Updates, state: MetaplasticAdamState, params: optax.Params | None = None
+    ) -> tuple[optax.Updates, MetaplasticAdamState]:
         if params is None:
             raise ValueError("params: the metaplastic rule depends on the weights; pass params")
         grads = jax.tree.map(lambda g: jnp.asarray(g, F32), updates)

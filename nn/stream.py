@@ -74,11 +74,14 @@ class StreamConfig(TypedConfig):
     @model_validator(mode="after")
     def _fits_the_training_set(self) -> StreamConfig:
         if self.subset_size % self.batch_size:
-            raise ValueError(f"subset_size: {self.subset_size} is not a multiple of batch_size "
-                             f"{self.batch_size}")
+            raise ValueError(
+                f"subset_size: {self.subset_size} is not a multiple of batch_size {self.batch_size}"
+            )
         if self.n_subsets * self.subset_size > N_TRAIN:
-            raise ValueError(f"n_subsets: {self.n_subsets} x {self.subset_size} images exceed "
-                             f"the {N_TRAIN} training images")
+            raise ValueError(
+                f"n_subsets: {self.n_subsets} x {self.subset_size} images exceed "
+                f"the {N_TRAIN} training images"
+            )
         return self
 
 
@@ -106,8 +109,10 @@ def _load_base_device(base: str) -> DeviceModel:
     """A paper preset by name, or a compact-model artifact (``dwmtj fit`` JSON) by path."""
     if base.endswith(".json") or os.sep in base:
         if not Path(base).is_file():
-            raise FileNotFoundError(f"device: artifact {base} not found (make one with "
-                                    "`dwmtj fit`, or use a preset: trapezoid, straight, linear)")
+            raise FileNotFoundError(
+                f"device: artifact {base} not found (make one with "
+                "`dwmtj fit`, or use a preset: trapezoid, straight, linear)"
+            )
         return load_device(Path(base))
     return load_device("straight" if base == "linear" else base)
 
@@ -129,8 +134,10 @@ def parse_synapse_spec(spec: str) -> SynapseSpec:
             key, eq, value = item.partition("=")
             key = key.strip()
             if not eq or key not in _SPEC_KEYS:
-                raise ValueError(f"device: bad option {item!r} in {spec!r}; use key=value with "
-                                 f"key in {sorted(_SPEC_KEYS)}")
+                raise ValueError(
+                    f"device: bad option {item!r} in {spec!r}; use key=value with "
+                    f"key in {sorted(_SPEC_KEYS)}"
+                )
             options[key] = value.strip()
     device = _load_base_device(base)
     binarized = base != "linear"
@@ -162,8 +169,10 @@ def describe(spec: SynapseSpec) -> str:
     """A human-readable label: geometry ratio, delta, level count, binarisation."""
     d = spec.device
     kind = "binarised" if spec.binarized else "non-binarised"
-    return (f"{spec.label} (w1/w2={float(d.w1_over_w2):g}, delta={float(d.delta):g}, "
-            f"{d.n_levels} levels, {kind})")
+    return (
+        f"{spec.label} (w1/w2={float(d.w1_over_w2):g}, delta={float(d.delta):g}, "
+        f"{d.n_levels} levels, {kind})"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,14 +199,23 @@ def stack_devices(specs: list[SynapseSpec], n_seeds: int) -> RunDevices:
             ratios.append(float(s.device.w1_over_w2))
             deltas.append(float(s.device.delta))
             binar.append(1.0 if s.binarized else 0.0)
-    return RunDevices(jnp.asarray(np.stack(levels), F32), jnp.asarray(ratios, F32),
-                      jnp.asarray(deltas, F32), jnp.asarray(binar, F32))
+    return RunDevices(
+        jnp.asarray(np.stack(levels), F32),
+        jnp.asarray(ratios, F32),
+        jnp.asarray(deltas, F32),
+        jnp.asarray(binar, F32),
+    )
 
 
 def _optimizer(cfg: StreamConfig, dev: RunDevices, key: Array):
-    return metaplastic_adam(cfg.learning_rate, w1_over_w2=dev.w1_over_w2, delta=dev.delta,
-                            weight_levels=dev.levels, key=key,
-                            stochastic_rounding=cfg.stochastic_rounding)
+    return metaplastic_adam(
+        cfg.learning_rate,
+        w1_over_w2=dev.w1_over_w2,
+        delta=dev.delta,
+        weight_levels=dev.levels,
+        key=key,
+        stochastic_rounding=cfg.stochastic_rounding,
+    )
 
 
 def _init_run(cfg: StreamConfig, dev: RunDevices, key: Array) -> dict[str, Any]:
@@ -206,15 +224,20 @@ def _init_run(cfg: StreamConfig, dev: RunDevices, key: Array) -> dict[str, Any]:
     # the device holds its weight on a level from the start
     leaves, treedef = jax.tree.flatten(params)
     round_keys = jax.random.split(k_round, len(leaves))
-    params = jax.tree.unflatten(treedef, [
-        round_to_levels(p, dev.levels, k if cfg.stochastic_rounding else None)
-        for p, k in zip(leaves, round_keys, strict=True)])
+    params = jax.tree.unflatten(
+        treedef,
+        [
+            round_to_levels(p, dev.levels, k if cfg.stochastic_rounding else None)
+            for p, k in zip(leaves, round_keys, strict=True)
+        ],
+    )
     opt_state = _optimizer(cfg, dev, k_opt).init(params)
     return {"params": params, "bn": bnn.init_bn_state(), "opt": opt_state, "key": k_shuffle}
 
 
-def _evaluate_run(cfg: StreamConfig, run: dict[str, Any], dev: RunDevices, x_test: Array,
-                  y_test: Array) -> Array:
+def _evaluate_run(
+    cfg: StreamConfig, run: dict[str, Any], dev: RunDevices, x_test: Array, y_test: Array
+) -> Array:
     n = x_test.shape[0]
     chunk = min(cfg.eval_chunk, n)
     n_chunks = n // chunk
@@ -223,17 +246,30 @@ def _evaluate_run(cfg: StreamConfig, run: dict[str, Any], dev: RunDevices, x_tes
 
     def body(total, xy):
         x, y = xy
-        logits, _ = bnn.forward(run["params"], run["bn"], x.astype(F32) / 255.0, train=False,
-                                binarize_weights=dev.binarize)
+        logits, _ = bnn.forward(
+            run["params"],
+            run["bn"],
+            x.astype(F32) / 255.0,
+            train=False,
+            binarize_weights=dev.binarize,
+        )
         return total + jnp.sum(jnp.argmax(logits, -1) == y).astype(F32), None
 
     correct, _ = jax.lax.scan(body, jnp.zeros((), F32), (xs, ys))
     return correct / (n_chunks * chunk)
 
 
-def _train_run(cfg: StreamConfig, n_epochs: int, run: dict[str, Any], dev: RunDevices,
-               idx: Array, x_train: Array, y_train: Array, x_test: Array,
-               y_test: Array) -> tuple[dict[str, Any], Array]:
+def _train_run(
+    cfg: StreamConfig,
+    n_epochs: int,
+    run: dict[str, Any],
+    dev: RunDevices,
+    idx: Array,
+    x_train: Array,
+    y_train: Array,
+    x_test: Array,
+    y_test: Array,
+) -> tuple[dict[str, Any], Array]:
     """Train one run on the images ``idx`` for ``n_epochs`` epochs; per-epoch accuracies."""
     n_batches = idx.shape[0] // cfg.batch_size
     grad_fn = jax.value_and_grad(bnn.loss_and_state, has_aux=True)
@@ -253,7 +289,8 @@ def _train_run(cfg: StreamConfig, n_epochs: int, run: dict[str, Any], dev: RunDe
         key, k_perm = jax.random.split(key)
         order = jax.random.permutation(k_perm, idx)[: n_batches * cfg.batch_size]
         (params, bn_state, opt_state), _ = jax.lax.scan(
-            step, (params, bn_state, opt_state), order.reshape(n_batches, cfg.batch_size))
+            step, (params, bn_state, opt_state), order.reshape(n_batches, cfg.batch_size)
+        )
         if cfg.eval_every_epoch:
             acc = _evaluate_run(cfg, {"params": params, "bn": bn_state}, dev, x_test, y_test)
         else:
@@ -271,9 +308,12 @@ class StreamProgram:
     def __init__(self, cfg: StreamConfig) -> None:
         self.cfg = cfg
         self.init = jax.jit(jax.vmap(lambda dev, key: _init_run(cfg, dev, key)))
-        self.evaluate = jax.jit(jax.vmap(
-            lambda run, dev, xt, yt: _evaluate_run(cfg, run, dev, xt, yt),
-            in_axes=(0, 0, None, None)))
+        self.evaluate = jax.jit(
+            jax.vmap(
+                lambda run, dev, xt, yt: _evaluate_run(cfg, run, dev, xt, yt),
+                in_axes=(0, 0, None, None),
+            )
+        )
         self._train: dict[int, Callable] = {}
 
     @classmethod
@@ -286,10 +326,15 @@ class StreamProgram:
     def train(self, n_epochs: int, runs, devs, idx, data) -> tuple[dict[str, Any], Array]:
         """Advance every run ``n_epochs`` epochs on its images ``idx`` (R, n)."""
         if n_epochs not in self._train:
-            self._train[n_epochs] = jax.jit(jax.vmap(
-                lambda run, dev, i, xtr, ytr, xte, yte: _train_run(
-                    self.cfg, n_epochs, run, dev, i, xtr, ytr, xte, yte),
-                in_axes=(0, 0, 0, None, None, None, None)), donate_argnums=(0,))
+            self._train[n_epochs] = jax.jit(
+                jax.vmap(
+                    lambda run, dev, i, xtr, ytr, xte, yte: _train_run(
+                        self.cfg, n_epochs, run, dev, i, xtr, ytr, xte, yte
+                    ),
+                    in_axes=(0, 0, 0, None, None, None, None),
+                ),
+                donate_argnums=(0,),
+            )
         return self._train[n_epochs](runs, devs, idx, *data)
 
 
@@ -322,15 +367,24 @@ def seed_permutation(seed: int, n_train: int = N_TRAIN) -> np.ndarray:
 
 
 def _checkpoint_meta(cfg: StreamConfig, specs: list[SynapseSpec], data: Any) -> dict[str, Any]:
-    return {"config": cfg.to_dict(),
-            "devices": [[describe(s), np.asarray(s.device.weight_levels).tolist()]
-                        for s in specs],
-            "data": [str(getattr(data, "source", "")), int(data.x_train.shape[0]),
-                     int(data.x_test.shape[0])]}
+    return {
+        "config": cfg.to_dict(),
+        "devices": [[describe(s), np.asarray(s.device.weight_levels).tolist()] for s in specs],
+        "data": [
+            str(getattr(data, "source", "")),
+            int(data.x_train.shape[0]),
+            int(data.x_test.shape[0]),
+        ],
+    }
 
 
-def _save_checkpoint(folder: Path, runs: dict[str, Any], full_runs: dict[str, Any] | None,
-                     meta: dict[str, Any], progress: dict[str, Any]) -> None:
+def _save_checkpoint(
+    folder: Path,
+    runs: dict[str, Any],
+    full_runs: dict[str, Any] | None,
+    meta: dict[str, Any],
+    progress: dict[str, Any],
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / "state.eqx.tmp"
     eqx.tree_serialise_leaves(tmp, {"stream": runs, "full": full_runs})
@@ -361,16 +415,20 @@ def run_stream(
         raise ValueError("devices: need at least one synapse type")
     n_train = data.x_train.shape[0]
     if cfg.n_subsets * cfg.subset_size > n_train:
-        raise ValueError(f"n_subsets: {cfg.n_subsets} x {cfg.subset_size} images exceed the "
-                         f"{n_train} training images available")
+        raise ValueError(
+            f"n_subsets: {cfg.n_subsets} x {cfg.subset_size} images exceed the "
+            f"{n_train} training images available"
+        )
     n_dev, n_seed = len(specs), cfg.n_seeds
     n_runs = n_dev * n_seed
     devs = stack_devices(specs, n_seed)
     seeds = [cfg.first_seed + s for s in range(n_seed)]
-    arrays = (jnp.asarray(data.x_train.reshape(n_train, -1)),
-              jnp.asarray(data.y_train.astype(np.int32)),
-              jnp.asarray(data.x_test.reshape(data.x_test.shape[0], -1)),
-              jnp.asarray(data.y_test.astype(np.int32)))
+    arrays = (
+        jnp.asarray(data.x_train.reshape(n_train, -1)),
+        jnp.asarray(data.y_train.astype(np.int32)),
+        jnp.asarray(data.x_test.reshape(data.x_test.shape[0], -1)),
+        jnp.asarray(data.y_test.astype(np.int32)),
+    )
     perms = np.stack([seed_permutation(s, n_train) for s in seeds])
     run_perms = np.tile(perms, (n_dev, 1))  # (R, n_train), device-major
     meta = _checkpoint_meta(cfg, specs, data)
@@ -379,22 +437,26 @@ def run_stream(
     if ckpt is not None and (ckpt / "progress.json").is_file():
         saved = json.loads((ckpt / "progress.json").read_text())
         if saved["meta"] != json.loads(json.dumps(meta)):
-            raise ValueError(f"out: {ckpt} holds a run with different settings "
-                             f"({saved['meta']}); use another --out or delete it")
+            raise ValueError(
+                f"out: {ckpt} holds a run with different settings "
+                f"({saved['meta']}); use another --out or delete it"
+            )
     program = StreamProgram.for_config(cfg)
 
     keys = jnp.stack([jax.random.PRNGKey(seeds[r % n_seed]) for r in range(n_runs)])
     runs = program.init(devs, keys)
-    full_runs = program.init(devs, jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys)) \
-        if cfg.full_data else None
+    full_runs = (
+        program.init(devs, jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys))
+        if cfg.full_data
+        else None
+    )
     stream_acc = np.full((n_runs, cfg.n_subsets), np.nan, np.float32)
     epoch_acc = np.full((n_runs, cfg.n_subsets, cfg.epochs), np.nan, np.float32)
     full_acc = np.full((n_runs,), np.nan, np.float32)
     subsets_done, full_epochs_done = 0, 0
 
     if saved is not None:
-        state = eqx.tree_deserialise_leaves(ckpt / "state.eqx",
-                                            {"stream": runs, "full": full_runs})
+        state = eqx.tree_deserialise_leaves(ckpt / "state.eqx", {"stream": runs, "full": full_runs})
         runs, full_runs = state["stream"], state["full"]
         subsets_done, full_epochs_done = saved["subsets_done"], saved["full_epochs_done"]
         stream_acc = np.asarray(saved["stream_accuracy"], np.float32).reshape(stream_acc.shape)
@@ -404,16 +466,29 @@ def run_stream(
     def checkpoint() -> None:
         if ckpt is None:
             return
-        _save_checkpoint(ckpt, runs, full_runs, meta, {
-            "subsets_done": subsets_done, "full_epochs_done": full_epochs_done,
-            "stream_accuracy": np.nan_to_num(stream_acc, nan=-1).tolist(),
-            "epoch_accuracy": np.nan_to_num(epoch_acc, nan=-1).tolist(),
-            "full_data_accuracy": np.nan_to_num(full_acc, nan=-1).tolist()})
+        _save_checkpoint(
+            ckpt,
+            runs,
+            full_runs,
+            meta,
+            {
+                "subsets_done": subsets_done,
+                "full_epochs_done": full_epochs_done,
+                "stream_accuracy": np.nan_to_num(stream_acc, nan=-1).tolist(),
+                "epoch_accuracy": np.nan_to_num(epoch_acc, nan=-1).tolist(),
+                "full_data_accuracy": np.nan_to_num(full_acc, nan=-1).tolist(),
+            },
+        )
 
     n_full_epochs = cfg.epochs if cfg.full_data else 0
     total = cfg.n_subsets + n_full_epochs
-    bar = tqdm(total=total, initial=subsets_done + full_epochs_done, disable=not progress,
-               desc=f"stream ({n_runs} runs)", unit="subset")
+    bar = tqdm(
+        total=total,
+        initial=subsets_done + full_epochs_done,
+        disable=not progress,
+        desc=f"stream ({n_runs} runs)",
+        unit="subset",
+    )
     budget = [np.inf if max_steps is None else int(max_steps)]
 
     def spend() -> bool:
@@ -423,7 +498,7 @@ def run_stream(
     for k in range(subsets_done, cfg.n_subsets):
         if not spend():
             break
-        idx = jnp.asarray(run_perms[:, k * cfg.subset_size:(k + 1) * cfg.subset_size])
+        idx = jnp.asarray(run_perms[:, k * cfg.subset_size : (k + 1) * cfg.subset_size])
         runs, accs = program.train(cfg.epochs, runs, devs, idx, arrays)
         stream_acc[:, k] = np.asarray(program.evaluate(runs, devs, arrays[2], arrays[3]))
         epoch_acc[:, k] = np.asarray(accs)
@@ -448,10 +523,13 @@ def run_stream(
     epoch_acc[epoch_acc < 0] = np.nan
     full_acc[full_acc < 0] = np.nan
     return StreamResult(
-        labels=[s.label for s in specs], descriptions=[describe(s) for s in specs], config=cfg,
+        labels=[s.label for s in specs],
+        descriptions=[describe(s) for s in specs],
+        config=cfg,
         stream_accuracy=stream_acc.reshape(n_dev, n_seed, cfg.n_subsets),
         epoch_accuracy=epoch_acc.reshape(n_dev, n_seed, cfg.n_subsets, cfg.epochs),
-        full_data_accuracy=full_acc.reshape(n_dev, n_seed))
+        full_data_accuracy=full_acc.reshape(n_dev, n_seed),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -461,8 +539,12 @@ def save_result(result: StreamResult, out_dir: str | os.PathLike[str]) -> dict[s
     """Write ``stream.h5`` (all curves), ``curves.csv`` (per seed) and ``summary.{csv,md}``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"h5": out / "stream.h5", "curves": out / "curves.csv",
-             "summary_csv": out / "summary.csv", "summary_md": out / "summary.md"}
+    paths = {
+        "h5": out / "stream.h5",
+        "curves": out / "curves.csv",
+        "summary_csv": out / "summary.csv",
+        "summary_md": out / "summary.md",
+    }
     tmp = out / "stream.h5.tmp"
     with h5py.File(tmp, "w") as f:
         f.attrs["config"] = json.dumps(result.config.to_dict())
@@ -477,16 +559,21 @@ def save_result(result: StreamResult, out_dir: str | os.PathLike[str]) -> dict[s
     for d in range(n_dev):
         for s in range(n_seed):
             for k in range(n_sub):
-                lines.append(f"{result.labels[d]},{result.config.first_seed + s},{k + 1},"
-                             f"{result.stream_accuracy[d, s, k]:.4f}")
+                lines.append(
+                    f"{result.labels[d]},{result.config.first_seed + s},{k + 1},"
+                    f"{result.stream_accuracy[d, s, k]:.4f}"
+                )
         for s in range(n_seed):
-            lines.append(f"{result.labels[d]},{result.config.first_seed + s},full,"
-                         f"{result.full_data_accuracy[d, s]:.4f}")
+            lines.append(
+                f"{result.labels[d]},{result.config.first_seed + s},full,"
+                f"{result.full_data_accuracy[d, s]:.4f}"
+            )
     paths["curves"].write_text("\n".join(lines) + "\n")
     rows = summary_rows(result)
     header = list(rows[0])
     paths["summary_csv"].write_text(
-        "\n".join([",".join(header)] + [",".join(str(r[h]) for h in header) for r in rows]) + "\n")
+        "\n".join([",".join(header)] + [",".join(str(r[h]) for h in header) for r in rows]) + "\n"
+    )
     md = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     md += ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
     paths["summary_md"].write_text("\n".join(md) + "\n")
@@ -502,15 +589,18 @@ def summary_rows(result: StreamResult) -> list[dict[str, str]]:
         final = acc[d, :, -1]
         last = acc[d, :, -n_last:].mean(axis=1)
         full = 100 * result.full_data_accuracy[d]
-        rows.append({
-            "device": desc,
-            "seeds": str(acc.shape[1]),
-            "final_acc_%": f"{final.mean():.2f} +- {final.std():.2f}",
-            f"mean_last_{n_last}_subsets_%": f"{last.mean():.2f} +- {last.std():.2f}",
-            "best_subset_acc_%": f"{acc[d].mean(axis=0).max():.2f}",
-            "full_data_acc_%": "n/a" if np.all(np.isnan(full))
-            else f"{np.nanmean(full):.2f} +- {np.nanstd(full):.2f}",
-        })
+        rows.append(
+            {
+                "device": desc,
+                "seeds": str(acc.shape[1]),
+                "final_acc_%": f"{final.mean():.2f} +- {final.std():.2f}",
+                f"mean_last_{n_last}_subsets_%": f"{last.mean():.2f} +- {last.std():.2f}",
+                "best_subset_acc_%": f"{acc[d].mean(axis=0).max():.2f}",
+                "full_data_acc_%": "n/a"
+                if np.all(np.isnan(full))
+                else f"{np.nanmean(full):.2f} +- {np.nanstd(full):.2f}",
+            }
+        )
     return rows
 
 
@@ -518,9 +608,14 @@ def load_result(path: str | os.PathLike[str]) -> StreamResult:
     """Read a ``stream.h5`` written by :func:`save_result`."""
     with h5py.File(path, "r") as f:
         cfg = StreamConfig.from_dict(json.loads(f.attrs["config"]))
-        return StreamResult(json.loads(f.attrs["labels"]), json.loads(f.attrs["descriptions"]),
-                            cfg, f["stream_accuracy"][()], f["epoch_accuracy"][()],
-                            f["full_data_accuracy"][()])
+        return StreamResult(
+            json.loads(f.attrs["labels"]),
+            json.loads(f.attrs["descriptions"]),
+            cfg,
+            f["stream_accuracy"][()],
+            f["epoch_accuracy"][()],
+            f["full_data_accuracy"][()],
+        )
 
 
 _MARKERS = ("o", "D", "^", "s", "v", "P", "X", "*")
@@ -529,20 +624,29 @@ _MARKERS = ("o", "D", "^", "s", "v", "P", "X", "*")
 def default_title(cfg: StreamConfig, n_done: int | None = None) -> str:
     """Figure title stating the protocol; flags anything short of the paper's as reduced."""
     paper = StreamConfig()
-    reduced = (cfg.n_subsets, cfg.subset_size, cfg.epochs, cfg.n_seeds) != \
-        (paper.n_subsets, paper.subset_size, paper.epochs, paper.n_seeds)
+    reduced = (cfg.n_subsets, cfg.subset_size, cfg.epochs, cfg.n_seeds) != (
+        paper.n_subsets,
+        paper.subset_size,
+        paper.epochs,
+        paper.n_seeds,
+    )
     partial = n_done is not None and n_done < cfg.n_subsets
-    return (f"{'REDUCED protocol: ' if reduced or partial else ''}{cfg.n_subsets} subsets x "
-            f"{cfg.subset_size} images, {cfg.epochs} epochs/subset, {cfg.n_seeds} seeds"
-            + (f"\nSTOPPED after {n_done} of {cfg.n_subsets} subsets" if partial else ""))
+    return (
+        f"{'REDUCED protocol: ' if reduced or partial else ''}{cfg.n_subsets} subsets x "
+        f"{cfg.subset_size} images, {cfg.epochs} epochs/subset, {cfg.n_seeds} seeds"
+        + (f"\nSTOPPED after {n_done} of {cfg.n_subsets} subsets" if partial else "")
+    )
 
 
 def finished_part(result: StreamResult) -> StreamResult:
     """The result cut to the subsets every run has finished (for a stopped or resumed run)."""
     done = np.all(np.isfinite(result.stream_accuracy), axis=(0, 1))
     n_done = int(np.argmin(done)) if not np.all(done) else done.size
-    return dataclasses.replace(result, stream_accuracy=result.stream_accuracy[:, :, :n_done],
-                               epoch_accuracy=result.epoch_accuracy[:, :, :n_done])
+    return dataclasses.replace(
+        result,
+        stream_accuracy=result.stream_accuracy[:, :, :n_done],
+        epoch_accuracy=result.epoch_accuracy[:, :, :n_done],
+    )
 
 
 @paper_style()
@@ -556,14 +660,27 @@ def plot_fig5a(result: StreamResult, path: str | os.PathLike[str], title: str = 
     for d, label in enumerate(result.labels):
         color = f"C{d}"
         mean = acc[d].mean(axis=0)
-        ax.plot(subsets, mean, marker=_MARKERS[d % len(_MARKERS)], ms=4, color=color,
-                label=label, markevery=max(1, n_sub // 15))
-        ax.fill_between(subsets, acc[d].min(axis=0), acc[d].max(axis=0), color=color, alpha=0.25,
-                        lw=0)
+        ax.plot(
+            subsets,
+            mean,
+            marker=_MARKERS[d % len(_MARKERS)],
+            ms=4,
+            color=color,
+            label=label,
+            markevery=max(1, n_sub // 15),
+        )
+        ax.fill_between(
+            subsets, acc[d].min(axis=0), acc[d].max(axis=0), color=color, alpha=0.25, lw=0
+        )
         full = 100 * result.full_data_accuracy[d]
         if not np.all(np.isnan(full)):
-            ax.plot([n_sub + 0.6, n_sub + 1.6], [np.nanmean(full)] * 2, color=color, lw=3,
-                    solid_capstyle="butt")
+            ax.plot(
+                [n_sub + 0.6, n_sub + 1.6],
+                [np.nanmean(full)] * 2,
+                color=color,
+                lw=3,
+                solid_capstyle="butt",
+            )
     ax.set_xlabel("Subset")
     ax.set_ylabel("Validation accuracy (%)")
     ax.set_xlim(0.5, n_sub + 2)
@@ -577,14 +694,19 @@ def plot_fig5a(result: StreamResult, path: str | os.PathLike[str], title: str = 
     return path
 
 
-def plot_fig5b(result: StreamResult, path: str | os.PathLike[str],
-               binarized_label: str | None = None, linear_label: str | None = None,
-               title: str = "") -> Path | None:
+def plot_fig5b(
+    result: StreamResult,
+    path: str | os.PathLike[str],
+    binarized_label: str | None = None,
+    linear_label: str | None = None,
+    title: str = "",
+) -> Path | None:
     """Fig. 5b: binarised trapezoid (4 levels) vs the non-binarised linear synapse (32 levels).
 
     Labels default to the first label starting with ``trapezoid`` and the first with
     ``linear``; returns None when either is missing.
     """
+
     def first(prefix: str) -> str | None:
         return next((lab for lab in result.labels if lab.startswith(prefix)), None)
 
@@ -599,8 +721,13 @@ def plot_fig5b(result: StreamResult, path: str | os.PathLike[str],
     sub.stream_accuracy = result.stream_accuracy[idx]
     sub.epoch_accuracy = result.epoch_accuracy[idx]
     sub.full_data_accuracy = result.full_data_accuracy[idx]
-    return plot_fig5a(sub, path, title=title or "Binarised trapezoid vs non-binarised linear\n"
-                      + default_title(result.config, result.stream_accuracy.shape[2]))
+    return plot_fig5a(
+        sub,
+        path,
+        title=title
+        or "Binarised trapezoid vs non-binarised linear\n"
+        + default_title(result.config, result.stream_accuracy.shape[2]),
+    )
 
 
 def safe_name(label: str) -> str:

@@ -31,8 +31,16 @@ from cycler import cycler
 
 #: The line colours, in order (matplotlib's ``tab10``).
 COLORS: tuple[str, ...] = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
 )
 
 #: rcParams applied on top of matplotlib's defaults (font sizes in points, dpi in dots per

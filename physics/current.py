@@ -90,9 +90,20 @@ class CurrentSolution:
     def scaled(self, voltage: float) -> CurrentSolution:
         """The same solution at another voltage (the problem is linear)."""
         s = voltage / self.voltage
-        return CurrentSolution(self.J * s, self.phi * s, self.mask, self.x, self.y, self.cell,
-                               float(voltage), self.current * s, self.resistance,
-                               self.thickness, self.resistivity, self.section_currents * s)
+        return CurrentSolution(
+            self.J * s,
+            self.phi * s,
+            self.mask,
+            self.x,
+            self.y,
+            self.cell,
+            float(voltage),
+            self.current * s,
+            self.resistance,
+            self.thickness,
+            self.resistivity,
+            self.section_currents * s,
+        )
 
 
 def _positive(unit: str, description: str) -> Any:
@@ -105,9 +116,15 @@ _RESISTIVITY = _positive("Ohm m", "heavy-metal resistivity")
 _THICKNESS = _positive("m", "heavy-metal thickness")
 
 
-def solve_current_on_mask(mask: np.ndarray, cell: tuple[float, float], *, voltage: float,
-                          resistivity: float, thickness: float,
-                          origin: tuple[float, float] = (0.0, 0.0)) -> CurrentSolution:
+def solve_current_on_mask(
+    mask: np.ndarray,
+    cell: tuple[float, float],
+    *,
+    voltage: float,
+    resistivity: float,
+    thickness: float,
+    origin: tuple[float, float] = (0.0, 0.0),
+) -> CurrentSolution:
     """Solve div(sigma grad phi) = 0 on a boolean cell mask (nx, ny).
 
     The IN contact is the left face of the mask cells in column 0 (phi = ``voltage``), CLK the
@@ -174,9 +191,12 @@ def solve_current_on_mask(mask: np.ndarray, cell: tuple[float, float], *, voltag
     np.add.at(diag, clk_cells, g_contact)
 
     A = scipy.sparse.coo_matrix(
-        (np.concatenate(vals + [diag]),
-         (np.concatenate(rows + [np.arange(n)]), np.concatenate(cols + [np.arange(n)]))),
-        shape=(n, n)).tocsc()
+        (
+            np.concatenate(vals + [diag]),
+            (np.concatenate(rows + [np.arange(n)]), np.concatenate(cols + [np.arange(n)])),
+        ),
+        shape=(n, n),
+    ).tocsc()
     solution = scipy.sparse.linalg.spsolve(A, rhs)
 
     phi = np.full(mask.shape, np.nan)
@@ -201,13 +221,25 @@ def solve_current_on_mask(mask: np.ndarray, cell: tuple[float, float], *, voltag
     section_currents = jx_face[1:-1].sum(axis=1) * face_area
     x = origin[0] + (np.arange(nx) + 0.5) * dx
     y = origin[1] + (np.arange(ny) + 0.5) * dy
-    return CurrentSolution(J=J, phi=phi, mask=active, x=x, y=y, cell=(dx, dy),
-                           voltage=voltage, current=current, resistance=voltage / current,
-                           thickness=t, resistivity=rho, section_currents=section_currents)
+    return CurrentSolution(
+        J=J,
+        phi=phi,
+        mask=active,
+        x=x,
+        y=y,
+        cell=(dx, dy),
+        voltage=voltage,
+        current=current,
+        resistance=voltage / current,
+        thickness=t,
+        resistivity=rho,
+        section_currents=section_currents,
+    )
 
 
-def solve_current(track: Any, cell: tuple[float, float], voltage: float,
-                  material: Material | None = None) -> CurrentSolution:
+def solve_current(
+    track: Any, cell: tuple[float, float], voltage: float, material: Material | None = None
+) -> CurrentSolution:
     """Current density in the heavy metal of ``track`` for ``voltage`` (V) between IN and CLK.
 
     ``track`` follows the geometries API (``bounds``, ``mask(dx, dy)``); ``cell`` = (dx, dy) in
@@ -220,19 +252,26 @@ def solve_current(track: Any, cell: tuple[float, float], voltage: float,
     dx, dy = float(cell[0]), float(cell[1])
     xmin, ymin, _, _ = track.bounds
     mask = np.asarray(track.mask(dx, dy), dtype=bool)
-    return solve_current_on_mask(mask, (dx, dy), voltage=voltage,
-                                 resistivity=material.rho_hm, thickness=material.t_hm,
-                                 origin=(xmin, ymin))
+    return solve_current_on_mask(
+        mask,
+        (dx, dy),
+        voltage=voltage,
+        resistivity=material.rho_hm,
+        thickness=material.t_hm,
+        origin=(xmin, ymin),
+    )
 
 
-def rectangle_resistance(length: float, width: float, resistivity: float,
-                         thickness: float) -> float:
+def rectangle_resistance(
+    length: float, width: float, resistivity: float, thickness: float
+) -> float:
     """Closed form R = rho L / (w t) (Ohm) of a uniform strip."""
     return resistivity * length / (width * thickness)
 
 
-def trapezoid_resistance(length: float, w1: float, w2: float, resistivity: float,
-                         thickness: float) -> float:
+def trapezoid_resistance(
+    length: float, w1: float, w2: float, resistivity: float, thickness: float
+) -> float:
     """1-D closed form R = rho L ln(w2/w1) / (t (w2 - w1)) (Ohm) of a linear taper."""
     if np.isclose(w1, w2):
         return rectangle_resistance(length, w1, resistivity, thickness)
@@ -246,45 +285,63 @@ def notch_current_densities(solution: CurrentSolution, track: Any) -> list[dict[
     for k, xc in enumerate(track.notch_centres):
         col = solution.column_index(float(xc))
         values = solution.J_magnitude[col][solution.mask[col]]
-        rows.append({"notch": k, "x": float(xc), "J_mean": float(values.mean()),
-                     "J_peak": float(values.max())})
+        rows.append(
+            {
+                "notch": k,
+                "x": float(xc),
+                "J_mean": float(values.mean()),
+                "J_peak": float(values.max()),
+            }
+        )
     return rows
 
 
 @paper_style()
-def plot_current_density(solution: CurrentSolution, ax: Any = None, title: str | None = None,
-                         track: Any = None) -> Any:
+def plot_current_density(
+    solution: CurrentSolution, ax: Any = None, title: str | None = None, track: Any = None
+) -> Any:
     """Map of |J| (A/m^2) with the current direction, on ``ax`` (a new 7 x 3.2 inch figure if
     None); returns the matplotlib Axes. Notch centres of ``track`` are marked."""
     if ax is None:
         ax = Figure(figsize=(7, 3.2), layout="constrained").subplots()
     dx, dy = solution.cell
-    extent_nm = [(solution.x[0] - dx / 2) * 1e9, (solution.x[-1] + dx / 2) * 1e9,
-                 (solution.y[0] - dy / 2) * 1e9, (solution.y[-1] + dy / 2) * 1e9]
+    extent_nm = [
+        (solution.x[0] - dx / 2) * 1e9,
+        (solution.x[-1] + dx / 2) * 1e9,
+        (solution.y[0] - dy / 2) * 1e9,
+        (solution.y[-1] + dy / 2) * 1e9,
+    ]
     mag = np.where(solution.mask, solution.J_magnitude, np.nan)
-    im = ax.imshow(mag.T, origin="lower", extent=extent_nm, cmap="inferno", aspect="equal",
-                   interpolation="nearest")
+    im = ax.imshow(
+        mag.T,
+        origin="lower",
+        extent=extent_nm,
+        cmap="inferno",
+        aspect="equal",
+        interpolation="nearest",
+    )
     ax.figure.colorbar(im, ax=ax, label=r"$|J|$ (A/m$^2$)", shrink=0.85)
     step_x = max(1, len(solution.x) // 24)
     step_y = max(1, len(solution.y) // 10)
     X, Y = np.meshgrid(solution.x[::step_x] * 1e9, solution.y[::step_y] * 1e9, indexing="ij")
     d = solution.direction[::step_x, ::step_y]
     keep = solution.mask[::step_x, ::step_y]
-    ax.quiver(X[keep], Y[keep], d[..., 0][keep], d[..., 1][keep], color="w", scale=40,
-              width=0.002)
+    ax.quiver(X[keep], Y[keep], d[..., 0][keep], d[..., 1][keep], color="w", scale=40, width=0.002)
     if track is not None and getattr(track, "notch_centres", None) is not None:
         for xc in np.atleast_1d(track.notch_centres):
             ax.axvline(float(np.ravel(xc)[0]) * 1e9, color="c", lw=0.5, ls=":")
     ax.set_xlabel("x (nm)")
     ax.set_ylabel("y (nm)")
-    ax.set_title(title or f"V = {solution.voltage:g} V, I = {solution.current * 1e3:.3g} mA, "
-                 f"R = {solution.resistance:.4g} $\\Omega$")
+    ax.set_title(
+        title
+        or f"V = {solution.voltage:g} V, I = {solution.current * 1e3:.3g} mA, "
+        f"R = {solution.resistance:.4g} $\\Omega$"
+    )
     return ax
 
 
 @paper_style()
-def save_current_map(solution: CurrentSolution, track: Any, path: str | Path,
-                     title: str) -> Path:
+def save_current_map(solution: CurrentSolution, track: Any, path: str | Path, title: str) -> Path:
     """Write the |J| map of ``solution`` (:func:`plot_current_density`) to ``path`` (PNG)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

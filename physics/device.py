@@ -51,14 +51,21 @@ def sot_slonczewski_parameters(material: Material) -> dict[str, float]:
     exactly the LLG torque of a field H_FL = beta eps' along +mp; H_FL = r H_DL (r the
     material's ``field_like_ratio``) therefore needs eps' = r eps = r theta_SH / 2.
     """
-    return {"P": float(material.theta_sh), "Lambda": 1.0,
-            "eps_prime": float(material.field_like_ratio * material.theta_sh / 2.0)}
+    return {
+        "P": float(material.theta_sh),
+        "Lambda": 1.0,
+        "eps_prime": float(material.field_like_ratio * material.theta_sh / 2.0),
+    }
 
 
 def spin_hall_field(J: float | np.ndarray, material: Material) -> float | np.ndarray:
     """Damping-like spin Hall field H_DL = hbar theta_SH J / (2 e mu0 Ms t) (A/m) for J (A/m^2)."""
-    return HBAR * material.theta_sh * np.asarray(J) / (
-        2 * E_CHARGE * MU0 * material.Ms * material.t_fm)
+    return (
+        HBAR
+        * material.theta_sh
+        * np.asarray(J)
+        / (2 * E_CHARGE * MU0 * material.Ms * material.t_fm)
+    )
 
 
 def polarisation_from_current(J: np.ndarray) -> np.ndarray:
@@ -91,8 +98,10 @@ def _cell_xy(cell: Any, material: Material) -> tuple[float, float, float]:
     values = check(_CELL, cell, "cell")
     dz = material.t_fm
     if len(values) == 3 and not math.isclose(values[2], dz, rel_tol=1e-9):
-        raise ValueError(f"cell: dz = {values[2]!r} m must equal the film thickness "
-                         f"material.t_fm = {dz!r} m (one cell across the film)")
+        raise ValueError(
+            f"cell: dz = {values[2]!r} m must equal the film thickness "
+            f"material.t_fm = {dz!r} m (one cell across the film)"
+        )
     return values[0], values[1], dz
 
 
@@ -105,8 +114,9 @@ def _system_name(name: str | None, track: Any) -> str:
     return clean
 
 
-def grain_anisotropy(mask_shape: tuple[int, int], cell: tuple[float, float],
-                     material: Material, seed: int) -> np.ndarray:
+def grain_anisotropy(
+    mask_shape: tuple[int, int], cell: tuple[float, float], material: Material, seed: int
+) -> np.ndarray:
     """Ku per cell (J/m^3) with Voronoi grains of ``material.grain_size`` and relative spread
     ``material.ku_dispersion`` (normal, clipped at 5 % of Ku); reproducible with ``seed``."""
     from scipy.spatial import cKDTree
@@ -135,13 +145,21 @@ def _notch_x(track: Any, k: int) -> float:
     return float(np.sort(xs)[k])
 
 
-def build_system(track: Any, material: Material, cell: Any, *, temperature: float = 0.0,
-                 bias_field: tuple[float, float, float] = DEFAULT_BIAS_FIELD,
-                 wall_position: float | None = None, wall_at_notch: int | None = None,
-                 current: CurrentSolution | None = None,
-                 pulse: TrapezoidalPulse | FunctionPulse | None = None,
-                 pulse_dt: float | None = None, grain_seed: int = 0,
-                 name: str | None = None) -> Any:
+def build_system(
+    track: Any,
+    material: Material,
+    cell: Any,
+    *,
+    temperature: float = 0.0,
+    bias_field: tuple[float, float, float] = DEFAULT_BIAS_FIELD,
+    wall_position: float | None = None,
+    wall_at_notch: int | None = None,
+    current: CurrentSolution | None = None,
+    pulse: TrapezoidalPulse | FunctionPulse | None = None,
+    pulse_dt: float | None = None,
+    grain_seed: int = 0,
+    name: str | None = None,
+) -> Any:
     """Return the ``micromagneticmodel.System`` of the DW-MTJ track.
 
     Parameters (SI units)
@@ -178,8 +196,7 @@ def build_system(track: Any, material: Material, cell: Any, *, temperature: floa
     nx, ny = mask.shape
     if not mask.any():
         raise ValueError("cell: the track's mask is empty at this cell size")
-    mesh = df.Mesh(p1=(xmin, ymin, 0.0), p2=(xmin + nx * dx, ymin + ny * dy, dz),
-                   n=(nx, ny, 1))
+    mesh = df.Mesh(p1=(xmin, ymin, 0.0), p2=(xmin + nx * dx, ymin + ny * dy, dz), n=(nx, ny, 1))
 
     # initial state: Neel wall, m_z = -tanh((x - x0)/Delta), m_x = sech(...)
     if wall_at_notch is not None:
@@ -204,21 +221,30 @@ def build_system(track: Any, material: Material, cell: Any, *, temperature: floa
         K = df.Field(mesh, nvdim=1, value=ku[..., None, None])
     else:
         K = material.Ku
-    energy = (mm.Exchange(A=material.A)
-              + mm.UniaxialAnisotropy(K=K, u=(0, 0, 1))
-              + mm.DMI(D=material.D, crystalclass="Cnv_z")
-              + mm.Demag()
-              + mm.Zeeman(H=bias))
+    energy = (
+        mm.Exchange(A=material.A)
+        + mm.UniaxialAnisotropy(K=K, u=(0, 0, 1))
+        + mm.DMI(D=material.D, crystalclass="Cnv_z")
+        + mm.Demag()
+        + mm.Zeeman(H=bias)
+    )
     dynamics = mm.Precession(gamma0=mm.consts.gamma0) + mm.Damping(alpha=material.alpha)
 
     if current is None and pulse is not None:
-        current = solve_current_on_mask(mask, (dx, dy), voltage=pulse.amplitude,
-                                        resistivity=material.rho_hm,
-                                        thickness=material.t_hm, origin=(xmin, ymin))
+        current = solve_current_on_mask(
+            mask,
+            (dx, dy),
+            voltage=pulse.amplitude,
+            resistivity=material.rho_hm,
+            thickness=material.t_hm,
+            origin=(xmin, ymin),
+        )
     if current is not None:
         if current.J.shape[:2] != (nx, ny) or not np.allclose(current.cell, (dx, dy)):
-            raise ValueError(f"current: solved on a {current.J.shape[:2]} grid with cell "
-                             f"{current.cell}, the device has {(nx, ny)} cells of {(dx, dy)}")
+            raise ValueError(
+                f"current: solved on a {current.J.shape[:2]} grid with cell "
+                f"{current.cell}, the device has {(nx, ny)} cells of {(dx, dy)}"
+            )
         if pulse is not None and pulse.amplitude != current.voltage:
             current = current.scaled(pulse.amplitude)
         J = current.J_magnitude
@@ -233,7 +259,11 @@ def build_system(track: Any, material: Material, cell: Any, *, temperature: floa
         dynamics += mm.Slonczewski(
             J=df.Field(mesh, nvdim=1, value=J[..., None, None]),
             mp=df.Field(mesh, nvdim=3, value=sigma[:, :, None, :]),
-            P=sot["P"], Lambda=sot["Lambda"], eps_prime=sot["eps_prime"], **kwargs)
+            P=sot["P"],
+            Lambda=sot["Lambda"],
+            eps_prime=sot["eps_prime"],
+            **kwargs,
+        )
 
     system = mm.System(name=_system_name(name, track))
     system.energy = energy
@@ -244,6 +274,7 @@ def build_system(track: Any, material: Material, cell: Any, *, temperature: floa
 
 
 # ---- read-back helpers (what a calculator needs beyond ubermag's slots) ----
+
 
 def film_thickness(system: Any) -> float:
     """CoFeB thickness t (m) = the mesh's dz (one cell across the film)."""

@@ -124,8 +124,7 @@ class Material(TypedConfig):
 PRESETS: dict[str, Material] = {
     "ta-cofeb-mgo": Material(),
     "ta-cofeb-mgo-trapezoid": Material(name="ta-cofeb-mgo-trapezoid"),
-    "ta-cofeb-mgo-straight": Material(name="ta-cofeb-mgo-straight", ra_product=380e-12,
-                                      tmr=0.16),
+    "ta-cofeb-mgo-straight": Material(name="ta-cofeb-mgo-straight", ra_product=380e-12, tmr=0.16),
 }
 
 
@@ -134,8 +133,9 @@ def load_material(name: str = "ta-cofeb-mgo") -> Material:
     try:
         return PRESETS[name]
     except KeyError:
-        raise ValueError(f"name: unknown material preset {name!r}; "
-                         f"choose from {sorted(PRESETS)}") from None
+        raise ValueError(
+            f"name: unknown material preset {name!r}; choose from {sorted(PRESETS)}"
+        ) from None
 
 
 def material_for_geometry(geometry_preset: str) -> Material:

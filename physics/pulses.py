@@ -46,8 +46,14 @@ class TrapezoidalPulse(TypedConfig):
         return self
 
     @classmethod
-    def from_fwhm(cls, fwhm: float = 50e-9, rise: float = 10e-9, fall: float = 10e-9,
-                  amplitude: float = 1.0, delay: float = 0.0) -> TrapezoidalPulse:
+    def from_fwhm(
+        cls,
+        fwhm: float = 50e-9,
+        rise: float = 10e-9,
+        fall: float = 10e-9,
+        amplitude: float = 1.0,
+        delay: float = 0.0,
+    ) -> TrapezoidalPulse:
         """Pulse with the given full width at half maximum (s) and ramp times."""
         fwhm = check(_Duration, fwhm, "fwhm")
         plateau = fwhm - 0.5 * (rise + fall)
@@ -77,8 +83,7 @@ class TrapezoidalPulse(TypedConfig):
         t_arr = np.asarray(t, dtype=float)
         t0, t1, t2, t3 = self.breakpoints()[0]
         up = np.clip((t_arr - t0) / self.rise, 0.0, 1.0) if self.rise > 0 else (t_arr >= t0) * 1.0
-        down = (np.clip((t3 - t_arr) / self.fall, 0.0, 1.0) if self.fall > 0
-                else (t_arr <= t3) * 1.0)
+        down = np.clip((t3 - t_arr) / self.fall, 0.0, 1.0) if self.fall > 0 else (t_arr <= t3) * 1.0
         out = np.where((t_arr < t0) | (t_arr > t3), 0.0, np.minimum(up, down))
         return float(out) if np.ndim(out) == 0 else out
 

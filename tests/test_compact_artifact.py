@@ -26,14 +26,19 @@ from physics.experiment.transitions import TransitionArrays, write_transitions_f
 
 LEVELS = np.array([1061.0, 1043.3, 989.0, 929.5, 913.1])  # paper, straight device
 SIGMAS = np.array([1.1, 2.6, 2.1, 0.8, 0.4])
-LAWS = DeviceLaws(5, "normal", [NotchLaw("normal", {"mu_V": m, "sigma_V": 0.2})
-                                for m in (1.0, 2.0, 2.5, 3.0)] + [None], [None] * 5)
+LAWS = DeviceLaws(
+    5,
+    "normal",
+    [NotchLaw("normal", {"mu_V": m, "sigma_V": 0.2}) for m in (1.0, 2.0, 2.5, 3.0)] + [None],
+    [None] * 5,
+)
 
 
 def _cycles(rng, n_cycles=30):
     v = np.round(np.arange(0.1, 4.51, 0.1), 10)
-    s = simulate_cycles(LAWS, np.tile(v, (n_cycles, 1)), 50e-9, 300.0,
-                        np.zeros(n_cycles, int), 1, rng)[0]
+    s = simulate_cycles(
+        LAWS, np.tile(v, (n_cycles, 1)), 50e-9, 300.0, np.zeros(n_cycles, int), 1, rng
+    )[0]
     return v, s, LEVELS[s] + SIGMAS[s] * rng.standard_normal(s.shape)
 
 
@@ -132,8 +137,11 @@ def test_artifact_round_trip_and_networks_read_it(tmp_path):
     d = json.loads(p.read_text())
     assert d["schema_version"] == 2 and "reach_rate_per_s" in d["transition_model"]
     # a version-1 artifact (written before the reach rate existed) loads without a reach limit
-    d1 = {**d, "schema_version": 1,
-          "transition_model": {"type": "sequential-capture", "description": "v1"}}
+    d1 = {
+        **d,
+        "schema_version": 1,
+        "transition_model": {"type": "sequential-capture", "description": "v1"},
+    }
     (tmp_path / "v1.json").write_text(json.dumps(d1))
     old = load_model(tmp_path / "v1.json")
     assert old.reach_rate_per_s is None and old.laws().reach_rate_per_s is None
@@ -147,8 +155,20 @@ def test_cli_fit_writes_artifact_and_refuses_bad_input(tmp_path, capsys):
     v, s, r = _cycles(np.random.default_rng(6))
     _write_csv(tmp_path / "c.csv", v, r)
     out = tmp_path / "model.json"
-    rc = dwmtj.main(["fit", str(tmp_path / "c.csv"), "-o", str(out), "--law", "normal",
-                     "--n-rep", "20", "--plot", str(tmp_path / "figs")])
+    rc = dwmtj.main(
+        [
+            "fit",
+            str(tmp_path / "c.csv"),
+            "-o",
+            str(out),
+            "--law",
+            "normal",
+            "--n-rep",
+            "20",
+            "--plot",
+            str(tmp_path / "figs"),
+        ]
+    )
     text = capsys.readouterr().out
     assert rc == 0 and out.is_file()
     assert "V50" in text and "AIC" in text and "state-map p" in text

@@ -101,8 +101,9 @@ def _ramp_table(laws, widths, rng, cycles=60):
     v = np.arange(0.2, 4.21, 0.05)
     tables = []
     for w in widths:
-        s = simulate_cycles(laws, np.tile(v, (cycles, 1)), w, 300.0,
-                            np.zeros(cycles, int), 1, rng)[0]
+        s = simulate_cycles(laws, np.tile(v, (cycles, 1)), w, 300.0, np.zeros(cycles, int), 1, rng)[
+            0
+        ]
         r = np.array([100.0, 90.0, 80.0])[s] + 0.1 * rng.standard_normal(s.shape)
         tables.append(from_run_arrays(TransitionArrays(v, s, r, w, 300.0, n_states=3)))
     from compact.observations import Transitions
@@ -117,11 +118,17 @@ def test_aic_picks_the_generating_law(generating):
     # activation law; AIC must prefer the generating family.
     rng = np.random.default_rng(3)
     if generating == "normal":
-        fwd = [NotchLaw("normal", {"mu_V": 2.0, "sigma_V": 0.15}),
-               NotchLaw("normal", {"mu_V": 3.0, "sigma_V": 0.15}), None]
+        fwd = [
+            NotchLaw("normal", {"mu_V": 2.0, "sigma_V": 0.15}),
+            NotchLaw("normal", {"mu_V": 3.0, "sigma_V": 0.15}),
+            None,
+        ]
     else:
-        fwd = [NotchLaw("arrhenius", {"V0_V": 2.8, "E_eV": 0.7, "beta": 1.5}),
-               NotchLaw("arrhenius", {"V0_V": 4.0, "E_eV": 1.0, "beta": 1.5}), None]
+        fwd = [
+            NotchLaw("arrhenius", {"V0_V": 2.8, "E_eV": 0.7, "beta": 1.5}),
+            NotchLaw("arrhenius", {"V0_V": 4.0, "E_eV": 1.0, "beta": 1.5}),
+            None,
+        ]
     laws = DeviceLaws(3, generating, fwd, [None] * 3)
     tr = _ramp_table(laws, (5e-9, 50e-9), rng)
     fitted = fit_device_laws(tr, law="auto")
@@ -129,8 +136,9 @@ def test_aic_picks_the_generating_law(generating):
 
 
 def test_separated_trials_give_an_unidentified_step_law():
-    t = Trials(np.array([1.0, 1.1, 1.2, 1.3]), np.full(4, 5e-8), np.full(4, 300.0),
-               np.array([0, 0, 1, 1]))
+    t = Trials(
+        np.array([1.0, 1.1, 1.2, 1.3]), np.full(4, 5e-8), np.full(4, 300.0), np.array([0, 0, 1, 1])
+    )
     law = fit_notch(t, "normal")
     assert law.kind == "step" and not law.identified
     assert law.params["threshold_V"] == pytest.approx(1.15)

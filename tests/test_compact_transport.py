@@ -28,8 +28,12 @@ def _normal(mu, sigma=0.2):
 def test_transition_matrix_is_sequential_capture():
     # 4 states; at V the per-notch pass probabilities are p_k = Phi((V - mu_k)/sigma).
     mus = (1.0, 1.2, 1.4)
-    laws = DeviceLaws(4, "normal", [_normal(m) for m in mus] + [None],
-                      [None, _normal(1.5), _normal(1.5), _normal(2.0)])
+    laws = DeviceLaws(
+        4,
+        "normal",
+        [_normal(m) for m in mus] + [None],
+        [None, _normal(1.5), _normal(1.5), _normal(2.0)],
+    )
     V = 1.3
     p = ndtr((V - np.array(mus)) / 0.2)
     m = transition_matrices(laws, np.array([V, -2.0, 0.0]), np.full(3, 5e-8), np.full(3, 300.0))
@@ -55,8 +59,9 @@ def test_expected_range_factor_matches_known_constants():
     assert np.mean(vars_) == pytest.approx(0.025, rel=0.02)  # SE of the mean ~ 0.5 %
 
 
-STRAIGHT_TRUE = DeviceLaws(5, "normal", [_normal(1.0, 0.15)] + [_normal(2.6, 0.3)] * 3 + [None],
-                           [None] * 5)
+STRAIGHT_TRUE = DeviceLaws(
+    5, "normal", [_normal(1.0, 0.15)] + [_normal(2.6, 0.3)] * 3 + [None], [None] * 5
+)
 LEVELS = np.array([1061.0, 1043.3, 989.0, 929.5, 913.1])
 SIGMAS = np.array([1.1, 2.6, 2.1, 0.8, 0.4])
 
@@ -67,8 +72,9 @@ def straight_fit():
     # (Fig. 3). 150 ramp cycles 0.1 .. 5.5 V as in Fig. 3b.
     rng = np.random.default_rng(42)
     v = np.round(np.arange(0.1, 5.51, 0.1), 10)
-    s = simulate_cycles(STRAIGHT_TRUE, np.tile(v, (150, 1)), 50e-9, 300.0,
-                        np.zeros(150, int), 1, rng)[0]
+    s = simulate_cycles(
+        STRAIGHT_TRUE, np.tile(v, (150, 1)), 50e-9, 300.0, np.zeros(150, int), 1, rng
+    )[0]
     r = LEVELS[s] + SIGMAS[s] * rng.standard_normal(s.shape)
     tr = from_run_arrays(TransitionArrays(v, s, r, 50e-9, 300.0))
     return tr, fit_model(tr, law="normal")
@@ -94,8 +100,12 @@ def test_predictive_check_rejects_a_wrong_model(straight_fit):
     # Negative control: the same check must fail for thresholds shifted by +0.2 V
     # (about 10 standard errors of a fitted threshold here).
     tr, model = straight_fit
-    shifted = [None if law is None else dataclasses.replace(
-        law, params={**law.params, "mu_V": law.params["mu_V"] + 0.2}) for law in model.forward]
+    shifted = [
+        None
+        if law is None
+        else dataclasses.replace(law, params={**law.params, "mu_V": law.params["mu_V"] + 0.2})
+        for law in model.forward
+    ]
     wrong = dataclasses.replace(model.laws(), forward=shifted)
     check = posterior_predictive(wrong, tr, n_rep=100, rng=np.random.default_rng(1))
     assert check.state_map_pvalue() < 0.01
@@ -114,16 +124,18 @@ def test_fitted_thresholds_recover_the_generating_ones(straight_fit):
 
 def test_simulate_rejects_bad_shapes():
     with pytest.raises(ValueError, match="voltage_V"):
-        simulate_cycles(STRAIGHT_TRUE, np.ones(3), 5e-8, 300.0, np.zeros(1, int), 1,
-                        np.random.default_rng(0))
+        simulate_cycles(
+            STRAIGHT_TRUE, np.ones(3), 5e-8, 300.0, np.zeros(1, int), 1, np.random.default_rng(0)
+        )
 
 
 def test_transition_matrix_limits_the_reach():
     # Reach r = u t_p = 1.6 notch spacings: the notch at distance 1 is passed with p_1 * 0.6,
     # the one at distance 2 never (s_2 = clip(1.6 - 2, 0, 1) = 0).
     mus = (1.0, 1.2, 1.4)
-    laws = DeviceLaws(4, "normal", [_normal(m) for m in mus] + [None], [None] * 4,
-                      reach_rate_per_s=1.6 / 5e-8)
+    laws = DeviceLaws(
+        4, "normal", [_normal(m) for m in mus] + [None], [None] * 4, reach_rate_per_s=1.6 / 5e-8
+    )
     V = 1.3
     p = ndtr((V - np.array(mus)) / 0.2)
     m = transition_matrices(laws, np.array([V]), np.full(1, 5e-8), np.full(1, 300.0))[0]
@@ -141,8 +153,9 @@ def _reach_data(seed: int, n_cycles: int = 150):
     true = dataclasses.replace(STRAIGHT_TRUE, reach_rate_per_s=REACH_NOTCHES / 50e-9)
     rng = np.random.default_rng(seed)
     v = np.round(np.arange(0.1, 5.51, 0.1), 10)
-    s = simulate_cycles(true, np.tile(v, (n_cycles, 1)), 50e-9, 300.0,
-                        np.zeros(n_cycles, int), 1, rng)[0]
+    s = simulate_cycles(
+        true, np.tile(v, (n_cycles, 1)), 50e-9, 300.0, np.zeros(n_cycles, int), 1, rng
+    )[0]
     r = LEVELS[s] + SIGMAS[s] * rng.standard_normal(s.shape)
     return from_run_arrays(TransitionArrays(v, s, r, 50e-9, 300.0))
 
@@ -160,8 +173,9 @@ def test_reach_rate_is_recovered_within_its_uncertainty():
         model = fit_model(tr, law="normal")
         tm = model.transition_model
         assert tm["reach_rate_per_s"] is not None and tm["reach_rate_se_per_s"] is not None
-        z.append((tm["reach_rate_per_s"] * 50e-9 - REACH_NOTCHES)
-                 / (tm["reach_rate_se_per_s"] * 50e-9))
+        z.append(
+            (tm["reach_rate_per_s"] * 50e-9 - REACH_NOTCHES) / (tm["reach_rate_se_per_s"] * 50e-9)
+        )
     z = np.abs(np.array(z))
     assert np.all(z < 3), z
     assert np.sum(z < 2) >= 3, z

@@ -85,15 +85,20 @@ RUN_IDS = {
         "ed5d8ebdc641d01bc7b5a0996561afe9c3870d43c384e067fd8cc7198922fb9d",
     ],
 }
-SPEC_GLOBS = ("physics/experiment/examples/*.toml", "results/experiments/acceptance/*.toml",
-              "results/experiments/*.toml", "tests/data/*.toml")
+SPEC_GLOBS = (
+    "physics/experiment/examples/*.toml",
+    "results/experiments/acceptance/*.toml",
+    "results/experiments/*.toml",
+    "tests/data/*.toml",
+)
 STORED_RUNS = sorted((ROOT / "results/experiments/runs").glob("*.h5"))
 
 #: sha256 of json.dumps(artifact.to_dict(), indent=1) of the stored artifacts, before the
 #: rewrite (a version-1 file is written back as version 2, the rest unchanged)
 ARTIFACT_SHA256 = {
-    "results/experiments/compact/trapezoid.json":
-        "757859a8409530cea9fe6f3bcc73739d194f9b51823e505c7f8fe03b2e2353cc",
+    "results/experiments/compact/trapezoid.json": (
+        "757859a8409530cea9fe6f3bcc73739d194f9b51823e505c7f8fe03b2e2353cc"
+    ),
 }
 #: sha256 of json.dumps(preset.to_dict() without provenance, indent=1), before the rewrite
 PRESET_SHA256 = {
@@ -143,8 +148,11 @@ def test_stored_artifacts_are_written_back_unchanged(name):
 
 
 def test_preset_artifacts_are_unchanged():
-    models = {"trapezoid": paper_trapezoid_model(), "straight": paper_straight_model(),
-              "straight-delta3": paper_straight_model(3.0)}
+    models = {
+        "trapezoid": paper_trapezoid_model(),
+        "straight": paper_straight_model(),
+        "straight-delta3": paper_straight_model(3.0),
+    }
     for name, model in models.items():
         data = model.to_dict()
         del data["provenance"]  # creation time and git commit

@@ -105,8 +105,9 @@ def test_linearity_and_scaling() -> None:
     assert np.allclose(c.J, b.J, atol=1e-6 * np.abs(a.J).max())
     assert c.current == pytest.approx(b.current)
     # doubling the Ta thickness halves R
-    thick = solve_current(track, geometries.preset_cell("scaled-trapezoid"), 1.0,
-                          MAT.replace(t_hm=2 * MAT.t_hm))
+    thick = solve_current(
+        track, geometries.preset_cell("scaled-trapezoid"), 1.0, MAT.replace(t_hm=2 * MAT.t_hm)
+    )
     assert thick.resistance == pytest.approx(a.resistance / 2, rel=1e-9)
 
 
@@ -114,18 +115,19 @@ def test_isolated_islands_carry_no_current() -> None:
     mask = np.ones((20, 6), bool)
     mask[:, 3] = False  # two strips ...
     mask[5:15, 4:] = False  # ... the upper one cut: it touches only one contact
-    sol = solve_current_on_mask(mask, (1e-8, 1e-8), voltage=1.0, resistivity=RHO,
-                                thickness=T_HM)
+    sol = solve_current_on_mask(mask, (1e-8, 1e-8), voltage=1.0, resistivity=RHO, thickness=T_HM)
     assert not sol.mask[:, 4:].any()
     assert np.all(sol.J[:, 4:] == 0) and np.isnan(sol.phi[:, 4:]).all()
-    assert sol.resistance == pytest.approx(rectangle_resistance(20e-8, 3e-8, RHO, T_HM),
-                                           rel=1e-9)
+    assert sol.resistance == pytest.approx(rectangle_resistance(20e-8, 3e-8, RHO, T_HM), rel=1e-9)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"voltage": 0.0}, "voltage"), ({"resistivity": -1.0}, "resistivity"),
-     ({"thickness": 0.0}, "thickness")],
+    [
+        ({"voltage": 0.0}, "voltage"),
+        ({"resistivity": -1.0}, "resistivity"),
+        ({"thickness": 0.0}, "thickness"),
+    ],
 )
 def test_bad_input_names_the_field(kwargs: dict, field: str) -> None:
     args = {"voltage": 1.0, "resistivity": RHO, "thickness": T_HM} | kwargs
@@ -137,5 +139,4 @@ def test_disconnected_track_is_an_error() -> None:
     mask = np.ones((10, 4), bool)
     mask[5] = False
     with pytest.raises(ValueError, match="no conducting path"):
-        solve_current_on_mask(mask, (1e-8, 1e-8), voltage=1.0, resistivity=RHO,
-                              thickness=T_HM)
+        solve_current_on_mask(mask, (1e-8, 1e-8), voltage=1.0, resistivity=RHO, thickness=T_HM)

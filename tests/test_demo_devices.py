@@ -20,15 +20,18 @@ def test_device_stage_writes_figures_and_a_consistent_summary(tmp_path: Path) ->
     write_summary(records, out)
     assert any("current solve" in line for line in printed)
     records = json.loads((out / "summary.json").read_text())
-    assert [r["preset"] for r in records] == ["paper-trapezoid", "paper-straight",
-                                              "scaled-trapezoid", "scaled-straight"]
+    assert [r["preset"] for r in records] == [
+        "paper-trapezoid",
+        "paper-straight",
+        "scaled-trapezoid",
+        "scaled-straight",
+    ]
     for r in records:
         assert (out / f"{r['preset']}-geometry.png").is_file()
         assert (out / f"{r['preset']}-current.png").is_file()
         assert (out / r["oommf_mif"]).is_file()
         assert r["resistance_ohm"] * r["current_A"] == pytest.approx(r["voltage_V"])
-        assert r["system"]["energy"] == ["Exchange", "UniaxialAnisotropy", "DMI", "Demag",
-                                         "Zeeman"]
+        assert r["system"]["energy"] == ["Exchange", "UniaxialAnisotropy", "DMI", "Demag", "Zeeman"]
         assert "Slonczewski" in r["system"]["dynamics"]
         assert len(r["notches"]) == len(geometries.load_preset(r["preset"]).notch_centres)
     trap = records[0]

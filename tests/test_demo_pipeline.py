@@ -22,37 +22,69 @@ from dwmtj.pipeline.manifest import STAGES
 from dwmtj.pipeline.run import stage_keys
 
 DATA = Path(__file__).parent / "data"
-TINY = ["--trapezoid-spec", str(DATA / "demo-tiny-trapezoid.toml"),
-        "--straight-spec", str(DATA / "demo-tiny-straight.toml"),
-        "--workers", "1", "--fit-n-rep", "10",
-        "--stream-subsets", "1", "--stream-epochs", "1", "--stream-subset-size", "200",
-        "--stream-test-images", "200",
-        "--infer-bits", "2", "--infer-noise-factors", "0,1", "--infer-draws", "2",
-        "--infer-test-images", "100"]
+TINY = [
+    "--trapezoid-spec",
+    str(DATA / "demo-tiny-trapezoid.toml"),
+    "--straight-spec",
+    str(DATA / "demo-tiny-straight.toml"),
+    "--workers",
+    "1",
+    "--fit-n-rep",
+    "10",
+    "--stream-subsets",
+    "1",
+    "--stream-epochs",
+    "1",
+    "--stream-subset-size",
+    "200",
+    "--stream-test-images",
+    "200",
+    "--infer-bits",
+    "2",
+    "--infer-noise-factors",
+    "0,1",
+    "--infer-draws",
+    "2",
+    "--infer-test-images",
+    "100",
+]
 
 
 def _tiny_config(**overrides: object):
-    base = dict(trapezoid_spec=DATA / "demo-tiny-trapezoid.toml",
-                straight_spec=DATA / "demo-tiny-straight.toml", workers=1, fit_n_rep=10,
-                stream_subsets=1, stream_epochs=1, stream_subset_size=200,
-                stream_test_images=200, infer_bits=(2,), infer_noise_factors=(0.0, 1.0),
-                infer_draws=2, infer_test_images=100)
+    base = dict(
+        trapezoid_spec=DATA / "demo-tiny-trapezoid.toml",
+        straight_spec=DATA / "demo-tiny-straight.toml",
+        workers=1,
+        fit_n_rep=10,
+        stream_subsets=1,
+        stream_epochs=1,
+        stream_subset_size=200,
+        stream_test_images=200,
+        infer_bits=(2,),
+        infer_noise_factors=(0.0, 1.0),
+        infer_draws=2,
+        infer_test_images=100,
+    )
     return build_config("small", **{**base, **overrides})
 
 
 # ------------------------------------------------------------------ no work: options, keys
-@pytest.mark.parametrize("option, value, named", [
-    ("--realisations", "0", "--realisations"),
-    ("--pulses", "-1", "--pulses"),
-    ("--stream-subsets", "400", "--stream-subsets"),  # 400 x 200 > 60000 images
-    ("--stream-subset-size", "150", "--stream-subset-size"),  # not a multiple of the batch
-    ("--stream-test-images", "20000", "--stream-test-images"),
-    ("--infer-bits", "0", "--infer-bits"),
-    ("--trapezoid-spec", "no-such-file.toml", "--trapezoid-spec"),
-    ("--workers", "0", "--workers"),
-])
-def test_bad_option_fails_before_any_work(tmp_path: Path, capsys: pytest.CaptureFixture,
-                                          option: str, value: str, named: str) -> None:
+@pytest.mark.parametrize(
+    "option, value, named",
+    [
+        ("--realisations", "0", "--realisations"),
+        ("--pulses", "-1", "--pulses"),
+        ("--stream-subsets", "400", "--stream-subsets"),  # 400 x 200 > 60000 images
+        ("--stream-subset-size", "150", "--stream-subset-size"),  # not a multiple of the batch
+        ("--stream-test-images", "20000", "--stream-test-images"),
+        ("--infer-bits", "0", "--infer-bits"),
+        ("--trapezoid-spec", "no-such-file.toml", "--trapezoid-spec"),
+        ("--workers", "0", "--workers"),
+    ],
+)
+def test_bad_option_fails_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture, option: str, value: str, named: str
+) -> None:
     out = tmp_path / "demo"
     assert dwmtj.main(["demo", "--out", str(out), *TINY, option, value]) == 2
     err = capsys.readouterr().err
@@ -60,11 +92,13 @@ def test_bad_option_fails_before_any_work(tmp_path: Path, capsys: pytest.Capture
     assert not out.exists()  # nothing was written: validation comes first
 
 
-def test_a_bad_spec_value_is_named_with_its_file(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture) -> None:
+def test_a_bad_spec_value_is_named_with_its_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text((DATA / "demo-tiny-straight.toml").read_text()
-                   .replace("n_steps = 2", "n_steps = 0"))
+    bad.write_text(
+        (DATA / "demo-tiny-straight.toml").read_text().replace("n_steps = 2", "n_steps = 0")
+    )
     out = tmp_path / "demo"
     assert dwmtj.main(["demo", "--out", str(out), *TINY, "--straight-spec", str(bad)]) == 2
     err = capsys.readouterr().err
@@ -72,8 +106,9 @@ def test_a_bad_spec_value_is_named_with_its_file(tmp_path: Path,
     assert not out.exists()
 
 
-def test_paper_preset_validates_and_plans_every_stage(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture) -> None:
+def test_paper_preset_validates_and_plans_every_stage(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     out = tmp_path / "paper"
     assert dwmtj.main(["demo", "--preset", "paper", "--dry-run", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -122,8 +157,10 @@ def test_fit_stage_gives_states_the_wall_jumped_over_no_level(tmp_path: Path) ->
     from dwmtj.pipeline.stages import run_fit
 
     runs_dir = Path(__file__).resolve().parents[1] / "results" / "experiments" / "runs"
-    sources = {"trapezoid": next(runs_dir.glob("08e82efe*.h5")),
-               "straight": next(runs_dir.glob("643f0961*.h5"))}
+    sources = {
+        "trapezoid": next(runs_dir.glob("08e82efe*.h5")),
+        "straight": next(runs_dir.glob("643f0961*.h5")),
+    }
     (tmp_path / "runs").mkdir()
     runs = {}
     for device, src in sources.items():
@@ -161,8 +198,14 @@ def test_tiny_demo_runs_every_stage_and_links_existing_figures(tiny_demo: dict) 
     assert len(images) >= 2 * 2 + 2 * 2 + 2 * 3 + 1 + 2 * 2
     for src in images:
         assert (out / src).is_file() and (out / src).read_bytes()[:4] == b"\x89PNG", src
-    for heading in ("Devices", "R-V cycles", "depinning laws", "Stream learning",
-                    "Analog inference", "Stage timings"):
+    for heading in (
+        "Devices",
+        "R-V cycles",
+        "depinning laws",
+        "Stream learning",
+        "Analog inference",
+        "Stage timings",
+    ):
         assert heading in page
 
 
@@ -200,7 +243,8 @@ def test_report_numbers_equal_the_linked_artifacts(tiny_demo: dict) -> None:
         sweep = json.loads((out / inf["result"]).read_text())
         assert inf["digital_pct"] == pytest.approx(100 * sweep["digital_accuracy"])
         assert [p["mean_pct"] for p in inf["points"]] == pytest.approx(
-            [100 * p["mean"] for p in sweep["points"]])
+            [100 * p["mean"] for p in sweep["points"]]
+        )
         assert inf["test_images"] == 100
     assert set(report["timings"]) == set(STAGES)
 
@@ -221,12 +265,13 @@ def test_second_run_reuses_every_stage(tiny_demo: dict, capsys: pytest.CaptureFi
     assert seconds < 60
 
 
-def test_changing_one_option_reruns_only_that_stage(tiny_demo: dict,
-                                                    capsys: pytest.CaptureFixture) -> None:
+def test_changing_one_option_reruns_only_that_stage(
+    tiny_demo: dict, capsys: pytest.CaptureFixture
+) -> None:
     out = tiny_demo["out"]
     before = json.loads((out / "stages.json").read_text())["stages"]
     k = TINY.index("--infer-draws")
-    args = [*TINY[:k + 1], "3", *TINY[k + 2:]]
+    args = [*TINY[: k + 1], "3", *TINY[k + 2 :]]
     assert dwmtj.main(["demo", "--out", str(out), *args]) == 0
     printed = capsys.readouterr().out
     after = json.loads((out / "stages.json").read_text())["stages"]
@@ -234,6 +279,7 @@ def test_changing_one_option_reruns_only_that_stage(tiny_demo: dict,
     assert rerun == {"inference"}
     assert "== inference: running" in printed and "== stream: reused" in printed
     report = json.loads((out / "report.json").read_text())
-    noisy = [p for inf in report["inference"].values() for p in inf["points"]
-             if p["noise_factor"] > 0]
+    noisy = [
+        p for inf in report["inference"].values() for p in inf["points"] if p["noise_factor"] > 0
+    ]
     assert noisy and all(p["draws"] == 3 for p in noisy)

@@ -33,20 +33,48 @@ def test_identification_rule() -> None:
 
 
 def test_report_page_says_not_identified_instead_of_a_number() -> None:
-    fit = {"artifact": "fit/straight.json", "law": "normal", "n_states": 3,
-           "pulse_width_s": 1.5e-9, "temperature_K": 300.0,
-           "thresholds": [
-               {"direction": "write", "state": 0, "V50_V": 0.1234, "V50_se_V": 0.0047,
-                "spread_V": 0.0128, "trials": 34, "identified": True},
-               {"direction": "write", "state": 1, "V50_V": 0.4353906, "V50_se_V": None,
-                "spread_V": 0.0032069, "trials": 16, "identified": False}],
-           "conductance_mean_S": [1e-3, None, 0.9e-3], "conductance_sigma_S": [1e-6, None, 2e-6],
-           "resistance_mean_ohm": [1000.0, None, 1111.1], "write_sigma_S": 1.5e-6,
-           "w1_over_w2": None, "delta": None, "notes": ["a <note> & more"]}
-    report = {"preset": "small", "fit": {"straight": fit},
-              "timings": {"fit": {"seconds": 1.0, "cpu_seconds": 2.0, "reused": False}}}
-    details = {"fit": {"figures": {"straight": {"levels": "fit/straight-levels.png"}},
-                       "states": {}}}
+    fit = {
+        "artifact": "fit/straight.json",
+        "law": "normal",
+        "n_states": 3,
+        "pulse_width_s": 1.5e-9,
+        "temperature_K": 300.0,
+        "thresholds": [
+            {
+                "direction": "write",
+                "state": 0,
+                "V50_V": 0.1234,
+                "V50_se_V": 0.0047,
+                "spread_V": 0.0128,
+                "trials": 34,
+                "identified": True,
+            },
+            {
+                "direction": "write",
+                "state": 1,
+                "V50_V": 0.4353906,
+                "V50_se_V": None,
+                "spread_V": 0.0032069,
+                "trials": 16,
+                "identified": False,
+            },
+        ],
+        "conductance_mean_S": [1e-3, None, 0.9e-3],
+        "conductance_sigma_S": [1e-6, None, 2e-6],
+        "resistance_mean_ohm": [1000.0, None, 1111.1],
+        "write_sigma_S": 1.5e-6,
+        "w1_over_w2": None,
+        "delta": None,
+        "notes": ["a <note> & more"],
+    }
+    report = {
+        "preset": "small",
+        "fit": {"straight": fit},
+        "timings": {"fit": {"seconds": 1.0, "cpu_seconds": 2.0, "reused": False}},
+    }
+    details = {
+        "fit": {"figures": {"straight": {"levels": "fit/straight-levels.png"}}, "states": {}}
+    }
     page = render_html(report, details)
     assert "not identified" in page
     assert "0.1234" in page and "0.0047" in page  # an identified threshold keeps its numbers

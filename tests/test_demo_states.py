@@ -11,11 +11,19 @@ from compact.states import reached_states
 
 def _table(start: list[int], end: list[int], n_states: int = 5) -> Transitions:
     n = len(start)
-    return Transitions(cycle=np.zeros(n), pulse=np.arange(n), voltage_V=np.linspace(0.1, 0.5, n),
-                       pulse_width_s=np.full(n, 1.5e-9), temperature_K=np.full(n, 300.0),
-                       bias_field_T=np.zeros(n), start_notch=start, end_notch=end,
-                       resistance_ohm=np.linspace(7e3, 5e3, n), n_states=n_states,
-                       notch_positions_m=np.linspace(0, 200e-9, n_states))
+    return Transitions(
+        cycle=np.zeros(n),
+        pulse=np.arange(n),
+        voltage_V=np.linspace(0.1, 0.5, n),
+        pulse_width_s=np.full(n, 1.5e-9),
+        temperature_K=np.full(n, 300.0),
+        bias_field_T=np.zeros(n),
+        start_notch=start,
+        end_notch=end,
+        resistance_ohm=np.linspace(7e3, 5e3, n),
+        n_states=n_states,
+        notch_positions_m=np.linspace(0, 200e-9, n_states),
+    )
 
 
 def test_wall_from_the_home_notch_drops_the_in_end_and_relabels() -> None:

@@ -37,8 +37,13 @@ def scaled_straight() -> tuple:
 
 def test_energy_and_dynamics_terms_and_values(scaled_straight: tuple) -> None:
     _, system = scaled_straight
-    assert {type(t) for t in system.energy} == {mm.Exchange, mm.UniaxialAnisotropy, mm.DMI,
-                                               mm.Demag, mm.Zeeman}
+    assert {type(t) for t in system.energy} == {
+        mm.Exchange,
+        mm.UniaxialAnisotropy,
+        mm.DMI,
+        mm.Demag,
+        mm.Zeeman,
+    }
     assert system.energy.exchange.A == MAT.A
     assert system.energy.uniaxialanisotropy.K == MAT.Ku
     assert tuple(system.energy.uniaxialanisotropy.u) == (0, 0, 1)
@@ -97,8 +102,9 @@ def test_sot_mapping_reproduces_the_spin_hall_torque() -> None:
         lam = p["Lambda"]
         eps = p["P"] * lam**2 / ((lam**2 + 1) + (lam**2 - 1) * (m @ mp))
         ep = p["eps_prime"]
-        oommf = (g * beta * (eps + alpha * ep) / (1 + alpha**2) * np.cross(m, np.cross(mp, m))
-                 - g * beta * (ep - alpha * eps) / (1 + alpha**2) * np.cross(m, mp))
+        oommf = g * beta * (eps + alpha * ep) / (1 + alpha**2) * np.cross(
+            m, np.cross(mp, m)
+        ) - g * beta * (ep - alpha * eps) / (1 + alpha**2) * np.cross(m, mp)
         t0 = -g * 1.7 * h_dl * np.cross(m, mp) + g * h_dl * np.cross(m, np.cross(mp, m))
         llg = (t0 + alpha * np.cross(m, t0)) / (1 + alpha**2)
         # 1e-6: beta uses the README's rounded hbar and e, spin_hall_field CODATA 2018 (3e-8 apart)
@@ -162,11 +168,16 @@ def test_anisotropy_dispersion_grains() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"cell": (2e-9, 2e-9, 2e-9)}, "cell"), ({"cell": (2e-9,)}, "cell"),
-     ({"wall_at_notch": 9}, "wall_at_notch"),
-     ({"wall_at_notch": 0, "wall_position": 1e-7}, "wall_position"),
-     ({"wall_position": 1e-6}, "wall_position"), ({"temperature": -1.0}, "temperature"),
-     ({"bias_field": (0, 0)}, "bias_field"), ({"material": "ta"}, "material")],
+    [
+        ({"cell": (2e-9, 2e-9, 2e-9)}, "cell"),
+        ({"cell": (2e-9,)}, "cell"),
+        ({"wall_at_notch": 9}, "wall_at_notch"),
+        ({"wall_at_notch": 0, "wall_position": 1e-7}, "wall_position"),
+        ({"wall_position": 1e-6}, "wall_position"),
+        ({"temperature": -1.0}, "temperature"),
+        ({"bias_field": (0, 0)}, "bias_field"),
+        ({"material": "ta"}, "material"),
+    ],
 )
 def test_bad_arguments_name_the_field(kwargs: dict, field: str) -> None:
     track = geometries.load_preset("scaled-straight")

@@ -110,7 +110,8 @@ def test_slonczewski_lambda_asymmetry_and_damping_mixing():
     system = mm.System(name="stt")
     system.energy = mm.Zeeman(H=(0, 0, 0))
     system.dynamics = (
-        mm.Precession(gamma0=GAMMA0) + mm.Damping(alpha=alpha)
+        mm.Precession(gamma0=GAMMA0)
+        + mm.Damping(alpha=alpha)
         + mm.Slonczewski(J=J, mp=tuple(mp), P=P, Lambda=lam, eps_prime=eps_p)
     )
     system.m = df.Field(mesh, nvdim=3, value=tuple(m0), norm=MS)
@@ -119,9 +120,14 @@ def test_slonczewski_lambda_asymmetry_and_damping_mixing():
         rhs = np.asarray(llg_rhs(m, jnp.zeros_like(m), params, 0.0))[0, 0, 0]
     beta = HBAR * J / (MU0 * E_CHARGE * t_film * MS)
     eps = P * lam**2 / ((lam**2 + 1) + (lam**2 - 1) * m0 @ mp)
-    expected = GAMMA0 * beta / (1 + alpha**2) * (
-        (eps + alpha * eps_p) * np.cross(m0, np.cross(mp, m0))
-        - (eps_p - alpha * eps) * np.cross(m0, mp)
+    expected = (
+        GAMMA0
+        * beta
+        / (1 + alpha**2)
+        * (
+            (eps + alpha * eps_p) * np.cross(m0, np.cross(mp, m0))
+            - (eps_p - alpha * eps) * np.cross(m0, mp)
+        )
     )
     assert np.allclose(rhs, expected, rtol=1e-12)
 
@@ -132,8 +138,11 @@ def small_film(alpha=0.5, seed=1) -> mm.System:
     rng = np.random.default_rng(seed)
     system = mm.System(name="film")
     system.energy = (
-        mm.Exchange(A=1.5e-11) + mm.UniaxialAnisotropy(K=3e5, u=(0, 0, 1))
-        + mm.DMI(D=1e-3, crystalclass="Cnv_z") + mm.Demag() + mm.Zeeman(H=(2e4, 0, 1e4))
+        mm.Exchange(A=1.5e-11)
+        + mm.UniaxialAnisotropy(K=3e5, u=(0, 0, 1))
+        + mm.DMI(D=1e-3, crystalclass="Cnv_z")
+        + mm.Demag()
+        + mm.Zeeman(H=(2e4, 0, 1e4))
     )
     system.dynamics = mm.Precession(gamma0=GAMMA0) + mm.Damping(alpha=alpha)
     system.m = df.Field(mesh, nvdim=3, value=rng.normal(size=(*mesh.n, 3)), norm=MS)
@@ -170,13 +179,16 @@ def test_float32_agrees_with_float64_and_leaves_x64_flag_alone():
         rows[dtype] = system.table.data[["mx", "my", "mz"]].to_numpy()
     assert np.abs(rows["float64"] - rows["float32"]).max() < 1e-4
     assert jax.config.jax_enable_x64 == before
-    assert pe.TimeDriver().dtype is None and (jax.default_backend() != "cpu"
-                                              or pe.drivers.default_dtype() == "float64")
+    assert pe.TimeDriver().dtype is None and (
+        jax.default_backend() != "cpu" or pe.drivers.default_dtype() == "float64"
+    )
 
 
 def test_fixed_subregion_does_not_move():
     mesh = df.Mesh(
-        p1=(0, 0, 0), p2=(8e-9, 2e-9, 2e-9), cell=(2e-9, 2e-9, 2e-9),
+        p1=(0, 0, 0),
+        p2=(8e-9, 2e-9, 2e-9),
+        cell=(2e-9, 2e-9, 2e-9),
         subregions={"pinned": df.Region(p1=(0, 0, 0), p2=(2e-9, 2e-9, 2e-9))},
     )
     system = mm.System(name="fixed")
@@ -222,8 +234,12 @@ def test_static_drivers_align_with_the_field(Driver):
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"t": -1e-9, "n": 10}, "t:"), ({"t": 1e-9, "n": 0}, "n:"), ({"t": 1e-9, "n": 2.5}, "n:"),
-     ({"t": 1e-9, "n": 1, "compute": "Oxs_Demag::Field"}, "compute:")],
+    [
+        ({"t": -1e-9, "n": 10}, "t:"),
+        ({"t": 1e-9, "n": 0}, "n:"),
+        ({"t": 1e-9, "n": 2.5}, "n:"),
+        ({"t": 1e-9, "n": 1, "compute": "Oxs_Demag::Field"}, "compute:"),
+    ],
 )
 def test_bad_drive_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -251,8 +267,7 @@ def test_spatially_varying_current_and_polarisation_act_per_cell():
     system = mm.System(name="varying")
     system.energy = mm.Zeeman(H=(0, 0, 0))
     system.dynamics = mm.Precession(gamma0=GAMMA0) + mm.Slonczewski(J=J, mp=mp, P=0.1, Lambda=1)
-    system.m = df.Field(mesh, nvdim=3, value=(0, 0, 1),
-                        norm=lambda p: 0.0 if p[0] > 4e-9 else MS)
+    system.m = df.Field(mesh, nvdim=3, value=(0, 0, 1), norm=lambda p: 0.0 if p[0] > 4e-9 else MS)
     with jax.enable_x64(True):
         m, params, _ = build_params(system)
         rhs = np.asarray(llg_rhs(m, jnp.zeros_like(m), params, 0.0))[:, 0, 0]

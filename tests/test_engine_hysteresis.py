@@ -55,8 +55,9 @@ def test_macrospin_switches_at_the_stoner_wohlfarth_field(psi_deg):
 
 def test_hysteresis_arguments():
     with pytest.raises(ValueError, match="Hsteps"):
-        pe.HysteresisDriver.field_points(Hmin=(0, 0, -1), Hmax=(0, 0, 1), n=3,
-                                         Hsteps=[[(0, 0, 0), (0, 0, 1), 2]])
+        pe.HysteresisDriver.field_points(
+            Hmin=(0, 0, -1), Hmax=(0, 0, 1), n=3, Hsteps=[[(0, 0, 0), (0, 0, 1), 2]]
+        )
     with pytest.raises(ValueError, match="n must be"):
         pe.HysteresisDriver.field_points(Hsteps=[[(0, 0, 0), (0, 0, 1), 1]])
     points = pe.HysteresisDriver.field_points(

@@ -31,18 +31,21 @@ def strip_system(name: str) -> mm.System:
     mesh = df.Mesh(p1=(0, 0, 0), p2=(L, W, T_FILM), cell=CELL)
     system = mm.System(name=name)
     system.energy = (
-        mm.Exchange(A=A) + mm.UniaxialAnisotropy(K=KU, u=(0, 0, 1))
-        + mm.DMI(D=D, crystalclass="Cnv_z") + mm.Demag()
+        mm.Exchange(A=A)
+        + mm.UniaxialAnisotropy(K=KU, u=(0, 0, 1))
+        + mm.DMI(D=D, crystalclass="Cnv_z")
+        + mm.Demag()
     )
-    system.m = df.Field(mesh, nvdim=3, value=lambda p: (0, 0, 1) if p[0] < L / 2 else (0, 0, -1),
-                        norm=MS)
+    system.m = df.Field(
+        mesh, nvdim=3, value=lambda p: (0, 0, 1) if p[0] < L / 2 else (0, 0, -1), norm=MS
+    )
     return system
 
 
 def centre_profile(m: np.ndarray) -> np.ndarray:
     """Mean of the two central rows, (nx, 3)."""
     ny = m.shape[1]
-    return m[:, ny // 2 - 1: ny // 2 + 1, 0, :].mean(axis=1)
+    return m[:, ny // 2 - 1 : ny // 2 + 1, 0, :].mean(axis=1)
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +60,9 @@ def test_case_b_relaxed_wall_matches_oommf(relaxed_case_b, oommf_reference_dir):
     m, driver = relaxed_case_b
     assert driver.mxHxm < 0.01
     summary = json.loads((oommf_reference_dir / "dw_summary.json").read_text())
-    reference = np.loadtxt(oommf_reference_dir / "dw_relaxed_profile.csv", delimiter=",",
-                           skiprows=1)
+    reference = np.loadtxt(
+        oommf_reference_dir / "dw_relaxed_profile.csv", delimiter=",", skiprows=1
+    )
     profile = centre_profile(m)
     # Profile along the strip centre: we measure ~1e-8 (both relaxations stop at
     # max|m x H| = 0.01 A/m out of ~1e6 A/m); 1e-6 leaves room for round-off, while a different
@@ -68,8 +72,9 @@ def test_case_b_relaxed_wall_matches_oommf(relaxed_case_b, oommf_reference_dir):
     assert np.abs(m - full["m"]).max() < 1e-6
     # Wall width from the tanh fit: OOMMF 11.12 +- 0.02 nm (fit uncertainty).
     x_nm = reference[:, 0]
-    (x0, delta), _ = curve_fit(lambda x, x0, d: -np.tanh((x - x0) / d), x_nm, profile[:, 2],
-                               p0=(256.0, 10.0))
+    (x0, delta), _ = curve_fit(
+        lambda x, x0, d: -np.tanh((x - x0) / d), x_nm, profile[:, 2], p0=(256.0, 10.0)
+    )
     assert abs(delta - summary["fit_full"]["Delta_nm"]) < 0.02
     assert abs(x0 - 256.0) < 0.01
     # Néel wall with the ubermag sign: mx = +0.996 at the centre.
@@ -83,7 +88,8 @@ def case_c_system(oommf_reference_dir, J: float) -> mm.System:
     full = np.load(oommf_reference_dir / "dw_relaxed.npz")
     system.m = df.Field(system.m.mesh, nvdim=3, value=full["m"] * MS)
     system.dynamics = (
-        mm.Precession(gamma0=2.211e5) + mm.Damping(alpha=0.02)
+        mm.Precession(gamma0=2.211e5)
+        + mm.Damping(alpha=0.02)
         + mm.Slonczewski(J=J, mp=(0, 1, 0), P=0.1, Lambda=1, eps_prime=0)
     )
     return system
@@ -109,8 +115,7 @@ def test_case_c_first_100_ps_match_oommf(oommf_reference_dir):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("J, name", [(2e11, "sot_J2e11"), (5e11, "sot_J5e11"),
-                                     (1e12, "sot_J1e12")])
+@pytest.mark.parametrize("J, name", [(2e11, "sot_J2e11"), (5e11, "sot_J5e11"), (1e12, "sot_J1e12")])
 def test_case_c_velocity_matches_oommf(J, name, oommf_reference_dir):
     # 2 ns, n = 200; velocity = linear fit of the <mz> wall position over 1-2 ns.
     # OOMMF: 70.2 / 68.8 / 66.7 m/s. Tolerance 0.1 m/s (0.15 %): the two solvers agree to ~1e-9

@@ -57,11 +57,13 @@ def test_average_magnetisation_time_series_matches_oommf(sp4_run, oommf_referenc
     reference = np.loadtxt(oommf_reference_dir / "sp4_field1.csv", delimiter=",", skiprows=1)
     _, table = sp4_run
     np.testing.assert_allclose(table["t"].to_numpy(), reference[:, 0], rtol=1e-9)
-    np.testing.assert_allclose(table[["mx", "my", "mz"]].to_numpy(), reference[:, 1:],
-                               atol=TOLERANCE_M)
+    np.testing.assert_allclose(
+        table[["mx", "my", "mz"]].to_numpy(), reference[:, 1:], atol=TOLERANCE_M
+    )
     summary = json.loads((oommf_reference_dir / "sp4_summary.json").read_text())
-    np.testing.assert_allclose(table[["mx", "my", "mz"]].to_numpy()[-1], summary["final_m"],
-                               atol=TOLERANCE_M)
+    np.testing.assert_allclose(
+        table[["mx", "my", "mz"]].to_numpy()[-1], summary["final_m"], atol=TOLERANCE_M
+    )
 
 
 def test_my_extrema_and_mx_zero_crossing_match_oommf(sp4_run, oommf_reference_dir):

@@ -60,8 +60,12 @@ def test_exchange_does_not_couple_across_non_magnetic_cells():
     # Cells 0-1 magnetic, 2 empty, 3-4 magnetic with opposite m: no field may leak across.
     mesh = df.Mesh(p1=(0, 0, 0), p2=(5e-9, 1e-9, 1e-9), cell=(1e-9, 1e-9, 1e-9))
     system = mm.System(name="gap")
-    system.m = df.Field(mesh, nvdim=3, value=lambda p: (0, 0, 1) if p[0] < 2.5e-9 else (0, 0, -1),
-                        norm=lambda p: 0.0 if 2e-9 < p[0] < 3e-9 else MS)
+    system.m = df.Field(
+        mesh,
+        nvdim=3,
+        value=lambda p: (0, 0, 1) if p[0] < 2.5e-9 else (0, 0, -1),
+        norm=lambda p: 0.0 if 2e-9 < p[0] < 3e-9 else MS,
+    )
     system.energy = mm.Exchange(A=A)
     _, _, fields, w = fields_and_params(system)
     assert np.all(fields["exchange"] == 0.0)
@@ -178,7 +182,9 @@ def test_fields_are_minus_the_energy_gradient(term, torques_and_gradient_torques
 
 def test_parameters_as_subregion_dicts():
     mesh = df.Mesh(
-        p1=(0, 0, 0), p2=(4e-9, 1e-9, 1e-9), cell=(1e-9, 1e-9, 1e-9),
+        p1=(0, 0, 0),
+        p2=(4e-9, 1e-9, 1e-9),
+        cell=(1e-9, 1e-9, 1e-9),
         subregions={"left": df.Region(p1=(0, 0, 0), p2=(2e-9, 1e-9, 1e-9))},
     )
     system = mm.System(name="dict")
@@ -200,8 +206,9 @@ def test_parameters_as_subregion_dicts():
 def test_unsupported_energy_terms_raise(term):
     system = chain_system((0, 0, 1), n=2)
     system.energy = term
-    with pytest.raises(ValueError, match=type(term).__name__ if not isinstance(term, mm.DMI)
-                       else "crystalclass"):
+    with pytest.raises(
+        ValueError, match=type(term).__name__ if not isinstance(term, mm.DMI) else "crystalclass"
+    ):
         build_params(system)
 
 
@@ -229,9 +236,13 @@ def test_float32_params_when_asked():
 
 def two_region_chain() -> mm.System:
     mesh = df.Mesh(
-        p1=(0, 0, 0), p2=(4e-9, 1e-9, 1e-9), cell=(1e-9, 1e-9, 1e-9),
-        subregions={"r1": df.Region(p1=(0, 0, 0), p2=(2e-9, 1e-9, 1e-9)),
-                    "r2": df.Region(p1=(2e-9, 0, 0), p2=(4e-9, 1e-9, 1e-9))},
+        p1=(0, 0, 0),
+        p2=(4e-9, 1e-9, 1e-9),
+        cell=(1e-9, 1e-9, 1e-9),
+        subregions={
+            "r1": df.Region(p1=(0, 0, 0), p2=(2e-9, 1e-9, 1e-9)),
+            "r2": df.Region(p1=(2e-9, 0, 0), p2=(4e-9, 1e-9, 1e-9)),
+        },
     )
     system = mm.System(name="regions")
     system.m = df.Field(mesh, nvdim=3, value=(0, 0, 1), norm=MS)
@@ -252,8 +263,10 @@ def test_periodic_boundary_conditions_raise():
 @pytest.mark.parametrize(
     "term, match",
     [
-        (lambda: mm.Zeeman(H={"r1": (0, 0, 1), "r2": (0, 0, 1), "r1:r2": (0, 0, 2)}),
-         "Zeeman.*r1:r2"),
+        (
+            lambda: mm.Zeeman(H={"r1": (0, 0, 1), "r2": (0, 0, 1), "r1:r2": (0, 0, 2)}),
+            "Zeeman.*r1:r2",
+        ),
         (lambda: mm.Exchange(A={"r1": A, "r3": A, "default": A}), "Exchange.A.*'r3'"),
         (lambda: mm.DMI(D={"r1:r3": D, "default": D}, crystalclass="Cnv_z"), "DMI.D.*r1:r3"),
         (lambda: mm.UniaxialAnisotropy(K={"r1": K}, u=(0, 0, 1)), "UniaxialAnisotropy.K"),
@@ -317,5 +330,6 @@ def test_inter_region_exchange_and_dmi_set_the_links_between_regions():
     assert np.allclose(links, [A, 0.25 * A, 2 * A, 0.0], rtol=1e-12)
     d_links = np.asarray(params["dmi"]["links"])[0, :, 0, 0]
     assert np.allclose(d_links, [D, 0.0, D, 0.0], rtol=1e-12)
-    assert np.allclose(dmi_links(np.full((4, 1, 1), D), np.ones((4, 1, 1)))[0, :, 0, 0],
-                       [D, D, D, 0.0])
+    assert np.allclose(
+        dmi_links(np.full((4, 1, 1), D), np.ones((4, 1, 1)))[0, :, 0, 0], [D, D, D, 0.0]
+    )

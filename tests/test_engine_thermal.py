@@ -66,7 +66,11 @@ def pooled_mz(params, m0, *, n_members, dt, burn_in, spacing, n_samples, seed=0)
     """mz of n_members independent realisations, sampled every ``spacing`` s after burn_in s."""
     keys = ensemble_keys(seed, n_members)
     run = run_ensemble(
-        m0, params, keys, dt=dt, steps_per_output=steps_per_output(spacing, 1, dt),
+        m0,
+        params,
+        keys,
+        dt=dt,
+        steps_per_output=steps_per_output(spacing, 1, dt),
         n_outputs=int(round(burn_in / spacing)) + n_samples,
     )
     return np.asarray(run.observed[:, -n_samples:, 2])
@@ -95,8 +99,16 @@ def test_macrospin_samples_boltzmann_distribution(alpha, dt):
     m0, params, _ = macrospin(alpha, K=K_ANIS)
     tau = 1.0 / (alpha * GAMMA0 * 2 * K_ANIS / (MU0 * MS))
     spacing = dt * round(2 * tau / dt)
-    mz = pooled_mz(params, m0, n_members=256, dt=dt, burn_in=5 * spacing / 2, spacing=spacing,
-                   n_samples=8, seed=int(alpha * 10 + dt * 1e14))
+    mz = pooled_mz(
+        params,
+        m0,
+        n_members=256,
+        dt=dt,
+        burn_in=5 * spacing / 2,
+        spacing=spacing,
+        n_samples=8,
+        seed=int(alpha * 10 + dt * 1e14),
+    )
     samples = np.abs(mz).ravel()
     # KS test of |mz| against exp(sigma mz^2) at sigma = K V / k_B T; 2048 samples. Fixed seeds,
     # so the p-value is deterministic; p > 1e-3 accepts, and the same samples must reject the
@@ -118,8 +130,9 @@ def test_macrospin_in_field_follows_langevin_function():
     dt = 2e-13
     tau = 1.0 / (GAMMA0 * H)
     spacing = dt * round(2 * tau / dt)
-    mz = pooled_mz(params, m0, n_members=256, dt=dt, burn_in=5 * spacing, spacing=spacing,
-                   n_samples=16, seed=7)
+    mz = pooled_mz(
+        params, m0, n_members=256, dt=dt, burn_in=5 * spacing, spacing=spacing, n_samples=16, seed=7
+    )
     per_member = mz.mean(axis=1)
     stderr = per_member.std(ddof=1) / np.sqrt(per_member.size)
     langevin = 1.0 / np.tanh(xi) - 1.0 / xi
@@ -133,8 +146,9 @@ def test_zero_temperature_heun_matches_exact_damped_precession():
     # Heun is second order; at gamma0 H dt = 0.02 the error in mz after 1 ns is < 1e-5.
     H, alpha, dt = 1e5, 0.1, 1e-12
     m0, params, _ = macrospin(alpha, H=H, temperature=0.0)
-    run = integrate_thermal(m0, params, jax.random.PRNGKey(0), dt=dt, steps_per_output=100,
-                            n_outputs=10)
+    run = integrate_thermal(
+        m0, params, jax.random.PRNGKey(0), dt=dt, steps_per_output=100, n_outputs=10
+    )
     theta0 = np.arccos(np.asarray(m0)[0, 0, 0, 2])
     t = np.asarray(run.t)
     theta = 2 * np.arctan(np.tan(theta0 / 2) * np.exp(-alpha * GAMMA0 * H * t / (1 + alpha**2)))
@@ -184,14 +198,16 @@ def test_batch_equals_single_runs_with_amplitudes():
     keys = ensemble_keys(3, 4)
     amplitudes = jnp.array([0.5, 1.0, -1.0, 2.0])
     kwargs = {"dt": 1e-14, "steps_per_output": 10, "n_outputs": 3}
-    batch = run_ensemble(m0, params, keys, amplitudes=amplitudes, apply_amplitude=scale_zeeman,
-                         **kwargs)
+    batch = run_ensemble(
+        m0, params, keys, amplitudes=amplitudes, apply_amplitude=scale_zeeman, **kwargs
+    )
     assert batch.m.shape == (4, *m0.shape) and batch.observed.shape == (4, 3, 3)
     for i in range(4):
         single = integrate_thermal(m0, scale_zeeman(params, amplitudes[i]), keys[i], **kwargs)
         np.testing.assert_allclose(np.asarray(batch.m[i]), np.asarray(single.m), atol=1e-12)
-        np.testing.assert_allclose(np.asarray(batch.observed[i]), np.asarray(single.observed),
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            np.asarray(batch.observed[i]), np.asarray(single.observed), atol=1e-12
+        )
 
 
 def test_batch_memory_grows_linearly_with_members():
@@ -207,8 +223,19 @@ def test_batch_memory_grows_linearly_with_members():
         from physics.engine.thermal import average_magnetisation
 
         lowered = _run_batch.lower(
-            m0, params, ensemble_keys(0, n), None, kwargs["dt"], 0.0, 10, 2, None,
-            average_magnetisation, effective_field, llg_rhs, False,
+            m0,
+            params,
+            ensemble_keys(0, n),
+            None,
+            kwargs["dt"],
+            0.0,
+            10,
+            2,
+            None,
+            average_magnetisation,
+            effective_field,
+            llg_rhs,
+            False,
         )
         stats = lowered.compile().memory_analysis()
         if stats is None:
@@ -228,11 +255,20 @@ def test_bad_input_raises_named_errors():
     with pytest.raises(ValueError, match="n:"):
         steps_per_output(1e-9, 0, 1e-14)
     with pytest.raises(ValueError, match="dt"):
-        integrate_thermal(m0, params, jax.random.PRNGKey(0), dt=-1e-14, steps_per_output=1,
-                          n_outputs=1)
+        integrate_thermal(
+            m0, params, jax.random.PRNGKey(0), dt=-1e-14, steps_per_output=1, n_outputs=1
+        )
     with pytest.raises(ValueError, match="amplitudes"):
-        run_ensemble(m0, params, ensemble_keys(0, 3), dt=1e-14, steps_per_output=1,
-                     n_outputs=1, amplitudes=jnp.ones(2), apply_amplitude=scale_zeeman)
+        run_ensemble(
+            m0,
+            params,
+            ensemble_keys(0, 3),
+            dt=1e-14,
+            steps_per_output=1,
+            n_outputs=1,
+            amplitudes=jnp.ones(2),
+            apply_amplitude=scale_zeeman,
+        )
     with pytest.raises(ValueError, match="Slonczewski"):
         scale_current(params, 2.0)
     assert steps_per_output(1e-9, 10, 1e-13) == 1000
@@ -251,9 +287,17 @@ def test_one_demag_per_step_is_first_order_and_exact_without_demag():
 
         def run(dt, demag_update):
             n = int(round(40e-12 / dt))
-            return np.asarray(integrate_thermal(
-                m0, params, jax.random.PRNGKey(0), dt=dt, steps_per_output=n, n_outputs=1,
-                demag_update=demag_update).m)
+            return np.asarray(
+                integrate_thermal(
+                    m0,
+                    params,
+                    jax.random.PRNGKey(0),
+                    dt=dt,
+                    steps_per_output=n,
+                    n_outputs=1,
+                    demag_update=demag_update,
+                ).m
+            )
 
         reference = run(2.5e-15, "stage")
         step = {dt: np.abs(run(dt, "step") - reference).max() for dt in (2e-14, 1e-14)}

@@ -39,8 +39,10 @@ def film(nx: int, ny: int, wall: bool, J: float = 0.0, cell: float = CELL) -> mm
     mesh = df.Mesh(p1=(0, 0, 0), p2=(nx * cell, ny * cell, 1e-9), cell=(cell, cell, 1e-9))
     system = mm.System(name="film")
     system.energy = (
-        mm.Exchange(A=A) + mm.UniaxialAnisotropy(K=KU, u=(0, 0, 1))
-        + mm.DMI(D=D, crystalclass="Cnv_z") + mm.Demag()
+        mm.Exchange(A=A)
+        + mm.UniaxialAnisotropy(K=KU, u=(0, 0, 1))
+        + mm.DMI(D=D, crystalclass="Cnv_z")
+        + mm.Demag()
     )
     system.dynamics = mm.Precession(gamma0=2.211e5) + mm.Damping(alpha=ALPHA)
     if J:
@@ -52,9 +54,18 @@ def film(nx: int, ny: int, wall: bool, J: float = 0.0, cell: float = CELL) -> mm
     return system
 
 
-def domain_mz(nx: int, ny: int, dt: float, t: float, members: int, seed: int = 1,
-              steps_per_output: int = 25, n_outputs: int = 10, cell: float = CELL,
-              demag_update: str = "stage"):
+def domain_mz(
+    nx: int,
+    ny: int,
+    dt: float,
+    t: float,
+    members: int,
+    seed: int = 1,
+    steps_per_output: int = 25,
+    n_outputs: int = 10,
+    cell: float = CELL,
+    demag_update: str = "stage",
+):
     """Per-member time average of <mz> over the second half of a run of t seconds.
 
     The run is cut into segments of steps_per_output * n_outputs steps that continue from each
@@ -66,13 +77,19 @@ def domain_mz(nx: int, ny: int, dt: float, t: float, members: int, seed: int = 1
     assert segments >= 2 and abs(segments * dt * steps_per_output * n_outputs / t - 1) < 1e-9
     mz = []
     for k in range(segments):
-        run = run_ensemble(m, params, ensemble_keys(seed + 1000 * k, members), dt=dt,
-                           steps_per_output=steps_per_output, n_outputs=n_outputs,
-                           demag_update=demag_update)
+        run = run_ensemble(
+            m,
+            params,
+            ensemble_keys(seed + 1000 * k, members),
+            dt=dt,
+            steps_per_output=steps_per_output,
+            n_outputs=n_outputs,
+            demag_update=demag_update,
+        )
         m = run.m
         mz.append(np.asarray(run.observed)[:, :, 2])
     mz = np.concatenate(mz, axis=1)
-    return mz[:, mz.shape[1] // 2:].mean(axis=1)
+    return mz[:, mz.shape[1] // 2 :].mean(axis=1)
 
 
 def agree(a: np.ndarray, b: np.ndarray, n_sigma: float = 4.0) -> bool:
@@ -106,8 +123,14 @@ def test_domain_statistics_and_wall_velocity_converge_when_dt_is_halved():
     def velocities(dt):
         nx, t, n_out = 64, 200e-12, 4
         m0, params, _ = build_params(film(nx, 8, wall=True, J=5e11), dtype=jnp.float32)
-        run = run_ensemble(m0, params, ensemble_keys(2, 8), dt=dt,
-                           steps_per_output=int(round(t / n_out / dt)), n_outputs=n_out)
+        run = run_ensemble(
+            m0,
+            params,
+            ensemble_keys(2, 8),
+            dt=dt,
+            steps_per_output=int(round(t / n_out / dt)),
+            n_outputs=n_out,
+        )
         x = nx * CELL * (1 + np.asarray(run.observed)[:, :, 2]) / 2  # wall position from <mz>
         return (x[:, -1] - x[:, 0]) / (t * (n_out - 1) / n_out)
 
@@ -133,10 +156,8 @@ def test_4nm_cells_fast_step_and_one_demag_per_step_keep_domain_statistics():
     # 0.9338 at 2e-13 (-0.0036): the bias sets in between 2e-13 and 2.5e-13 s.
     kw = {"cell": 4e-9, "seed": 5, "n_outputs": 10}
     reference = domain_mz(16, 8, 2.5e-14, 400e-12, 64, steps_per_output=800, **kw)
-    fast = domain_mz(16, 8, 1.6e-13, 400e-12, 64, steps_per_output=125, demag_update="step",
-                     **kw)
-    coarse = domain_mz(16, 8, 2.5e-13, 400e-12, 64, steps_per_output=80, demag_update="step",
-                       **kw)
+    fast = domain_mz(16, 8, 1.6e-13, 400e-12, 64, steps_per_output=125, demag_update="step", **kw)
+    coarse = domain_mz(16, 8, 2.5e-13, 400e-12, 64, steps_per_output=80, demag_update="step", **kw)
     assert agree(fast, reference)
     assert not agree(coarse, reference)
     # within 0.004 (3.3 standard errors of the difference, ~6 % of the thermal 1 - <mz>)
@@ -152,11 +173,16 @@ def test_4nm_fast_settings_keep_the_sot_wall_velocity():
     # 93.1 +- 0.9 (1.6e-13, stage), 93.6 +- 0.9 (1.6e-13, step).
     def velocities(dt, demag_update):
         nx, t, n_out = 32, 400e-12, 4
-        m0, params, _ = build_params(film(nx, 4, wall=True, J=5e11, cell=4e-9),
-                                     dtype=jnp.float32)
-        run = run_ensemble(m0, params, ensemble_keys(3, 64), dt=dt,
-                           steps_per_output=int(round(t / n_out / dt)), n_outputs=n_out,
-                           demag_update=demag_update)
+        m0, params, _ = build_params(film(nx, 4, wall=True, J=5e11, cell=4e-9), dtype=jnp.float32)
+        run = run_ensemble(
+            m0,
+            params,
+            ensemble_keys(3, 64),
+            dt=dt,
+            steps_per_output=int(round(t / n_out / dt)),
+            n_outputs=n_out,
+            demag_update=demag_update,
+        )
         x = nx * 4e-9 * (1 + np.asarray(run.observed)[:, :, 2]) / 2
         return (x[:, -1] - x[:, 0]) / (t * (n_out - 1) / n_out)
 

@@ -99,17 +99,24 @@ def relaxed_sot_chain():
     mesh = df.Mesh(p1=(0, 0, 0), p2=(length, SOT_DX, SOT_DX), cell=(SOT_DX,) * 3)
     system = mm.System(name="sot_chain")
     system.energy = (
-        mm.Exchange(A=A) + mm.UniaxialAnisotropy(K=SOT_K, u=(0, 0, 1))
+        mm.Exchange(A=A)
+        + mm.UniaxialAnisotropy(K=SOT_K, u=(0, 0, 1))
         + mm.DMI(D=SOT_D, crystalclass="Cnv_z")
     )
     system.m = df.Field(
-        mesh, nvdim=3, value=lambda p: (0.1, 0, 1) if p[0] < length / 2 else (0.1, 0, -1),
+        mesh,
+        nvdim=3,
+        value=lambda p: (0.1, 0, 1) if p[0] < length / 2 else (0.1, 0, -1),
         norm=SOT_MS,
     )
     pe.MinDriver(stopping_mxHxm=1e-3).drive(system)
     x = (np.arange(SOT_N) + 0.5) * SOT_DX
-    (_, delta), _ = curve_fit(lambda x, x0, d: -np.tanh((x - x0) / d), x,
-                              system.m.array[:, 0, 0, 2] / SOT_MS, p0=(length / 2, 1e-8))
+    (_, delta), _ = curve_fit(
+        lambda x, x0, d: -np.tanh((x - x0) / d),
+        x,
+        system.m.array[:, 0, 0, 2] / SOT_MS,
+        p0=(length / 2, 1e-8),
+    )
     return system, delta
 
 
@@ -138,7 +145,8 @@ def drive_sot_chain(relaxed, J: float, t: float, n: int):
     system, _ = relaxed
     system = mm.System(name="sot_chain_run", energy=system.energy, m=system.m)
     system.dynamics = (
-        mm.Precession(gamma0=GAMMA0) + mm.Damping(alpha=ALPHA)
+        mm.Precession(gamma0=GAMMA0)
+        + mm.Damping(alpha=ALPHA)
         + mm.Slonczewski(J=J, mp=(0, 1, 0), P=THETA, Lambda=1, eps_prime=0)
     )
     pe.TimeDriver().drive(system, t=t, n=n, verbose=0)

@@ -51,7 +51,8 @@ def stored(name: str):
     path = run_path(RUNS, spec.run_id)
     assert path.is_file(), (
         f"{path.name} missing: the spec {name}.toml (or a preset it uses) changed; regenerate "
-        "it with the command in results/experiments/README.md")
+        "it with the command in results/experiments/README.md"
+    )
     return read_run(path)
 
 
@@ -104,8 +105,10 @@ def _write_rows(tr):
     """Rows of the write ramp (ramp 0) as (n_realisations, n_write) arrays."""
     sel = tr.ramp == 0
     n_r = tr.realisation.max() + 1
-    return {k: getattr(tr, k)[sel].reshape(n_r, -1)
-            for k in ("voltage", "start", "end", "conductance", "initial_conductance")}
+    return {
+        k: getattr(tr, k)[sel].reshape(n_r, -1)
+        for k in ("voltage", "start", "end", "conductance", "initial_conductance")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -121,10 +124,17 @@ def reference_ramp():
     return stored("trapezoid-ramp-reference-16x3")
 
 
-def test_stored_runs_are_small_and_complete(trapezoid, write_reset, write_reset_short,
-                                            straight_all, large_ramp, reference_ramp):
-    for rec in (trapezoid, write_reset, write_reset_short, *straight_all, large_ramp,
-                reference_ramp):
+def test_stored_runs_are_small_and_complete(
+    trapezoid, write_reset, write_reset_short, straight_all, large_ramp, reference_ramp
+):
+    for rec in (
+        trapezoid,
+        write_reset,
+        write_reset_short,
+        *straight_all,
+        large_ramp,
+        reference_ramp,
+    ):
         assert rec.path.stat().st_size < 1_000_000  # committed results: < 1 MB each
         assert not rec.has_snapshots
         assert rec.spec.protocol.temperature == 300.0
@@ -328,9 +338,11 @@ def compact_checks(trapezoid, straight):
 
     tables = {"trapezoid": read_run_hdf5(trapezoid.path), "straight": read_run_hdf5(straight.path)}
     laws = {k: fit_laws_and_reach(t, law="normal")[0] for k, t in tables.items()}
-    return {(m, d): posterior_predictive(laws[m], tables[d], n_rep=200,
-                                         rng=np.random.default_rng(1))
-            for m in tables for d in tables}
+    return {
+        (m, d): posterior_predictive(laws[m], tables[d], n_rep=200, rng=np.random.default_rng(1))
+        for m in tables
+        for d in tables
+    }
 
 
 def test_compact_model_reproduces_stored_runs(compact_checks):
@@ -392,8 +404,7 @@ def test_dwmtj_fit_on_straight_run(straight, straight_all, tmp_path, capsys):
     from compact.artifact import load_model
 
     out = tmp_path / "straight.json"
-    rc = dwmtj.main(["fit", str(straight.path), "-o", str(out), "--law", "normal",
-                     "--n-rep", "20"])
+    rc = dwmtj.main(["fit", str(straight.path), "-o", str(out), "--law", "normal", "--n-rep", "20"])
     text = capsys.readouterr().out
     assert rc == 0, text
     assert "states 1..6 of 0..6 reached" in text and "transport: reach" in text
@@ -402,8 +413,9 @@ def test_dwmtj_fit_on_straight_run(straight, straight_all, tmp_path, capsys):
     assert model.reach_rate_per_s is not None
     from_notch_1 = straight_all[1]  # straight-notches sweep: the ramp from notch 1
     out = tmp_path / "from-notch-1.json"
-    rc = dwmtj.main(["fit", str(from_notch_1.path), "-o", str(out), "--law", "normal",
-                     "--n-rep", "20"])
+    rc = dwmtj.main(
+        ["fit", str(from_notch_1.path), "-o", str(out), "--law", "normal", "--n-rep", "20"]
+    )
     text = capsys.readouterr().out
     assert rc == 0, text
     model = load_model(out)

@@ -64,8 +64,9 @@ def synthetic_depinning_run(spec: RunSpec) -> RunResult:
     proto = spec.protocol
     n_r, n_p, n_c = spec.n_realisations, proto.n_pulses, proto.n_cycles
     centres = geo.notch_centres
-    thresholds = 0.3 + 0.15 * np.arange(centres.size) + rng.normal(0, 0.03, (n_r, n_c, 1,
-                                                                                 centres.size))
+    thresholds = (
+        0.3 + 0.15 * np.arange(centres.size) + rng.normal(0, 0.03, (n_r, n_c, 1, centres.size))
+    )
     v = proto.pulse_table()["voltage"].reshape(n_c, -1)[None, :, :, None]
     passed = (v > thresholds).sum(axis=-1).reshape(n_r, n_p)  # notches passed after a pulse
     stops = np.concatenate([[10e-9], centres])
@@ -95,9 +96,13 @@ def test_sweep_expansion_and_errors(tmp_path):
     assert sorted({p.params["seed"] for p in points}) == [0, 1, 2]
     assert len({p.spec.run_id for p in points}) == 6
     # whole-value and nested paths: the preset is chosen first, then overridden
-    base = {"run": {"geometry": "scaled-trapezoid", "protocol": points[0].spec.protocol.to_dict()},
-            "sweep": {"geometry": ["scaled-trapezoid", "scaled-straight"],
-                      "geometry.notches.depth": [4e-9]}}
+    base = {
+        "run": {"geometry": "scaled-trapezoid", "protocol": points[0].spec.protocol.to_dict()},
+        "sweep": {
+            "geometry": ["scaled-trapezoid", "scaled-straight"],
+            "geometry.notches.depth": [4e-9],
+        },
+    }
     pts = expand_sweep(base)
     assert [p.spec.geometry["kind"] for p in pts] == ["trapezoid", "straight"]
     assert all(p.spec.geometry["notches"]["depth"] == 4e-9 for p in pts)
@@ -114,19 +119,25 @@ def test_sweep_expansion_and_errors(tmp_path):
     with pytest.raises(ValueError, match="calculator.tolerance: unknown option"):
         expand_sweep(dict(base, sweep={"calculator": [{"name": "jax", "tolerance": 1e-5}]}))
     with pytest.raises(ValueError, match="protocol.ramp.n_steps"):
-        expand_sweep(dict(base, sweep={"protocol.n_steps": [0]}) | {
-            "run": {**base["run"], "protocol": {"kind": "voltage_ramp", "v_start": 0,
-                                                "v_stop": 1, "n_steps": 3}}})
+        expand_sweep(
+            dict(base, sweep={"protocol.n_steps": [0]})
+            | {
+                "run": {
+                    **base["run"],
+                    "protocol": {"kind": "voltage_ramp", "v_start": 0, "v_stop": 1, "n_steps": 3},
+                }
+            }
+        )
 
 
 def test_failures_are_recorded_and_corrupt_files_redone(tmp_path):
     points = load_sweep(write_sweep(tmp_path / "s.toml", seeds=2))
-    failing = RunSpec.from_dict({**points[0].spec.to_dict(),
-                                 "seed": FAILING_SEED})
+    failing = RunSpec.from_dict({**points[0].spec.to_dict(), "seed": FAILING_SEED})
     specs = [p.spec for p in points] + [failing]
     out = tmp_path / "runs"
-    report = run_batch(specs, out, run_fn=synthetic_depinning_run, executor="serial",
-                       progress=False)
+    report = run_batch(
+        specs, out, run_fn=synthetic_depinning_run, executor="serial", progress=False
+    )
     assert len(report.completed) == 4 and list(report.failed) == [failing.run_id]
     err = read_error(out, failing.run_id)
     assert "synthetic failure" in err["error"] and "Traceback" in err["traceback"]
@@ -134,8 +145,7 @@ def test_failures_are_recorded_and_corrupt_files_redone(tmp_path):
     # damage one finished file: the rerun refuses it, redoes it, and skips the rest
     victim = run_path(out, points[1].spec.run_id)
     victim.write_bytes(victim.read_bytes()[:2000])
-    again = run_batch(specs, out, run_fn=synthetic_depinning_run, executor="serial",
-                      progress=False)
+    again = run_batch(specs, out, run_fn=synthetic_depinning_run, executor="serial", progress=False)
     assert again.completed == [points[1].spec.run_id]
     assert list(again.redone) == [points[1].spec.run_id]
     assert sorted(again.skipped) == sorted(p.spec.run_id for p in points if p is not points[1])
@@ -159,8 +169,13 @@ def test_killed_batch_resumes_only_missing_runs(tmp_path):
                   max_workers=2, progress=False)
     """)
     env = dict(os.environ, DWMTJ_TEST_RUN_DELAY="0.6")
-    proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env,
-                            start_new_session=True, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if out.is_dir() and len(list(out.glob("*.h5"))) >= 2:
@@ -172,8 +187,9 @@ def test_killed_batch_resumes_only_missing_runs(tmp_path):
     proc.stderr.close()
     done_before = complete_runs(out)
     assert 2 <= len(done_before) < 8
-    report = run_batch(load_sweep(sweep), out, run_fn=synthetic_depinning_run,
-                       executor="serial", progress=False)
+    report = run_batch(
+        load_sweep(sweep), out, run_fn=synthetic_depinning_run, executor="serial", progress=False
+    )
     assert sorted(report.skipped) == done_before
     assert len(report.completed) == 8 - len(done_before) and not report.failed
     assert len(complete_runs(out)) == 8
@@ -185,12 +201,18 @@ def test_dask_and_process_pool_give_identical_results(tmp_path):
 
     points = load_sweep(write_sweep(tmp_path / "s.toml", seeds=2))
     pool_dir, dask_dir = tmp_path / "pool", tmp_path / "dask"
-    pool = run_batch(points, pool_dir, run_fn=synthetic_depinning_run, max_workers=2,
-                     progress=False)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        dask = run_batch(points, dask_dir, run_fn=synthetic_depinning_run, scheduler=client,
-                         progress=False)
+    pool = run_batch(
+        points, pool_dir, run_fn=synthetic_depinning_run, max_workers=2, progress=False
+    )
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        dask = run_batch(
+            points, dask_dir, run_fn=synthetic_depinning_run, scheduler=client, progress=False
+        )
     assert pool.ok and dask.ok and len(pool.completed) == len(dask.completed) == 4
     assert complete_runs(pool_dir) == complete_runs(dask_dir)
     for run_id in complete_runs(pool_dir):
@@ -199,6 +221,5 @@ def test_dask_and_process_pool_give_identical_results(tmp_path):
         for name in a.readouts:
             np.testing.assert_array_equal(a.readouts[name], b.readouts[name])
     # different seeds differ (the comparison above is not vacuous)
-    r0, r1 = (read_run(run_path(pool_dir, p.spec.run_id)).readouts["position"]
-              for p in points[:2])
+    r0, r1 = (read_run(run_path(pool_dir, p.spec.run_id)).readouts["position"] for p in points[:2])
     assert not np.array_equal(r0, r1)

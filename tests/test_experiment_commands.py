@@ -46,8 +46,9 @@ def parser() -> argparse.ArgumentParser:
 def test_batch_dry_run_with_oommf_calculator(tmp_path, capsys):
     sweep = tmp_path / "sweep.toml"
     sweep.write_text(SWEEP_TOML.format(seeds=2))
-    args = parser().parse_args(["batch", str(sweep), "--out", str(tmp_path / "runs"),
-                                "--calculator", "oommf", "--dry-run"])
+    args = parser().parse_args(
+        ["batch", str(sweep), "--out", str(tmp_path / "runs"), "--calculator", "oommf", "--dry-run"]
+    )
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "4 run(s); 0 complete" in out and out.count("missing") == 4
@@ -60,8 +61,9 @@ def test_batch_dry_run_with_oommf_calculator(tmp_path, capsys):
 def test_simulate_and_plot_write_reset_run(tmp_path):
     spec_file = tmp_path / "run.toml"
     spec_file.write_text(RUN_TOML)
-    path, figures = commands.simulate_run(spec_file, tmp_path / "runs", progress=False,
-                                          run_fn=synthetic_depinning_run)
+    path, figures = commands.simulate_run(
+        spec_file, tmp_path / "runs", progress=False, run_fn=synthetic_depinning_run
+    )
     rec = read_run(path)
     assert rec.spec.protocol.kind == "write_reset" and rec.readouts["resistance"].shape == (3, 14)
     assert sorted(f.name.split(".")[1] for f in figures) == ["rv", "sequence", "states"]

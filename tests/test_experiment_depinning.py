@@ -18,7 +18,10 @@ from physics.experiment.spec import RunSpec
 # self-similar like the preset (depth 0.15 x the local width: 6 and 9 nm), 4 nm cells,
 # dt = 1e-13 s (the calibrated settings; results/experiments/README.md).
 SHORT_TRAPEZOID = {
-    "preset": "scaled-trapezoid", "length": 180e-9, "w1": 20e-9, "w2": 100e-9,
+    "preset": "scaled-trapezoid",
+    "length": 180e-9,
+    "w1": 20e-9,
+    "w2": 100e-9,
     "notches": {"count": 2, "span": [45e-9, 90e-9], "depth": [6e-9, 9e-9]},
     "mtj": {"x0": 25e-9, "x1": 110e-9, "y0": -50e-9, "y1": 50e-9},
 }
@@ -41,7 +44,8 @@ def test_thresholds_need_zero_temperature():
 
 
 SHORT_STRAIGHT = {
-    "preset": "scaled-straight", "length": 160e-9,
+    "preset": "scaled-straight",
+    "length": 160e-9,
     "notches": {"count": 2, "span": [50e-9, 100e-9]},
     "mtj": {"x0": 25e-9, "x1": 135e-9, "y0": -25e-9, "y1": 25e-9},
 }
@@ -54,8 +58,13 @@ def test_short_straight_thresholds_agree():
     voltages (0.1, 0.4, 0.7, 1.0 V): both walls stay pinned at 0.1 V (so the test is not
     trivially 'everything moves') and depin at the same grid voltage (tolerance: one grid step,
     0.3 V, the resolution of this coarse variant)."""
-    spec = depinning_spec(SHORT_STRAIGHT, cell=(4e-9, 4e-9), pulse=FAST_PULSE,
-                          settle_time=0.05e-9, calculator=FAST_CALCULATOR)
+    spec = depinning_spec(
+        SHORT_STRAIGHT,
+        cell=(4e-9, 4e-9),
+        pulse=FAST_PULSE,
+        settle_time=0.05e-9,
+        calculator=FAST_CALCULATOR,
+    )
     ladder = depinning_ladder(spec, 0.1, 1.0, n_grid=4, rounds=1, progress=False)
     assert np.all(np.isfinite(ladder.v_high)) and np.all(ladder.v_high > 0.1)
     assert abs(ladder.v_high[1] - ladder.v_high[0]) <= 0.3 + 1e-9
@@ -67,8 +76,13 @@ def test_short_trapezoid_threshold_rises_with_width():
     J ~ 1/w, so the wider notch needs a higher voltage. Grid 0.1 ... 1.0 V in 0.1 V steps.
     (With a fixed depth the thresholds did not rise: results/experiments/README.md.) Passed in
     858 s on the loaded machine (20 members)."""
-    spec = depinning_spec(SHORT_TRAPEZOID, cell=(4e-9, 4e-9), pulse=FAST_PULSE,
-                          settle_time=0.05e-9, calculator=FAST_CALCULATOR)
+    spec = depinning_spec(
+        SHORT_TRAPEZOID,
+        cell=(4e-9, 4e-9),
+        pulse=FAST_PULSE,
+        settle_time=0.05e-9,
+        calculator=FAST_CALCULATOR,
+    )
     ladder = depinning_ladder(spec, 0.1, 1.0, n_grid=10, rounds=1, progress=False)
     assert ladder.local_width[1] > ladder.local_width[0]
     # the narrow notch depins inside the interval; the wide one needs a higher voltage: its
@@ -82,7 +96,9 @@ def _ladder_from_script(geometry: str):
     """The ladder of results/experiments/run_ladders.sh (4 nm, 1e-13 s, 1.5 ns pulse, 0.2 ns
     settle, 6 voltages 0.10-0.85 V): ~15 min per preset on a loaded 2-core machine."""
     spec = depinning_spec(
-        geometry, cell=(4e-9, 4e-9), pulse={"width": 1.5e-9, "rise": 0.05e-9, "fall": 0.05e-9},
+        geometry,
+        cell=(4e-9, 4e-9),
+        pulse={"width": 1.5e-9, "rise": 0.05e-9, "fall": 0.05e-9},
         settle_time=0.2e-9,
         calculator={"name": "jax", "dt": 1e-13, "dtype": "float32", "relax_time": 0.1e-9},
     )

@@ -27,15 +27,22 @@ def _no_oommf_env(tmp_path: Path) -> dict:
 
 
 def _dwmtj(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dwmtj", *args], cwd=tmp_path,
-                          env=_no_oommf_env(tmp_path), capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "dwmtj", *args],
+        cwd=tmp_path,
+        env=_no_oommf_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_oommf_dry_run_lists_runs_without_oommf(tmp_path):
     out_dir = tmp_path / "runs"
-    proc = _dwmtj(["batch", str(EXAMPLE), "--calculator", "oommf", "--dry-run",
-                   "--out", str(out_dir)], tmp_path)
+    proc = _dwmtj(
+        ["batch", str(EXAMPLE), "--calculator", "oommf", "--dry-run", "--out", str(out_dir)],
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     # the example sweeps 2 notch depths x 2 seeds = 4 runs, none of them run yet
     rows = [line for line in proc.stdout.splitlines() if re.match(r"^[0-9a-f]{16}\s", line)]
@@ -48,7 +55,9 @@ def test_oommf_dry_run_lists_runs_without_oommf(tmp_path):
 def test_oommf_dry_run_rejects_bad_sweep_naming_the_field(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(EXAMPLE.read_text().replace("temperature = 300.0", "temperature = -1.0"))
-    proc = _dwmtj(["batch", str(bad), "--calculator", "oommf", "--dry-run",
-                   "--out", str(tmp_path / "runs")], tmp_path)
+    proc = _dwmtj(
+        ["batch", str(bad), "--calculator", "oommf", "--dry-run", "--out", str(tmp_path / "runs")],
+        tmp_path,
+    )
     assert proc.returncode == 2
     assert "temperature" in proc.stderr and "Traceback" not in proc.stderr

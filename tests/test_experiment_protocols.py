@@ -30,8 +30,15 @@ def test_paper_defaults_and_pulse_shape():
 
 
 def test_voltage_ramp_pulse_table():
-    proto = voltage_ramp_protocol(0.5, 3.5, 7, n_cycles=3, temperature=300.0,
-                                  pulse=PulseShape(3e-9, 0.5e-9, 0.5e-9), settle_time=2e-9)
+    proto = voltage_ramp_protocol(
+        0.5,
+        3.5,
+        7,
+        n_cycles=3,
+        temperature=300.0,
+        pulse=PulseShape(3e-9, 0.5e-9, 0.5e-9),
+        settle_time=2e-9,
+    )
     table = proto.pulse_table()
     assert proto.n_pulses == 21 and table["voltage"].shape == (21,)
     np.testing.assert_allclose(table["voltage"][:7], np.linspace(0.5, 3.5, 7))
@@ -72,14 +79,30 @@ def test_write_reset_cycle():
         (lambda: voltage_ramp_protocol(0, 1, 3, n_cycles=0), "protocol.n_cycles"),
         (lambda: voltage_ramp_protocol(0, 1, 3, initial_wall="CLK"), "initial_wall.at"),
         (lambda: Protocol(ramps=()), "protocol.ramps"),
-        (lambda: Protocol.from_dict({"kind": "voltage_ramp", "v_start": 0, "v_stop": 1,
-                                     "n_steps": 0}), "protocol.ramp.n_steps"),
-        (lambda: Protocol.from_dict({"kind": "voltage_ramp", "v_start": 0, "v_stop": 1,
-                                     "n_step": 4}), "protocol.n_step"),
-        (lambda: Protocol.from_dict({"kind": "write_reset", "write": {"v_start": 0,
-                                     "v_stop": 1, "n_steps": 2}}), "protocol.reset"),
-        (lambda: Protocol.from_dict({"ramps": [{"v_start": 0, "v_stop": 1, "n_steps": 2,
-                                     "settle_time": 1e-9}]}), "protocol.ramps[0].settle_time"),
+        (
+            lambda: Protocol.from_dict(
+                {"kind": "voltage_ramp", "v_start": 0, "v_stop": 1, "n_steps": 0}
+            ),
+            "protocol.ramp.n_steps",
+        ),
+        (
+            lambda: Protocol.from_dict(
+                {"kind": "voltage_ramp", "v_start": 0, "v_stop": 1, "n_step": 4}
+            ),
+            "protocol.n_step",
+        ),
+        (
+            lambda: Protocol.from_dict(
+                {"kind": "write_reset", "write": {"v_start": 0, "v_stop": 1, "n_steps": 2}}
+            ),
+            "protocol.reset",
+        ),
+        (
+            lambda: Protocol.from_dict(
+                {"ramps": [{"v_start": 0, "v_stop": 1, "n_steps": 2, "settle_time": 1e-9}]}
+            ),
+            "protocol.ramps[0].settle_time",
+        ),
     ],
 )
 def test_bad_protocols_name_the_field(build, field):
@@ -90,8 +113,9 @@ def test_bad_protocols_name_the_field(build, field):
 def test_round_trip_json_and_toml_shorthand():
     for proto in (
         voltage_ramp_protocol(0.2, 2.0, 10, n_cycles=4, initial_wall=2, temperature=0.0),
-        write_reset_protocol((0.5, 4.0), 8, (-0.5, -4.0), 4, pulse=PulseShape(2e-9, 0.5e-9,
-                                                                              0.5e-9)),
+        write_reset_protocol(
+            (0.5, 4.0), 8, (-0.5, -4.0), 4, pulse=PulseShape(2e-9, 0.5e-9, 0.5e-9)
+        ),
     ):
         again = Protocol.from_dict(json.loads(json.dumps(proto.to_dict())))
         assert again == proto
@@ -107,5 +131,6 @@ def test_round_trip_json_and_toml_shorthand():
     pulse = {width = 3e-9, rise = 0.5e-9, fall = 0.5e-9}
     """
     proto = Protocol.from_dict(tomllib.loads(text))
-    assert proto == voltage_ramp_protocol(0.5, 3.5, 7, n_cycles=10, settle_time=2e-9,
-                                          pulse=PulseShape(3e-9, 0.5e-9, 0.5e-9))
+    assert proto == voltage_ramp_protocol(
+        0.5, 3.5, 7, n_cycles=10, settle_time=2e-9, pulse=PulseShape(3e-9, 0.5e-9, 0.5e-9)
+    )

@@ -92,9 +92,7 @@ def test_wall_position_limits_and_sign_convention():
     assert wall_position(m, mask, DX, DY, written_sign=-1) == pytest.approx(150e-9, abs=TOL)
     assert wall_position(m, mask, DX, DY) == pytest.approx(NX * DX - 150e-9, abs=TOL)
     # M in A/m (not normalised) gives the same answer: only directions matter
-    assert wall_position(8e5 * m, mask, DX, DY, written_sign=-1) == pytest.approx(
-        150e-9, abs=TOL
-    )
+    assert wall_position(8e5 * m, mask, DX, DY, written_sign=-1) == pytest.approx(150e-9, abs=TOL)
     with pytest.raises(ValueError, match="written_sign"):
         wall_position(m, mask, DX, DY, written_sign=0)
     with pytest.raises(ValueError, match="mask"):
@@ -138,8 +136,9 @@ def test_parallel_fraction_and_readout_geometry():
     # wall at an MTJ edge: half the wall profile lies outside -> tolerance of the wall's
     # half-integral over a cell-size grid; 0.02 is 4 nm out of 200 nm
     np.testing.assert_allclose(f, expected_f, atol=0.02)
-    geo = ReadoutGeometry(mask, mtj_mask, DX, DY, np.array([100e-9, 200e-9, 300e-9]),
-                          capture_distance=8e-9, mtj=mtj)
+    geo = ReadoutGeometry(
+        mask, mtj_mask, DX, DY, np.array([100e-9, 200e-9, 300e-9]), capture_distance=8e-9, mtj=mtj
+    )
     r = geo(m)
     np.testing.assert_array_equal(r.notch, [-1, 0, 1, 2, -1])
     np.testing.assert_allclose(r.resistance, mtj.resistance(r.parallel_fraction))
@@ -166,8 +165,9 @@ def test_thermally_reduced_domains_do_not_shift_the_wall():
     assert np.max(np.abs(plain - truth)) > 10e-9
     mtj_mask = np.zeros_like(mask)
     mtj_mask[:20] = True  # x in [0, 40] nm: fully written for every wall above
-    geo = ReadoutGeometry(mask, mtj_mask & mask, DX, DY, truth, capture_distance=4e-9,
-                          mtj=MTJ(1e-15, 60e-12, 0.54))
+    geo = ReadoutGeometry(
+        mask, mtj_mask & mask, DX, DY, truth, capture_distance=4e-9, mtj=MTJ(1e-15, 60e-12, 0.54)
+    )
     r = geo(m)
     np.testing.assert_allclose(r.domain_mz, 0.7, atol=0.05)
     np.testing.assert_allclose(r.parallel_fraction, 1.0, atol=0.03)

@@ -43,8 +43,9 @@ def test_width_trend_detected_and_not_invented():
     # Equal thresholds: the trend test rejects at the 1 % level in about 1 % of data sets;
     # over 20 seeds more than 2 rejections would happen with probability ~2e-3 (binomial).
     flat = np.full(5, 0.4)
-    rejections = sum(width_trend_test(_trials(flat, 0.04, 2, seed=s), WIDTHS).p_value < 0.01
-                     for s in range(20))
+    rejections = sum(
+        width_trend_test(_trials(flat, 0.04, 2, seed=s), WIDTHS).p_value < 0.01 for s in range(20)
+    )
     assert rejections <= 2
 
 
@@ -60,9 +61,12 @@ def test_equal_threshold_test():
 def test_same_thresholds_test_between_two_runs():
     mu = np.array([0.2, 0.27, 0.35, 0.4])
     # Two runs of the same thresholds: ~uniform p-values (at most 3 of 20 below 0.05).
-    p_same = [same_thresholds_test(_trials(mu, 0.03, 1, seed=s),
-                                   _trials(mu, 0.03, 1, seed=100 + s)).p_value
-              for s in range(20)]
+    p_same = [
+        same_thresholds_test(
+            _trials(mu, 0.03, 1, seed=s), _trials(mu, 0.03, 1, seed=100 + s)
+        ).p_value
+        for s in range(20)
+    ]
     assert sum(p < 0.05 for p in p_same) <= 3
     # Power: thresholds 10 % higher in the second run are rejected (4 trials per voltage).
     lrt = same_thresholds_test(_trials(mu, 0.03, 4, seed=1), _trials(1.1 * mu, 0.03, 4, seed=2))
@@ -107,5 +111,6 @@ def test_unconverged_fit_raises_naming_the_fit(monkeypatch):
 
     monkeypatch.setattr(rs, "minimize", one_iteration)
     with pytest.raises(rs.FitNotConvergedError, match="linear_width"):
-        fit_thresholds(_trials(np.array([0.3, 0.4, 0.5, 0.5, 0.6]), 0.04, 2, seed=1),
-                       "linear_width", WIDTHS)
+        fit_thresholds(
+            _trials(np.array([0.3, 0.4, 0.5, 0.5, 0.6]), 0.04, 2, seed=1), "linear_width", WIDTHS
+        )

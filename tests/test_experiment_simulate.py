@@ -14,24 +14,41 @@ from physics.experiment.simulate import simulate
 from physics.experiment.spec import RunSpec
 from physics.experiment.store import read_run, run_path
 
-CALC = {"name": "jax", "dt": 2.5e-14, "dtype": "float32", "relax_time": 1e-12,
-        "outputs_per_pulse": 2}
+CALC = {
+    "name": "jax",
+    "dt": 2.5e-14,
+    "dtype": "float32",
+    "relax_time": 1e-12,
+    "outputs_per_pulse": 2,
+}
 # 0.25 ns pulse (0.2 ns FWHM, 25 ps edges) + 50 ps settle = 0.3 ns per step
 PULSE = {"width": 0.2e-9, "rise": 0.025e-9, "fall": 0.025e-9}
 SETTLE = 0.05e-9
 
 
-def spec(voltages, *, geometry="scaled-straight", n_realisations=1, seed=0,
-         temperature=0.0) -> RunSpec:
-    ramps = [{"v_start": v, "v_stop": v, "n_steps": 1, "pulse": PULSE, "settle_time": SETTLE,
-              "bias_field": -4e-3} for v in voltages]
-    return RunSpec.from_dict({
-        "geometry": geometry,
-        "protocol": {"ramps": ramps, "temperature": temperature},
-        "n_realisations": n_realisations,
-        "seed": seed,
-        "calculator": CALC,
-    })
+def spec(
+    voltages, *, geometry="scaled-straight", n_realisations=1, seed=0, temperature=0.0
+) -> RunSpec:
+    ramps = [
+        {
+            "v_start": v,
+            "v_stop": v,
+            "n_steps": 1,
+            "pulse": PULSE,
+            "settle_time": SETTLE,
+            "bias_field": -4e-3,
+        }
+        for v in voltages
+    ]
+    return RunSpec.from_dict(
+        {
+            "geometry": geometry,
+            "protocol": {"ramps": ramps, "temperature": temperature},
+            "n_realisations": n_realisations,
+            "seed": seed,
+            "calculator": CALC,
+        }
+    )
 
 
 def time_driver_displacement(s: RunSpec, voltage: float) -> float:
@@ -42,15 +59,23 @@ def time_driver_displacement(s: RunSpec, voltage: float) -> float:
     from physics.pulses import TrapezoidalPulse
 
     track, geo = s.track(), s.readout_geometry()
-    pulse = TrapezoidalPulse.from_fwhm(PULSE["width"], PULSE["rise"], PULSE["fall"],
-                                       amplitude=voltage)
-    system = build_system(track, s.material_object(), s.cell, temperature=0.0,
-                          bias_field=(0.0, 0.0, s.protocol.ramps[0].bias_h),
-                          wall_position=in_end_wall_position(track), pulse=pulse,
-                          pulse_dt=PULSE["rise"] / 50)
+    pulse = TrapezoidalPulse.from_fwhm(
+        PULSE["width"], PULSE["rise"], PULSE["fall"], amplitude=voltage
+    )
+    system = build_system(
+        track,
+        s.material_object(),
+        s.cell,
+        temperature=0.0,
+        bias_field=(0.0, 0.0, s.protocol.ramps[0].bias_h),
+        wall_position=in_end_wall_position(track),
+        pulse=pulse,
+        pulse_dt=PULSE["rise"] / 50,
+    )
     x0 = geo(system.m.orientation.array).position
-    TimeDriver(dtype="float64", tol=1e-4).drive(system, t=s.protocol.ramps[0].step_duration,
-                                                n=2, verbose=0)
+    TimeDriver(dtype="float64", tol=1e-4).drive(
+        system, t=s.protocol.ramps[0].step_duration, n=2, verbose=0
+    )
     return float(geo(system.m.orientation.array).position - x0)
 
 

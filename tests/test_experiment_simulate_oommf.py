@@ -29,24 +29,52 @@ PULSE = {"width": 0.2e-9, "rise": 0.025e-9, "fall": 0.025e-9}
 SETTLE = 0.05e-9
 RELAX = 1e-12
 OOMMF_CALC = {"name": "oommf", "relax_time": RELAX, "outputs_per_pulse": 2}
-JAX_CALC = {"name": "jax", "dt": 2.5e-14, "dtype": "float32", "relax_time": RELAX,
-            "outputs_per_pulse": 2}
+JAX_CALC = {
+    "name": "jax",
+    "dt": 2.5e-14,
+    "dtype": "float32",
+    "relax_time": RELAX,
+    "outputs_per_pulse": 2,
+}
 
 
-def spec(calculator: dict, voltages=(0.3, -0.3), *, n_cycles: int = 1, n_realisations: int = 1,
-         seed: int = 0, temperature: float = 0.0, reinitialise: str = "every_cycle") -> RunSpec:
+def spec(
+    calculator: dict,
+    voltages=(0.3, -0.3),
+    *,
+    n_cycles: int = 1,
+    n_realisations: int = 1,
+    seed: int = 0,
+    temperature: float = 0.0,
+    reinitialise: str = "every_cycle",
+) -> RunSpec:
     """A tiny run on scaled-straight with 4 nm cells: one single-pulse ramp per voltage (V)."""
-    ramps = [{"v_start": v, "v_stop": v, "n_steps": 1, "pulse": PULSE, "settle_time": SETTLE,
-              "bias_field": -4e-3} for v in voltages]
-    return RunSpec.from_dict({
-        "geometry": "scaled-straight",
-        "cell": [4e-9, 4e-9],
-        "protocol": {"ramps": ramps, "temperature": temperature, "n_cycles": n_cycles,
-                     "reinitialise": reinitialise},
-        "n_realisations": n_realisations,
-        "seed": seed,
-        "calculator": calculator,
-    })
+    ramps = [
+        {
+            "v_start": v,
+            "v_stop": v,
+            "n_steps": 1,
+            "pulse": PULSE,
+            "settle_time": SETTLE,
+            "bias_field": -4e-3,
+        }
+        for v in voltages
+    ]
+    return RunSpec.from_dict(
+        {
+            "geometry": "scaled-straight",
+            "cell": [4e-9, 4e-9],
+            "protocol": {
+                "ramps": ramps,
+                "temperature": temperature,
+                "n_cycles": n_cycles,
+                "reinitialise": reinitialise,
+            },
+            "n_realisations": n_realisations,
+            "seed": seed,
+            "calculator": calculator,
+        }
+    )
 
 
 def jax_drive(system, t: float, n: int, seed: int) -> None:
@@ -65,8 +93,11 @@ class RecordingDrive:
     def __call__(self, system, t: float, n: int, seed: int) -> None:
         self.calls.append((t, n, seed))
         mz = float(np.asarray(system.m.orientation.array)[..., 2].mean())
-        system.table = SimpleNamespace(data=pd.DataFrame(
-            {"t": t * np.arange(1, n + 1) / n, "mx": 0.0, "my": 0.0, "mz": np.full(n, mz)}))
+        system.table = SimpleNamespace(
+            data=pd.DataFrame(
+                {"t": t * np.arange(1, n + 1) / n, "mx": 0.0, "my": 0.0, "mz": np.full(n, mz)}
+            )
+        )
 
 
 def test_oommf_protocol_loop_matches_simulate_on_the_jax_engine():
@@ -125,12 +156,14 @@ def test_drive_calls_durations_and_seeds():
     simulate_oommf(s, drive=again, progress=False)
     assert again.calls == drive.calls
     one = RecordingDrive()
-    simulate_oommf(spec(OOMMF_CALC, voltages=(0.3, -0.2), n_cycles=2, seed=7), drive=one,
-                   progress=False)
+    simulate_oommf(
+        spec(OOMMF_CALC, voltages=(0.3, -0.2), n_cycles=2, seed=7), drive=one, progress=False
+    )
     assert [x for *_, x in one.calls] == seeds[:6]
     other = RecordingDrive()
-    simulate_oommf(spec(OOMMF_CALC, voltages=(0.3, -0.2), n_cycles=2, seed=8), drive=other,
-                   progress=False)
+    simulate_oommf(
+        spec(OOMMF_CALC, voltages=(0.3, -0.2), n_cycles=2, seed=8), drive=other, progress=False
+    )
     assert not set(x for *_, x in other.calls) & set(seeds[:6])
 
     # with reinitialise = "once" only the first cycle is relaxed
@@ -178,29 +211,34 @@ def test_default_drive_writes_one_seeded_thermal_mif_per_step(monkeypatch, tmp_p
         folder.mkdir(parents=True)
         self.write_mif(system, dirname=str(folder), t=t, n=n)
         mifs.append((folder / f"{system.name}.mif").read_text())
-        system.table = SimpleNamespace(data=pd.DataFrame(
-            {"t": t * np.arange(1, n + 1) / n, "mx": 0.0, "my": 0.0, "mz": 0.0}))
+        system.table = SimpleNamespace(
+            data=pd.DataFrame({"t": t * np.arange(1, n + 1) / n, "mx": 0.0, "my": 0.0, "mz": 0.0})
+        )
 
     monkeypatch.setattr(oommfc.TimeDriver, "drive", write_mif_only)
     calc = {**OOMMF_CALC, "thermal_timestep": 2e-14, "n_threads": 1}
     s = spec(calc, voltages=(0.3,), temperature=300.0, seed=5)
     simulate_oommf(s, workdir=tmp_path, progress=False)
     assert len(mifs) == 2 and len(list(tmp_path.glob("step-*/*.mif"))) == 2
-    for call, (mif, evolver) in enumerate(zip(mifs, ("Xf_ThermHeunEvolve",
-                                                     "Xf_ThermSpinXferEvolve"), strict=True)):
+    for call, (mif, evolver) in enumerate(
+        zip(mifs, ("Xf_ThermHeunEvolve", "Xf_ThermSpinXferEvolve"), strict=True)
+    ):
         seed = drive_seed(5, 0, call)
         assert re.search(rf"^RandomSeed {seed}$", mif, re.M)
         assert re.search(rf"Specify {evolver}(:\w+)? {{[^}}]*uniform_seed {seed}\n", mif)
         assert re.search(r"min_timestep 2e-14\n", mif) and re.search(r"max_timestep 2e-14", mif)
 
 
-@pytest.mark.parametrize("option, value", [
-    ("time_step", 1e-14),
-    ("thermal_timestep", -1e-14),
-    ("n_threads", 0),
-    ("relax_time", 0.0),
-    ("outputs_per_pulse", 0),
-])
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("time_step", 1e-14),
+        ("thermal_timestep", -1e-14),
+        ("n_threads", 0),
+        ("relax_time", 0.0),
+        ("outputs_per_pulse", 0),
+    ],
+)
 def test_bad_oommf_options_fail_when_the_spec_is_built(option, value):
     with pytest.raises(ValueError, match=rf"^calculator\.{option}:"):
         spec({**OOMMF_CALC, option: value})
@@ -216,10 +254,14 @@ def test_jax_engine_options_fail_on_oommf_and_the_switch_drops_them():
         spec({**JAX_CALC, "name": "oommf"})
     jax_run = spec({**JAX_CALC, "demag_update": "step"}).to_dict()
     switched = RunSpec.from_dict(_override_calculator(jax_run, "oommf"))
-    assert switched.calculator == {"name": "oommf", "relax_time": JAX_CALC["relax_time"],
-                                   "outputs_per_pulse": JAX_CALC["outputs_per_pulse"]}
-    oommf_run = spec({"name": "oommf", "n_threads": 2, "thermal_timestep": 2e-14,
-                      "relax_time": 1e-12}).to_dict()
+    assert switched.calculator == {
+        "name": "oommf",
+        "relax_time": JAX_CALC["relax_time"],
+        "outputs_per_pulse": JAX_CALC["outputs_per_pulse"],
+    }
+    oommf_run = spec(
+        {"name": "oommf", "n_threads": 2, "thermal_timestep": 2e-14, "relax_time": 1e-12}
+    ).to_dict()
     back = RunSpec.from_dict(_override_calculator(oommf_run, "jax"))
     assert back.calculator == {"name": "jax", "relax_time": 1e-12}
     same = _override_calculator(jax_run, "jax")  # no switch: every option kept

@@ -28,8 +28,9 @@ SHORT_PULSE = PulseShape(3e-9, 0.5e-9, 0.5e-9)
 def make_spec(**changes) -> RunSpec:
     data = {
         "geometry": "scaled-trapezoid",
-        "protocol": voltage_ramp_protocol(0.2, 1.0, 5, n_cycles=2, pulse=SHORT_PULSE,
-                                          settle_time=2e-9).to_dict(),
+        "protocol": voltage_ramp_protocol(
+            0.2, 1.0, 5, n_cycles=2, pulse=SHORT_PULSE, settle_time=2e-9
+        ).to_dict(),
         "n_realisations": 3,
         "seed": 7,
     }
@@ -75,8 +76,10 @@ def test_spec_hash_is_stable_and_validation_names_fields():
         ({"geometry": "no-such-track"}, "geometry.preset"),
         ({"material": "unobtainium"}, "material.preset"),
         ({"material": {"preset": "ta-cofeb-mgo", "alpha": -1}}, "material.alpha"),
-        ({"geometry": {"preset": "scaled-trapezoid", "notches": {"depth": -1e-9}}},
-         "geometry.notches.depth"),
+        (
+            {"geometry": {"preset": "scaled-trapezoid", "notches": {"depth": -1e-9}}},
+            "geometry.notches.depth",
+        ),
         ({"cell": [20e-9, 20e-9]}, "cell"),
         ({"n_realisations": 0}, "n_realisations"),
         ({"calculator": "mumax"}, "calculator.name"),
@@ -159,18 +162,26 @@ def test_compact_observation_form(tmp_path):
     np.testing.assert_allclose(table.voltage_V, np.tile(np.linspace(0.2, 1.0, 5), 6))
     assert np.all(table.start_notch[::5] == 0)  # every cycle starts at the IN end
     # a write/reset protocol without re-initialisation keeps the cycles of a realisation
-    wr = make_spec(protocol=write_reset_protocol((0.2, 1.0), 3, (-0.2, -1.0), 2, n_cycles=2,
-                                                 pulse=SHORT_PULSE, settle_time=2e-9).to_dict())
+    wr = make_spec(
+        protocol=write_reset_protocol(
+            (0.2, 1.0), 3, (-0.2, -1.0), 2, n_cycles=2, pulse=SHORT_PULSE, settle_time=2e-9
+        ).to_dict()
+    )
     arrays = transitions_arrays(wr, make_result(wr).readouts)
     assert arrays.notch_index.shape == (3, 10)
     # a wall between notches goes to the nearest state
-    spec_readouts = {"position": np.array([[10e-9, 80e-9, 299e-9]]),
-                     "notch": np.array([[-1, -1, -1]]),
-                     "resistance": np.ones((1, 3))}
-    one = make_spec(n_realisations=1, protocol=voltage_ramp_protocol(
-        0.2, 1.0, 3, pulse=SHORT_PULSE, settle_time=2e-9).to_dict())
-    np.testing.assert_array_equal(transitions_arrays(one, spec_readouts).notch_index,
-                                  [[0, 1, 6]])  # 80 nm: nearer notch 0 (60 nm) than 1 (105)
+    spec_readouts = {
+        "position": np.array([[10e-9, 80e-9, 299e-9]]),
+        "notch": np.array([[-1, -1, -1]]),
+        "resistance": np.ones((1, 3)),
+    }
+    one = make_spec(
+        n_realisations=1,
+        protocol=voltage_ramp_protocol(0.2, 1.0, 3, pulse=SHORT_PULSE, settle_time=2e-9).to_dict(),
+    )
+    np.testing.assert_array_equal(
+        transitions_arrays(one, spec_readouts).notch_index, [[0, 1, 6]]
+    )  # 80 nm: nearer notch 0 (60 nm) than 1 (105)
 
 
 def test_one_reader_gives_transitions_and_initial_readings(tmp_path):
@@ -185,7 +196,6 @@ def test_one_reader_gives_transitions_and_initial_readings(tmp_path):
     run = read_run_transitions(path)
     assert run.arrays.notch_index.shape == (6, 5)
     np.testing.assert_array_equal(run.initial_state, np.full(6, 2))  # notch 1 = state 2
-    np.testing.assert_allclose(run.initial_resistance_ohm,
-                               np.ravel(result.initial["resistance"]))
+    np.testing.assert_allclose(run.initial_resistance_ohm, np.ravel(result.initial["resistance"]))
     with h5py.File(path, "r") as fh:  # the group carries its producer's schema
         assert fh["transitions"].attrs["schema"] == "dwmtj.run.transitions"

@@ -30,8 +30,7 @@ NM = 1e-9
 NOTCH_AREA_FACTOR = {"rectangular": 1.0, "triangular": 0.5, "rounded": math.pi / 4}
 
 
-def analytic_area(w1, w2, length, n_notches=0, depth=0.0, width=0.0, shape="rectangular",
-                  sides=2):
+def analytic_area(w1, w2, length, n_notches=0, depth=0.0, width=0.0, shape="rectangular", sides=2):
     """Closed-form area (m^2) of a trapezoid minus its notches."""
     return length * (w1 + w2) / 2 - n_notches * sides * NOTCH_AREA_FACTOR[shape] * depth * width
 
@@ -107,9 +106,9 @@ def test_contains_broadcasts_and_matches_mask():
     assert inside.shape == (xc.size, yc.size)
     np.testing.assert_array_equal(inside, track.mask(2 * NM, 2 * NM))
     # Points: centre line inside, beyond the edge / beyond the ends outside.
-    assert track.contains(np.array([10 * NM, 10 * NM, -1 * NM, 301 * NM]),
-                          np.array([0.0, 26 * NM, 0.0, 0.0])).tolist() == [
-        True, False, False, False]
+    assert track.contains(
+        np.array([10 * NM, 10 * NM, -1 * NM, 301 * NM]), np.array([0.0, 26 * NM, 0.0, 0.0])
+    ).tolist() == [True, False, False, False]
 
 
 # ------------------------------------------------------------------------------ widths
@@ -117,8 +116,9 @@ def test_contains_broadcasts_and_matches_mask():
 @pytest.mark.parametrize("sides", ["both", "top", "bottom"])
 def test_width_at_analytic_and_reduced_at_notches(shape, sides):
     w1, w2, length, depth, width = 40 * NM, 160 * NM, 600 * NM, 8 * NM, 20 * NM
-    notches = NotchSpec(depth=depth, width=width, positions=(100 * NM, 300 * NM, 500 * NM),
-                        shape=shape, sides=sides)
+    notches = NotchSpec(
+        depth=depth, width=width, positions=(100 * NM, 300 * NM, 500 * NM), shape=shape, sides=sides
+    )
     track = Track.trapezoid(w1, w2, length, notches=notches)
 
     def w(x):
@@ -142,8 +142,7 @@ def test_width_at_analytic_and_reduced_at_notches(shape, sides):
     bottom, top = track.edges(centres)
     expect_top = w(centres) / 2 - (depth if sides in ("both", "top") else 0.0)
     np.testing.assert_allclose(top, expect_top, rtol=1e-12)
-    np.testing.assert_allclose(bottom, -(w(centres) - n_sides * depth - expect_top),
-                               rtol=1e-12)
+    np.testing.assert_allclose(bottom, -(w(centres) - n_sides * depth - expect_top), rtol=1e-12)
 
 
 def test_width_is_zero_outside_the_track():
@@ -165,30 +164,42 @@ def test_reversed_trapezoid_is_the_mirror_image():
 def test_notch_centres_where_requested():
     length = 300 * NM
     spec = NotchSpec(depth=5 * NM, width=10 * NM, count=5, span=(50 * NM, 250 * NM))
-    np.testing.assert_allclose(Track.straight(50 * NM, length, notches=spec).notch_centres,
-                               np.arange(50, 251, 50) * NM, rtol=1e-12)
+    np.testing.assert_allclose(
+        Track.straight(50 * NM, length, notches=spec).notch_centres,
+        np.arange(50, 251, 50) * NM,
+        rtol=1e-12,
+    )
     default = NotchSpec(depth=5 * NM, width=10 * NM, count=3)  # intermediate: L k / (n + 1)
-    np.testing.assert_allclose(Track.straight(50 * NM, length, notches=default).notch_centres,
-                               [75 * NM, 150 * NM, 225 * NM], rtol=1e-12)
+    np.testing.assert_allclose(
+        Track.straight(50 * NM, length, notches=default).notch_centres,
+        [75 * NM, 150 * NM, 225 * NM],
+        rtol=1e-12,
+    )
     explicit = NotchSpec(depth=5 * NM, width=10 * NM, positions=(30 * NM, 70 * NM, 280 * NM))
-    np.testing.assert_allclose(Track.straight(50 * NM, length, notches=explicit).notch_centres,
-                               [30 * NM, 70 * NM, 280 * NM])
+    np.testing.assert_allclose(
+        Track.straight(50 * NM, length, notches=explicit).notch_centres,
+        [30 * NM, 70 * NM, 280 * NM],
+    )
     assert Track.straight(50 * NM, length).notch_centres.size == 0
 
 
 def test_per_notch_depths():
     spec = NotchSpec(depth=(2 * NM, 4 * NM, 6 * NM), width=10 * NM, count=3)
     track = Track.straight(50 * NM, 300 * NM, notches=spec)
-    np.testing.assert_allclose(track.width_at(track.notch_centres),
-                               50 * NM - 2 * np.array([2, 4, 6]) * NM, rtol=1e-12)
+    np.testing.assert_allclose(
+        track.width_at(track.notch_centres), 50 * NM - 2 * np.array([2, 4, 6]) * NM, rtol=1e-12
+    )
     assert track.area == pytest.approx(50 * 300 * NM**2 - 2 * 0.5 * 10 * 12 * NM**2, rel=1e-12)
 
 
 # ----------------------------------------------------------------------------- roughness
 def _rough(seed, amplitude=1.5 * NM):
-    return Track.straight(50 * NM, 300 * NM,
-                          notches=NotchSpec(depth=6 * NM, width=12 * NM, count=5),
-                          roughness=EdgeRoughness(amplitude, 10 * NM, seed))
+    return Track.straight(
+        50 * NM,
+        300 * NM,
+        notches=NotchSpec(depth=6 * NM, width=12 * NM, count=5),
+        roughness=EdgeRoughness(amplitude, 10 * NM, seed),
+    )
 
 
 def test_roughness_reproducible_per_seed():
@@ -200,8 +211,9 @@ def test_roughness_reproducible_per_seed():
     y = np.linspace(-30 * NM, 30 * NM, 121)  # a common grid: the bounds differ by seed
     assert np.any(a.contains(x[:, None], y) != c.contains(x[:, None], y))
     # Zero amplitude is exactly the smooth track.
-    smooth = Track.straight(50 * NM, 300 * NM,
-                            notches=NotchSpec(depth=6 * NM, width=12 * NM, count=5))
+    smooth = Track.straight(
+        50 * NM, 300 * NM, notches=NotchSpec(depth=6 * NM, width=12 * NM, count=5)
+    )
     zero = _rough(1, amplitude=0.0)
     np.testing.assert_array_equal(zero.width_at(x), smooth.width_at(x))
     np.testing.assert_array_equal(zero.mask(2 * NM, 2 * NM), smooth.mask(2 * NM, 2 * NM))
@@ -256,16 +268,19 @@ INVALID = {
     "roughness.amplitude": lambda: EdgeRoughness(-1 * NM, 10 * NM),
     "roughness.correlation_length": lambda: EdgeRoughness(1 * NM, 0.0),
     "mtj.x1": lambda: MTJFootprint(10 * NM, 5 * NM, -1 * NM, 1 * NM),
-    "mtj.x0": lambda: Track.straight(50 * NM, 300 * NM,
-                                     mtj=MTJFootprint(-5 * NM, 100 * NM, -25 * NM, 25 * NM)),
-    "mtj.y0": lambda: Track.straight(50 * NM, 300 * NM,
-                                     mtj=MTJFootprint(5 * NM, 100 * NM, 30 * NM, 40 * NM)),
+    "mtj.x0": lambda: Track.straight(
+        50 * NM, 300 * NM, mtj=MTJFootprint(-5 * NM, 100 * NM, -25 * NM, 25 * NM)
+    ),
+    "mtj.y0": lambda: Track.straight(
+        50 * NM, 300 * NM, mtj=MTJFootprint(5 * NM, 100 * NM, 30 * NM, 40 * NM)
+    ),
     "cell.dx": lambda: _notched().mask(13 * NM, 1 * NM),  # notch width 12 nm
     "cell.dy": lambda: _notched().mask(1 * NM, 7 * NM),  # notch depth 6 nm
     "preset": lambda: load_preset("no-such-track"),
     "mtj": lambda: Track.straight(50 * NM, 300 * NM).mtj_mask(2 * NM, 2 * NM),
-    "colour": lambda: Track.from_dict({"kind": "straight", "length": 1e-7, "width": 1e-8,
-                                       "colour": "red"}),
+    "colour": lambda: Track.from_dict(
+        {"kind": "straight", "length": 1e-7, "width": 1e-8, "colour": "red"}
+    ),
 }
 
 
@@ -289,8 +304,12 @@ def test_rough_track_that_pinches_off_is_rejected():
 
 # -------------------------------------------------------------------------------- presets
 def test_list_presets():
-    assert set(list_presets()) >= {"paper-trapezoid", "paper-straight", "scaled-trapezoid",
-                                   "scaled-straight"}
+    assert set(list_presets()) >= {
+        "paper-trapezoid",
+        "paper-straight",
+        "scaled-trapezoid",
+        "scaled-straight",
+    }
 
 
 def test_paper_trapezoid_numbers():
@@ -319,8 +338,9 @@ def test_paper_straight_numbers():
     assert 380e-12 / t.mtj_area == pytest.approx(150 / 0.16, rel=0.05)
 
 
-@pytest.mark.parametrize("name,w1,w2", [("scaled-trapezoid", 25 * NM, 100 * NM),
-                                        ("scaled-straight", 50 * NM, 50 * NM)])
+@pytest.mark.parametrize(
+    "name,w1,w2", [("scaled-trapezoid", 25 * NM, 100 * NM), ("scaled-straight", 50 * NM, 50 * NM)]
+)
 def test_scaled_presets_fit_a_cpu(name, w1, w2):
     t = load_preset(name)
     assert (t.w1, t.w2) == pytest.approx((w1, w2))
@@ -358,12 +378,26 @@ def test_load_user_toml_and_cell(tmp_path):
 # -------------------------------------------------------------------------- serialisation
 def test_to_dict_round_trip():
     tracks = [(load_preset(n), preset_cell(n)) for n in list_presets()]
-    tracks.append((Track.trapezoid(
-        30 * NM, 90 * NM, 400 * NM, name="x",
-        notches=NotchSpec(depth=(3 * NM, 4 * NM), width=10 * NM, positions=(100e-9, 300e-9),
-                          shape="rounded", sides="bottom"),
-        roughness=EdgeRoughness(1 * NM, 8 * NM, seed=3),
-        mtj=MTJFootprint(50 * NM, 350 * NM, -20 * NM, 45 * NM)), (1 * NM, 1 * NM)))
+    tracks.append(
+        (
+            Track.trapezoid(
+                30 * NM,
+                90 * NM,
+                400 * NM,
+                name="x",
+                notches=NotchSpec(
+                    depth=(3 * NM, 4 * NM),
+                    width=10 * NM,
+                    positions=(100e-9, 300e-9),
+                    shape="rounded",
+                    sides="bottom",
+                ),
+                roughness=EdgeRoughness(1 * NM, 8 * NM, seed=3),
+                mtj=MTJFootprint(50 * NM, 350 * NM, -20 * NM, 45 * NM),
+            ),
+            (1 * NM, 1 * NM),
+        )
+    )
     for track, cell in tracks:
         data = json.loads(json.dumps(track.to_dict()))  # JSON-serialisable
         again = Track.from_dict(data)

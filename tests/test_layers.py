@@ -16,8 +16,9 @@ PACKAGES = ("dwmtj", "nn", "compact", "physics", "geometries", "paperstyle")
 def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     assert exe is not None, "lint-imports (import-linter, in the test extra) is not installed"
-    return subprocess.run([exe, "--no-cache"], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [exe, "--no-cache"], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def test_import_layers_hold() -> None:
@@ -28,8 +29,11 @@ def test_import_layers_hold() -> None:
 def test_an_upward_import_breaks_the_contract(tmp_path: Path) -> None:
     """A copy of the sources with `import compact` added inside a physics function."""
     for name in PACKAGES:
-        shutil.copytree(REPO / name, tmp_path / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.h5", "*.png"))
+        shutil.copytree(
+            REPO / name,
+            tmp_path / name,
+            ignore=shutil.ignore_patterns("__pycache__", "*.h5", "*.png"),
+        )
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
     target = tmp_path / "physics" / "materials.py"
     target.write_text(target.read_text() + "\n\ndef _upward() -> None:\n    import compact\n")

@@ -44,9 +44,15 @@ def test_replace_overrides_and_revalidates() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value", "reason"),
-    [("Ms", 0.0, "positive"), ("t_hm", -5e-9, "positive"), ("rho_hm", math.nan, "finite"),
-     ("tmr", 54.0, "percentage"), ("tmr", -0.1, ">= 0"), ("ku_dispersion", 1.5, r"\[0, 1\)"),
-     ("A", "big", "real number")],
+    [
+        ("Ms", 0.0, "positive"),
+        ("t_hm", -5e-9, "positive"),
+        ("rho_hm", math.nan, "finite"),
+        ("tmr", 54.0, "percentage"),
+        ("tmr", -0.1, ">= 0"),
+        ("ku_dispersion", 1.5, r"\[0, 1\)"),
+        ("A", "big", "real number"),
+    ],
 )
 def test_bad_values_name_the_field(field: str, value: object, reason: str) -> None:
     with pytest.raises(ValueError, match=f"{field}.*{reason}"):

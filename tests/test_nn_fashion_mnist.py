@@ -20,10 +20,12 @@ from nn.fashion_mnist import (
 
 def _tiny_arrays(seed: int = 0) -> dict[tuple[str, str], np.ndarray]:
     rng = np.random.default_rng(seed)
-    return {("train", "x"): rng.integers(0, 256, (12, 28, 28), dtype=np.uint8),
-            ("train", "y"): rng.integers(0, 10, 12, dtype=np.uint8),
-            ("test", "x"): rng.integers(0, 256, (5, 28, 28), dtype=np.uint8),
-            ("test", "y"): rng.integers(0, 10, 5, dtype=np.uint8)}
+    return {
+        ("train", "x"): rng.integers(0, 256, (12, 28, 28), dtype=np.uint8),
+        ("train", "y"): rng.integers(0, 10, 12, dtype=np.uint8),
+        ("test", "x"): rng.integers(0, 256, (5, 28, 28), dtype=np.uint8),
+        ("test", "y"): rng.integers(0, 10, 5, dtype=np.uint8),
+    }
 
 
 def _write_idx(folder, arrays, compress=True):
@@ -53,8 +55,10 @@ def test_checksums_are_verified_on_decompressed_idx(tmp_path):
     _write_idx(tmp_path, arrays)
     with pytest.raises(ValueError, match="train-images-idx3-ubyte.gz: MD5"):
         load_from_folder(tmp_path)  # the official checksums do not match made-up images
-    stems = {stem: hashlib.md5(idx_header(arrays[k].shape) + arrays[k].tobytes()).hexdigest()
-             for k, stem in IDX_FILES.items()}
+    stems = {
+        stem: hashlib.md5(idx_header(arrays[k].shape) + arrays[k].tobytes()).hexdigest()
+        for k, stem in IDX_FILES.items()
+    }
     assert load_from_folder(tmp_path, checksums=stems).x_train.shape == (12, 28, 28)
 
 

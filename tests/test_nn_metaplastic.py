@@ -17,8 +17,9 @@ from nn.metaplastic import (
 )
 
 
-def reference_adam_meta_numpy(params, grads_per_step, lr, w1_over_w2, delta, b1=0.9, b2=0.999,
-                              eps=1e-8):
+def reference_adam_meta_numpy(
+    params, grads_per_step, lr, w1_over_w2, delta, b1=0.9, b2=0.999, eps=1e-8
+):
     """Direct numpy transcription of Laborieux et al.'s Adam_meta.step (model_utils.py), with
     the tanh factor replaced by Eq. 1 and ``delta`` on growing steps, then the clip to [-1, 1]
     of Leonard et al. (no rounding)."""
@@ -52,19 +53,27 @@ def _unquantised_step(grads, state, params, w1_over_w2, delta):
 @pytest.mark.parametrize(("w1_over_w2", "delta"), [(0.25, 3.0), (1.0, 1.0), (0.5, 2.0)])
 def test_update_matches_numpy_transcription_of_reference(w1_over_w2, delta):
     rng = np.random.default_rng(1)
-    params = {"w": rng.uniform(-1, 1, (7, 5)).astype(np.float32),
-              "bias": rng.normal(0, 1, 5).astype(np.float32)}
+    params = {
+        "w": rng.uniform(-1, 1, (7, 5)).astype(np.float32),
+        "bias": rng.normal(0, 1, 5).astype(np.float32),
+    }
     # gradients of order 1 with a sign-persistent part, so that weights reach the clip
     drift = rng.normal(0, 1, (7, 5))
-    grads = [{"w": (drift + rng.normal(0, 1, (7, 5))).astype(np.float32),
-              "bias": rng.normal(0, 1, 5).astype(np.float32)} for _ in range(25)]
+    grads = [
+        {
+            "w": (drift + rng.normal(0, 1, (7, 5))).astype(np.float32),
+            "bias": rng.normal(0, 1, 5).astype(np.float32),
+        }
+        for _ in range(25)
+    ]
     lr = 0.05
     tx = metaplastic_adam(lr, w1_over_w2=w1_over_w2, delta=delta, weight_levels=None)
     p = jax.tree.map(jnp.asarray, params)
     state = tx.init(p)
     for g in grads:
-        updates, state = _unquantised_step(jax.tree.map(jnp.asarray, g), state, p,
-                                           w1_over_w2, delta)
+        updates, state = _unquantised_step(
+            jax.tree.map(jnp.asarray, g), state, p, w1_over_w2, delta
+        )
         p = optax.apply_updates(p, updates)
     ref_p, ref_m, ref_v = reference_adam_meta_numpy(params, grads, lr, w1_over_w2, delta)
     # float32 arithmetic vs float64 over 25 steps: relative error ~1e-6; 1e-5 leaves margin
@@ -134,13 +143,17 @@ def test_transformation_clips_rounds_hidden_weights_and_not_1d_params():
     device = load_preset("trapezoid").with_uniform_levels(8)
     tx = metaplastic_adam_for_device(device, 0.3, key=jax.random.PRNGKey(0))
     rng = np.random.default_rng(0)
-    params = {"w": jnp.asarray(rng.uniform(-1, 1, (64, 32)), jnp.float32),
-              "scale": jnp.asarray(rng.normal(0, 1, 32), jnp.float32)}
+    params = {
+        "w": jnp.asarray(rng.uniform(-1, 1, (64, 32)), jnp.float32),
+        "scale": jnp.asarray(rng.normal(0, 1, 32), jnp.float32),
+    }
     state = tx.init(params)
     step = jax.jit(tx.update)
     for _ in range(5):
-        grads = {"w": jnp.asarray(rng.normal(0, 1, (64, 32)), jnp.float32),
-                 "scale": jnp.asarray(rng.normal(0, 1, 32), jnp.float32)}
+        grads = {
+            "w": jnp.asarray(rng.normal(0, 1, (64, 32)), jnp.float32),
+            "scale": jnp.asarray(rng.normal(0, 1, 32), jnp.float32),
+        }
         updates, state = step(grads, state, params)
         params = optax.apply_updates(params, updates)
     w = np.asarray(params["w"])
@@ -163,16 +176,18 @@ def test_bad_arguments_raise():
 
 def test_deterministic_rounding_option_needs_no_key_and_picks_nearest_level():
     levels = jnp.linspace(-1.0, 1.0, 4)
-    tx = metaplastic_adam(0.01, w1_over_w2=0.25, delta=3.0, weight_levels=levels,
-                          stochastic_rounding=False)
+    tx = metaplastic_adam(
+        0.01, w1_over_w2=0.25, delta=3.0, weight_levels=levels, stochastic_rounding=False
+    )
     w = jnp.array([[1 / 3, -1 / 3, 1.0, -1.0]], jnp.float32)
     g = jnp.array([[1.0, 1.0, -1.0, 1.0]], jnp.float32)
     # Adam's first step moves every weight by lr * factor <= 0.03: far less than half the
     # level spacing (1/3), so nearest rounding returns each weight to its level
     u, _ = tx.update({"w": g}, tx.init({"w": w}), {"w": w})
     np.testing.assert_allclose(np.asarray(w + u["w"]), np.asarray(w), atol=1e-6)
-    big = metaplastic_adam(0.4, w1_over_w2=1.0, delta=1.0, weight_levels=levels,
-                           stochastic_rounding=False)
+    big = metaplastic_adam(
+        0.4, w1_over_w2=1.0, delta=1.0, weight_levels=levels, stochastic_rounding=False
+    )
     u, _ = big.update({"w": g}, big.init({"w": w}), {"w": w})
     # a step of 0.4 from 1/3 lands at -0.067, nearest level -1/3; from -1/3 at -0.733 -> -1
     np.testing.assert_allclose(np.asarray(w + u["w"])[0, :2], [-1 / 3, -1.0], atol=1e-6)

@@ -22,8 +22,9 @@ from nn.stream import (
 )
 
 # A tiny stream: 3 subsets of 300 images, 3 epochs each; the full-data tick on 1200 images.
-TINY = StreamConfig(n_subsets=3, subset_size=300, epochs=3, batch_size=100, n_seeds=1,
-                    full_data=True)
+TINY = StreamConfig(
+    n_subsets=3, subset_size=300, epochs=3, batch_size=100, n_seeds=1, full_data=True
+)
 TINY_DEVICES = ("trapezoid", "trapezoid:w1w2=1", "trapezoid:levels=16", "linear:levels=32")
 
 
@@ -58,8 +59,9 @@ def test_forward_uses_sign_of_hidden_weights_with_identity_gradient():
     g_hidden = grad(params, 1.0)
     g_signed = grad(signed, 0.0)
     for k in params:
-        np.testing.assert_allclose(np.asarray(g_hidden[k]), np.asarray(g_signed[k]), rtol=1e-5,
-                                   atol=1e-7)
+        np.testing.assert_allclose(
+            np.asarray(g_hidden[k]), np.asarray(g_signed[k]), rtol=1e-5, atol=1e-7
+        )
     assert float(loss(params)) > 0
 
 
@@ -78,8 +80,13 @@ def test_batch_norm_running_statistics_follow_pytorch_momentum():
 @pytest.fixture(scope="module")
 def tiny_data(datasets_dir):
     full = load_fashion_mnist(datasets_dir)
-    return FashionMNIST(full.x_train[:1200], full.y_train[:1200], full.x_test[:2000],
-                        full.y_test[:2000], full.source + " (first 1200 / 2000)")
+    return FashionMNIST(
+        full.x_train[:1200],
+        full.y_train[:1200],
+        full.x_test[:2000],
+        full.y_test[:2000],
+        full.source + " (first 1200 / 2000)",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +158,14 @@ def test_synapse_specs():
     lin = parse_synapse_spec("linear")
     assert not lin.binarized and lin.device.n_levels == 32
     assert parse_synapse_spec("trapezoid:levels=16").device.n_levels == 16
-    for bad in ("trapezoid:speed=3", "trapezoid:levels", "straight:delta=-1", "oval",
-                "trapezoid:w1w2=2", "trapezoid:levels=1"):
+    for bad in (
+        "trapezoid:speed=3",
+        "trapezoid:levels",
+        "straight:delta=-1",
+        "oval",
+        "trapezoid:w1w2=2",
+        "trapezoid:levels=1",
+    ):
         with pytest.raises(ValueError, match="device"):
             parse_synapse_spec(bad)
     with pytest.raises(FileNotFoundError, match="artifact"):
@@ -169,8 +182,10 @@ def test_fitted_artifact_plugs_in(tmp_path):
     assert float(spec.device.w1_over_w2) == 0.25 and float(spec.device.delta) == 3.0
 
 
-@pytest.mark.parametrize(("field", "value"), [("subset_size", 150), ("n_subsets", 61),
-                                              ("epochs", 0), ("learning_rate", -1.0)])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("subset_size", 150), ("n_subsets", 61), ("epochs", 0), ("learning_rate", -1.0)],
+)
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=field):
         StreamConfig(**{field: value})

@@ -29,9 +29,12 @@ def oommf_found() -> bool:
     return bool(tcl and Path(tcl).is_file()) or shutil.which("oommf") is not None
 
 
-needs_oommf = [pytest.mark.oommf,
-               pytest.mark.skipif(not oommf_found(),
-                                  reason="OOMMF not installed (no OOMMFTCL, no oommf on PATH)")]
+needs_oommf = [
+    pytest.mark.oommf,
+    pytest.mark.skipif(
+        not oommf_found(), reason="OOMMF not installed (no OOMMFTCL, no oommf on PATH)"
+    ),
+]
 
 
 def _block(mif: str, kind: str) -> str:
@@ -52,8 +55,7 @@ def driven() -> tuple:
     cell = geometries.preset_cell("scaled-trapezoid")
     pulse = default_pulse(1.5)
     cur = solve_current(track, cell, 1.5, MAT)
-    system = build_system(track, MAT, cell, current=cur, pulse=pulse, wall_at_notch=1,
-                          name="trap")
+    system = build_system(track, MAT, cell, current=cur, pulse=pulse, wall_at_notch=1, name="trap")
     return track, cell, pulse, cur, system
 
 
@@ -117,8 +119,9 @@ def test_dry_run_mask_and_initial_state(driven: tuple, tmp_path: Path) -> None:
 
 def test_thermal_run_uses_the_seeded_thermal_evolver(tmp_path: Path) -> None:
     track = geometries.load_preset("scaled-straight")
-    system = build_system(track, MAT, (2e-9, 2e-9), pulse=default_pulse(1.0),
-                          temperature=300.0, name="thermal")
+    system = build_system(
+        track, MAT, (2e-9, 2e-9), pulse=default_pulse(1.0), temperature=300.0, name="thermal"
+    )
     calc = get_calculator("oommf")
     with pytest.raises(ValueError, match="seed"):
         calc.run(system, t=1e-9, n=2, workdir=tmp_path, dry_run=True)
@@ -133,15 +136,17 @@ def test_thermal_run_uses_the_seeded_thermal_evolver(tmp_path: Path) -> None:
 
 
 def test_relax_dry_run_uses_min_driver(tmp_path: Path) -> None:
-    system = build_system(Track.straight(width=64e-9, length=256e-9), MAT, (4e-9, 4e-9),
-                          name="relax")
+    system = build_system(
+        Track.straight(width=64e-9, length=256e-9), MAT, (4e-9, 4e-9), name="relax"
+    )
     mif = OOMMFCalculator().relax(system, workdir=tmp_path, dry_run=True).mif_text
     assert "Specify Oxs_CGEvolve" in mif
     assert float(_value(_block(mif, "Oxs_MinDriver"), "stopping_mxHxm")) == 0.01
 
 
-def test_running_without_oommf_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch,
-                                                  tmp_path: Path) -> None:
+def test_running_without_oommf_says_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("OOMMFTCL", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))  # nothing called oommf there
     system = build_system(Track.straight(width=64e-9, length=256e-9), MAT, (4e-9, 4e-9))
@@ -174,8 +179,9 @@ def test_real_oommf_moves_the_wall_toward_plus_x(tmp_path: Path) -> None:
     with OOMMFCalculator(n_threads=2) as calc:
         system = build_system(track, mat, (4e-9, 4e-9), bias_field=(0, 0, 0), name="caseC")
         calc.relax(system, workdir=tmp_path)
-        driven = build_system(track, mat, (4e-9, 4e-9), current=cur, bias_field=(0, 0, 0),
-                              name="caseCdrive")
+        driven = build_system(
+            track, mat, (4e-9, 4e-9), current=cur, bias_field=(0, 0, 0), name="caseCdrive"
+        )
         driven.m = system.m
         mz0 = float(driven.m.orientation.mean()[2])
         res = calc.run(driven, t=0.5e-9, n=5, workdir=tmp_path)

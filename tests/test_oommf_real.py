@@ -43,8 +43,9 @@ from physics.materials import load_material
 
 pytestmark = [
     pytest.mark.oommf,
-    pytest.mark.skipif(oommf_command() is None,
-                       reason="OOMMF not found (no OOMMFTCL, no oommf on PATH)"),
+    pytest.mark.skipif(
+        oommf_command() is None, reason="OOMMF not found (no OOMMFTCL, no oommf on PATH)"
+    ),
 ]
 
 MAT = load_material()
@@ -89,8 +90,7 @@ def test_sp4_through_the_calculator_reproduces_the_reference(tmp_path, oommf_ref
     np.testing.assert_allclose(_mean_m(res.table), reference[:, 1:4], atol=1e-5)
 
 
-def test_case_c_through_the_device_mapping_reproduces_the_reference(tmp_path,
-                                                                     oommf_reference_dir):
+def test_case_c_through_the_device_mapping_reproduces_the_reference(tmp_path, oommf_reference_dir):
     """Case C built the project's way: straight 512 x 64 nm track, current solve scaled to
     J = 1e12 A/m^2, theta_SH = 0.1 mapped onto OOMMF's Slonczewski term, no bias field."""
     length, width, cell = 512e-9, 64e-9, (2e-9, 2e-9)
@@ -101,12 +101,20 @@ def test_case_c_through_the_device_mapping_reproduces_the_reference(tmp_path,
     mat = MAT.replace(theta_sh=0.1)
     cur = solve_current(track, cell, 1.0, mat)
     cur = cur.scaled(1e12 / float(np.max(cur.J_magnitude)))
-    relax = build_system(track, mat, cell, bias_field=(0, 0, 0), wall_position=length / 2,
-                         name="caseC_relax")
+    relax = build_system(
+        track, mat, cell, bias_field=(0, 0, 0), wall_position=length / 2, name="caseC_relax"
+    )
     with OOMMFCalculator(n_threads=2) as calc:
         calc.relax(relax, workdir=tmp_path)
-        driven = build_system(track, mat, cell, current=cur, bias_field=(0, 0, 0),
-                              wall_position=length / 2, name="caseC_drive")
+        driven = build_system(
+            track,
+            mat,
+            cell,
+            current=cur,
+            bias_field=(0, 0, 0),
+            wall_position=length / 2,
+            name="caseC_drive",
+        )
         driven.m = relax.m
         res = calc.run(driven, t=2e-9, n=200, workdir=tmp_path)
     t = res.table["t"].to_numpy()
@@ -126,19 +134,30 @@ def test_case_c_through_the_device_mapping_reproduces_the_reference(tmp_path,
 def _spec_300k(calculator: dict, n_realisations: int, seed: int):
     from physics.experiment.spec import RunSpec
 
-    return RunSpec.from_dict({
-        "geometry": "scaled-straight",
-        "cell": [4e-9, 4e-9],
-        "n_realisations": n_realisations,
-        "seed": seed,
-        "calculator": calculator,
-        "protocol": {
-            "ramps": [{"v_start": V_300K, "v_stop": V_300K, "n_steps": 1,
-                       "pulse": {"width": 1.0e-9, "rise": 0.05e-9, "fall": 0.05e-9},
-                       "settle_time": 0.1e-9, "bias_field": -4e-3}],
-            "temperature": 300.0, "n_cycles": 1, "initial_wall": {"at": 1},
-        },
-    })
+    return RunSpec.from_dict(
+        {
+            "geometry": "scaled-straight",
+            "cell": [4e-9, 4e-9],
+            "n_realisations": n_realisations,
+            "seed": seed,
+            "calculator": calculator,
+            "protocol": {
+                "ramps": [
+                    {
+                        "v_start": V_300K,
+                        "v_stop": V_300K,
+                        "n_steps": 1,
+                        "pulse": {"width": 1.0e-9, "rise": 0.05e-9, "fall": 0.05e-9},
+                        "settle_time": 0.1e-9,
+                        "bias_field": -4e-3,
+                    }
+                ],
+                "temperature": 300.0,
+                "n_cycles": 1,
+                "initial_wall": {"at": 1},
+            },
+        }
+    )
 
 
 #: Voltage (V) of the 300 K test pulse: near the 50 % point of notch 1 of the scaled straight
@@ -163,10 +182,20 @@ def test_300k_depinning_fraction_agrees_with_the_jax_engine(tmp_path):
     from physics.experiment.simulate_oommf import simulate_oommf
 
     n = 16
-    oommf_spec = _spec_300k({"name": "oommf", "thermal_timestep": DT_300K, "n_threads": 2,
-                             "relax_time": 0.05e-9, "outputs_per_pulse": 1}, n, seed=3)
-    jax_spec = _spec_300k({"name": "jax", "dt": DT_300K, "dtype": "float32",
-                           "relax_time": 0.05e-9}, n, seed=3)
+    oommf_spec = _spec_300k(
+        {
+            "name": "oommf",
+            "thermal_timestep": DT_300K,
+            "n_threads": 2,
+            "relax_time": 0.05e-9,
+            "outputs_per_pulse": 1,
+        },
+        n,
+        seed=3,
+    )
+    jax_spec = _spec_300k(
+        {"name": "jax", "dt": DT_300K, "dtype": "float32", "relax_time": 0.05e-9}, n, seed=3
+    )
     a = simulate_oommf(oommf_spec, workdir=tmp_path / "oommf", progress=False)
     b = simulate(jax_spec, progress=False)
     pa, pb = _depinned(a), _depinned(b)
@@ -176,8 +205,9 @@ def test_300k_depinning_fraction_agrees_with_the_jax_engine(tmp_path):
     assert p_value > 0.01, table
     # near threshold, not trivially all or nothing on both engines
     assert 0 < pa.sum() + pb.sum() < 2 * n, table
-    again = simulate_oommf(_spec_300k({**oommf_spec.calculator}, 1, seed=3),
-                           workdir=tmp_path / "again", progress=False)
+    again = simulate_oommf(
+        _spec_300k({**oommf_spec.calculator}, 1, seed=3), workdir=tmp_path / "again", progress=False
+    )
     np.testing.assert_array_equal(again.readouts["position"][0], a.readouts["position"][0])
 
 
@@ -215,17 +245,37 @@ def test_simulate_cli_on_oommf_writes_a_run_that_fit_accepts(tmp_path):
     spec.write_text(SIMULATE_SPEC)
     tag = uuid.uuid4().hex
     env = {**os.environ, "DWMTJ_TEST_TAG": tag}
-    sim = subprocess.run([sys.executable, "-m", "dwmtj", "simulate", str(spec), "--out",
-                          str(tmp_path / "runs")], capture_output=True, text=True, env=env,
-                         timeout=900, check=False)
+    sim = subprocess.run(
+        [sys.executable, "-m", "dwmtj", "simulate", str(spec), "--out", str(tmp_path / "runs")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
+    )
     assert sim.returncode == 0, sim.stderr[-2000:]
     assert _processes_with("DWMTJ_TEST_TAG", tag) == []
     runs = sorted((tmp_path / "runs").rglob("*.h5"))
     assert len(runs) == 1
     model = tmp_path / "model.json"
-    fit = subprocess.run([sys.executable, "-m", "dwmtj", "fit", str(runs[0]), "-o", str(model),
-                          "--law", "normal"],  # 0.2 ns pulses: shorter than the default tau0
-                         capture_output=True, text=True, env=env, timeout=600, check=False)
+    fit = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dwmtj",
+            "fit",
+            str(runs[0]),
+            "-o",
+            str(model),
+            "--law",
+            "normal",
+        ],  # 0.2 ns pulses: shorter than the default tau0
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
     assert fit.returncode == 0, fit.stderr[-2000:]
     from compact.presets import load_device
 
@@ -255,9 +305,12 @@ def test_sigterm_during_an_oommf_run_stops_every_oommf_process(tmp_path):
     spec.write_text(SIMULATE_SPEC)
     tag = uuid.uuid4().hex
     env = {**os.environ, "DWMTJ_TEST_TAG": tag}
-    proc = subprocess.Popen([sys.executable, "-m", "dwmtj", "simulate", str(spec), "--out",
-                             str(tmp_path / "runs")], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dwmtj", "simulate", str(spec), "--out", str(tmp_path / "runs")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and proc.poll() is None:

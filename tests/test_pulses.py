@@ -33,8 +33,9 @@ def test_delay_steps_and_breakpoints() -> None:
 
 
 def test_function_pulse() -> None:
-    gauss = FunctionPulse(lambda t: math.exp(-(((t - 5e-9) / 1e-9) ** 2)), duration=10e-9,
-                          amplitude=2.0, name="gauss")
+    gauss = FunctionPulse(
+        lambda t: math.exp(-(((t - 5e-9) / 1e-9) ** 2)), duration=10e-9, amplitude=2.0, name="gauss"
+    )
     assert gauss(5e-9) == pytest.approx(1.0)
     assert gauss(11e-9) == 0.0
     assert gauss.voltage(5e-9) == pytest.approx(2.0)
@@ -45,13 +46,15 @@ def test_function_pulse() -> None:
 
 @pytest.mark.parametrize(
     ("make", "field"),
-    [(lambda: TrapezoidalPulse(rise=-1e-9), "rise"),
-     (lambda: TrapezoidalPulse(rise=0, plateau=0, fall=0), "plateau"),
-     (lambda: TrapezoidalPulse(amplitude=math.inf), "amplitude"),
-     (lambda: TrapezoidalPulse.from_fwhm(5e-9, 10e-9, 10e-9), "fwhm"),
-     (lambda: FunctionPulse(lambda t: 2.0, duration=1e-9), "profile"),
-     (lambda: FunctionPulse(3.0, duration=1e-9), "profile"),
-     (lambda: FunctionPulse(lambda t: 1.0, duration=0.0), "duration")],
+    [
+        (lambda: TrapezoidalPulse(rise=-1e-9), "rise"),
+        (lambda: TrapezoidalPulse(rise=0, plateau=0, fall=0), "plateau"),
+        (lambda: TrapezoidalPulse(amplitude=math.inf), "amplitude"),
+        (lambda: TrapezoidalPulse.from_fwhm(5e-9, 10e-9, 10e-9), "fwhm"),
+        (lambda: FunctionPulse(lambda t: 2.0, duration=1e-9), "profile"),
+        (lambda: FunctionPulse(3.0, duration=1e-9), "profile"),
+        (lambda: FunctionPulse(lambda t: 1.0, duration=0.0), "duration"),
+    ],
 )
 def test_bad_pulses_name_the_field(make, field: str) -> None:
     with pytest.raises(ValueError, match=field):

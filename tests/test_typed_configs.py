@@ -75,8 +75,9 @@ def test_no_float_field_accepts_nan_or_inf(obj, bad):
         assert "\n" not in str(info.value)
 
 
-@pytest.mark.parametrize("obj", [o for o in EXAMPLES if hasattr(o, "from_dict")],
-                         ids=lambda o: type(o).__name__)
+@pytest.mark.parametrize(
+    "obj", [o for o in EXAMPLES if hasattr(o, "from_dict")], ids=lambda o: type(o).__name__
+)
 def test_round_trip_and_unknown_keys(obj):
     if isinstance(obj, FunctionPulse):
         return
@@ -91,23 +92,43 @@ def test_round_trip_and_unknown_keys(obj):
 
 def test_errors_are_one_line_with_the_field_path_and_unit():
     cases = [
-        (lambda: Protocol.from_dict({"ramps": [{"v_start": 0.0, "v_stop": math.nan,
-                                                "n_steps": 5}]}),
-         "protocol.ramps[0].v_stop: must be finite (V), got nan"),
+        (
+            lambda: Protocol.from_dict(
+                {"ramps": [{"v_start": 0.0, "v_stop": math.nan, "n_steps": 5}]}
+            ),
+            "protocol.ramps[0].v_stop: must be finite (V), got nan",
+        ),
         (lambda: VoltageRamp(0.0, math.nan, 5), "ramp.v_stop: must be finite (V), got nan"),
-        (lambda: Protocol.from_dict({"kind": "voltage_ramp", "v_start": 0, "v_stop": 1,
-                                     "n_steps": 3, "pulse": {"rise": -1e-9}}),
-         "protocol.ramp.pulse.rise: must be >= 0 (s), got -1e-09"),
-        (lambda: NotchSpec(depth=(1 * NM, -1 * NM), width=10 * NM, count=2),
-         "notches.depth[1]: must be positive (m), got -1e-09"),
+        (
+            lambda: Protocol.from_dict(
+                {
+                    "kind": "voltage_ramp",
+                    "v_start": 0,
+                    "v_stop": 1,
+                    "n_steps": 3,
+                    "pulse": {"rise": -1e-9},
+                }
+            ),
+            "protocol.ramp.pulse.rise: must be >= 0 (s), got -1e-09",
+        ),
+        (
+            lambda: NotchSpec(depth=(1 * NM, -1 * NM), width=10 * NM, count=2),
+            "notches.depth[1]: must be positive (m), got -1e-09",
+        ),
         (lambda: Material(ku_dispersion=1.5), "ku_dispersion: must be in [0, 1), got 1.5"),
         (lambda: Material(Ms="big"), "Ms: must be a real number (A/m), got 'big'"),
-        (lambda: WallStart("CLK"), "initial_wall.at: must be 'IN' or a notch index >= 0, "
-                                   "got 'CLK'"),
-        (lambda: EdgeRoughness(1 * NM, 10 * NM, seed=1.5),
-         "roughness.seed: must be an integer, got 1.5"),
-        (lambda: Track.from_dict({"kind": "straight", "length": 1e-7, "width": -1e-8}),
-         "width: must be positive (m), got -1e-08"),
+        (
+            lambda: WallStart("CLK"),
+            "initial_wall.at: must be 'IN' or a notch index >= 0, got 'CLK'",
+        ),
+        (
+            lambda: EdgeRoughness(1 * NM, 10 * NM, seed=1.5),
+            "roughness.seed: must be an integer, got 1.5",
+        ),
+        (
+            lambda: Track.from_dict({"kind": "straight", "length": 1e-7, "width": -1e-8}),
+            "width: must be positive (m), got -1e-08",
+        ),
         (lambda: Track.straight(-5e-8, 3e-7), "width: must be positive (m), got -5e-08"),
     ]
     for build, message in cases:
@@ -143,9 +164,17 @@ def test_units_are_in_the_schema():
 
 def test_run_spec_and_artifact_errors_name_the_section():
     with pytest.raises(ValueError, match=r"^protocol\.ramps\[1\]\.n_steps: must be >= 1"):
-        RunSpec.from_dict({"geometry": "scaled-straight", "protocol": {
-            "ramps": [{"v_start": 0.1, "v_stop": 0.2, "n_steps": 2},
-                      {"v_start": 0.1, "v_stop": 0.2, "n_steps": 0}]}})
+        RunSpec.from_dict(
+            {
+                "geometry": "scaled-straight",
+                "protocol": {
+                    "ramps": [
+                        {"v_start": 0.1, "v_stop": 0.2, "n_steps": 2},
+                        {"v_start": 0.1, "v_stop": 0.2, "n_steps": 0},
+                    ]
+                },
+            }
+        )
     data = paper_trapezoid_model().to_dict()
     data["network"]["delta"] = -1.0
     with pytest.raises(ValueError, match=r"^model\.json: network\.delta: must be positive"):
@@ -170,4 +199,5 @@ def test_error_line_of_a_plain_validation_error():
     with pytest.raises(ValidationError) as info:
         TypeAdapter(VoltageRamp).validate_python({"v_start": 0, "v_stop": 1, "n_steps": "3"})
     assert error_line(info.value, VoltageRamp, "run.ramp") == (
-        "run.ramp.n_steps: must be an integer, got '3'")
+        "run.ramp.n_steps: must be an integer, got '3'"
+    )

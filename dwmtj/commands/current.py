@@ -25,10 +25,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("preset", help="geometry preset name or TOML file (see dwmtj geometry --list)")
     p.add_argument("--voltage", type=float, required=True, help="IN - CLK voltage (V)")
-    p.add_argument("--cell", nargs=2, type=float, metavar=("DX", "DY"),
-                   help="cell in metres (default: the preset's [mesh] cell)")
-    p.add_argument("--material", default=None,
-                   help="material preset (default: the one that goes with the geometry)")
+    p.add_argument(
+        "--cell",
+        nargs=2,
+        type=float,
+        metavar=("DX", "DY"),
+        help="cell in metres (default: the preset's [mesh] cell)",
+    )
+    p.add_argument(
+        "--material",
+        default=None,
+        help="material preset (default: the one that goes with the geometry)",
+    )
     p.add_argument("--png", type=Path, help="write the |J| map to this PNG")
     p.set_defaults(func=run_current)
 
@@ -42,8 +50,9 @@ def resolve_track(name: str) -> tuple[Track, tuple[float, float] | None, str]:
         track, cell = geometries.read_geometry_file(path)
         return track, cell, path.stem
     if name not in geometries.list_presets():
-        raise ValueError(f"preset: unknown geometry preset {name!r}; "
-                         f"choose one of {geometries.list_presets()}")
+        raise ValueError(
+            f"preset: unknown geometry preset {name!r}; choose one of {geometries.list_presets()}"
+        )
     return geometries.load_preset(name), geometries.preset_cell(name), name
 
 
@@ -62,15 +71,20 @@ def run_current(args: argparse.Namespace) -> int:
     material = load_material(args.material) if args.material else material_for_geometry(label)
     sol = solve_current(track, cell, args.voltage, material)
     jmag = sol.J_magnitude[sol.mask]
-    print(f"{label}: V = {sol.voltage:g} V, cell {cell[0] * 1e9:g} x {cell[1] * 1e9:g} nm, "
-          f"{int(sol.mask.sum())} conducting cells, Ta {material.t_hm * 1e9:g} nm, "
-          f"rho {material.rho_hm * 1e8:g} uOhm cm")
+    print(
+        f"{label}: V = {sol.voltage:g} V, cell {cell[0] * 1e9:g} x {cell[1] * 1e9:g} nm, "
+        f"{int(sol.mask.sum())} conducting cells, Ta {material.t_hm * 1e9:g} nm, "
+        f"rho {material.rho_hm * 1e8:g} uOhm cm"
+    )
     print(f"  R = {sol.resistance:.6g} Ohm   I = {sol.current * 1e3:.6g} mA")
-    print(f"  |J| = {jmag.min():.4g} ... {jmag.max():.4g} A/m^2 "
-          f"(median {float(np.median(jmag)):.4g})")
+    print(
+        f"  |J| = {jmag.min():.4g} ... {jmag.max():.4g} A/m^2 (median {float(np.median(jmag)):.4g})"
+    )
     for row in notch_current_densities(sol, track):
-        print(f"  notch {row['notch']} at x = {row['x'] * 1e9:.1f} nm: "
-              f"|J| mean {row['J_mean']:.4g}, peak {row['J_peak']:.4g} A/m^2")
+        print(
+            f"  notch {row['notch']} at x = {row['x'] * 1e9:.1f} nm: "
+            f"|J| mean {row['J_mean']:.4g}, peak {row['J_peak']:.4g} A/m^2"
+        )
     if args.png is not None:
         save_current_map(sol, track, args.png, title=f"{label}: |J| at {sol.voltage:g} V")
         print(f"  wrote {args.png}")

@@ -28,18 +28,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "(Fashion-MNIST with the fitted devices and the paper presets), inference (the "
             "pretrained ResNet with the fitted levels and noise), then report.html and "
             "report.json. Finished stages are reused (OUT/stages.json); changing an option "
-            "reruns only the stages that depend on it."),
+            "reruns only the stages that depend on it."
+        ),
     )
-    p.add_argument("--out", type=Path, default=Path("demo-output"),
-                   help="output folder (default: demo-output)")
-    p.add_argument("--preset", default="small", choices=("small", "paper"),
-                   help="small: 2 CPU cores, < 20 min (default); paper: the paper's scale "
-                        "(GPU/cluster)")
-    p.add_argument("--dry-run", action="store_true",
-                   help="validate the options and list the stages (run or reuse); run nothing")
+    p.add_argument(
+        "--out", type=Path, default=Path("demo-output"), help="output folder (default: demo-output)"
+    )
+    p.add_argument(
+        "--preset",
+        default="small",
+        choices=("small", "paper"),
+        help="small: 2 CPU cores, < 20 min (default); paper: the paper's scale (GPU/cluster)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="validate the options and list the stages (run or reuse); run nothing",
+    )
     p.add_argument("--until", choices=STAGES, help="stop after this stage")
-    p.add_argument("--realisations", type=int, help="thermal realisations per device "
-                   "(default: the spec file's n_realisations)")
+    p.add_argument(
+        "--realisations",
+        type=int,
+        help="thermal realisations per device (default: the spec file's n_realisations)",
+    )
     p.add_argument("--pulses", type=int, help="pulses per ramp (default: the spec file's)")
     p.add_argument("--workers", type=int, help="simulation processes (default 2)")
     p.add_argument("--trapezoid-spec", type=Path, help="run TOML of the trapezoid")
@@ -49,19 +60,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--stream-epochs", type=int, help="epochs per subset (small: 5)")
     p.add_argument("--stream-subset-size", type=int, help="images per subset (1000)")
     p.add_argument("--stream-seeds", type=int, help="seeds (small: 1)")
-    p.add_argument("--stream-test-images", type=int,
-                   help="random test images for the stream's validation (default: all 10000)")
+    p.add_argument(
+        "--stream-test-images",
+        type=int,
+        help="random test images for the stream's validation (default: all 10000)",
+    )
     p.add_argument("--infer-bits", help="weight bits of the inference sweep, e.g. 2-6")
     p.add_argument("--infer-noise-factors", help="multiples of sigma_G, e.g. 0,1,10")
     p.add_argument("--infer-draws", type=int, help="write-noise draws per point (small: 3)")
-    p.add_argument("--infer-test-images", type=int,
-                   help="random CIFAR test images for inference (small: 1000)")
-    p.add_argument("--checkpoint", type=Path,
-                   help="trained ResNet folder for inference (default: "
-                   "results/inference/checkpoint relative to the working directory; paper: "
-                   "results/inference/paper-checkpoint)")
-    p.add_argument("--data", type=Path, help="data directory (else $DWMTJ_DATA, then "
-                   "../shared/datasets relative to the working directory)")
+    p.add_argument(
+        "--infer-test-images", type=int, help="random CIFAR test images for inference (small: 1000)"
+    )
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        help="trained ResNet folder for inference (default: "
+        "results/inference/checkpoint relative to the working directory; paper: "
+        "results/inference/paper-checkpoint)",
+    )
+    p.add_argument(
+        "--data",
+        type=Path,
+        help="data directory (else $DWMTJ_DATA, then "
+        "../shared/datasets relative to the working directory)",
+    )
     p.set_defaults(func=run_demo)
 
 
@@ -72,16 +94,32 @@ def demo_config(args: argparse.Namespace) -> Any:
     from dwmtj.pipeline.config import build_config
 
     bits = tuple(parse_bits(args.infer_bits, "--infer-bits")) if args.infer_bits else None
-    noise = (tuple(parse_non_negative_floats(args.infer_noise_factors, "--infer-noise-factors"))
-             if args.infer_noise_factors else None)
+    noise = (
+        tuple(parse_non_negative_floats(args.infer_noise_factors, "--infer-noise-factors"))
+        if args.infer_noise_factors
+        else None
+    )
     return build_config(
-        args.preset, realisations=args.realisations, pulses=args.pulses, workers=args.workers,
-        until=args.until, trapezoid_spec=args.trapezoid_spec, straight_spec=args.straight_spec,
-        fit_n_rep=args.fit_n_rep, stream_subsets=args.stream_subsets,
-        stream_epochs=args.stream_epochs, stream_subset_size=args.stream_subset_size,
-        stream_seeds=args.stream_seeds, stream_test_images=args.stream_test_images,
-        infer_bits=bits, infer_noise_factors=noise, infer_draws=args.infer_draws,
-        infer_test_images=args.infer_test_images, checkpoint=args.checkpoint, data=args.data)
+        args.preset,
+        realisations=args.realisations,
+        pulses=args.pulses,
+        workers=args.workers,
+        until=args.until,
+        trapezoid_spec=args.trapezoid_spec,
+        straight_spec=args.straight_spec,
+        fit_n_rep=args.fit_n_rep,
+        stream_subsets=args.stream_subsets,
+        stream_epochs=args.stream_epochs,
+        stream_subset_size=args.stream_subset_size,
+        stream_seeds=args.stream_seeds,
+        stream_test_images=args.stream_test_images,
+        infer_bits=bits,
+        infer_noise_factors=noise,
+        infer_draws=args.infer_draws,
+        infer_test_images=args.infer_test_images,
+        checkpoint=args.checkpoint,
+        data=args.data,
+    )
 
 
 def run_demo(args: argparse.Namespace) -> int:

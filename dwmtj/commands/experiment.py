@@ -25,8 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, help="process-pool size (default: #CPUs)")
     p.add_argument("--serial", action="store_true", help="run in this process (one GPU)")
     p.add_argument("--calculator", choices=CALCULATORS, help="override the calculator")
-    p.add_argument("--dry-run", action="store_true",
-                   help="validate and list the runs and their status; run nothing")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="validate and list the runs and their status; run nothing",
+    )
     p.set_defaults(func=_batch_handler)
 
     p = subparsers.add_parser("plot", help="figures of run files (R-V, sequences, states)")
@@ -36,8 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _simulate_handler(args: argparse.Namespace) -> int:
-    path, figures = simulate_run(args.spec, args.out, figures=not args.no_figures,
-                                 calculator=args.calculator)
+    path, figures = simulate_run(
+        args.spec, args.out, figures=not args.no_figures, calculator=args.calculator
+    )
     print(path)
     for fig in figures:
         print(fig)
@@ -45,9 +49,15 @@ def _simulate_handler(args: argparse.Namespace) -> int:
 
 
 def _batch_handler(args: argparse.Namespace) -> int:
-    result = batch_runs(args.sweep, args.out, executor="serial" if args.serial else "process",
-                        max_workers=args.workers, scheduler=args.scheduler,
-                        calculator=args.calculator, dry_run=args.dry_run)
+    result = batch_runs(
+        args.sweep,
+        args.out,
+        executor="serial" if args.serial else "process",
+        max_workers=args.workers,
+        scheduler=args.scheduler,
+        calculator=args.calculator,
+        dry_run=args.dry_run,
+    )
     if args.dry_run:
         for run in result:
             values = ", ".join(f"{k}={v}" for k, v in run.params.items())

@@ -9,24 +9,49 @@ from pathlib import Path
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``fit`` subcommand to the ``dwmtj`` parser."""
     p = subparsers.add_parser(
-        "fit", help="fit a compact device model (depinning laws, transport, Eq. 1, levels)",
+        "fit",
+        help="fit a compact device model (depinning laws, transport, Eq. 1, levels)",
         description="Fit per-notch depinning laws by maximum likelihood, the notch-to-notch "
-        "transport model, Eq. 1 metaplasticity and conductance levels; write a JSON artifact.")
-    p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="measured cycles (.csv: cycle,pulse,V,R[,width,temperature,field]) "
-                   "or physics run files (.h5)")
+        "transport model, Eq. 1 metaplasticity and conductance levels; write a JSON artifact.",
+    )
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="measured cycles (.csv: cycle,pulse,V,R[,width,temperature,field]) "
+        "or physics run files (.h5)",
+    )
     p.add_argument("-o", "--output", required=True, help="model artifact to write (.json)")
-    p.add_argument("--law", default="auto", choices=("auto", "arrhenius", "normal"),
-                   help="depinning law (auto: lowest AIC)")
-    p.add_argument("--beta", default=None,
-                   help="activation exponent: a number, 'free', or omit to choose 1/1.5/2 by AIC")
+    p.add_argument(
+        "--law",
+        default="auto",
+        choices=("auto", "arrhenius", "normal"),
+        help="depinning law (auto: lowest AIC)",
+    )
+    p.add_argument(
+        "--beta",
+        default=None,
+        help="activation exponent: a number, 'free', or omit to choose 1/1.5/2 by AIC",
+    )
     p.add_argument("--tau0", type=float, default=1e-9, help="attempt time tau0 (s)")
-    p.add_argument("--n-levels", type=int, default=None,
-                   help="number of resistance levels in CSV input (default: chosen by BIC)")
-    p.add_argument("--bootstrap", type=int, default=0,
-                   help="bootstrap resamples for the uncertainties (default: Hessian)")
-    p.add_argument("--n-rep", type=int, default=200,
-                   help="Monte Carlo replicates of the posterior-predictive check")
+    p.add_argument(
+        "--n-levels",
+        type=int,
+        default=None,
+        help="number of resistance levels in CSV input (default: chosen by BIC)",
+    )
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=0,
+        help="bootstrap resamples for the uncertainties (default: Hessian)",
+    )
+    p.add_argument(
+        "--n-rep",
+        type=int,
+        default=200,
+        help="Monte Carlo replicates of the posterior-predictive check",
+    )
     p.add_argument("--name", default=None, help="model name (default: output file stem)")
     p.add_argument("--plot", default=None, metavar="DIR", help="write figures to DIR")
     p.add_argument("--seed", type=int, default=0, help="random seed (bootstrap, Monte Carlo)")
@@ -60,9 +85,17 @@ def run_fit(args: argparse.Namespace) -> int:
         raise ValueError(f"--output: the artifact must be a .json file, got {out}")
     if args.n_rep < 1:
         raise ValueError(f"--n-rep: need at least 1 replicate, got {args.n_rep}")
-    result = fit_runs(args.inputs, name=args.name or out.stem, law=args.law,
-                      beta=parse_beta(args.beta), tau0_s=args.tau0, n_levels=args.n_levels,
-                      bootstrap=args.bootstrap, n_rep=args.n_rep, seed=args.seed)
+    result = fit_runs(
+        args.inputs,
+        name=args.name or out.stem,
+        law=args.law,
+        beta=parse_beta(args.beta),
+        tau0_s=args.tau0,
+        n_levels=args.n_levels,
+        bootstrap=args.bootstrap,
+        n_rep=args.n_rep,
+        seed=args.seed,
+    )
     if result.dropped_edge_states:
         print(result.reached_note())
     print(summary_table(result.model, result.check))

@@ -69,8 +69,9 @@ def register_train(networks: argparse._SubParsersAction) -> None:
         help="dataset (default cifar10-jpeg; --paper: cifar100)",
     )
     p.add_argument(
-        "--data", help="folder holding the dataset (else $DWMTJ_DATA, then ../shared/datasets "
-        "relative to the working directory)"
+        "--data",
+        help="folder holding the dataset (else $DWMTJ_DATA, then ../shared/datasets "
+        "relative to the working directory)",
     )
     p.add_argument("--train-limit", type=int, help="use only the first N training images")
     p.add_argument(
@@ -78,9 +79,11 @@ def register_train(networks: argparse._SubParsersAction) -> None:
         action="store_true",
         help="the paper's ResNet-56 x4 on CIFAR-100 for 200 epochs (for a GPU)",
     )
-    p.add_argument("--out", default=str(DEFAULT_CHECKPOINT),
-                   help=f"checkpoint folder (default {DEFAULT_CHECKPOINT}, relative to the "
-                   "working directory)")
+    p.add_argument(
+        "--out",
+        default=str(DEFAULT_CHECKPOINT),
+        help=f"checkpoint folder (default {DEFAULT_CHECKPOINT}, relative to the working directory)",
+    )
     p.add_argument(
         "--no-resume", action="store_true", help="start over even if a checkpoint exists"
     )
@@ -98,8 +101,10 @@ def _infer_handler(args: argparse.Namespace) -> int:
         raise ValueError(f"--test-limit: need >= 1 images, got {args.test_limit}")
     checkpoint = Path(args.checkpoint)
     if not (checkpoint.is_file() or (checkpoint / "checkpoint.json").is_file()):
-        raise FileNotFoundError(f"--checkpoint: no trained network in {checkpoint.absolute()} "
-                                "(make one with `dwmtj train resnet --out DIR`)")
+        raise FileNotFoundError(
+            f"--checkpoint: no trained network in {checkpoint.absolute()} "
+            "(make one with `dwmtj train resnet --out DIR`)"
+        )
     device = load_device(args.device)
     result = run_inference_sweep(
         device=device,
@@ -116,11 +121,15 @@ def _infer_handler(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     info = result.info
-    print(f"software accuracy {info['digital_accuracy']:.4f} on {info['test_images']} "
-          f"{info['dataset']} test images")
+    print(
+        f"software accuracy {info['digital_accuracy']:.4f} on {info['test_images']} "
+        f"{info['dataset']} test images"
+    )
     for p in result.points:
-        print(f"{p.level_mode:8s} notches={p.notches:4d} noise x{p.noise_factor:<4g} "
-              f"accuracy {100 * p.mean:6.2f} +- {100 * p.std:.2f} % ({len(p.accuracies)} draws)")
+        print(
+            f"{p.level_mode:8s} notches={p.notches:4d} noise x{p.noise_factor:<4g} "
+            f"accuracy {100 * p.mean:6.2f} +- {100 * p.std:.2f} % ({len(p.accuracies)} draws)"
+        )
     print("wrote " + ", ".join(str(f) for f in result.files.values()))
     return 0
 
@@ -136,9 +145,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="straight",
         help="device model: preset name (straight, trapezoid) or compact JSON artifact",
     )
-    p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT),
-                   help=f"trained network folder (default {DEFAULT_CHECKPOINT}, relative to the "
-                   "working directory)")
+    p.add_argument(
+        "--checkpoint",
+        default=str(DEFAULT_CHECKPOINT),
+        help=f"trained network folder (default {DEFAULT_CHECKPOINT}, relative to the "
+        "working directory)",
+    )
     p.add_argument(
         "--bits", default="2-8", help="signed weight bits N (2^(N-1) notches): 2-8 or 2,4,6"
     )
@@ -153,14 +165,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=["cifar10-jpeg", "cifar100"],
         help="test set (default: the one the checkpoint was trained on)",
     )
-    p.add_argument("--data", help="folder holding the dataset (else $DWMTJ_DATA, then "
-                   "../shared/datasets relative to the working directory)")
+    p.add_argument(
+        "--data",
+        help="folder holding the dataset (else $DWMTJ_DATA, then "
+        "../shared/datasets relative to the working directory)",
+    )
     p.add_argument(
         "--read-sigma", type=float, default=0.0, help="read noise per device and MVM (S)"
     )
     p.add_argument("--test-limit", type=int, help="evaluate on the first N test images only")
     p.add_argument("--batch-size", type=int, default=500, help="images per evaluation batch")
     p.add_argument("--seed", type=int, default=0, help="seed of the noise draws")
-    p.add_argument("--out", default=str(DEFAULT_OUT),
-                   help=f"folder for the table and figures (default {DEFAULT_OUT})")
+    p.add_argument(
+        "--out",
+        default=str(DEFAULT_OUT),
+        help=f"folder for the table and figures (default {DEFAULT_OUT})",
+    )
     p.set_defaults(func=_infer_handler)

@@ -19,13 +19,18 @@ def register_train(networks: argparse._SubParsersAction) -> None:
             "with the metaplastic rule of each device, all seeds and devices in one vmapped "
             "program. Writes stream.h5, curves.csv, summary.{csv,md}, fig5a.png (and "
             "fig5b.png when a trapezoid and a linear device are compared); checkpoints after "
-            "every subset, so rerunning the same command resumes."),
+            "every subset, so rerunning the same command resumes."
+        ),
     )
-    p.add_argument("--device", action="append", metavar="SPEC",
-                   help="synapse type: preset (trapezoid, straight, linear) or compact-model "
-                        "JSON path, with options ':levels=N,delta=D,w1w2=R,binarized=0|1'; "
-                        "repeat for several (default: straight, straight:delta=3, trapezoid, "
-                        "linear:levels=32)")
+    p.add_argument(
+        "--device",
+        action="append",
+        metavar="SPEC",
+        help="synapse type: preset (trapezoid, straight, linear) or compact-model "
+        "JSON path, with options ':levels=N,delta=D,w1w2=R,binarized=0|1'; "
+        "repeat for several (default: straight, straight:delta=3, trapezoid, "
+        "linear:levels=32)",
+    )
     p.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--subsets", type=int, default=60, help="number of subsets (default 60)")
@@ -33,19 +38,37 @@ def register_train(networks: argparse._SubParsersAction) -> None:
     p.add_argument("--subset-size", type=int, default=1000, help="images per subset")
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--lr", type=float, default=0.005, help="Adam learning rate (default 0.005)")
-    p.add_argument("--deterministic-rounding", action="store_true",
-                   help="round hidden weights to the nearest level instead of stochastically")
-    p.add_argument("--no-full-data", action="store_true",
-                   help="skip the full-data reference runs (the ticks of Fig. 5a)")
-    p.add_argument("--eval-every-epoch", action="store_true",
-                   help="also validate after every epoch (stored in stream.h5)")
-    p.add_argument("--max-steps", type=int, default=None,
-                   help="stop after this many subsets/full-data epochs (resume later)")
-    p.add_argument("--data", default=None, help="data directory (else $DWMTJ_DATA, then "
-                   "../shared/datasets relative to the working directory)")
+    p.add_argument(
+        "--deterministic-rounding",
+        action="store_true",
+        help="round hidden weights to the nearest level instead of stochastically",
+    )
+    p.add_argument(
+        "--no-full-data",
+        action="store_true",
+        help="skip the full-data reference runs (the ticks of Fig. 5a)",
+    )
+    p.add_argument(
+        "--eval-every-epoch",
+        action="store_true",
+        help="also validate after every epoch (stored in stream.h5)",
+    )
+    p.add_argument(
+        "--max-steps",
+        type=int,
+        default=None,
+        help="stop after this many subsets/full-data epochs (resume later)",
+    )
+    p.add_argument(
+        "--data",
+        default=None,
+        help="data directory (else $DWMTJ_DATA, then "
+        "../shared/datasets relative to the working directory)",
+    )
     p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    p.add_argument("--plot-only", action="store_true",
-                   help="only redraw figures and tables from OUT/stream.h5")
+    p.add_argument(
+        "--plot-only", action="store_true", help="only redraw figures and tables from OUT/stream.h5"
+    )
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=_run)
 
@@ -58,8 +81,9 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if args.plot_only:
         if not (out / "stream.h5").is_file():
-            raise FileNotFoundError(f"--out: {out / 'stream.h5'} not found; "
-                                    "run without --plot-only")
+            raise FileNotFoundError(
+                f"--out: {out / 'stream.h5'} not found; run without --plot-only"
+            )
         result = stream.load_result(out / "stream.h5")
     else:
         specs = [stream.parse_synapse_spec(s) for s in (args.device or stream.PAPER_DEVICES)]
@@ -67,16 +91,23 @@ def _run(args: argparse.Namespace) -> int:
         if len(set(labels)) != len(labels):
             raise ValueError(f"device: each device must be given once, got {labels}")
         cfg = stream.StreamConfig(
-            n_subsets=args.subsets, subset_size=args.subset_size, epochs=args.epochs,
-            batch_size=args.batch_size, n_seeds=args.seeds, learning_rate=args.lr,
+            n_subsets=args.subsets,
+            subset_size=args.subset_size,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            n_seeds=args.seeds,
+            learning_rate=args.lr,
             stochastic_rounding=not args.deterministic_rounding,
-            full_data=not args.no_full_data, eval_every_epoch=args.eval_every_epoch,
-            first_seed=args.first_seed)
+            full_data=not args.no_full_data,
+            eval_every_epoch=args.eval_every_epoch,
+            first_seed=args.first_seed,
+        )
         data = load_fashion_mnist(args.data)
         for s in specs:
             print("device:", stream.describe(s))
-        result = stream.run_stream(specs, data, cfg, out_dir=out, progress=not args.no_progress,
-                                   max_steps=args.max_steps)
+        result = stream.run_stream(
+            specs, data, cfg, out_dir=out, progress=not args.no_progress, max_steps=args.max_steps
+        )
     result = stream.finished_part(result)  # a run stopped by --max-steps: what is done
     paths = stream.save_result(result, out)
     fig_a = stream.plot_fig5a(result, out / "fig5a.png")

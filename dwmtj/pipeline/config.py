@@ -106,9 +106,13 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 #: StreamConfig field -> the demo option that sets it
-_STREAM_OPTIONS = {"n_subsets": "--stream-subsets", "subset_size": "--stream-subset-size",
-                   "batch_size": "--stream-subset-size", "epochs": "--stream-epochs",
-                   "n_seeds": "--stream-seeds"}
+_STREAM_OPTIONS = {
+    "n_subsets": "--stream-subsets",
+    "subset_size": "--stream-subset-size",
+    "batch_size": "--stream-subset-size",
+    "epochs": "--stream-epochs",
+    "n_seeds": "--stream-seeds",
+}
 
 
 def _positive(option: str, value: Any, allow_none: bool = False) -> Any:
@@ -132,8 +136,10 @@ def run_spec_table(cfg: DemoConfig, device: str) -> dict:
     if cfg.pulses is not None:
         proto = dict(data.get("protocol", {}))
         if proto.get("kind") != "voltage_ramp":
-            raise ValueError(f"--pulses: {cfg.specs[device].name} is not a voltage_ramp "
-                             f"protocol (kind {proto.get('kind')!r}); drop --pulses")
+            raise ValueError(
+                f"--pulses: {cfg.specs[device].name} is not a voltage_ramp "
+                f"protocol (kind {proto.get('kind')!r}); drop --pulses"
+            )
         proto["n_steps"] = cfg.pulses
         data["protocol"] = proto
     return data
@@ -174,33 +180,48 @@ def validate(cfg: DemoConfig) -> None:
     _positive("--pulses", cfg.pulses, allow_none=True)
     _positive("--workers", cfg.workers)
     _positive("--fit-n-rep", cfg.fit_n_rep)
-    for name in ("stream_subsets", "stream_epochs", "stream_subset_size", "stream_seeds",
-                 "infer_draws"):
+    for name in (
+        "stream_subsets",
+        "stream_epochs",
+        "stream_subset_size",
+        "stream_seeds",
+        "infer_draws",
+    ):
         _positive("--" + name.replace("_", "-"), getattr(cfg, name))
     _positive("--stream-test-images", cfg.stream_test_images, allow_none=True)
     _positive("--infer-test-images", cfg.infer_test_images, allow_none=True)
     if cfg.stream_test_images is not None and cfg.stream_test_images > 10_000:
-        raise ValueError("--stream-test-images: Fashion-MNIST has 10000 test images, got "
-                         f"{cfg.stream_test_images}")
+        raise ValueError(
+            "--stream-test-images: Fashion-MNIST has 10000 test images, got "
+            f"{cfg.stream_test_images}"
+        )
     if cfg.stream_subsets * cfg.stream_subset_size > N_TRAIN:
-        raise ValueError(f"--stream-subsets: {cfg.stream_subsets} x {cfg.stream_subset_size} "
-                         f"images exceed the {N_TRAIN} training images")
+        raise ValueError(
+            f"--stream-subsets: {cfg.stream_subsets} x {cfg.stream_subset_size} "
+            f"images exceed the {N_TRAIN} training images"
+        )
     try:
-        StreamConfig(n_subsets=cfg.stream_subsets, subset_size=cfg.stream_subset_size,
-                     epochs=cfg.stream_epochs, n_seeds=cfg.stream_seeds,
-                     batch_size=min(100, cfg.stream_subset_size))
+        StreamConfig(
+            n_subsets=cfg.stream_subsets,
+            subset_size=cfg.stream_subset_size,
+            epochs=cfg.stream_epochs,
+            n_seeds=cfg.stream_seeds,
+            batch_size=min(100, cfg.stream_subset_size),
+        )
     except ValueError as exc:
         field, _, reason = str(exc).partition(":")
         raise ValueError(f"{_STREAM_OPTIONS.get(field, field)}:{reason}") from None
     if not cfg.infer_bits or any(not 1 <= b <= 24 for b in cfg.infer_bits):
         raise ValueError(f"--infer-bits: need integers in 1..24, got {cfg.infer_bits}")
     if not cfg.infer_noise_factors or any(f < 0 for f in cfg.infer_noise_factors):
-        raise ValueError(f"--infer-noise-factors: need non-negative numbers, got "
-                         f"{cfg.infer_noise_factors}")
+        raise ValueError(
+            f"--infer-noise-factors: need non-negative numbers, got {cfg.infer_noise_factors}"
+        )
     for d in cfg.stream_compare:
         if d not in ("trapezoid", "straight"):
-            raise ValueError(f"--stream-compare: paper presets are trapezoid and straight, "
-                             f"got {d!r}")
+            raise ValueError(
+                f"--stream-compare: paper presets are trapezoid and straight, got {d!r}"
+            )
     for device in DEVICES:
         option = f"--{device}-spec"
         try:
@@ -217,5 +238,6 @@ def missing_inputs(cfg: DemoConfig) -> list[str]:
         missing.append(
             f"--checkpoint: no trained network in {cfg.checkpoint.absolute()} (make it with "
             f"`dwmtj train resnet{' --paper' if cfg.preset == 'paper' else ''} "
-            f"--out {cfg.checkpoint}`, or stop earlier with --until stream)")
+            f"--out {cfg.checkpoint}`, or stop earlier with --until stream)"
+        )
     return missing

@@ -47,13 +47,20 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def stage_key(stage: str, settings: Any, inputs: dict[str, str], code: str | None = None
-              ) -> str:
+def stage_key(stage: str, settings: Any, inputs: dict[str, str], code: str | None = None) -> str:
     """SHA-256 (hex) of the stage name, its settings, its inputs' keys and the code
     fingerprint (default :func:`code_fingerprint`)."""
-    text = json.dumps({"stage": stage, "settings": settings, "inputs": inputs,
-                       "code": code_fingerprint() if code is None else code},
-                      sort_keys=True, separators=(",", ":"), default=str)
+    text = json.dumps(
+        {
+            "stage": stage,
+            "settings": settings,
+            "inputs": inputs,
+            "code": code_fingerprint() if code is None else code,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -86,13 +93,25 @@ class Manifest:
             return False
         return all((self.out / p).exists() for p in entry.get("outputs", []))
 
-    def record(self, stage: str, key: str, outputs: list[str], seconds: float,
-               cpu_seconds: float, details: dict | None = None) -> None:
+    def record(
+        self,
+        stage: str,
+        key: str,
+        outputs: list[str],
+        seconds: float,
+        cpu_seconds: float,
+        details: dict | None = None,
+    ) -> None:
         """Store a finished stage and write the manifest atomically."""
-        self.stages[stage] = {"key": key, "status": "done", "outputs": sorted(outputs),
-                              "seconds": round(seconds, 3), "cpu_seconds": round(cpu_seconds, 3),
-                              "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
-                              "details": details or {}}
+        self.stages[stage] = {
+            "key": key,
+            "status": "done",
+            "outputs": sorted(outputs),
+            "seconds": round(seconds, 3),
+            "cpu_seconds": round(cpu_seconds, 3),
+            "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "details": details or {},
+        }
         self.write()
 
     def write(self) -> None:

@@ -38,20 +38,35 @@ def fit_numbers(artifact: Path) -> dict[str, Any]:
     model = load_model(artifact)
     w = model.reference_conditions["pulse_width_s"]
     T = model.reference_conditions["temperature_K"]
-    rows = [{"direction": t.direction, "state": t.state, "V50_V": _finite(t.v50_V),
-             "V50_se_V": _finite(t.se_V), "spread_V": _finite(t.spread_V),
-             "trials": t.trials, "identified": t.identified}
-            for t in thresholds(model)]
+    rows = [
+        {
+            "direction": t.direction,
+            "state": t.state,
+            "V50_V": _finite(t.v50_V),
+            "V50_se_V": _finite(t.se_V),
+            "spread_V": _finite(t.spread_V),
+            "trials": t.trials,
+            "identified": t.identified,
+        }
+        for t in thresholds(model)
+    ]
     c = model.conductance
     meta = model.metaplasticity or {}
-    return {"law": model.law, "n_states": model.n_states, "pulse_width_s": w,
-            "temperature_K": T, "thresholds": rows,
-            "conductance_mean_S": list(c["mean_S"]), "conductance_sigma_S": list(c["sigma_S"]),
-            "resistance_mean_ohm": list(c["resistance_mean_ohm"]),
-            "write_sigma_S": c["write_sigma_S"],
-            "w1_over_w2": meta.get("w1_over_w2"), "delta": meta.get("delta"),
-            "network": {k: model.network[k] for k in ("w1_over_w2", "delta", "write_sigma_S")},
-            "notes": list(model.notes)}
+    return {
+        "law": model.law,
+        "n_states": model.n_states,
+        "pulse_width_s": w,
+        "temperature_K": T,
+        "thresholds": rows,
+        "conductance_mean_S": list(c["mean_S"]),
+        "conductance_sigma_S": list(c["sigma_S"]),
+        "resistance_mean_ohm": list(c["resistance_mean_ohm"]),
+        "write_sigma_S": c["write_sigma_S"],
+        "w1_over_w2": meta.get("w1_over_w2"),
+        "delta": meta.get("delta"),
+        "network": {k: model.network[k] for k in ("w1_over_w2", "delta", "write_sigma_S")},
+        "notes": list(model.notes),
+    }
 
 
 def stream_numbers(h5: Path) -> dict[str, Any]:
@@ -61,51 +76,91 @@ def stream_numbers(h5: Path) -> dict[str, Any]:
     out = {}
     for d, label in enumerate(result.labels):
         final = acc[d, :, -1]
-        out[label] = {"final_pct": float(final.mean()), "final_std_pct": float(final.std()),
-                      "curve_pct": acc[d].mean(axis=0).tolist()}
+        out[label] = {
+            "final_pct": float(final.mean()),
+            "final_std_pct": float(final.std()),
+            "curve_pct": acc[d].mean(axis=0).tolist(),
+        }
     cfg = result.config
-    return {"devices": out, "subsets": cfg.n_subsets, "epochs": cfg.epochs,
-            "subset_size": cfg.subset_size, "seeds": cfg.n_seeds}
+    return {
+        "devices": out,
+        "subsets": cfg.n_subsets,
+        "epochs": cfg.epochs,
+        "subset_size": cfg.subset_size,
+        "seeds": cfg.n_seeds,
+    }
 
 
 def inference_numbers(sweep_json: Path) -> dict[str, Any]:
     """Software accuracy and the accuracy (%) of every sweep point."""
     data = json.loads(Path(sweep_json).read_text())
-    points = [{"mode": p["level_mode"], "bits": p["bits"], "notches": p["notches"],
-               "noise_factor": p["noise_factor"], "mean_pct": 100 * p["mean"],
-               "std_pct": 100 * p["std"], "draws": len(p["accuracies"])}
-              for p in data["points"]]
-    return {"digital_pct": 100 * data["digital_accuracy"], "test_images": data["test_images"],
-            "dataset": data["dataset"], "write_sigma_S": data["write_sigma_S"],
-            "points": points}
+    points = [
+        {
+            "mode": p["level_mode"],
+            "bits": p["bits"],
+            "notches": p["notches"],
+            "noise_factor": p["noise_factor"],
+            "mean_pct": 100 * p["mean"],
+            "std_pct": 100 * p["std"],
+            "draws": len(p["accuracies"]),
+        }
+        for p in data["points"]
+    ]
+    return {
+        "digital_pct": 100 * data["digital_accuracy"],
+        "test_images": data["test_images"],
+        "dataset": data["dataset"],
+        "write_sigma_S": data["write_sigma_S"],
+        "points": points,
+    }
 
 
 def collect(cfg: DemoConfig, out: Path, details: dict[str, dict], timings: dict) -> dict:
     """All the report's numbers (what ``report.json`` holds)."""
-    report: dict[str, Any] = {"preset": cfg.preset, "stages_run": list(cfg.stages()),
-                              "timings": timings}
+    report: dict[str, Any] = {
+        "preset": cfg.preset,
+        "stages_run": list(cfg.stages()),
+        "timings": timings,
+    }
     if "devices" in details:
         records = json.loads((out / details["devices"]["summary"]).read_text())
         report["devices"] = {
-            d: {k: r[k] for k in ("preset", "voltage_V", "resistance_ohm", "current_A",
-                                  "J_median_A_m2", "J_max_A_m2", "mtj_R_P_ohm",
-                                  "mtj_R_AP_ohm")}
-            for d, r in zip(DEVICES, records, strict=True)}
+            d: {
+                k: r[k]
+                for k in (
+                    "preset",
+                    "voltage_V",
+                    "resistance_ohm",
+                    "current_A",
+                    "J_median_A_m2",
+                    "J_max_A_m2",
+                    "mtj_R_P_ohm",
+                    "mtj_R_AP_ohm",
+                )
+            }
+            for d, r in zip(DEVICES, records, strict=True)
+        }
     if "simulate" in details:
         report["simulate"] = details["simulate"]["runs"]
     if "fit" in details:
-        fit = {d: {"artifact": p, **fit_numbers(out / p)}
-               for d, p in details["fit"]["artifacts"].items()}
+        fit = {
+            d: {"artifact": p, **fit_numbers(out / p)}
+            for d, p in details["fit"]["artifacts"].items()
+        }
         for d, why in details["fit"]["failed"].items():
             fit[d] = {"error": why}
         report["fit"] = fit
     if "stream" in details:
-        report["stream"] = {"result": details["stream"]["result"],
-                            "test_images": details["stream"]["test_images"],
-                            **stream_numbers(out / details["stream"]["result"])}
+        report["stream"] = {
+            "result": details["stream"]["result"],
+            "test_images": details["stream"]["test_images"],
+            **stream_numbers(out / details["stream"]["result"]),
+        }
     if "inference" in details:
-        report["inference"] = {d: {"result": p, **inference_numbers(out / p)}
-                               for d, p in details["inference"]["results"].items()}
+        report["inference"] = {
+            d: {"result": p, **inference_numbers(out / p)}
+            for d, p in details["inference"]["results"].items()
+        }
     return report
 
 
@@ -122,9 +177,13 @@ def _scaled(x: float | None, factor: float) -> float | None:
 
 def _environment() -> jinja2.Environment:
     """The template environment: HTML autoescaping, undefined names are errors."""
-    env = jinja2.Environment(loader=jinja2.PackageLoader("dwmtj.pipeline", "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("dwmtj.pipeline", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["fmt"] = _fmt
     env.filters["scaled"] = _scaled
     return env
@@ -135,8 +194,9 @@ def render_html(report: dict, details: dict[str, dict]) -> str:
     return _environment().get_template(TEMPLATE).render(report=report, details=details)
 
 
-def write_report(cfg: DemoConfig, out: Path, details: dict[str, dict],
-                 timings: dict) -> tuple[Path, Path]:
+def write_report(
+    cfg: DemoConfig, out: Path, details: dict[str, dict], timings: dict
+) -> tuple[Path, Path]:
     """Write ``report.json`` and ``report.html`` into ``out``."""
     report = collect(cfg, out, details, timings)
     json_path = out / "report.json"

@@ -74,9 +74,13 @@ def devices_settings(cfg: DemoConfig) -> dict:
     pulse amplitude (the |J| map's voltage)."""
     out = {}
     for device, spec in run_specs(cfg).items():
-        out[device] = {"name": device_name(cfg, device), "track": spec.geometry,
-                       "cell": list(spec.cell[:2]), "material": spec.material,
-                       "voltage_V": max(abs(v) for v in spec.protocol.pulse_table()["voltage"])}
+        out[device] = {
+            "name": device_name(cfg, device),
+            "track": spec.geometry,
+            "cell": list(spec.cell[:2]),
+            "material": spec.material,
+            "voltage_V": max(abs(v) for v in spec.protocol.pulse_table()["voltage"]),
+        }
     return out
 
 
@@ -89,16 +93,30 @@ def run_devices(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutp
     records = []
     for device, spec in run_specs(cfg).items():
         s = settings[device]
-        records.append(demo_device(s["name"], s["voltage_V"], folder, log, track=spec.track(),
-                                   cell=spec.cell[:2], material=spec.material_object()))
+        records.append(
+            demo_device(
+                s["name"],
+                s["voltage_V"],
+                folder,
+                log,
+                track=spec.track(),
+                cell=spec.cell[:2],
+                material=spec.material_object(),
+            )
+        )
     write_summary(records, folder)
     files = [folder / "summary.json", folder / "summary.md"]
     figures = {}
     for device, r in zip(DEVICES, records, strict=True):
-        figures[device] = {"geometry": f"devices/{r['preset']}-geometry.png",
-                           "current": f"devices/{r['preset']}-current.png"}
-        files += [out / figures[device]["geometry"], out / figures[device]["current"],
-                  folder / r["oommf_mif"]]
+        figures[device] = {
+            "geometry": f"devices/{r['preset']}-geometry.png",
+            "current": f"devices/{r['preset']}-current.png",
+        }
+        files += [
+            out / figures[device]["geometry"],
+            out / figures[device]["current"],
+            folder / r["oommf_mif"],
+        ]
     return StageOutput(_rel(out, files), {"figures": figures, "summary": "devices/summary.json"})
 
 
@@ -140,17 +158,25 @@ def run_simulate(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOut
     runs = out / "runs"
     for d, s in specs.items():
         p = s.protocol
-        log(f"simulate {d}: run {s.run_id[:12]}, {s.n_realisations} realisations x "
+        log(
+            f"simulate {d}: run {s.run_id[:12]}, {s.n_realisations} realisations x "
             f"{p.n_pulses} pulses at {p.temperature:g} K (cells {s.cell[0] * 1e9:g} nm, "
-            f"dt {s.calculator.get('dt', 'default')} s)")
+            f"dt {s.calculator.get('dt', 'default')} s)"
+        )
     executor = "process" if cfg.workers > 1 else "serial"
+
     def stored() -> str:
         done = sum(run_path(runs, s.run_id).is_file() for s in specs.values())
         return f"simulate: {done} of {len(specs)} runs stored"
 
     with heartbeat(log, stored):
-        report = run_batch(list(specs.values()), runs, executor=executor,
-                           max_workers=min(cfg.workers, len(specs)), progress=True)
+        report = run_batch(
+            list(specs.values()),
+            runs,
+            executor=executor,
+            max_workers=min(cfg.workers, len(specs)),
+            progress=True,
+        )
     log(f"simulate: {report.summary()}")
     if report.failed:
         lines = []
@@ -170,12 +196,22 @@ def run_simulate(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOut
             fig.replace(target)
             figures[d][kind] = str(target.relative_to(out))
             files.append(target)
-        details[d] = {"run_id": s.run_id, "run_file": str(path.relative_to(out)),
-                      "spec_file": str(cfg.specs[d]), "n_realisations": s.n_realisations,
-                      "n_pulses": s.protocol.n_pulses}
-    return StageOutput(_rel(out, files), {"runs": details, "figures": figures,
-                                          "completed": len(report.completed),
-                                          "skipped": len(report.skipped)})
+        details[d] = {
+            "run_id": s.run_id,
+            "run_file": str(path.relative_to(out)),
+            "spec_file": str(cfg.specs[d]),
+            "n_realisations": s.n_realisations,
+            "n_pulses": s.protocol.n_pulses,
+        }
+    return StageOutput(
+        _rel(out, files),
+        {
+            "runs": details,
+            "figures": figures,
+            "completed": len(report.completed),
+            "skipped": len(report.skipped),
+        },
+    )
 
 
 # ----------------------------------------------------------------------------------- fit
@@ -201,8 +237,14 @@ def run_fit(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
     for d in DEVICES:
         run_file = out / runs[d]["run_file"]
         try:
-            result = fit_runs([run_file], name=f"demo-{d}", law=settings["law"],
-                              beta=settings["beta"], n_rep=cfg.fit_n_rep, seed=cfg.fit_seed)
+            result = fit_runs(
+                [run_file],
+                name=f"demo-{d}",
+                law=settings["law"],
+                beta=settings["beta"],
+                n_rep=cfg.fit_n_rep,
+                seed=cfg.fit_seed,
+            )
         except ValueError as exc:
             failed[d] = str(exc)
             (folder / f"{d}.error.txt").write_text(f"{exc}\n")
@@ -210,8 +252,11 @@ def run_fit(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
             log(f"fit {d}: NOT fitted: {exc}")
             continue
         model = result.model
-        kept[d] = {"track_states": result.track_states, "first_state": result.first_state,
-                   "states": model.n_states}
+        kept[d] = {
+            "track_states": result.track_states,
+            "first_state": result.first_state,
+            "states": model.n_states,
+        }
         if result.dropped_edge_states:
             log(f"fit {d}: {result.reached_note()}")
         table = summary_table(model, result.check)
@@ -222,17 +267,25 @@ def run_fit(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
         artifacts[d] = str(artifact.relative_to(out))
         figures[d] = {k: str(p.relative_to(out)) for k, p in figs.items()}
         files += [artifact, folder / f"{d}.txt", *figs.values()]
-    return StageOutput(_rel(out, files), {"artifacts": artifacts, "figures": figures,
-                                          "failed": failed, "states": kept})
+    return StageOutput(
+        _rel(out, files),
+        {"artifacts": artifacts, "figures": figures, "failed": failed, "states": kept},
+    )
 
 
 # -------------------------------------------------------------------------------- stream
 def stream_settings(cfg: DemoConfig) -> dict:
     """The stream protocol and the paper presets it compares with."""
-    return {"subsets": cfg.stream_subsets, "epochs": cfg.stream_epochs,
-            "subset_size": cfg.stream_subset_size, "seeds": cfg.stream_seeds,
-            "test_images": cfg.stream_test_images, "full_data": cfg.stream_full_data,
-            "compare": list(cfg.stream_compare), "data": str(cfg.data)}
+    return {
+        "subsets": cfg.stream_subsets,
+        "epochs": cfg.stream_epochs,
+        "subset_size": cfg.stream_subset_size,
+        "seeds": cfg.stream_seeds,
+        "test_images": cfg.stream_test_images,
+        "full_data": cfg.stream_full_data,
+        "compare": list(cfg.stream_compare),
+        "data": str(cfg.data),
+    }
 
 
 def _test_subset(n_total: int, n: int | None, seed: int = 0) -> Any:
@@ -250,8 +303,7 @@ def run_stream(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutpu
     folder.mkdir(parents=True, exist_ok=True)
     key_file = folder / "stage_key.txt"
     key = inputs["_key"]
-    if (folder / "checkpoint").exists() and (not key_file.is_file()
-                                             or key_file.read_text() != key):
+    if (folder / "checkpoint").exists() and (not key_file.is_file() or key_file.read_text() != key):
         shutil.rmtree(folder / "checkpoint")  # made with other settings: start over
     key_file.write_text(key)
     specs = []
@@ -266,18 +318,28 @@ def run_stream(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutpu
     data = load_fashion_mnist(cfg.data)
     pick = _test_subset(len(data.y_test), cfg.stream_test_images)
     data = dataclasses.replace(data, x_test=data.x_test[pick], y_test=data.y_test[pick])
-    scfg = stream.StreamConfig(n_subsets=cfg.stream_subsets, subset_size=cfg.stream_subset_size,
-                               epochs=cfg.stream_epochs,
-                               batch_size=min(100, cfg.stream_subset_size),
-                               n_seeds=cfg.stream_seeds, full_data=cfg.stream_full_data)
+    scfg = stream.StreamConfig(
+        n_subsets=cfg.stream_subsets,
+        subset_size=cfg.stream_subset_size,
+        epochs=cfg.stream_epochs,
+        batch_size=min(100, cfg.stream_subset_size),
+        n_seeds=cfg.stream_seeds,
+        full_data=cfg.stream_full_data,
+    )
     result = stream.run_stream(specs, data, scfg, out_dir=folder, progress=True)
     paths = stream.save_result(result, folder)
     fig = stream.plot_fig5a(result, folder / "stream-accuracy.png")
     log("stream:\n" + paths["summary_md"].read_text())
     files = [*paths.values(), fig, key_file]
-    return StageOutput(_rel(out, files), {
-        "result": str(paths["h5"].relative_to(out)), "figure": str(fig.relative_to(out)),
-        "labels": result.labels, "test_images": int(len(pick))})
+    return StageOutput(
+        _rel(out, files),
+        {
+            "result": str(paths["h5"].relative_to(out)),
+            "figure": str(fig.relative_to(out)),
+            "labels": result.labels,
+            "test_images": int(len(pick)),
+        },
+    )
 
 
 # ----------------------------------------------------------------------------- inference
@@ -285,11 +347,15 @@ def inference_settings(cfg: DemoConfig) -> dict:
     """The sweep (bits, noise factors, draws), test subset and the network checkpoint."""
     ckpt = cfg.checkpoint
     weights = ckpt / "model.eqx"
-    return {"bits": list(cfg.infer_bits), "noise_factors": list(cfg.infer_noise_factors),
-            "draws": cfg.infer_draws, "test_images": cfg.infer_test_images,
-            "checkpoint": str(ckpt),
-            "checkpoint_sha256": file_sha256(weights) if weights.is_file() else None,
-            "data": str(cfg.data)}
+    return {
+        "bits": list(cfg.infer_bits),
+        "noise_factors": list(cfg.infer_noise_factors),
+        "draws": cfg.infer_draws,
+        "test_images": cfg.infer_test_images,
+        "checkpoint": str(ckpt),
+        "checkpoint_sha256": file_sha256(weights) if weights.is_file() else None,
+        "data": str(cfg.data),
+    }
 
 
 def run_inference(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutput:
@@ -298,26 +364,49 @@ def run_inference(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOu
     files, results, figures = [], {}, {}
     for d, path in inputs["fit"]["artifacts"].items():
         folder = out / "inference" / d
-        log(f"inference with the fitted {d}: bits {list(cfg.infer_bits)}, noise x "
-            f"{list(cfg.infer_noise_factors)}, {cfg.infer_draws} draws")
+        log(
+            f"inference with the fitted {d}: bits {list(cfg.infer_bits)}, noise x "
+            f"{list(cfg.infer_noise_factors)}, {cfg.infer_draws} draws"
+        )
         sweep = run_inference_sweep(
-            device=load_device(str(out / path)), checkpoint=cfg.checkpoint,
-            bits=list(cfg.infer_bits), noise_factors=list(cfg.infer_noise_factors),
-            draws=cfg.infer_draws, dataset_name=None, data_dir=cfg.data, out=folder,
-            test_limit=cfg.infer_test_images, seed=0)
-        log(f"inference {d}: software accuracy {sweep.info['digital_accuracy']:.4f} on "
-            f"{sweep.info['test_images']} {sweep.info['dataset']} test images")
+            device=load_device(str(out / path)),
+            checkpoint=cfg.checkpoint,
+            bits=list(cfg.infer_bits),
+            noise_factors=list(cfg.infer_noise_factors),
+            draws=cfg.infer_draws,
+            dataset_name=None,
+            data_dir=cfg.data,
+            out=folder,
+            test_limit=cfg.infer_test_images,
+            seed=0,
+        )
+        log(
+            f"inference {d}: software accuracy {sweep.info['digital_accuracy']:.4f} on "
+            f"{sweep.info['test_images']} {sweep.info['dataset']} test images"
+        )
         files += [folder / name for name in SWEEP_FILES.values()]
         results[d] = str(sweep.files["summary"].relative_to(out))
-        figures[d] = {"accuracy": str(sweep.files["accuracy_figure"].relative_to(out)),
-                      "histogram": str(sweep.files["histogram_figure"].relative_to(out))}
+        figures[d] = {
+            "accuracy": str(sweep.files["accuracy_figure"].relative_to(out)),
+            "histogram": str(sweep.files["histogram_figure"].relative_to(out)),
+        }
     return StageOutput(_rel(out, files), {"results": results, "figures": figures})
 
 
-SETTINGS = {"devices": devices_settings, "simulate": simulate_settings, "fit": fit_settings,
-            "stream": stream_settings, "inference": inference_settings}
-RUNNERS = {"devices": run_devices, "simulate": run_simulate, "fit": run_fit,
-           "stream": run_stream, "inference": run_inference}
+SETTINGS = {
+    "devices": devices_settings,
+    "simulate": simulate_settings,
+    "fit": fit_settings,
+    "stream": stream_settings,
+    "inference": inference_settings,
+}
+RUNNERS = {
+    "devices": run_devices,
+    "simulate": run_simulate,
+    "fit": run_fit,
+    "stream": run_stream,
+    "inference": run_inference,
+}
 
 
 def dump(details: dict) -> str:

@@ -54,7 +54,7 @@ def _add_random_seed(mif_path: Path, seed: int) -> None:
     header = "# MIF 2.2\n"
     if not text.startswith(header):
         raise RuntimeError(f"unexpected MIF header in {mif_path}")
-    mif_path.write_text(header + f"\nRandomSeed {int(seed)}\n" + text[len(header):])
+    mif_path.write_text(header + f"\nRandomSeed {int(seed)}\n" + text[len(header) :])
 
 
 def _seeded_driver_class(base: type) -> type:
@@ -117,8 +117,11 @@ class OOMMFResult:
         """Magnetisation snapshots written by OOMMF (``discretisedfield.Field``), in order."""
         import discretisedfield as df
 
-        return [df.Field.from_file(str(p)) for p in sorted(self.workdir.glob("*.omf"))
-                if not p.name.startswith("m0")]
+        return [
+            df.Field.from_file(str(p))
+            for p in sorted(self.workdir.glob("*.omf"))
+            if not p.name.startswith("m0")
+        ]
 
 
 class OOMMFCalculator:
@@ -180,8 +183,9 @@ class OOMMFCalculator:
 
     # ---------------------------------------------------------------- drivers
     @staticmethod
-    def time_driver(system: Any, seed: int | None = None,
-                    thermal_timestep: float = THERMAL_TIMESTEP) -> Any:
+    def time_driver(
+        system: Any, seed: int | None = None, thermal_timestep: float = THERMAL_TIMESTEP
+    ) -> Any:
         """The oommfc TimeDriver (with its evolver chosen from the System) for ``system``."""
         import micromagneticmodel as mm
         import oommfc as oc
@@ -194,9 +198,12 @@ class OOMMFCalculator:
             if not isinstance(seed, int) or seed < 0:
                 raise ValueError(f"seed: must be a non-negative integer, got {seed!r}")
             evolver_cls = oc.Xf_ThermSpinXferEvolver if has_sot else oc.Xf_ThermHeunEvolver
-            kwargs: dict[str, Any] = {"method": "rk2heun", "min_timestep": thermal_timestep,
-                                      "max_timestep": thermal_timestep,
-                                      "uniform_seed": seed}
+            kwargs: dict[str, Any] = {
+                "method": "rk2heun",
+                "min_timestep": thermal_timestep,
+                "max_timestep": thermal_timestep,
+                "uniform_seed": seed,
+            }
             if has_sot:
                 kwargs["J_direction"] = "-z"
             driver = driver_cls(evolver=evolver_cls(**kwargs))
@@ -218,31 +225,57 @@ class OOMMFCalculator:
         return oc.MinDriver(stopping_mxHxm=stopping_mxHxm)
 
     # ---------------------------------------------------------------- runs
-    def _execute(self, driver: Any, system: Any, workdir: Path, dry_run: bool,
-                 **kwargs: Any) -> OOMMFResult:
+    def _execute(
+        self, driver: Any, system: Any, workdir: Path, dry_run: bool, **kwargs: Any
+    ) -> OOMMFResult:
         workdir = Path(workdir)
         if dry_run:
             target = workdir / system.name / "dry-run"
             target.mkdir(parents=True, exist_ok=True)
             driver.write_mif(system, dirname=str(target), **kwargs)
-            return OOMMFResult(mif=target / f"{system.name}.mif", workdir=target,
-                               dry_run=True)
+            return OOMMFResult(mif=target / f"{system.name}.mif", workdir=target, dry_run=True)
         _require_oommf()
         workdir.mkdir(parents=True, exist_ok=True)
-        run_driver(driver, system, dirname=str(workdir), n_threads=self.n_threads, verbose=0,
-                   runner=self.runner, **kwargs)
+        run_driver(
+            driver,
+            system,
+            dirname=str(workdir),
+            n_threads=self.n_threads,
+            verbose=0,
+            runner=self.runner,
+            **kwargs,
+        )
         run_dir = workdir / system.name / f"drive-{system.drive_number - 1}"
         table = system.table.data if getattr(system, "table", None) is not None else None
-        return OOMMFResult(mif=run_dir / f"{system.name}.mif", workdir=run_dir,
-                           dry_run=False, table=table, m=system.m)
+        return OOMMFResult(
+            mif=run_dir / f"{system.name}.mif",
+            workdir=run_dir,
+            dry_run=False,
+            table=table,
+            m=system.m,
+        )
 
-    def relax(self, system: Any, *, workdir: str | Path = "runs-oommf",
-              stopping_mxHxm: float = 0.01, dry_run: bool = False) -> OOMMFResult:
+    def relax(
+        self,
+        system: Any,
+        *,
+        workdir: str | Path = "runs-oommf",
+        stopping_mxHxm: float = 0.01,
+        dry_run: bool = False,
+    ) -> OOMMFResult:
         """Energy-minimise ``system`` (OOMMF CG); updates ``system.m`` in place on a real run."""
         return self._execute(self.min_driver(stopping_mxHxm), system, Path(workdir), dry_run)
 
-    def run(self, system: Any, *, t: float, n: int, seed: int | None = None,
-            workdir: str | Path = "runs-oommf", dry_run: bool = False) -> OOMMFResult:
+    def run(
+        self,
+        system: Any,
+        *,
+        t: float,
+        n: int,
+        seed: int | None = None,
+        workdir: str | Path = "runs-oommf",
+        dry_run: bool = False,
+    ) -> OOMMFResult:
         """Time-evolve ``system`` for ``t`` seconds with ``n`` saved stages.
 
         The pulse recorded in the System (its Slonczewski ``func``) sets J(t); pick ``t`` at

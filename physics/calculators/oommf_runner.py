@@ -77,8 +77,9 @@ class HeadlessOOMMFRunner(_oommfc_oommf.OOMMFRunner):
     def __init__(self, command: list[str] | None = None) -> None:
         command = command if command is not None else oommf_command()
         if not command:
-            raise FileNotFoundError("OOMMF: no OOMMFTCL pointing to oommf.tcl and no 'oommf' "
-                                    "on PATH")
+            raise FileNotFoundError(
+                "OOMMF: no OOMMFTCL pointing to oommf.tcl and no 'oommf' on PATH"
+            )
         self.oommf = list(command)
         self.session = uuid.uuid4().hex
         self._port: str | None = None
@@ -99,23 +100,32 @@ class HeadlessOOMMFRunner(_oommfc_oommf.OOMMFRunner):
         command = [*self.oommf, "launchhost", "0"]
         if dry_run:
             return " ".join(command)
-        res = sp.run(command, stdout=sp.PIPE, stderr=sp.DEVNULL, stdin=sp.DEVNULL,
-                     env=self._base_env, check=False)
+        res = sp.run(
+            command,
+            stdout=sp.PIPE,
+            stderr=sp.DEVNULL,
+            stdin=sp.DEVNULL,
+            env=self._base_env,
+            check=False,
+        )
         port = res.stdout.decode("utf-8", "replace").strip()
         if res.returncode != 0 or not port.isdigit():
-            raise RuntimeError(f"OOMMF: launchhost failed (exit {res.returncode}, "
-                               f"output {port!r})")
+            raise RuntimeError(f"OOMMF: launchhost failed (exit {res.returncode}, output {port!r})")
         return port
 
-    def _call(self, argstr: str, need_stderr: bool = False, n_threads: int | None = None,
-              dry_run: bool = False) -> Any:
+    def _call(
+        self,
+        argstr: str,
+        need_stderr: bool = False,
+        n_threads: int | None = None,
+        dry_run: bool = False,
+    ) -> Any:
         command = [*self.oommf, "boxsi", "+fg", argstr, "-exitondone", "1"]
         if n_threads is not None:
             command += ["-threads", str(n_threads)]
         if dry_run:
             return " ".join(command)
-        return sp.run(command, capture_output=True, stdin=sp.DEVNULL, env=self.env,
-                      check=False)
+        return sp.run(command, capture_output=True, stdin=sp.DEVNULL, env=self.env, check=False)
 
     def _kill(self, targets: tuple[str, ...] = ("all",), dry_run: bool = False) -> Any:
         command = [*self.oommf, "killoommf", "-tk", "0", "-q", *targets]
@@ -123,8 +133,15 @@ class HeadlessOOMMFRunner(_oommfc_oommf.OOMMFRunner):
             return " ".join(command)
         if self._port is None:  # nothing was started
             return None
-        return sp.run(command, stdout=sp.DEVNULL, stderr=sp.DEVNULL, stdin=sp.DEVNULL,
-                      env=self.env, check=False, timeout=60)
+        return sp.run(
+            command,
+            stdout=sp.DEVNULL,
+            stderr=sp.DEVNULL,
+            stdin=sp.DEVNULL,
+            env=self.env,
+            check=False,
+            timeout=60,
+        )
 
     def errors(self) -> str:
         """Contents of OOMMF's ``boxsi.errors`` log (empty if there is none)."""

@@ -305,8 +305,7 @@ def demag_field(m: jnp.ndarray, Ms: jnp.ndarray, kernel: DemagKernel) -> jnp.nda
     # inverse truncates to the mesh after each axis; the three components share one batched
     # call per axis (leading axis).
     real_axis, complex_axes = axes[-1] + 1, [a + 1 for a in axes[:-1]]
-    spectra = jnp.fft.rfft(jnp.moveaxis(M, -1, 0), n=kernel.padded[real_axis - 1],
-                           axis=real_axis)
+    spectra = jnp.fft.rfft(jnp.moveaxis(M, -1, 0), n=kernel.padded[real_axis - 1], axis=real_axis)
     for a in reversed(complex_axes):
         spectra = jnp.fft.fft(spectra, n=kernel.padded[a - 1], axis=a)
     thin = n[2] == 1  # xz and yz vanish identically in a single layer: skip their products

@@ -43,9 +43,7 @@ def dmi_links(D: np.ndarray, Ms: np.ndarray, pairs: Sequence[RegionPair] = ()) -
     return neighbour_links(D, Ms, 2, lambda d1, d2: 0.5 * (d1 + d2), pairs)
 
 
-def dmi_field(
-    m: jax.Array, inv_mu0_ms: jax.Array, links: jax.Array, cell: jax.Array
-) -> jax.Array:
+def dmi_field(m: jax.Array, inv_mu0_ms: jax.Array, links: jax.Array, cell: jax.Array) -> jax.Array:
     """Interfacial (Cnv_z) DMI field (A/m), shape (nx, ny, nz, 3); cell = (dx, dy, dz) in m."""
     components = [jnp.zeros(m.shape[:-1], m.dtype) for _ in range(3)]
     mz = m[..., 2]

@@ -245,12 +245,20 @@ class TimeDriver:
         padded = np.concatenate([times, np.full(n_chunks * chunk - n, t)])
         m, t0, h = m0, 0.0, self.h0
         parts, accepted, rejected = [], 0, 0
-        for k in tqdm(range(n_chunks), desc="TimeDriver", disable=verbose < 1 or n_chunks < 20,
-                      leave=False):
-            stage_times = jnp.asarray(padded[k * chunk:(k + 1) * chunk], dtype)
-            m, rows, stats = _run_rk45(m, params, free, jnp.asarray(t0, dtype), stage_times,
-                                       jnp.asarray(h, dtype), jnp.asarray(self.tol, dtype),
-                                       self.save_m)
+        for k in tqdm(
+            range(n_chunks), desc="TimeDriver", disable=verbose < 1 or n_chunks < 20, leave=False
+        ):
+            stage_times = jnp.asarray(padded[k * chunk : (k + 1) * chunk], dtype)
+            m, rows, stats = _run_rk45(
+                m,
+                params,
+                free,
+                jnp.asarray(t0, dtype),
+                stage_times,
+                jnp.asarray(h, dtype),
+                jnp.asarray(self.tol, dtype),
+                self.save_m,
+            )
             parts.append(jax.tree_util.tree_map(np.asarray, rows))
             t0, h = float(padded[min((k + 1) * chunk, len(padded)) - 1]), float(stats["h"])
             if float(stats["t"]) < float(jnp.asarray(t0, dtype)) * (1 - 1e-6):
@@ -275,8 +283,13 @@ class TimeDriver:
         if np.any(np.asarray(free) != np.asarray(params.mask)):
             raise ValueError("fixed_subregions: not supported at T > 0")
         run = thermal.integrate_thermal(
-            m0, params, jax.random.PRNGKey(self.seed), dt=dt,
-            steps_per_output=steps_per_output, n_outputs=n, observe=observe,
+            m0,
+            params,
+            jax.random.PRNGKey(self.seed),
+            dt=dt,
+            steps_per_output=steps_per_output,
+            n_outputs=n,
+            observe=observe,
         )
         rows = jax.tree_util.tree_map(np.asarray, run.observed)
         if self.save_m:
@@ -342,8 +355,9 @@ class MinDriver:
             _finish(system, m, params, row, names, self._x)
 
     def _minimise(self, m0, params, free):
-        return _run_min(m0, params, free, jnp.asarray(self.stopping_mxHxm, m0.dtype),
-                        self.max_iterations)
+        return _run_min(
+            m0, params, free, jnp.asarray(self.stopping_mxHxm, m0.dtype), self.max_iterations
+        )
 
 
 @partial(jax.jit, static_argnames=("max_steps", "max_iterations"))
@@ -434,14 +448,23 @@ class HysteresisDriver(MinDriver):
                 m, it, torque, row = self._minimise(m, stage, free)
                 total += int(it)
                 if int(it) >= self.max_iterations:
-                    warnings.warn(f"HysteresisDriver: H = {H} A/m: max_iterations reached with "
-                                  f"max|m x H| = {float(torque):.3g} A/m", stacklevel=2)
+                    warnings.warn(
+                        f"HysteresisDriver: H = {H} A/m: max_iterations reached with "
+                        f"max|m x H| = {float(torque):.3g} A/m",
+                        stacklevel=2,
+                    )
                 row = jax.tree_util.tree_map(np.asarray, row)
                 row.pop("t")
                 row["iteration"] = np.asarray(total)
                 B = mm.consts.mu0 * H * 1e3  # mT, OOMMF's UZeeman table unit
-                row.update({"Bx_hysteresis": B[0], "By_hysteresis": B[1], "Bz_hysteresis": B[2],
-                            "B_hysteresis": np.linalg.norm(B)})
+                row.update(
+                    {
+                        "Bx_hysteresis": B[0],
+                        "By_hysteresis": B[1],
+                        "Bz_hysteresis": B[2],
+                        "B_hysteresis": np.linalg.norm(B),
+                    }
+                )
                 rows.append(row)
             self.iterations, self.mxHxm = total, float(torque)
             stacked = {k: np.stack([r[k] for r in rows]) for k in rows[0]}
@@ -461,16 +484,22 @@ class RelaxDriver(MinDriver):
         dtype: str = "float64",
         max_iterations: int = 100_000,
     ) -> None:
-        super().__init__(stopping_mxHxm=stopping_mxHxm, max_iterations=max_iterations,
-                         dtype=dtype)
+        super().__init__(stopping_mxHxm=stopping_mxHxm, max_iterations=max_iterations, dtype=dtype)
         if not alpha > 0:
             raise ValueError(f"alpha: must be a positive damping constant, got {alpha}")
         self.alpha, self.max_time, self.max_steps = float(alpha), float(max_time), int(max_steps)
 
     def _minimise(self, m0, params, free):
-        return _run_relax(m0, params, free, jnp.asarray(self.stopping_mxHxm, m0.dtype),
-                          jnp.asarray(self.alpha, m0.dtype), jnp.asarray(self.max_time, m0.dtype),
-                          self.max_steps, self.max_iterations)
+        return _run_relax(
+            m0,
+            params,
+            free,
+            jnp.asarray(self.stopping_mxHxm, m0.dtype),
+            jnp.asarray(self.alpha, m0.dtype),
+            jnp.asarray(self.max_time, m0.dtype),
+            self.max_steps,
+            self.max_iterations,
+        )
 
 
 def _static(params: Params) -> Params:

@@ -135,7 +135,16 @@ def _run_batch(
         def member(m_start, key, amplitude):
             p = params if apply_amplitude is None else apply_amplitude(params, amplitude)
             return _integrate(
-                m_start, p, key, dt, t0, steps_per_output, n_outputs, observe, field_fn, rhs_fn,
+                m_start,
+                p,
+                key,
+                dt,
+                t0,
+                steps_per_output,
+                n_outputs,
+                observe,
+                field_fn,
+                rhs_fn,
                 demag_update,
             )
 
@@ -201,8 +210,16 @@ def run_ensemble(
     if amplitudes is None:  # unused by the members; an array keeps one sharding layout
         amplitudes = jnp.zeros((n,), dtype=m0.dtype)
     devices = ensemble_devices(n, devices)
-    static = (int(steps_per_output), int(n_outputs), apply, observe, field_fn, rhs_fn, batched_m0,
-              demag_update)
+    static = (
+        int(steps_per_output),
+        int(n_outputs),
+        apply,
+        observe,
+        field_fn,
+        rhs_fn,
+        batched_m0,
+        demag_update,
+    )
     if len(devices) == 1:
         return _run_batch(m0, params, keys, amplitudes, dt, t0, *static)
     mesh = Mesh(np.array(devices), (_MEMBER_AXIS,))

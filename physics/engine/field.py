@@ -35,9 +35,7 @@ def effective_field(m: jax.Array, params: Params, t: jax.Array | float) -> jax.A
     return total
 
 
-def energy_densities(
-    m: jax.Array, params: Params, t: jax.Array | float
-) -> dict[str, jax.Array]:
+def energy_densities(m: jax.Array, params: Params, t: jax.Array | float) -> dict[str, jax.Array]:
     """Energy density of each term (J/m^3), zero outside the magnet; keys as term_fields."""
     t = jnp.asarray(t)
     return {term.key: term.energy_density(m, t) for term in params.terms}

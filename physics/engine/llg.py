@@ -54,7 +54,10 @@ def llg_rhs(m: jax.Array, H: jax.Array, params: Params, t: jax.Array | float) ->
     # on; without precession (OOMMF's do_precess 0) it is added explicitly.
     scale = params.mask / (1.0 + alpha**2)
     return jnp.stack(
-        [(torque[i] + alpha * m_x_torque[i]
-          - alpha * gamma0 * m_x_m_x_h[i] * (1.0 - precess)) * scale for i in range(3)],
+        [
+            (torque[i] + alpha * m_x_torque[i] - alpha * gamma0 * m_x_m_x_h[i] * (1.0 - precess))
+            * scale
+            for i in range(3)
+        ],
         axis=-1,
     )

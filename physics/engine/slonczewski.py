@@ -99,9 +99,7 @@ def build(term: mm.Slonczewski, ctx: BuildContext) -> Slonczewski:
         mp=ctx.array(mp / np.where(norm > 0, norm, 1.0)[..., None]),
         P=ctx.array(ctx.values(attr(term, "P"), 1, "Slonczewski.P")),
         Lambda=ctx.array(ctx.values(attr(term, "Lambda"), 1, "Slonczewski.Lambda")),
-        eps_prime=ctx.array(
-            ctx.values(attr(term, "eps_prime") or 0.0, 1, "Slonczewski.eps_prime")
-        ),
+        eps_prime=ctx.array(ctx.values(attr(term, "eps_prime") or 0.0, 1, "Slonczewski.eps_prime")),
         thickness=ctx.array(ctx.cell[2]),
         Ms=ctx.Ms,
         profile=profile,

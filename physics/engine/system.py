@@ -98,8 +98,12 @@ def _check_term_types(system: mm.System) -> None:
 
 def _build(table: dict[type, Callable[[Any, BuildContext], Any]], terms: Any, ctx: BuildContext):
     """Engine terms of the ubermag terms, built in the table's order."""
-    return tuple(build(term, ctx) for kind, build in table.items() for term in terms
-                 if isinstance(term, kind))
+    return tuple(
+        build(term, ctx)
+        for kind, build in table.items()
+        for term in terms
+        if isinstance(term, kind)
+    )
 
 
 def _check_unique(terms: tuple[FieldTerm, ...]) -> None:

@@ -101,9 +101,7 @@ def thermal_field_std(
     volume = jnp.prod(params.cell)
     magnetic = Ms > 0
     safe_ms = jnp.where(magnetic, Ms, 1.0)
-    variance = 2.0 * params.alpha * KB * temperature / (
-        params.gamma0 * MU0 * safe_ms * volume * dt
-    )
+    variance = 2.0 * params.alpha * KB * temperature / (params.gamma0 * MU0 * safe_ms * volume * dt)
     return jnp.where(magnetic, jnp.sqrt(variance), 0.0).astype(Ms.dtype)
 
 
@@ -198,11 +196,25 @@ def _validate(dt, steps_per_output: int, n_outputs: int, demag_update: str = "st
 @partial(
     jax.jit,
     static_argnames=(
-        "steps_per_output", "n_outputs", "observe", "field_fn", "rhs_fn", "demag_update"
+        "steps_per_output",
+        "n_outputs",
+        "observe",
+        "field_fn",
+        "rhs_fn",
+        "demag_update",
     ),
 )
 def _integrate(
-    m0, params, key, dt, t0, steps_per_output, n_outputs, observe, field_fn, rhs_fn,
+    m0,
+    params,
+    key,
+    dt,
+    t0,
+    steps_per_output,
+    n_outputs,
+    observe,
+    field_fn,
+    rhs_fn,
     demag_update="stage",
 ):
     sigma = thermal_field_std(params, dt)[..., None].astype(m0.dtype)
@@ -257,6 +269,15 @@ def integrate_thermal(
     _validate(dt, steps_per_output, n_outputs, demag_update)
     field_fn, rhs_fn = _default_fns(field_fn, rhs_fn)
     return _integrate(
-        m0, params, key, dt, t0, int(steps_per_output), int(n_outputs), observe, field_fn, rhs_fn,
+        m0,
+        params,
+        key,
+        dt,
+        t0,
+        int(steps_per_output),
+        int(n_outputs),
+        observe,
+        field_fn,
+        rhs_fn,
         demag_update,
     )

@@ -100,8 +100,12 @@ class SampledMatrix(TimeProfile):
         index = jnp.round(t / self.dt).astype(jnp.int32)
         matrix = self.samples[jnp.clip(index, 0, self.samples.shape[0] - 1)]
         return jnp.stack(
-            [matrix[i, 0] * value[..., 0] + matrix[i, 1] * value[..., 1]
-             + matrix[i, 2] * value[..., 2] for i in range(3)],
+            [
+                matrix[i, 0] * value[..., 0]
+                + matrix[i, 1] * value[..., 1]
+                + matrix[i, 2] * value[..., 2]
+                for i in range(3)
+            ],
             axis=-1,
         )
 

@@ -220,8 +220,9 @@ def run_batch(
     _write_manifest(out_dir, entries)
     todo, skipped, redone = plan_batch([SweepPoint(p, s) for s, p in entries], out_dir)
     report = BatchReport(out_dir=out_dir, skipped=skipped, redone=redone)
-    bar = tqdm(total=len(entries), initial=len(skipped), desc="runs", unit="run",
-               disable=not progress)
+    bar = tqdm(
+        total=len(entries), initial=len(skipped), desc="runs", unit="run", disable=not progress
+    )
 
     def record(run_id: str, error: str | None) -> None:
         if error is None:
@@ -255,7 +256,10 @@ def _record_lost(spec: RunSpec, out_dir: Path, exc: BaseException, record: Calla
 
 
 def _run_process_pool(
-    specs: list[RunSpec], out_dir: Path, run_fn: RunFunction, max_workers: int | None,
+    specs: list[RunSpec],
+    out_dir: Path,
+    run_fn: RunFunction,
+    max_workers: int | None,
     record: Callable[[str, str | None], None],
 ) -> None:
     workers = max_workers or min(len(specs), os.cpu_count() or 1)
@@ -273,7 +277,10 @@ def _run_process_pool(
 
 
 def _run_dask(
-    specs: list[RunSpec], out_dir: Path, run_fn: RunFunction, scheduler: Any,
+    specs: list[RunSpec],
+    out_dir: Path,
+    run_fn: RunFunction,
+    scheduler: Any,
     record: Callable[[str, str | None], None],
 ) -> None:
     # dask's distributed (~0.35 s) only for the dask executor
@@ -286,9 +293,14 @@ def _run_dask(
     else:
         client = scheduler
     try:
-        futures = client.map(execute_run, specs, out_dir=str(out_dir), run_fn=run_fn,
-                             pure=False, key=[f"run-{s.run_id[:16]}-{secrets.token_hex(3)}"
-                                              for s in specs])
+        futures = client.map(
+            execute_run,
+            specs,
+            out_dir=str(out_dir),
+            run_fn=run_fn,
+            pure=False,
+            key=[f"run-{s.run_id[:16]}-{secrets.token_hex(3)}" for s in specs],
+        )
         spec_of = dict(zip(futures, specs, strict=True))
         for fut in as_completed(futures):
             try:

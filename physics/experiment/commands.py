@@ -128,10 +128,19 @@ def batch_runs(
     except ValueError as exc:
         raise ValueError(f"{Path(sweep).name}: {exc}") from None
     if dry_run:
-        return [PlannedRun(p.spec.run_id, p.params, run_status(run_path(out_dir, p.spec.run_id)))
-                for p in points]
-    return run_batch(points, out_dir, executor=executor, max_workers=max_workers,
-                     scheduler=scheduler, progress=progress, run_fn=run_fn)
+        return [
+            PlannedRun(p.spec.run_id, p.params, run_status(run_path(out_dir, p.spec.run_id)))
+            for p in points
+        ]
+    return run_batch(
+        points,
+        out_dir,
+        executor=executor,
+        max_workers=max_workers,
+        scheduler=scheduler,
+        progress=progress,
+        run_fn=run_fn,
+    )
 
 
 def plot_runs(paths: list[str | Path], out_dir: str | Path | None = None) -> list[Path]:

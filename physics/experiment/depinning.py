@@ -95,8 +95,12 @@ def _engine_setup(spec: RunSpec) -> dict:
     geo = spec.readout_geometry()
     dx, dy, _ = spec.cell
     current_1v = solve_current_on_mask(
-        geo.mask, (dx, dy), voltage=1.0, resistivity=material.rho_hm,
-        thickness=material.t_hm, origin=(float(track.bounds[0]), float(track.bounds[1])),
+        geo.mask,
+        (dx, dy),
+        voltage=1.0,
+        resistivity=material.rho_hm,
+        thickness=material.t_hm,
+        origin=(float(track.bounds[0]), float(track.bounds[1])),
     )
     return {"track": track, "material": material, "geo": geo, "current": current_1v}
 
@@ -113,13 +117,19 @@ def relaxed_walls(spec: RunSpec, notches: list[int]) -> tuple[Any, dict, Any]:
     options = _options(spec)
     ramp = spec.protocol.ramps[0]
     dtype = jnp.float64 if options["dtype"] == "float64" else jnp.float32
-    pulse = TrapezoidalPulse.from_fwhm(ramp.pulse.width, ramp.pulse.rise, ramp.pulse.fall,
-                                       amplitude=1.0)
+    pulse = TrapezoidalPulse.from_fwhm(
+        ramp.pulse.width, ramp.pulse.rise, ramp.pulse.fall, amplitude=1.0
+    )
     m_starts, params = [], None
     for k in notches:
         system = build_system(
-            setup["track"], setup["material"], spec.cell, temperature=0.0,
-            bias_field=(0.0, 0.0, ramp.bias_h), current=setup["current"], pulse=pulse,
+            setup["track"],
+            setup["material"],
+            spec.cell,
+            temperature=0.0,
+            bias_field=(0.0, 0.0, ramp.bias_h),
+            current=setup["current"],
+            pulse=pulse,
             pulse_dt=min(ramp.pulse.rise, ramp.pulse.fall, ramp.pulse.width) / 50,
             wall_at_notch=int(k),
         )
@@ -128,10 +138,16 @@ def relaxed_walls(spec: RunSpec, notches: list[int]) -> tuple[Any, dict, Any]:
         params = p if params is None else params
     m = jnp.stack(m_starts)
     dt, steps = _steps(float(options["relax_time"]), 1, float(options["dt"]))
-    run = run_ensemble(m, params, ensemble_keys(spec.seed, len(notches)), dt=dt,
-                       steps_per_output=steps, n_outputs=1,
-                       amplitudes=jnp.zeros((len(notches),), dtype=dtype),
-                       demag_update=options["demag_update"])
+    run = run_ensemble(
+        m,
+        params,
+        ensemble_keys(spec.seed, len(notches)),
+        dt=dt,
+        steps_per_output=steps,
+        n_outputs=1,
+        amplitudes=jnp.zeros((len(notches),), dtype=dtype),
+        demag_update=options["demag_update"],
+    )
     jax.block_until_ready(run.m)
     return run.m, params, setup["geo"]
 
@@ -143,10 +159,16 @@ def pulse_outcomes(spec: RunSpec, m_start: Any, params: dict, voltages: np.ndarr
     ramp = spec.protocol.ramps[0]
     dt, steps = _steps(ramp.step_duration, 1, float(options["dt"]))
     n = len(voltages)
-    run = run_ensemble(m_start, params, ensemble_keys(spec.seed, n), dt=dt,
-                       steps_per_output=steps, n_outputs=1,
-                       amplitudes=jnp.asarray(voltages, dtype=m_start.dtype),
-                       demag_update=options["demag_update"])
+    run = run_ensemble(
+        m_start,
+        params,
+        ensemble_keys(spec.seed, n),
+        dt=dt,
+        steps_per_output=steps,
+        n_outputs=1,
+        amplitudes=jnp.asarray(voltages, dtype=m_start.dtype),
+        demag_update=options["demag_update"],
+    )
     return np.asarray(run.m)
 
 
@@ -169,8 +191,9 @@ def depinning_ladder(
     if not (math.isfinite(v_low) and math.isfinite(v_high) and v_low < v_high):
         raise ValueError(f"v_low, v_high: need finite v_low < v_high, got {v_low}, {v_high}")
     if n_grid < 2 or rounds < 1:
-        raise ValueError(f"n_grid, rounds: need n_grid >= 2 and rounds >= 1, got {n_grid}, "
-                         f"{rounds}")
+        raise ValueError(
+            f"n_grid, rounds: need n_grid >= 2 and rounds >= 1, got {n_grid}, {rounds}"
+        )
     start = time.perf_counter()
     track = spec.track()
     centres = np.asarray(track.notch_centres, dtype=float)
@@ -181,8 +204,9 @@ def depinning_ladder(
     m_relaxed, params, geo = relaxed_walls(spec, notches)
     x_start = np.asarray(geo(np.asarray(m_relaxed)).position)
     spacing = np.diff(centres)
-    half_gap = 0.5 * np.array([spacing[min(k, len(spacing) - 1)] if len(spacing) else np.inf
-                               for k in notches])
+    half_gap = 0.5 * np.array(
+        [spacing[min(k, len(spacing) - 1)] if len(spacing) else np.inf for k in notches]
+    )
     lo = np.full(len(notches), float(v_low))
     hi = np.full(len(notches), float(v_high))
     found = np.zeros(len(notches), dtype=bool)
@@ -209,8 +233,13 @@ def depinning_ladder(
         final = moved[:, -1]
         tqdm.write(f"depinning: notches {notches} depinned at the top of the last grid: {final}")
     return DepinningLadder(
-        notches=np.asarray(notches), v_low=lo, v_high=hi, notch_centres=xs, local_width=width,
-        wall_time_s=time.perf_counter() - start, n_members=n_members,
+        notches=np.asarray(notches),
+        v_low=lo,
+        v_high=hi,
+        notch_centres=xs,
+        local_width=width,
+        wall_time_s=time.perf_counter() - start,
+        n_members=n_members,
     )
 
 
@@ -227,12 +256,17 @@ def depinning_spec(
     data: dict[str, Any] = {
         "geometry": geometry,
         "protocol": {
-            "kind": "voltage_ramp", "v_start": 0.1, "v_stop": 0.1, "n_steps": 1,
-            "temperature": 0.0, "bias_field": bias_field, "settle_time": settle_time,
+            "kind": "voltage_ramp",
+            "v_start": 0.1,
+            "v_stop": 0.1,
+            "n_steps": 1,
+            "temperature": 0.0,
+            "bias_field": bias_field,
+            "settle_time": settle_time,
             "pulse": pulse or {"width": 1e-9, "rise": 0.1e-9, "fall": 0.1e-9},
         },
-        "calculator": calculator or {"name": "jax", "dt": 2.5e-14, "dtype": "float32",
-                                     "relax_time": 0.3e-9},
+        "calculator": calculator
+        or {"name": "jax", "dt": 2.5e-14, "dtype": "float32", "relax_time": 0.3e-9},
     }
     if cell is not None:
         data["cell"] = list(cell)
@@ -254,24 +288,36 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--notches", type=int, nargs="*", default=None)
     p.add_argument("--n-grid", type=int, default=6)
     p.add_argument("--rounds", type=int, default=1)
-    p.add_argument("--demag-update", default="stage", choices=["stage", "step"],
-                   help="demag convolution at both Heun stages or once per step")
+    p.add_argument(
+        "--demag-update",
+        default="stage",
+        choices=["stage", "step"],
+        help="demag convolution at both Heun stages or once per step",
+    )
     p.add_argument("--out", type=Path, required=True, help="JSON table to write")
     args = p.parse_args(argv)
     spec = depinning_spec(
-        args.geometry, cell=(args.cell, args.cell),
+        args.geometry,
+        cell=(args.cell, args.cell),
         pulse={"width": args.width, "rise": args.rise, "fall": args.rise},
         settle_time=args.settle,
-        calculator={"name": "jax", "dt": args.dt, "dtype": args.dtype,
-                    "relax_time": args.relax, "demag_update": args.demag_update},
+        calculator={
+            "name": "jax",
+            "dt": args.dt,
+            "dtype": args.dtype,
+            "relax_time": args.relax,
+            "demag_update": args.demag_update,
+        },
     )
-    ladder = depinning_ladder(spec, *args.v_range, notches=args.notches, n_grid=args.n_grid,
-                              rounds=args.rounds)
+    ladder = depinning_ladder(
+        spec, *args.v_range, notches=args.notches, n_grid=args.n_grid, rounds=args.rounds
+    )
     argv = sys.argv[1:] if argv is None else argv
-    table = {"command": "python -m physics.experiment.depinning " + " ".join(argv),
-             "settings": {k: (str(v) if isinstance(v, Path) else v)
-                          for k, v in vars(args).items()},
-             **ladder.as_dict()}
+    table = {
+        "command": "python -m physics.experiment.depinning " + " ".join(argv),
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        **ladder.as_dict(),
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(table, indent=1))
     print(json.dumps(ladder.as_dict()))

@@ -43,8 +43,9 @@ def _per_cycle(record: RunRecord, values: np.ndarray) -> np.ndarray:
 def plot_resistance_vs_voltage(record: RunRecord, ax: Any = None) -> Any:
     """R (ohm) vs V (V) for every cycle of every realisation, one colour per cycle."""
     ax = _axes(ax)
-    v = _per_cycle(record, np.broadcast_to(record.pulses["voltage"],
-                                           record.readouts["resistance"].shape))
+    v = _per_cycle(
+        record, np.broadcast_to(record.pulses["voltage"], record.readouts["resistance"].shape)
+    )
     r = _per_cycle(record, record.readouts["resistance"])
     colours = matplotlib.colormaps["viridis"](np.linspace(0, 1, max(len(r), 2)))
     ramp = record.pulses["ramp"][: v.shape[1]]
@@ -55,8 +56,11 @@ def plot_resistance_vs_voltage(record: RunRecord, ax: Any = None) -> Any:
     ax.set_xlabel("Pulse amplitude V (V)")
     ax.set_ylabel(r"$R_{\mathrm{MTJ}}$ ($\Omega$)")
     spec = record.spec
-    ax.set_title(f"{spec.geometry.get('name') or spec.geometry['kind']}, "
-                 f"T = {spec.protocol.temperature:g} K, {len(r)} cycles", fontsize=9)
+    ax.set_title(
+        f"{spec.geometry.get('name') or spec.geometry['kind']}, "
+        f"T = {spec.protocol.temperature:g} K, {len(r)} cycles",
+        fontsize=9,
+    )
     return ax
 
 
@@ -90,8 +94,7 @@ def plot_state_distribution(record: RunRecord, ax: Any = None) -> Any:
     v = np.broadcast_to(record.pulses["voltage"], states.shape)
     amplitudes = np.unique(v[v > 0]) if np.any(v > 0) else np.unique(v)
     n_states = len(record.spec.track().notch_centres) + 2
-    prob = np.array([[np.mean(states[v == a] == s) for a in amplitudes]
-                     for s in range(n_states)])
+    prob = np.array([[np.mean(states[v == a] == s) for a in amplitudes] for s in range(n_states)])
     labels = ["IN"] + [f"notch {k}" for k in range(n_states - 2)] + ["CLK"]
     width = 0.9 * (np.min(np.diff(amplitudes)) if amplitudes.size > 1 else 1.0)
     bottom = np.zeros(amplitudes.size)

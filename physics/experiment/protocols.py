@@ -100,9 +100,7 @@ class VoltageRamp(TypedConfig):
     @model_validator(mode="after")
     def _consistent(self) -> VoltageRamp:
         if self.n_steps == 1 and self.v_stop != self.v_start:
-            raise ValueError(
-                f"n_steps: 1 step cannot go from {self.v_start} V to {self.v_stop} V"
-            )
+            raise ValueError(f"n_steps: 1 step cannot go from {self.v_start} V to {self.v_stop} V")
         if self.settle_time < self.pulse.fall:
             raise ValueError(
                 f"settle_time: {self.settle_time:.3g} s is shorter than the pulse's fall "
@@ -191,9 +189,7 @@ class Protocol(TypedConfig):
         ramps = self.ramps
         if self.kind == "write_reset":
             if len(ramps) != 2:
-                raise ValueError(
-                    "ramps: a write_reset cycle is exactly a write and a reset ramp"
-                )
+                raise ValueError("ramps: a write_reset cycle is exactly a write and a reset ramp")
             if min(ramps[0].v_start, ramps[0].v_stop) < 0.0:
                 raise ValueError("write: write amplitudes must be >= 0 V (+V ramp)")
             if max(ramps[1].v_start, ramps[1].v_stop) > 0.0:
@@ -221,8 +217,18 @@ class Protocol(TypedConfig):
         """
         cols: dict[str, list] = {
             k: []
-            for k in ("cycle", "ramp", "step", "voltage", "bias_field", "t_start", "t_readout",
-                      "pulse_width", "rise", "fall")
+            for k in (
+                "cycle",
+                "ramp",
+                "step",
+                "voltage",
+                "bias_field",
+                "t_start",
+                "t_readout",
+                "pulse_width",
+                "rise",
+                "fall",
+            )
         }
         for cycle in range(self.n_cycles):
             t = 0.0
@@ -241,8 +247,7 @@ class Protocol(TypedConfig):
                     t += ramp.step_duration
         ints = ("cycle", "ramp", "step")
         return {
-            k: np.asarray(v, dtype=np.int64 if k in ints else np.float64)
-            for k, v in cols.items()
+            k: np.asarray(v, dtype=np.int64 if k in ints else np.float64) for k, v in cols.items()
         }
 
     def reinitialise_before(self, cycle: int) -> bool:
@@ -300,19 +305,21 @@ def voltage_ramp_protocol(
 ) -> Protocol:
     """R-V cycles (paper Figs. 2b, 3b): one +V ramp per cycle, the wall re-initialised at
     ``initial_wall`` before every cycle; bias field mu0*H_z in T (paper: -4 mT)."""
-    return Protocol.from_dict({
-        "kind": "voltage_ramp",
-        "v_start": v_start,
-        "v_stop": v_stop,
-        "n_steps": n_steps,
-        "bias_field": bias_field,
-        "pulse": pulse or PulseShape(),
-        "settle_time": settle_time,
-        "n_cycles": n_cycles,
-        "temperature": temperature,
-        "initial_wall": {"at": initial_wall},
-        "reinitialise": "every_cycle",
-    })
+    return Protocol.from_dict(
+        {
+            "kind": "voltage_ramp",
+            "v_start": v_start,
+            "v_stop": v_stop,
+            "n_steps": n_steps,
+            "bias_field": bias_field,
+            "pulse": pulse or PulseShape(),
+            "settle_time": settle_time,
+            "n_cycles": n_cycles,
+            "temperature": temperature,
+            "initial_wall": {"at": initial_wall},
+            "reinitialise": "every_cycle",
+        }
+    )
 
 
 def write_reset_protocol(
@@ -336,18 +343,26 @@ def write_reset_protocol(
     pulse = pulse or PulseShape()
 
     def ramp(v: tuple[float, float], n_steps: int, bias_field: float) -> dict[str, Any]:
-        return {"v_start": v[0], "v_stop": v[1], "n_steps": n_steps, "bias_field": bias_field,
-                "pulse": pulse, "settle_time": settle_time}
+        return {
+            "v_start": v[0],
+            "v_stop": v[1],
+            "n_steps": n_steps,
+            "bias_field": bias_field,
+            "pulse": pulse,
+            "settle_time": settle_time,
+        }
 
-    return Protocol.from_dict({
-        "kind": "write_reset",
-        "write": ramp(v_write, n_write_steps, write_bias_field),
-        "reset": ramp(v_reset, n_reset_steps, reset_bias_field),
-        "n_cycles": n_cycles,
-        "temperature": temperature,
-        "initial_wall": {"at": initial_wall},
-        "reinitialise": reinitialise,
-    })
+    return Protocol.from_dict(
+        {
+            "kind": "write_reset",
+            "write": ramp(v_write, n_write_steps, write_bias_field),
+            "reset": ramp(v_reset, n_reset_steps, reset_bias_field),
+            "n_cycles": n_cycles,
+            "temperature": temperature,
+            "initial_wall": {"at": initial_wall},
+            "reinitialise": reinitialise,
+        }
+    )
 
 
 def protocol_from_any(value: Protocol | dict[str, Any]) -> Protocol:

@@ -172,9 +172,7 @@ def wall_position_zero_crossing(
     """
     mz, mask2 = layer_averaged_mz(m, mask)
     count = mask2.sum(axis=-1)
-    profile = np.divide(
-        mz.sum(axis=-1), count, out=np.full(mz.shape[:-1], np.nan), where=count > 0
-    )
+    profile = np.divide(mz.sum(axis=-1), count, out=np.full(mz.shape[:-1], np.nan), where=count > 0)
     cols = np.flatnonzero(count > 0)
     p = written_sign * profile[..., cols]  # > 0 in the written domain
     xc = x0 + dx * (cols + 0.5)
@@ -282,8 +280,15 @@ class Readout:
     mz: np.ndarray
     domain_mz: np.ndarray
 
-    FIELDS = ("position", "notch", "parallel_fraction", "conductance", "resistance", "mz",
-              "domain_mz")
+    FIELDS = (
+        "position",
+        "notch",
+        "parallel_fraction",
+        "conductance",
+        "resistance",
+        "mz",
+        "domain_mz",
+    )
 
     def as_dict(self) -> dict[str, np.ndarray]:
         """The fields as a dict of arrays."""
@@ -330,8 +335,7 @@ class ReadoutGeometry:
     def _masks(self) -> ReadoutGeometry:
         if self.mtj_mask.shape[:2] != self.mask.shape[:2]:
             raise ValueError(
-                f"mtj_mask: shape {self.mtj_mask.shape} differs from the mask's "
-                f"{self.mask.shape}"
+                f"mtj_mask: shape {self.mtj_mask.shape} differs from the mask's {self.mask.shape}"
             )
         if not self.mtj_mask.any():
             raise ValueError("mtj_mask: no track cell lies under the MTJ footprint")
@@ -344,7 +348,12 @@ class ReadoutGeometry:
         """Read out ``m`` (..., nx, ny, nz, 3)."""
         domain = domain_magnetisation(m, self.mask)
         position = wall_position(
-            m, self.mask, self.dx, self.dy, written_sign=self.written_sign, x0=self.x0,
+            m,
+            self.mask,
+            self.dx,
+            self.dy,
+            written_sign=self.written_sign,
+            x0=self.x0,
             domain_mz=domain,
         )
         f = parallel_fraction(

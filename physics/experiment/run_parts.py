@@ -62,8 +62,12 @@ def unit_current(spec: RunSpec, geo: Any) -> Any:
     track = spec.track()
     material = spec.material_object()
     return solve_current_on_mask(
-        geo.mask, spec.cell[:2], voltage=1.0, resistivity=material.rho_hm,
-        thickness=material.t_hm, origin=(float(track.bounds[0]), float(track.bounds[1])),
+        geo.mask,
+        spec.cell[:2],
+        voltage=1.0,
+        resistivity=material.rho_hm,
+        thickness=material.t_hm,
+        origin=(float(track.bounds[0]), float(track.bounds[1])),
     )
 
 
@@ -76,25 +80,38 @@ def ramp_system(spec: RunSpec, ramp: Any, current: Any | None, amplitude: float)
         shape = ramp.pulse
         drive = {
             "current": current,
-            "pulse": TrapezoidalPulse.from_fwhm(shape.width, shape.rise, shape.fall,
-                                                amplitude=amplitude),
+            "pulse": TrapezoidalPulse.from_fwhm(
+                shape.width, shape.rise, shape.fall, amplitude=amplitude
+            ),
             "pulse_dt": min(shape.rise, shape.fall, shape.width) / 50 or None,
         }
     return build_system(
-        spec.track(), spec.material_object(), spec.cell,
-        temperature=spec.protocol.temperature, bias_field=(0.0, 0.0, ramp.bias_h),
-        grain_seed=spec.seed, **drive, **initial_wall_kwargs(spec),
+        spec.track(),
+        spec.material_object(),
+        spec.cell,
+        temperature=spec.protocol.temperature,
+        bias_field=(0.0, 0.0, ramp.bias_h),
+        grain_seed=spec.seed,
+        **drive,
+        **initial_wall_kwargs(spec),
     )
 
 
 def readout_tables(n_realisations: int, n_columns: int) -> dict[str, np.ndarray]:
     """Zeroed readout arrays (n_realisations, n_columns), one per readout field."""
-    return {k: np.zeros((n_realisations, n_columns), dtype=np.int64 if k == "notch" else float)
-            for k in READOUT_ORDER}
+    return {
+        k: np.zeros((n_realisations, n_columns), dtype=np.int64 if k == "notch" else float)
+        for k in READOUT_ORDER
+    }
 
 
-def record_readout(geo: Any, target: dict[str, np.ndarray], column: int, m: np.ndarray,
-                   rows: int | slice = slice(None)) -> None:
+def record_readout(
+    geo: Any,
+    target: dict[str, np.ndarray],
+    column: int,
+    m: np.ndarray,
+    rows: int | slice = slice(None),
+) -> None:
     """Read the wall in ``m`` (unit vectors, (..., nx, ny, nz, 3)) into ``target[...][rows,
     column]``."""
     for name, value in geo(m).as_dict().items():
@@ -105,5 +122,4 @@ def time_table(times: list[np.ndarray], mean_m: list[np.ndarray]) -> dict[str, n
     """The run's table of <m> over the track: ``t`` (n_t,) in s from the per-call output times,
     and mx, my, mz (n_realisations, n_t) from the per-call (n_realisations, n, 3) blocks."""
     mean = np.concatenate(mean_m, axis=1)  # (n_r, n_t, 3)
-    return {"t": np.concatenate(times), "mx": mean[..., 0], "my": mean[..., 1],
-            "mz": mean[..., 2]}
+    return {"t": np.concatenate(times), "mx": mean[..., 0], "my": mean[..., 1], "mz": mean[..., 2]}

@@ -108,11 +108,18 @@ def pulse_transitions(record: RunRecord) -> PulseTransitions:
     rows = np.repeat(np.arange(n_r), n_p)
     cols = np.tile(np.arange(n_p), n_r)
     return PulseTransitions(
-        realisation=rows, pulse=cols, cycle=cycle[cols], ramp=ramp[cols],
-        voltage=voltage[cols], start=start.ravel(), end=states.ravel(),
+        realisation=rows,
+        pulse=cols,
+        cycle=cycle[cols],
+        ramp=ramp[cols],
+        voltage=voltage[cols],
+        start=start.ravel(),
+        end=states.ravel(),
         conductance=np.asarray(r["conductance"], dtype=float).ravel(),
-        initial_conductance=init_g[rows, cycle[cols]], start_captured=start_captured.ravel(),
-        end_captured=captured.ravel(), n_notches=n_notches,
+        initial_conductance=init_g[rows, cycle[cols]],
+        start_captured=start_captured.ravel(),
+        end_captured=captured.ravel(),
+        n_notches=n_notches,
     )
 
 
@@ -127,21 +134,29 @@ class PinnedTrials:
     depinned: np.ndarray
 
 
-def pinned_trials(tr: PulseTransitions | list[PulseTransitions], direction: int = 1
-                  ) -> PinnedTrials:
+def pinned_trials(
+    tr: PulseTransitions | list[PulseTransitions], direction: int = 1
+) -> PinnedTrials:
     """The trials of :class:`PinnedTrials` for pulses of sign ``direction`` (+1 or -1) that
     start with the wall captured at a notch; a list of runs of one device is pooled."""
     if direction not in (1, -1):
         raise ValueError(f"direction: must be +1 or -1, got {direction!r}")
     if isinstance(tr, list | tuple):
         parts = [pinned_trials(t, direction) for t in tr]
-        return PinnedTrials(*(np.concatenate([getattr(p, k) for p in parts])
-                              for k in ("notch", "voltage", "depinned")))
+        return PinnedTrials(
+            *(
+                np.concatenate([getattr(p, k) for p in parts])
+                for k in ("notch", "voltage", "depinned")
+            )
+        )
     at_notch = (tr.start >= 1) & (tr.start <= tr.n_notches) & tr.start_captured
     sel = at_notch & (np.sign(tr.voltage) == direction)
     moved = (tr.jump * direction) > 0
-    return PinnedTrials(notch=tr.start[sel] - 1, voltage=np.abs(tr.voltage[sel]),
-                        depinned=moved[sel].astype(np.int64))
+    return PinnedTrials(
+        notch=tr.start[sel] - 1,
+        voltage=np.abs(tr.voltage[sel]),
+        depinned=moved[sel].astype(np.int64),
+    )
 
 
 @dataclass(frozen=True)
@@ -176,8 +191,9 @@ def _design(model: str, notch_ids: np.ndarray, widths: np.ndarray | None) -> np.
             raise ValueError("widths: the linear_width model needs the local width per notch")
         w = np.asarray(widths, dtype=float)
         if k < 2 or np.ptp(w) == 0:
-            raise ValueError("widths: a width trend needs trials at >= 2 notches of different "
-                             "width")
+            raise ValueError(
+                "widths: a width trend needs trials at >= 2 notches of different width"
+            )
         return np.column_stack([np.ones(k), (w - w.mean()) / w.std()])
     raise ValueError(f"model: unknown threshold model {model!r} (free, equal, linear_width)")
 
@@ -187,8 +203,9 @@ class FitNotConvergedError(ValueError):
     names the fit. Never returned as a silent non-fit."""
 
 
-def _probit_nll_and_grad(theta: np.ndarray, x: np.ndarray, sign: np.ndarray, X: np.ndarray,
-                         idx: np.ndarray) -> tuple[float, np.ndarray]:
+def _probit_nll_and_grad(
+    theta: np.ndarray, x: np.ndarray, sign: np.ndarray, X: np.ndarray, idx: np.ndarray
+) -> tuple[float, np.ndarray]:
     """Negative log-likelihood of ``P(y) = Phi(sign * (gamma x - (X beta)[idx]))`` and its
     gradient in ``theta = (beta..., gamma)``; convex in theta (probit GLM)."""
     beta, gamma = theta[:-1], theta[-1]
@@ -203,8 +220,9 @@ def _probit_nll_and_grad(theta: np.ndarray, x: np.ndarray, sign: np.ndarray, X: 
     return -float(np.sum(log_cdf)), grad
 
 
-def fit_thresholds(trials: PinnedTrials, model: str = "free",
-                   widths: dict[int, float] | None = None) -> ThresholdFit:
+def fit_thresholds(
+    trials: PinnedTrials, model: str = "free", widths: dict[int, float] | None = None
+) -> ThresholdFit:
     """Fit ``P(depin) = Phi((V - mu_k) / sigma)`` to ``trials`` (see the module docstring).
 
     ``widths``: local track width (m) per notch index, for ``model = "linear_width"``.
@@ -237,9 +255,15 @@ def fit_thresholds(trials: PinnedTrials, model: str = "free",
     mu0 = np.array([np.median(x[idx == i]) for i in range(len(notch_ids))])
     gamma0 = min(2.0, gamma_max)
     theta0 = np.append(np.linalg.lstsq(X, gamma0 * mu0, rcond=None)[0], gamma0)
-    res = minimize(_probit_nll_and_grad, theta0, args=(x, sign, X, idx), jac=True,
-                   method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": 10000, "ftol": 1e-15, "gtol": 1e-9})
+    res = minimize(
+        _probit_nll_and_grad,
+        theta0,
+        args=(x, sign, X, idx),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": 10000, "ftol": 1e-15, "gtol": 1e-9},
+    )
     theta = res.x
     _, grad = _probit_nll_and_grad(theta, x, sign, X, idx)
     lo = np.array([b[0] for b in bounds])
@@ -250,18 +274,25 @@ def fit_thresholds(trials: PinnedTrials, model: str = "free",
     if not np.all(np.isfinite(theta)) or g_proj > 1e-4 * max(1.0, abs(float(res.fun))):
         raise FitNotConvergedError(
             f"fit_thresholds(model={model!r}): the likelihood maximisation did not converge "
-            f"({res.message}; projected gradient {g_proj:.2e} after {res.nit} iterations)")
+            f"({res.message}; projected gradient {g_proj:.2e} after {res.nit} iterations)"
+        )
     beta, gamma = theta[:-1], theta[-1]
     e = np.linalg.lstsq(X, np.ones(X.shape[0]), rcond=None)[0]  # the constant in X-space
     coef = v_mean * e + v_sd * beta / gamma
     if model == "linear_width":  # back to physical units: mu = a + b (w - mean w)
         coef = np.array([coef[0], coef[1] / w.std()])
     return ThresholdFit(
-        model=model, notches=notch_ids, mu=v_mean + v_sd * (X @ beta) / gamma,
-        sigma=float(v_sd / gamma), coef=coef, loglik=-float(res.fun),
-        n_params=X.shape[1] + 1, n_trials=int(v.size),
-        identified=np.array([0 < y[idx == i].sum() < (idx == i).sum()
-                             for i in range(len(notch_ids))]),
+        model=model,
+        notches=notch_ids,
+        mu=v_mean + v_sd * (X @ beta) / gamma,
+        sigma=float(v_sd / gamma),
+        coef=coef,
+        loglik=-float(res.fun),
+        n_params=X.shape[1] + 1,
+        n_trials=int(v.size),
+        identified=np.array(
+            [0 < y[idx == i].sum() < (idx == i).sum() for i in range(len(notch_ids))]
+        ),
     )
 
 
@@ -285,8 +316,7 @@ def _lrt(null: ThresholdFit, alt: ThresholdFit) -> LikelihoodRatioTest:
 def width_trend_test(trials: PinnedTrials, widths: dict[int, float]) -> LikelihoodRatioTest:
     """Equal thresholds (null) vs thresholds linear in the local width (1 extra parameter).
     The fitted slope is ``alternative.coef[1]`` (V/m)."""
-    return _lrt(fit_thresholds(trials, "equal"),
-                fit_thresholds(trials, "linear_width", widths))
+    return _lrt(fit_thresholds(trials, "equal"), fit_thresholds(trials, "linear_width", widths))
 
 
 def equal_threshold_test(trials: PinnedTrials) -> LikelihoodRatioTest:
@@ -308,11 +338,17 @@ def same_thresholds_test(a: PinnedTrials, b: PinnedTrials) -> LikelihoodRatioTes
         return PinnedTrials(t.notch[sel], t.voltage[sel], t.depinned[sel])
 
     a, b = keep(a), keep(b)
-    pooled = PinnedTrials(*(np.concatenate([getattr(a, k), getattr(b, k)])
-                            for k in ("notch", "voltage", "depinned")))
+    pooled = PinnedTrials(
+        *(np.concatenate([getattr(a, k), getattr(b, k)]) for k in ("notch", "voltage", "depinned"))
+    )
     null = fit_thresholds(pooled, "free")
     fit_a, fit_b = fit_thresholds(a, "free"), fit_thresholds(b, "free")
-    alt = ThresholdFit(**{**fit_a.__dict__, "loglik": fit_a.loglik + fit_b.loglik,
-                          "n_params": fit_a.n_params + fit_b.n_params,
-                          "n_trials": fit_a.n_trials + fit_b.n_trials})
+    alt = ThresholdFit(
+        **{
+            **fit_a.__dict__,
+            "loglik": fit_a.loglik + fit_b.loglik,
+            "n_params": fit_a.n_params + fit_b.n_params,
+            "n_trials": fit_a.n_trials + fit_b.n_trials,
+        }
+    )
     return _lrt(null, alt)

@@ -59,8 +59,13 @@ from physics.experiment.simulate_oommf import simulate_oommf
 from physics.experiment.spec import RunSpec
 from physics.experiment.store import RunResult
 
-DEFAULTS = {"dt": 1e-14, "dtype": "float64", "relax_time": 1e-9, "outputs_per_pulse": 4,
-            "demag_update": "stage"}
+DEFAULTS = {
+    "dt": 1e-14,
+    "dtype": "float64",
+    "relax_time": 1e-9,
+    "outputs_per_pulse": 4,
+    "demag_update": "stage",
+}
 _OPTIONS = ("name", *DEFAULTS)
 
 
@@ -68,13 +73,15 @@ def _options(spec: RunSpec) -> dict:
     options = {**DEFAULTS, **spec.calculator}
     reject_unknown_options(options, _OPTIONS)
     if options["dtype"] not in ("float64", "float32"):
-        raise ValueError(f"calculator.dtype: must be 'float64' or 'float32', got "
-                         f"{options['dtype']!r}")
+        raise ValueError(
+            f"calculator.dtype: must be 'float64' or 'float32', got {options['dtype']!r}"
+        )
     require_positive_times(options, ("dt", "relax_time"))
     require_outputs_per_pulse(options)
     if options["demag_update"] not in ("stage", "step"):
-        raise ValueError(f"calculator.demag_update: must be 'stage' or 'step', got "
-                         f"{options['demag_update']!r}")
+        raise ValueError(
+            f"calculator.demag_update: must be 'stage' or 'step', got {options['demag_update']!r}"
+        )
     return options
 
 
@@ -123,7 +130,12 @@ def simulate(spec: RunSpec, progress: bool | None = None) -> RunResult:
             keys = jax.vmap(lambda k: jax.random.fold_in(k, call))(base_keys)
             call += 1
             run = run_ensemble(
-                m, params, keys, dt=dt, steps_per_output=steps, n_outputs=n_out,
+                m,
+                params,
+                keys,
+                dt=dt,
+                steps_per_output=steps,
+                n_outputs=n_out,
                 amplitudes=jnp.full((n_r,), amplitude, dtype=dtype),
                 demag_update=options["demag_update"],
             )
@@ -134,8 +146,13 @@ def simulate(spec: RunSpec, progress: bool | None = None) -> RunResult:
 
         m = m_init
         pulse_index = 0
-        bar = tqdm(total=proto.n_pulses, desc=f"pulses x {n_r} realisations", unit="pulse",
-                   disable=None if progress is None else not progress, leave=False)
+        bar = tqdm(
+            total=proto.n_pulses,
+            desc=f"pulses x {n_r} realisations",
+            unit="pulse",
+            disable=None if progress is None else not progress,
+            leave=False,
+        )
         for cycle in range(proto.n_cycles):
             if proto.reinitialise_before(cycle):
                 m = advance(m_init, ramp_params[0], float(options["relax_time"]), 0.0)

@@ -82,8 +82,12 @@ from physics.experiment.store import RunResult
 #: ``n`` rows of <m> (t, mx, my, mz) into ``system.table`` (ubermag's convention).
 Drive = Callable[[Any, float, int, int], None]
 
-OOMMF_DEFAULTS: dict[str, Any] = {"relax_time": 1e-9, "outputs_per_pulse": 4,
-                                  "n_threads": None, "thermal_timestep": THERMAL_TIMESTEP}
+OOMMF_DEFAULTS: dict[str, Any] = {
+    "relax_time": 1e-9,
+    "outputs_per_pulse": 4,
+    "n_threads": None,
+    "thermal_timestep": THERMAL_TIMESTEP,
+}
 _OOMMF_OPTIONS = ("name", *OOMMF_DEFAULTS)
 
 
@@ -95,10 +99,13 @@ def oommf_options(spec: RunSpec) -> dict:
     require_positive_times(options, ("relax_time", "thermal_timestep"))
     require_outputs_per_pulse(options)
     n_threads = options["n_threads"]
-    if n_threads is not None and (isinstance(n_threads, bool) or not isinstance(n_threads, int)
-                                  or n_threads < 1):
-        raise ValueError(f"calculator.n_threads: must be a positive integer (OOMMF threads) "
-                         f"or left out, got {n_threads!r}")
+    if n_threads is not None and (
+        isinstance(n_threads, bool) or not isinstance(n_threads, int) or n_threads < 1
+    ):
+        raise ValueError(
+            f"calculator.n_threads: must be a positive integer (OOMMF threads) "
+            f"or left out, got {n_threads!r}"
+        )
     return options
 
 
@@ -169,9 +176,16 @@ def oommf_drive(options: dict, workdir: str | Path | None = None) -> Drive:
     def drive(system: Any, t: float, n: int, seed: int) -> None:
         driver = calculator.time_driver(system, seed=seed, thermal_timestep=thermal_timestep)
         with _drive_folder(workdir) as folder:
-            calculators_oommf.run_driver(driver, system, t=float(t), n=int(n),
-                                         dirname=str(folder), n_threads=calculator.n_threads,
-                                         verbose=0, runner=calculator.runner)
+            calculators_oommf.run_driver(
+                driver,
+                system,
+                t=float(t),
+                n=int(n),
+                dirname=str(folder),
+                n_threads=calculator.n_threads,
+                verbose=0,
+                runner=calculator.runner,
+            )
 
     drive.close = calculator.close  # type: ignore[attr-defined]  # stops OOMMF's processes
     return drive
@@ -182,13 +196,16 @@ def _mean_magnetisation(system: Any, n: int) -> np.ndarray:
     table = getattr(system, "table", None)
     data = getattr(table, "data", None)
     if data is None or len(data) < n or not {"mx", "my", "mz"} <= set(data.columns):
-        raise RuntimeError(f"drive: expected system.table.data with >= {n} rows of mx, my, mz "
-                           "after the call (ubermag's driver convention)")
+        raise RuntimeError(
+            f"drive: expected system.table.data with >= {n} rows of mx, my, mz "
+            "after the call (ubermag's driver convention)"
+        )
     return np.asarray(data[["mx", "my", "mz"]].to_numpy(dtype=float)[-n:])
 
 
-def _advance(drive: Drive, system: Any, m: Any, step: Step, n_out: int,
-             seed: int) -> tuple[Any, np.ndarray]:
+def _advance(
+    drive: Drive, system: Any, m: Any, step: Step, n_out: int, seed: int
+) -> tuple[Any, np.ndarray]:
     """Run one step from magnetisation ``m`` (a Field, A/m); (final m, <m> rows (n_out, 3))."""
     system.m = m
     system.table = None
@@ -196,9 +213,20 @@ def _advance(drive: Drive, system: Any, m: Any, step: Step, n_out: int,
     return system.m, _mean_magnetisation(system, n_out)
 
 
-def _run_realisations(spec: RunSpec, drive: Drive, steps: list[Step], system_of: Any,
-                      m_init: Any, geo: Any, n_out: int, readouts: dict, initial: dict,
-                      snapshots: np.ndarray | None, mean_m: np.ndarray, bar: Any) -> None:
+def _run_realisations(
+    spec: RunSpec,
+    drive: Drive,
+    steps: list[Step],
+    system_of: Any,
+    m_init: Any,
+    geo: Any,
+    n_out: int,
+    readouts: dict,
+    initial: dict,
+    snapshots: np.ndarray | None,
+    mean_m: np.ndarray,
+    bar: Any,
+) -> None:
     """The protocol loop of :func:`simulate_oommf`: every step of every realisation, in order,
     with its readout recorded into the given tables (filled in place)."""
     for r in range(spec.n_realisations):
@@ -209,8 +237,9 @@ def _run_realisations(spec: RunSpec, drive: Drive, steps: list[Step], system_of:
             elif step.cycle != read_cycle:  # a cycle that is not re-initialised: m as it is
                 record_readout(geo, initial, step.cycle, np.asarray(m.orientation.array), r)
             read_cycle = step.cycle
-            m, mean_m[r, call * n_out:(call + 1) * n_out] = _advance(
-                drive, system_of(step), m, step, n_out, drive_seed(spec.seed, r, call))
+            m, mean_m[r, call * n_out : (call + 1) * n_out] = _advance(
+                drive, system_of(step), m, step, n_out, drive_seed(spec.seed, r, call)
+            )
             unit_m = np.asarray(m.orientation.array)
             if step.relaxation:
                 record_readout(geo, initial, step.column, unit_m, r)
@@ -221,9 +250,13 @@ def _run_realisations(spec: RunSpec, drive: Drive, steps: list[Step], system_of:
             bar.update(1)
 
 
-def simulate_oommf(spec: RunSpec, *, drive: Drive | None = None,
-                   workdir: str | Path | None = None,
-                   progress: bool | None = None) -> RunResult:
+def simulate_oommf(
+    spec: RunSpec,
+    *,
+    drive: Drive | None = None,
+    workdir: str | Path | None = None,
+    progress: bool | None = None,
+) -> RunResult:
     """Run ``spec`` (``calculator.name = "oommf"``) one realisation at a time and return the
     per-pulse readouts of every realisation (see the module docstring).
 
@@ -233,8 +266,10 @@ def simulate_oommf(spec: RunSpec, *, drive: Drive | None = None,
     drive calls (None: only when stderr is a terminal).
     """
     if spec.calculator.get("name") != "oommf":
-        raise ValueError(f"calculator.name: simulate_oommf runs 'oommf' specs, got "
-                         f"{spec.calculator.get('name')!r}")
+        raise ValueError(
+            f"calculator.name: simulate_oommf runs 'oommf' specs, got "
+            f"{spec.calculator.get('name')!r}"
+        )
     options = oommf_options(spec)
     engine = "OOMMF via oommfc, one process per realisation and step"
     if drive is None:
@@ -267,19 +302,38 @@ def simulate_oommf(spec: RunSpec, *, drive: Drive | None = None,
         snapshots = np.zeros((n_r, proto.n_pulses, *geo.mask.shape, 1, 3), dtype=np.float32)
     mean_m = np.zeros((n_r, len(steps) * n_out, 3))
 
-    bar = tqdm(total=n_r * len(steps), desc=f"OOMMF steps x {n_r} realisations", unit="step",
-               disable=None if progress is None else not progress, leave=False)
+    bar = tqdm(
+        total=n_r * len(steps),
+        desc=f"OOMMF steps x {n_r} realisations",
+        unit="step",
+        disable=None if progress is None else not progress,
+        leave=False,
+    )
     try:
-        _run_realisations(spec, drive, steps, system_of, m_init, geo, n_out, readouts, initial,
-                          snapshots, mean_m, bar)
+        _run_realisations(
+            spec,
+            drive,
+            steps,
+            system_of,
+            m_init,
+            geo,
+            n_out,
+            readouts,
+            initial,
+            snapshots,
+            mean_m,
+            bar,
+        )
     finally:
         bar.close()
         if callable(getattr(drive, "close", None)):
             drive.close()  # no OOMMF process outlives the run, finished or not
 
     starts = np.cumsum([0.0] + [step.duration for step in steps[:-1]])
-    times = [t0 + step.duration * np.arange(1, n_out + 1) / n_out
-             for t0, step in zip(starts, steps, strict=True)]
+    times = [
+        t0 + step.duration * np.arange(1, n_out + 1) / n_out
+        for t0, step in zip(starts, steps, strict=True)
+    ]
     return RunResult(
         readouts=readouts,
         initial=initial,
@@ -290,7 +344,7 @@ def simulate_oommf(spec: RunSpec, *, drive: Drive | None = None,
             "options": options,
             "drive_calls": n_r * len(steps),
             "seeds": "drive_seed(spec.seed, realisation, call): "
-                     "SeedSequence([seed, realisation, call]) word 0 >> 1",
+            "SeedSequence([seed, realisation, call]) word 0 >> 1",
             "wall_time_s": time.perf_counter() - start,
         },
     )

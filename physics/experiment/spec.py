@@ -67,7 +67,6 @@ class ReadoutOptions(TypedDict, total=False):
     ]
 
 
-
 def canonical_json(data: Any) -> str:
     """Deterministic JSON text: sorted keys, compact separators, no NaN."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
@@ -149,8 +148,10 @@ class RunSpec(TypedConfig):
         description="all fields of physics.materials.Material (SI units)"
     )
     cell: tuple[_CellSize, ...] = quantity(
-        unit="m", description="(dx, dy, dz); (dx, dy) takes dz = the film thickness",
-        min_length=2, max_length=3,
+        unit="m",
+        description="(dx, dy, dz); (dx, dy) takes dz = the film thickness",
+        min_length=2,
+        max_length=3,
     )
     protocol: Protocol = Field(description="the pulse protocol")
     calculator: dict[str, Any] = Field(

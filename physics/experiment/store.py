@@ -128,8 +128,17 @@ def error_path(out_dir: str | Path, run_id: str) -> Path:
 def software_versions() -> dict[str, str]:
     """Versions of the packages that can change a result (recorded, not hashed)."""
     out = {"python": platform.python_version()}
-    for dist in ("dwmtj", "numpy", "scipy", "h5py", "jax", "jaxlib", "discretisedfield",
-                 "micromagneticmodel", "oommfc"):
+    for dist in (
+        "dwmtj",
+        "numpy",
+        "scipy",
+        "h5py",
+        "jax",
+        "jaxlib",
+        "discretisedfield",
+        "micromagneticmodel",
+        "oommfc",
+    ):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -172,7 +181,10 @@ def write_run(out_dir: str | Path, spec: RunSpec, result: RunResult) -> Path:
             if result.snapshots is not None:
                 snaps = np.asarray(result.snapshots)
                 fh.create_group("snapshots").create_dataset(
-                    "m", data=snaps, compression="gzip", shuffle=True,
+                    "m",
+                    data=snaps,
+                    compression="gzip",
+                    shuffle=True,
                     chunks=(1, 1, *snaps.shape[2:]),
                 )
             write_transitions(fh, transitions_arrays(spec, result.readouts))

@@ -58,8 +58,8 @@ class SweepFile(TypedConfig):
     sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
         default_factory=dict, description="dotted path into [run] -> list of values"
     )
-    seeds: Annotated[list[_Seed], Field(min_length=1)] | Annotated[Int, Field(ge=1)] | None = (
-        Field(None, description="list of seeds, or a count starting at 0 (default: run.seed)")
+    seeds: Annotated[list[_Seed], Field(min_length=1)] | Annotated[Int, Field(ge=1)] | None = Field(
+        None, description="list of seeds, or a count starting at 0 (default: run.seed)"
     )
 
 

@@ -127,8 +127,9 @@ def write_transitions(parent: h5py.Group, arrays: TransitionArrays) -> None:
     group.create_dataset("bias_field_T", data=np.asarray(arrays.bias_field_T, dtype=float))
     group.create_dataset("initial_notch", data=np.asarray(arrays.initial_notch, dtype=np.int64))
     if arrays.notch_positions_m is not None:
-        group.create_dataset("notch_positions_m",
-                             data=np.asarray(arrays.notch_positions_m, dtype=float))
+        group.create_dataset(
+            "notch_positions_m", data=np.asarray(arrays.notch_positions_m, dtype=float)
+        )
 
 
 def write_transitions_file(path: str | Path, arrays: TransitionArrays) -> Path:
@@ -151,8 +152,10 @@ def read_transitions_group(fh: h5py.File, path: str | Path) -> TransitionArrays:
     if isinstance(schema, bytes):
         schema = schema.decode()
     if schema != SCHEMA or version is None or int(version) != SCHEMA_VERSION:
-        raise ValueError(f"{path}: incompatible run schema {schema!r} version {version!r}; "
-                         f"this reader needs {SCHEMA!r} version {SCHEMA_VERSION}")
+        raise ValueError(
+            f"{path}: incompatible run schema {schema!r} version {version!r}; "
+            f"this reader needs {SCHEMA!r} version {SCHEMA_VERSION}"
+        )
     for name in ("voltage_V", "notch_index", "resistance_ohm", "pulse_width_s"):
         if name not in g:
             raise ValueError(f"{path}: run file lacks dataset '{GROUP}/{name}'")
@@ -163,8 +166,10 @@ def read_transitions_group(fh: h5py.File, path: str | Path) -> TransitionArrays:
         return g[name][()] if name in g else default
 
     return TransitionArrays(
-        voltage_V=g["voltage_V"][()], notch_index=g["notch_index"][()],
-        resistance_ohm=g["resistance_ohm"][()], pulse_width_s=g["pulse_width_s"][()],
+        voltage_V=g["voltage_V"][()],
+        notch_index=g["notch_index"][()],
+        resistance_ohm=g["resistance_ohm"][()],
+        pulse_width_s=g["pulse_width_s"][()],
         temperature_K=float(g.attrs["temperature_K"]),
         bias_field_T=optional("bias_field_T", 0.0),
         notch_positions_m=optional("notch_positions_m", None),
@@ -203,7 +208,9 @@ def read_run_transitions(path: str | Path) -> RunTransitions:
         spec = RunSpec.from_dict(json.loads(fh.attrs["spec"]))
         initial = {name: fh["initial"][name][()] for name in ("position", "notch", "resistance")}
     states = notch_states(spec, initial["position"], initial["notch"])
-    return RunTransitions(path, arrays,
-                          initial_resistance_ohm=np.ravel(np.asarray(initial["resistance"],
-                                                                     dtype=float)),
-                          initial_state=np.ravel(states))
+    return RunTransitions(
+        path,
+        arrays,
+        initial_resistance_ohm=np.ravel(np.asarray(initial["resistance"], dtype=float)),
+        initial_state=np.ravel(states),
+    )

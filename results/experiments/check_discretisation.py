@@ -40,20 +40,29 @@ VARIANTS = {  # cell (m), dt (s), dtype, demag_update
 }
 
 
-def displacement(cell: float, dt: float, dtype: str, demag_update: str
-                 ) -> tuple[list[float], float]:
+def displacement(
+    cell: float, dt: float, dtype: str, demag_update: str
+) -> tuple[list[float], float]:
     spec = depinning_spec(
-        "scaled-trapezoid", cell=(cell, cell),
-        pulse={"width": 0.5e-9, "rise": 0.05e-9, "fall": 0.05e-9}, settle_time=0.1e-9,
-        calculator={"name": "jax", "dt": dt, "dtype": dtype, "relax_time": 0.1e-9,
-                    "demag_update": demag_update},
+        "scaled-trapezoid",
+        cell=(cell, cell),
+        pulse={"width": 0.5e-9, "rise": 0.05e-9, "fall": 0.05e-9},
+        settle_time=0.1e-9,
+        calculator={
+            "name": "jax",
+            "dt": dt,
+            "dtype": dtype,
+            "relax_time": 0.1e-9,
+            "demag_update": demag_update,
+        },
     )
     start = time.perf_counter()
     with jax.enable_x64(dtype == "float64"):
         m, params, geo = relaxed_walls(spec, [0])
         x0 = float(geo(np.asarray(m)).position[0])
-        m_final = pulse_outcomes(spec, jnp.asarray(m)[np.zeros(len(VOLTAGES), int)], params,
-                                 VOLTAGES)
+        m_final = pulse_outcomes(
+            spec, jnp.asarray(m)[np.zeros(len(VOLTAGES), int)], params, VOLTAGES
+        )
     dx = np.asarray(geo(m_final).position) - x0
     return dx.tolist(), time.perf_counter() - start
 
@@ -62,13 +71,23 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", nargs="*", default=None,
-                   help="run only the variants whose names start with these words")
-    p.add_argument("--out", default="check-discretisation.json",
-                   help="JSON file name (written next to this script)")
+    p.add_argument(
+        "--only",
+        nargs="*",
+        default=None,
+        help="run only the variants whose names start with these words",
+    )
+    p.add_argument(
+        "--out",
+        default="check-discretisation.json",
+        help="JSON file name (written next to this script)",
+    )
     args = p.parse_args(argv)
-    variants = {name: v for name, v in VARIANTS.items()
-                if args.only is None or any(name.startswith(w) for w in args.only)}
+    variants = {
+        name: v
+        for name, v in VARIANTS.items()
+        if args.only is None or any(name.startswith(w) for w in args.only)
+    }
     rows = {}
     for name, args_ in variants.items():
         dx, wall = displacement(*args_)

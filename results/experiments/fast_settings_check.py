@@ -52,8 +52,9 @@ def trials_by_unit(tr) -> tuple[PinnedTrials, np.ndarray]:
     return trials, unit
 
 
-def bootstrap_se(trials: PinnedTrials, unit: np.ndarray, notches: np.ndarray, seed: int = 0
-                 ) -> np.ndarray:
+def bootstrap_se(
+    trials: PinnedTrials, unit: np.ndarray, notches: np.ndarray, seed: int = 0
+) -> np.ndarray:
     """Standard error of the free-fit thresholds of ``notches``, resampling whole cycles."""
     rng = np.random.default_rng(seed)
     units = np.unique(unit)
@@ -61,10 +62,10 @@ def bootstrap_se(trials: PinnedTrials, unit: np.ndarray, notches: np.ndarray, se
     for _ in range(N_BOOTSTRAP):
         pick = rng.choice(units, units.size)
         idx = np.concatenate([np.flatnonzero(unit == u) for u in pick])
-        fit = fit_thresholds(PinnedTrials(trials.notch[idx], trials.voltage[idx],
-                                          trials.depinned[idx]), "free")
-        mu = {int(k): m for k, m, ok in zip(fit.notches, fit.mu, fit.identified, strict=True)
-              if ok}
+        fit = fit_thresholds(
+            PinnedTrials(trials.notch[idx], trials.voltage[idx], trials.depinned[idx]), "free"
+        )
+        mu = {int(k): m for k, m, ok in zip(fit.notches, fit.mu, fit.identified, strict=True) if ok}
         draws.append([mu.get(int(k), np.nan) for k in notches])
     return np.nanstd(np.array(draws), axis=0, ddof=1)
 
@@ -85,16 +86,20 @@ def main() -> int:
         forward = tr.jump[(tr.voltage > 0) & (tr.jump > 0)]
         trend = width_trend_test(t, widths)
         out["runs"][key] = {
-            "spec": name, "run_id": rec.spec.run_id[:8],
+            "spec": name,
+            "run_id": rec.spec.run_id[:8],
             "calculator": rec.spec.calculator,
-            "realisations_x_cycles_x_pulses": [rec.spec.n_realisations,
-                                               rec.spec.protocol.n_cycles,
-                                               rec.spec.protocol.n_pulses
-                                               // rec.spec.protocol.n_cycles],
+            "realisations_x_cycles_x_pulses": [
+                rec.spec.n_realisations,
+                rec.spec.protocol.n_cycles,
+                rec.spec.protocol.n_pulses // rec.spec.protocol.n_cycles,
+            ],
             "wall_time_s": rec.provenance.get("wall_time_s"),
             "notches": free.notches[ok].tolist(),
-            "threshold_V": free.mu[ok].tolist(), "threshold_se_V": se.tolist(),
-            "sigma_V": free.sigma, "n_trials": free.n_trials,
+            "threshold_V": free.mu[ok].tolist(),
+            "threshold_se_V": se.tolist(),
+            "sigma_V": free.sigma,
+            "n_trials": free.n_trials,
             "single_notch_fraction": float(np.mean(forward == 1)),
             "width_trend_p": trend.p_value,
             "width_slope_mV_per_nm": trend.alternative.coef[1] * 1e-6,
@@ -102,11 +107,16 @@ def main() -> int:
     lrt = same_thresholds_test(trials["fast"], trials["reference"])
     f, r = out["runs"]["fast"], out["runs"]["reference"]
     common = sorted(set(f["notches"]) & set(r["notches"]))
-    rel = {k: f["threshold_V"][f["notches"].index(k)] / r["threshold_V"][r["notches"].index(k)]
-           - 1 for k in common}
-    out["same_thresholds"] = {"statistic": lrt.statistic, "dof": lrt.dof,
-                              "p_value": lrt.p_value,
-                              "relative_change_fast_vs_reference": rel}
+    rel = {
+        k: f["threshold_V"][f["notches"].index(k)] / r["threshold_V"][r["notches"].index(k)] - 1
+        for k in common
+    }
+    out["same_thresholds"] = {
+        "statistic": lrt.statistic,
+        "dof": lrt.dof,
+        "p_value": lrt.p_value,
+        "relative_change_fast_vs_reference": rel,
+    }
     (HERE / "fast-settings-check.json").write_text(json.dumps(out, indent=1, default=float))
     print(json.dumps(out, indent=1, default=float))
     return 0

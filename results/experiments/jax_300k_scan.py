@@ -21,7 +21,12 @@ if __name__ == "__main__":
     for v in voltages:
         t.V_300K = v
         for seed in (3, 11):
-            spec = t._spec_300k({"name": "jax", "dt": t.DT_300K, "dtype": "float32",
-                                 "relax_time": 0.05e-9}, 16, seed=seed)
-            print(f"{v},{seed},{int(t._depinned(simulate(spec, progress=False)).sum())},16",
-                  flush=True)
+            spec = t._spec_300k(
+                {"name": "jax", "dt": t.DT_300K, "dtype": "float32", "relax_time": 0.05e-9},
+                16,
+                seed=seed,
+            )
+            print(
+                f"{v},{seed},{int(t._depinned(simulate(spec, progress=False)).sum())},16",
+                flush=True,
+            )

@@ -20,8 +20,9 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.0), constrained_layout=True)
-    for ax, name, colour in zip(axes, ("trapezoid", "straight"), ("tab:red", "tab:blue"),
-                                strict=True):
+    for ax, name, colour in zip(
+        axes, ("trapezoid", "straight"), ("tab:red", "tab:blue"), strict=True
+    ):
         path = HERE / f"ladder-{name}.json"
         if not path.exists():
             ax.set_title(f"scaled {name}: not run")
@@ -33,19 +34,30 @@ def main() -> int:
         lo, hi = np.array(t["v_low_V"]), np.array(t["v_high_V"], dtype=float)
         mid = 0.5 * (lo + hi)
         ok = np.isfinite(hi)
-        ax.errorbar(w[ok], mid[ok], yerr=0.5 * (hi - lo)[ok], fmt="o", color=colour,
-                    capsize=3, label="depinned between bracket ends")
+        ax.errorbar(
+            w[ok],
+            mid[ok],
+            yerr=0.5 * (hi - lo)[ok],
+            fmt="o",
+            color=colour,
+            capsize=3,
+            label="depinned between bracket ends",
+        )
         if (~ok).any():
-            ax.plot(w[~ok], lo[~ok], "^", color=colour, mfc="none",
-                    label="pinned up to this V")
+            ax.plot(w[~ok], lo[~ok], "^", color=colour, mfc="none", label="pinned up to this V")
         for k, x, y in zip(t["notch"], w, np.where(ok, mid, lo), strict=True):
             ax.annotate(f"n{k}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
-        ax.set_xlabel("local track width at the notch (nm)" if name == "trapezoid"
-                      else "notch index (all 38 nm wide)")
+        ax.set_xlabel(
+            "local track width at the notch (nm)"
+            if name == "trapezoid"
+            else "notch index (all 38 nm wide)"
+        )
         ax.set_ylabel("one-pulse depinning voltage (V)")
         s = t["settings"]
-        ax.set_title(f"scaled {name}, T = 0, {s['cell'] * 1e9:g} nm cells,\n"
-                     f"{s['width'] * 1e9:g} ns pulse", fontsize=9)
+        ax.set_title(
+            f"scaled {name}, T = 0, {s['cell'] * 1e9:g} nm cells,\n{s['width'] * 1e9:g} ns pulse",
+            fontsize=9,
+        )
         ax.legend(fontsize=7, frameon=False)
     fig.savefig(HERE / "depinning-ladders.png", dpi=150)
     return 0

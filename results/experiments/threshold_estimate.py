@@ -31,8 +31,9 @@ def threshold_estimate(track: Track, cell: float) -> np.ndarray:
     kernel /= kernel.sum()
     smooth = np.convolve(np.pad(width, 40, mode="edge"), kernel, mode="valid")
     force = SIGMA * np.gradient(smooth, cell) + 2 * MS * BIAS_T * smooth
-    return np.array([force[(xc >= x - 4e-9) & (xc <= x + 22e-9)].max() * 1e3
-                     for x in track.notch_centres])
+    return np.array(
+        [force[(xc >= x - 4e-9) & (xc <= x + 22e-9)].max() * 1e3 for x in track.notch_centres]
+    )
 
 
 def main() -> None:
@@ -40,8 +41,9 @@ def main() -> None:
     data = base.to_dict()
     w_notch = base.nominal_width_at(base.notch_centres)
     variants = [("fixed 6 nm", 6e-9)]
-    variants += [(f"r = {r}", [round(r * w * 1e10) / 1e10 for w in w_notch])
-                 for r in (0.1, 0.15, 0.2, 0.25)]
+    variants += [
+        (f"r = {r}", [round(r * w * 1e10) / 1e10 for w in w_notch]) for r in (0.1, 0.15, 0.2, 0.25)
+    ]
     for label, depth in variants:
         track = Track.from_dict({**data, "notches": {**data["notches"], "depth": depth}})
         cells = {c: np.round(threshold_estimate(track, c * 1e-9), 2) for c in (4, 2, 1)}
