@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-import geometries
-from geometries.track import Track
-from physics.materials import load_material, material_for_geometry
+if TYPE_CHECKING:
+    from geometries.track import Track
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def resolve_track(name: str) -> tuple[Track, tuple[float, float] | None, str]:
     """(track, preset cell in m, label) from a preset name or a TOML path."""
+    import geometries  # in the handler: `dwmtj --help` must not load scipy or pydantic
+
     path = Path(name)
     if path.suffix == ".toml":
         if not path.is_file():
@@ -68,6 +70,8 @@ def run_current(args: argparse.Namespace) -> int:
         cell = preset_cell
     else:
         raise ValueError("cell: the geometry has no [mesh] cell; give --cell DX DY")
+    from physics.materials import load_material, material_for_geometry
+
     material = load_material(args.material) if args.material else material_for_geometry(label)
     sol = solve_current(track, cell, args.voltage, material)
     jmag = sol.J_magnitude[sol.mask]

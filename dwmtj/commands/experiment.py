@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from physics.experiment.commands import batch_runs, plot_runs, simulate_run
-from physics.experiment.spec import CALCULATORS
+from physics.calculators import CALCULATORS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _simulate_handler(args: argparse.Namespace) -> int:
+    # library imports in the handlers: `dwmtj --help` must not load h5py, scipy or pydantic
+    from physics.experiment.commands import simulate_run
+
     path, figures = simulate_run(
         args.spec, args.out, figures=not args.no_figures, calculator=args.calculator
     )
@@ -49,6 +51,8 @@ def _simulate_handler(args: argparse.Namespace) -> int:
 
 
 def _batch_handler(args: argparse.Namespace) -> int:
+    from physics.experiment.commands import batch_runs
+
     result = batch_runs(
         args.sweep,
         args.out,
@@ -71,6 +75,8 @@ def _batch_handler(args: argparse.Namespace) -> int:
 
 
 def _plot_handler(args: argparse.Namespace) -> int:
+    from physics.experiment.commands import plot_runs
+
     for fig in plot_runs(args.runs, args.out):
         print(fig)
     return 0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from geometries.presets import PRESET_DIR, list_presets, read_geometry_file
-from geometries.track import Track
+if TYPE_CHECKING:
+    from geometries.track import Track
 
 NM = 1e9
 
@@ -37,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_geometry(args: argparse.Namespace) -> int:
     """Handler of ``dwmtj geometry``."""
+    # in the handler: `dwmtj --help` must not load scipy or pydantic
+    from geometries.presets import PRESET_DIR, list_presets, read_geometry_file
+
     if args.list:
         for name in list_presets():
             track, cell = read_geometry_file(PRESET_DIR / f"{name}.toml")
