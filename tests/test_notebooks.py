@@ -42,7 +42,9 @@ def execute(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     monkeypatch.setenv("DWMTJ_NOTEBOOK_SMALL", "1")
     monkeypatch.setenv("DWMTJ_NOTEBOOK_OUT", str(out))
     client = nbclient.NotebookClient(
-        nb, kernel_name="python3", timeout=CELL_TIMEOUT_S,
+        nb,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT_S,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     try:
@@ -77,8 +79,12 @@ def test_committed_notebooks_carry_outputs():
     """
     sources_sha256 = load_execute_script().sources_sha256
     names = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
-    assert names == ["01-device-and-current.ipynb", "02-depinning-simulations.ipynb",
-                     "03-compact-model.ipynb", "04-networks.ipynb"]
+    assert names == [
+        "01-device-and-current.ipynb",
+        "02-depinning-simulations.ipynb",
+        "03-compact-model.ipynb",
+        "04-networks.ipynb",
+    ]
     for name in names:
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         nbformat.validate(nb)
@@ -87,23 +93,35 @@ def test_committed_notebooks_carry_outputs():
         stamp = nb.metadata.get("dwmtj", {})
         assert stamp.get("sources_sha256") == sources_sha256(nb), (
             f"{name}: cells changed since the outputs were made; rerun "
-            "`.venv/bin/python notebooks/execute.py " + name.removesuffix(".ipynb") + "`")
+            "`.venv/bin/python notebooks/execute.py " + name.removesuffix(".ipynb") + "`"
+        )
         assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), name
         outputs = [o for c in code for o in c.outputs]
         assert not [o for o in outputs if o.output_type == "error"], f"{name}: error output"
-        assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"
-                    and "Traceback" in o.text], f"{name}: traceback on stderr"
-        images = [o for o in outputs if o.output_type in ("display_data", "execute_result")
-                  and "image/png" in o.get("data", {})]
+        assert not [
+            o
+            for o in outputs
+            if o.output_type == "stream" and o.name == "stderr" and "Traceback" in o.text
+        ], f"{name}: traceback on stderr"
+        images = [
+            o
+            for o in outputs
+            if o.output_type in ("display_data", "execute_result")
+            and "image/png" in o.get("data", {})
+        ]
         assert images, f"{name}: no figure in the committed outputs"
         # outputs are for reading on the web, not archives: a few 100 kB of PNGs each
-        assert (NOTEBOOKS / name).stat().st_size < 3 * 1024**2, f"{name}: outputs too large"
+        assert (NOTEBOOKS / name).stat().st_size < 2 * 1024**2, f"{name}: outputs too large"
 
 
 def test_01_device_and_current(tmp_path, monkeypatch):
     r = execute("01-device-and-current", tmp_path, monkeypatch)
-    assert r["presets"] == ["paper-straight", "paper-trapezoid", "scaled-straight",
-                            "scaled-trapezoid"]
+    assert r["presets"] == [
+        "paper-straight",
+        "paper-trapezoid",
+        "scaled-straight",
+        "scaled-trapezoid",
+    ]
     j = r["J_over_closed_form"]
     # Away from the notches the column-mean J_x follows I / (t w(x)) up to the staircase of
     # the 2 nm mask: |w_mask - w| <= one cell (2 nm) on a 29-97 nm width, i.e. <= 7 % at the
@@ -159,7 +177,11 @@ def test_03_compact_model(tmp_path, monkeypatch):
     # flagged, not checked.
     identified = [t for t in r["thresholds"] if t["identified"]]
     assert {(t["direction"], t["notch"]) for t in identified} >= {
-        ("write", 0), ("write", 1), ("write", 2), ("reset", 3)}
+        ("write", 0),
+        ("write", 1),
+        ("write", 2),
+        ("reset", 3),
+    }
     for t in identified:
         assert t["fitted_V"] == pytest.approx(t["true_V"], abs=0.1), t
     # Eq. 1 points f = V_0/V_k: 1 % threshold errors give <= 0.01 in f; 0.03 is 3x that.
@@ -180,9 +202,10 @@ def test_03_compact_model(tmp_path, monkeypatch):
 
 
 def test_04_networks(tmp_path, monkeypatch, datasets_dir):
-    if not (datasets_dir / "fashion_mnist").is_dir() or not (
-        datasets_dir / "cifar10_jpeg_q75"
-    ).is_dir():
+    if (
+        not (datasets_dir / "fashion_mnist").is_dir()
+        or not (datasets_dir / "cifar10_jpeg_q75").is_dir()
+    ):
         pytest.skip(f"Fashion-MNIST / CIFAR-10-JPEG not found under {datasets_dir}")
     monkeypatch.setenv("DWMTJ_DATA", str(datasets_dir))
     r = execute("04-networks", tmp_path, monkeypatch)
@@ -197,13 +220,21 @@ def test_04_networks(tmp_path, monkeypatch, datasets_dir):
     acc = r["stream"]["accuracy"]
     assert all(a[-1] > 0.35 for a in acc), acc
     points = r["inference"]["points"]
-    finest = [p for p in points if p["mode"] == "uniform" and p["noise_factor"] == 0
-              and p["notches"] == max(q["notches"] for q in points)]
+    finest = [
+        p
+        for p in points
+        if p["mode"] == "uniform"
+        and p["noise_factor"] == 0
+        and p["notches"] == max(q["notches"] for q in points)
+    ]
     # 128 noise-free levels per device: weight error <= 0.4 % of max|W| per layer; at most
     # near-ties of the logits flip, so >= 90 % of the 200 software predictions survive
     assert finest and min(finest[0]["agreement"]) >= 0.9, finest
-    noisy_binary = [p for p in points if p["mode"] == "uniform" and p["noise_factor"] == 10
-                    and p["notches"] == 2]
+    noisy_binary = [
+        p
+        for p in points
+        if p["mode"] == "uniform" and p["noise_factor"] == 10 and p["notches"] == 2
+    ]
     # 2 notches with 10x the measured write noise lose agreement against the finest mapping
     assert max(noisy_binary[0]["agreement"]) < min(finest[0]["agreement"])
     for p in points:
