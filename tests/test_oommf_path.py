@@ -200,3 +200,26 @@ def test_real_oommf_thermal_run_is_reproducible(tmp_path: Path) -> None:
             res = calc.run(system, t=2e-12, n=1, seed=7, workdir=tmp_path)
         runs.append(res.m.array)
     assert np.array_equal(runs[0], runs[1])
+
+
+def test_cli_without_oommf_fails_in_one_line_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dwmtj simulate` of an OOMMF spec where OOMMF is missing: exit 2, one line naming what
+    to install, no traceback, and no output folder (nothing started)."""
+    import dwmtj
+
+    monkeypatch.delenv("OOMMFTCL", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    spec = tmp_path / "run.toml"
+    spec.write_text(
+        'geometry = "scaled-straight"\ncell = [4e-9, 4e-9]\nn_realisations = 1\n'
+        'calculator = {name = "oommf"}\n[protocol]\nkind = "voltage_ramp"\nv_start = 0.1\n'
+        "v_stop = 0.2\nn_steps = 2\n"
+    )
+    rc = dwmtj.main(["simulate", str(spec), "--out", str(tmp_path / "runs")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2
+    assert len(err.splitlines()) == 1 and "OOMMF is not installed" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "runs").exists()

@@ -63,6 +63,16 @@ def load_run_spec(path: str | Path, calculator: str | None = None) -> RunSpec:
         raise ValueError(f"{Path(path).name}: {exc}") from None
 
 
+def _require_calculators(specs: list[RunSpec]) -> None:
+    """OOMMFNotFoundError (one line, with the install hint) before any work when a spec runs
+    on OOMMF and OOMMF is not installed here."""
+    if any(spec.calculator.get("name") == "oommf" for spec in specs):
+        from physics.calculators import oommf as calculators_oommf
+
+        if not calculators_oommf.oommf_available():
+            raise calculators_oommf.OOMMFNotFoundError(calculators_oommf.INSTALL_HINT)
+
+
 def simulate_run(
     spec: RunSpec | str | Path,
     out_dir: str | Path,
@@ -80,6 +90,8 @@ def simulate_run(
 
     if not isinstance(spec, RunSpec):
         spec = load_run_spec(spec, calculator)
+    if run_fn is None:
+        _require_calculators([spec])
     report = run_batch([spec], out_dir, executor="serial", progress=progress, run_fn=run_fn)
     if report.failed:
         err = read_error(out_dir, spec.run_id) or {}
@@ -132,6 +144,8 @@ def batch_runs(
             PlannedRun(p.spec.run_id, p.params, run_status(run_path(out_dir, p.spec.run_id)))
             for p in points
         ]
+    if run_fn is None and scheduler is None:  # a cluster's workers may have OOMMF
+        _require_calculators([p.spec for p in points])
     return run_batch(
         points,
         out_dir,
