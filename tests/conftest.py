@@ -46,19 +46,8 @@ def no_oommf_process_left_behind():
     environment, and every process of this test session carries TEST_SESSION). Trivially true
     where no test ran OOMMF."""
     yield
-    from physics.calculators.oommf_runner import SESSION_VARIABLE
+    from physics.calculators.oommf_runner import SESSION_VARIABLE, processes_with
 
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return
-    marker = f"{SESSION_VARIABLE}=".encode()
-    left = []
-    for entry in proc.iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                env = (entry / "environ").read_bytes().split(b"\0")
-                if TEST_SESSION.encode() in env and any(v.startswith(marker) for v in env):
-                    left.append(int(entry.name))
-            except OSError:
-                continue
+    ours = set(processes_with("DWMTJ_TEST_SESSION", TEST_SESSION.split("=", 1)[1]))
+    left = sorted(ours & set(processes_with(SESSION_VARIABLE)))
     assert not left, f"OOMMF processes left behind by the tests: {left}"

@@ -34,6 +34,7 @@ from physics.calculators.oommf import OOMMFCalculator
 from physics.calculators.oommf_runner import (
     SESSION_VARIABLE,
     oommf_command,
+    processes_with,
     session_processes,
 )
 from physics.current import solve_current
@@ -49,20 +50,6 @@ pytestmark = [
 ]
 
 MAT = load_material()
-
-
-def _processes_with(variable: str, value: str) -> list[int]:
-    """PIDs of live processes whose environment has ``variable=value`` (Linux /proc)."""
-    needle = f"{variable}={value}".encode()
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if needle in (entry / "environ").read_bytes().split(b"\0"):
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
 
 
 def _mean_m(table) -> np.ndarray:
@@ -238,13 +225,19 @@ initial_wall = {at = "IN"}
 """
 
 
-def test_simulate_cli_on_oommf_writes_a_run_that_fit_accepts(tmp_path):
-    """`dwmtj simulate --calculator oommf` then `dwmtj fit` on its run file, as a user runs
-    them (subprocesses); afterwards no process started by either call is alive."""
+def _tagged_spec(tmp_path: Path) -> tuple[Path, str, dict[str, str]]:
+    """The tiny OOMMF run TOML, and a tag set in the environment of every process a CLI call
+    started with ``env`` creates (to find them in the process table afterwards)."""
     spec = tmp_path / "tiny.toml"
     spec.write_text(SIMULATE_SPEC)
     tag = uuid.uuid4().hex
-    env = {**os.environ, "DWMTJ_TEST_TAG": tag}
+    return spec, tag, {**os.environ, "DWMTJ_TEST_TAG": tag}
+
+
+def test_simulate_cli_on_oommf_writes_a_run_that_fit_accepts(tmp_path):
+    """`dwmtj simulate --calculator oommf` then `dwmtj fit` on its run file, as a user runs
+    them (subprocesses); afterwards no process started by either call is alive."""
+    spec, tag, env = _tagged_spec(tmp_path)
     sim = subprocess.run(
         [sys.executable, "-m", "dwmtj", "simulate", str(spec), "--out", str(tmp_path / "runs")],
         capture_output=True,
@@ -254,7 +247,7 @@ def test_simulate_cli_on_oommf_writes_a_run_that_fit_accepts(tmp_path):
         check=False,
     )
     assert sim.returncode == 0, sim.stderr[-2000:]
-    assert _processes_with("DWMTJ_TEST_TAG", tag) == []
+    assert processes_with("DWMTJ_TEST_TAG", tag) == []
     runs = sorted((tmp_path / "runs").rglob("*.h5"))
     assert len(runs) == 1
     model = tmp_path / "model.json"
@@ -292,7 +285,7 @@ def test_no_oommf_process_outlives_a_calculator(tmp_path):
         # OOMMF's daemons (host, account, mmarchive) of this session run until closed
         assert session_processes(session) != []
     assert session_processes(session) == []
-    assert _processes_with(SESSION_VARIABLE, session) == []
+    assert processes_with(SESSION_VARIABLE, session) == []
 
 
 def test_sigterm_during_an_oommf_run_stops_every_oommf_process(tmp_path):
@@ -301,10 +294,7 @@ def test_sigterm_during_an_oommf_run_stops_every_oommf_process(tmp_path):
     import signal
     import time
 
-    spec = tmp_path / "tiny.toml"
-    spec.write_text(SIMULATE_SPEC)
-    tag = uuid.uuid4().hex
-    env = {**os.environ, "DWMTJ_TEST_TAG": tag}
+    spec, tag, env = _tagged_spec(tmp_path)
     proc = subprocess.Popen(
         [sys.executable, "-m", "dwmtj", "simulate", str(spec), "--out", str(tmp_path / "runs")],
         env=env,
@@ -314,8 +304,8 @@ def test_sigterm_during_an_oommf_run_stops_every_oommf_process(tmp_path):
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and proc.poll() is None:
-            running = set(_processes_with("DWMTJ_TEST_TAG", tag)) - {proc.pid}
-            if running & set(_processes_with_any(SESSION_VARIABLE)):
+            running = set(processes_with("DWMTJ_TEST_TAG", tag)) - {proc.pid}
+            if running & set(processes_with(SESSION_VARIABLE)):
                 break  # OOMMF processes of the command's session are up
             time.sleep(0.2)
         assert proc.poll() is None, "the run ended before OOMMF was seen running"
@@ -324,20 +314,5 @@ def test_sigterm_during_an_oommf_run_stops_every_oommf_process(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert _processes_with("DWMTJ_TEST_TAG", tag) == []
+    assert processes_with("DWMTJ_TEST_TAG", tag) == []
     assert list((tmp_path / "runs").rglob("*.h5")) == []
-
-
-def _processes_with_any(variable: str) -> list[int]:
-    """PIDs of live processes whose environment sets ``variable`` (to any value)."""
-    prefix = f"{variable}=".encode()
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                env = (entry / "environ").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if any(v.startswith(prefix) for v in env):
-                pids.append(int(entry.name))
-    return pids

@@ -48,23 +48,30 @@ def oommf_command() -> list[str] | None:
     return [exe] if exe else None
 
 
-def session_processes(session: str) -> list[int]:
-    """PIDs of the live processes whose environment carries ``SESSION_VARIABLE=session``
-    (read from /proc; an empty list where /proc is not available)."""
+def processes_with(variable: str, value: str | None = None) -> list[int]:
+    """PIDs of the live processes (other than this one) whose environment sets ``variable``,
+    to ``value`` if given (read from /proc; an empty list where /proc is not available)."""
     proc = Path("/proc")
     if not proc.is_dir():
         return []
-    needle = f"{SESSION_VARIABLE}={session}".encode()
+    prefix = f"{variable}=".encode()
+    exact = None if value is None else prefix + value.encode()
     pids = []
     for entry in proc.iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            if needle in (entry / "environ").read_bytes().split(b"\0"):
-                pids.append(int(entry.name))
+            env = (entry / "environ").read_bytes().split(b"\0")
         except OSError:  # gone, or not ours to read
             continue
+        if (exact in env) if exact is not None else any(v.startswith(prefix) for v in env):
+            pids.append(int(entry.name))
     return pids
+
+
+def session_processes(session: str) -> list[int]:
+    """PIDs of the live processes of the runner session ``session`` (see the module doc)."""
+    return processes_with(SESSION_VARIABLE, session)
 
 
 class HeadlessOOMMFRunner(_oommfc_oommf.OOMMFRunner):
