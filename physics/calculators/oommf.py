@@ -36,12 +36,19 @@ class OOMMFNotFoundError(FileNotFoundError):
     """Raised when a real OOMMF run is requested where OOMMF is not installed."""
 
 
-def oommf_available() -> bool:
-    """True if OOMMF can be run here: OOMMFTCL points to a file, or ``oommf`` is on PATH."""
+def oommf_command() -> list[str] | None:
+    """The command that starts OOMMF here: ``tclsh $OOMMFTCL`` where ``OOMMFTCL`` names a
+    file, else an ``oommf`` executable on PATH (conda-forge's package), else None."""
     tcl = os.environ.get("OOMMFTCL")
     if tcl and Path(tcl).is_file():
-        return True
-    return shutil.which("oommf") is not None
+        return ["tclsh", tcl]
+    exe = shutil.which("oommf")
+    return [exe] if exe else None
+
+
+def oommf_available() -> bool:
+    """True if OOMMF can be run here (:func:`oommf_command` finds it)."""
+    return oommf_command() is not None
 
 
 def _require_oommf() -> None:

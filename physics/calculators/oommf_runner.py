@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
 import signal
 import subprocess as sp
 import time
@@ -31,21 +30,13 @@ from typing import Any
 
 import oommfc.oommf.oommf as _oommfc_oommf
 
+from physics.calculators.oommf import oommf_command
+
 #: Environment variable that marks the processes of one runner session.
 SESSION_VARIABLE = "DWMTJ_OOMMF_SESSION"
 
 #: Runners whose OOMMF processes may still run (closed at interpreter exit).
 _open_runners: set[HeadlessOOMMFRunner] = set()
-
-
-def oommf_command() -> list[str] | None:
-    """The command that starts OOMMF here: ``tclsh $OOMMFTCL`` where ``OOMMFTCL`` names a
-    file, else an ``oommf`` executable on PATH (conda-forge's package), else None."""
-    tcl = os.environ.get("OOMMFTCL")
-    if tcl and Path(tcl).is_file():
-        return ["tclsh", tcl]
-    exe = shutil.which("oommf")
-    return [exe] if exe else None
 
 
 def processes_with(variable: str, value: str | None = None) -> list[int]:
