@@ -1,10 +1,13 @@
 """ubermag-style drivers of the JAX engine (the API of ``oommfc``'s drivers).
 
-``TimeDriver(dtype=None, tol=1e-5, save_m=False, thermal_dt=2e-14, seed=0)``
+``TimeDriver(dtype=None, tol=1e-5, save_m=False, thermal_dt=2e-14, seed=0, method="rkf54")``
     ``.drive(system, t=..., n=..., fixed_subregions=None, verbose=1)``: LLG (+ Slonczewski torque)
-    from the current ``system.m`` for t seconds with n outputs; adaptive Dormand-Prince RK45 at
+    from the current ``system.m`` for t seconds with n outputs; adaptive Runge-Kutta 5(4) at
     T = 0, stochastic Heun (``thermal.py``) at T > 0 with the largest fixed step <= thermal_dt
-    that divides t/n. The default 2e-14 s is converged for the project's film at 2 nm cells
+    that divides t/n. ``method`` names the 5(4) pair as OOMMF's RungeKuttaEvolver does
+    (``rkf54``: Dormand-Prince RK5(4)7FC, OOMMF's default; ``rkf54m``: 7FM, DOPRI5;
+    ``rkf54s``: 7FS; ``physics.engine.integrators``). The default 2e-14 s is converged for the
+    project's film at 2 nm cells
     (stationary <mz> and SOT wall velocity; tests/test_engine_thermal_dt.py, numbers in
     results/experiments/README.md). Smaller cells or larger fields need a smaller step (the
     stable step scales with the cell volume and 1/H_ex). Sets
@@ -56,7 +59,7 @@ import ubermagtable as ut
 from tqdm.auto import tqdm
 
 from .field import effective_field, energies, energy_densities
-from .integrators import RKState, adaptive_steps, integrate_rk45
+from .integrators import TABLEAUX, RKState, adaptive_steps, integrate_rk45, tableau
 from .llg import llg_rhs
 from .minimise import max_torque, minimise_bb
 from .params import Params
@@ -171,15 +174,17 @@ def _rhs(params: Params, free: jax.Array):
     return rhs
 
 
-@partial(jax.jit, static_argnames=("save_m",))
-def _run_rk45(m0, params, free, t0, stage_times, h0, tol, save_m):
+@partial(jax.jit, static_argnames=("save_m", "method"))
+def _run_rk45(m0, params, free, t0, stage_times, h0, tol, save_m, method):
     def obs(m, t):
         row = observe(m, params, t)
         if save_m:
             row["m"] = m
         return row
 
-    return integrate_rk45(_rhs(params, free), m0, t0, stage_times, h0, tol, obs)
+    return integrate_rk45(
+        _rhs(params, free), m0, t0, stage_times, h0, tol, obs, method=TABLEAUX[method]
+    )
 
 
 class TimeDriver:
@@ -195,14 +200,17 @@ class TimeDriver:
         thermal_dt: float = 2e-14,
         seed: int = 0,
         h0: float = 1e-14,
+        method: str = "rkf54",
     ) -> None:
         _dtype(dtype)
+        tableau(method)
         if not tol > 0:
             raise ValueError(f"tol: must be positive (max |dm| error per step), got {tol}")
         if not thermal_dt > 0:
             raise ValueError(f"thermal_dt: must be a positive time step in s, got {thermal_dt}")
         self.dtype, self.tol, self.save_m = dtype, float(tol), bool(save_m)
         self.thermal_dt, self.seed, self.h0 = float(thermal_dt), int(seed), float(h0)
+        self.method = method
         self.m_snapshots: np.ndarray | None = None
         self.stats: dict = {}
 
@@ -258,6 +266,7 @@ class TimeDriver:
                 jnp.asarray(h, dtype),
                 jnp.asarray(self.tol, dtype),
                 self.save_m,
+                self.method,
             )
             parts.append(jax.tree_util.tree_map(np.asarray, rows))
             t0, h = float(padded[min((k + 1) * chunk, len(padded)) - 1]), float(stats["h"])
