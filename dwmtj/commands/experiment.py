@@ -34,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("plot", help="figures of run files (R-V, sequences, states)")
     p.add_argument("runs", nargs="+", help="run files or folders of run files")
     p.add_argument("--out", help="folder for the figures (default: next to each run)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="plot run files that fail their checks (partial, tampered, name not the hash "
+        "of their spec) knowingly, with a warning",
+    )
     p.set_defaults(func=_plot_handler)
 
 
@@ -77,6 +83,6 @@ def _batch_handler(args: argparse.Namespace) -> int:
 def _plot_handler(args: argparse.Namespace) -> int:
     from physics.experiment.commands import plot_runs
 
-    for fig in plot_runs(args.runs, args.out):
+    for fig in plot_runs(args.runs, args.out, force=args.force):
         print(fig)
     return 0
