@@ -61,9 +61,9 @@ def initial_readings(
 
     A run file's ``/transitions`` table starts each cycle from a stored state but keeps only
     the readings after pulses; the initial readings come from the run record
-    (:func:`physics.experiment.store.read_run_transitions`, verified; ``force`` as there). They give the initial state
-    a conductance level even when every first pulse moves the wall. Measured CSV cycles and
-    files holding only the ``/transitions`` group have none.
+    (:func:`physics.experiment.store.read_run_transitions`, verified; ``force`` as there).
+    They give the initial state a conductance level even when every first pulse moves the
+    wall. Measured CSV cycles and files holding only the ``/transitions`` group have none.
     """
     r_all, s_all = [], []
     for path in paths:

@@ -533,6 +533,7 @@ def upgrade_run_file(path: str | Path) -> Path:
         tmp.unlink(missing_ok=True)
     return path
 
+
 def read_snapshots(
     path: str | Path, realisation: int | slice = slice(None), pulse: int | slice = slice(None)
 ) -> np.ndarray:
