@@ -34,8 +34,10 @@ Simulated runs
 --------------
 A physics run file's ``/transitions`` group (its schema, arrays and units:
 :mod:`physics.experiment.transitions`, which owns them) is read with
-:func:`physics.experiment.transitions.read_run_transitions`, the one reader of run files, and
-turned into a table by :func:`from_run_arrays`.
+:func:`physics.experiment.store.read_run_transitions` (through
+:func:`physics.experiment.store.open_run`, the one reader of run files, which verifies the
+file's checksum and invariants and refuses partial, tampered or misnamed files unless
+``force``), and turned into a table by :func:`from_run_arrays`.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ import numpy as np
 from scipy.cluster.vq import ClusterError, kmeans2
 from scipy.stats import norm
 
-from physics.experiment.transitions import TransitionArrays, read_run_transitions
+from physics.experiment.store import read_run_transitions
+from physics.experiment.transitions import TransitionArrays
 
 #: Defaults of the paper's protocol for optional CSV columns.
 DEFAULT_PULSE_WIDTH_S = 50e-9
@@ -416,20 +419,22 @@ def from_run_arrays(run: TransitionArrays, sources: list[dict] | None = None) ->
     )
 
 
-def read_run_hdf5(path: str | Path) -> Transitions:
-    """The transition table of a physics run file (its ``/transitions`` group)."""
-    run = read_run_transitions(path)
+def read_run_hdf5(path: str | Path, *, force: bool = False) -> Transitions:
+    """The transition table of a physics run file (its ``/transitions`` group), verified
+    (``force``: read a file that fails its checks knowingly, with a warning)."""
+    run = read_run_transitions(path, force=force)
     return from_run_arrays(run.arrays, sources=[file_provenance(run.path)])
 
 
 def load_observations(
-    paths: list[str | Path], n_levels: int | None = None
+    paths: list[str | Path], n_levels: int | None = None, *, force: bool = False
 ) -> tuple[Transitions, ResistanceLevels | None]:
     """Read every input (``.csv`` measured cycles, ``.h5``/``.hdf5`` run files) into one table.
 
     Returns the joined table and, for CSV input, the clustered resistance levels (``None``
     for runs, whose notch index is stored). CSVs are clustered jointly so that all inputs
-    share one set of levels.
+    share one set of levels. ``force``: read run files that fail their checks (partial,
+    tampered, misnamed) knowingly, with a warning.
     """
     if not paths:
         raise ValueError("input: no input files given")
@@ -441,7 +446,7 @@ def load_observations(
     if csvs and runs:
         raise ValueError("input: mix of measured CSV cycles and run files; fit them separately")
     if runs:
-        return Transitions.concatenate([read_run_hdf5(p) for p in runs]), None
+        return Transitions.concatenate([read_run_hdf5(p, force=force) for p in runs]), None
     if len(csvs) == 1:
         return read_cycles_csv(csvs[0], n_levels)
     # several CSVs: cluster all readings together so that notch indices agree

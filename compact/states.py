@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from compact.observations import Transitions
-from physics.experiment.transitions import read_run_transitions
+from physics.experiment.store import read_run_transitions
 
 
 def reached_states(
@@ -53,21 +53,23 @@ def reached_states(
     ), lo
 
 
-def initial_readings(paths: list[str | Path]) -> tuple[np.ndarray, np.ndarray] | None:
+def initial_readings(
+    paths: list[str | Path], *, force: bool = False
+) -> tuple[np.ndarray, np.ndarray] | None:
     """(resistance in ohm, notch state) of the wall before each cycle of the physics run files
     among ``paths`` (the readings that follow no pulse), or None when none has them.
 
     A run file's ``/transitions`` table starts each cycle from a stored state but keeps only
     the readings after pulses; the initial readings come from the run record
-    (:func:`physics.experiment.transitions.read_run_transitions`). They give the initial state
-    a conductance level even when every first pulse moves the wall. Measured CSV cycles and
-    files holding only the ``/transitions`` group have none.
+    (:func:`physics.experiment.store.read_run_transitions`, verified; ``force`` as there).
+    They give the initial state a conductance level even when every first pulse moves the
+    wall. Measured CSV cycles and files holding only the ``/transitions`` group have none.
     """
     r_all, s_all = [], []
     for path in paths:
         if Path(path).suffix.lower() not in (".h5", ".hdf5"):
             continue
-        run = read_run_transitions(path)
+        run = read_run_transitions(path, force=force)
         if run.initial_state is None:
             continue
         r_all.append(run.initial_resistance_ohm)

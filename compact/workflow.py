@@ -67,6 +67,7 @@ def fit_runs(
     bootstrap: int = 0,
     n_rep: int = 200,
     seed: int = 0,
+    force: bool = False,
 ) -> FitResult:
     """Fit a compact model to ``inputs`` (``.csv`` measured cycles or ``.h5`` run files).
 
@@ -74,14 +75,17 @@ def fit_runs(
     activation exponent (a number, ``"free"``, or None to choose 1/1.5/2 by AIC); ``tau0_s``:
     attempt time (s); ``n_levels``: resistance levels of CSV input (None: by BIC);
     ``bootstrap``: resamples for the uncertainties (0: Hessian); ``n_rep``: Monte Carlo
-    replicates of the posterior-predictive check; ``seed``: of the bootstrap and Monte Carlo.
-    Raises ValueError (naming the field) when the inputs cannot be fitted.
+    replicates of the posterior-predictive check; ``seed``: of the bootstrap and Monte Carlo;
+    ``force``: fit run files that fail their checks (partial, tampered, name not the hash of
+    the spec; :func:`physics.experiment.store.open_run`) knowingly, with a warning.
+    Raises ValueError (naming the field or file) when the inputs cannot be fitted or a run
+    file is refused.
     """
     if n_rep < 1:
         raise ValueError(f"n_rep: need at least 1 replicate, got {n_rep}")
     rng = np.random.default_rng(seed)
-    tr, _ = load_observations(list(inputs), n_levels)
-    extra = initial_readings(list(inputs))
+    tr, _ = load_observations(list(inputs), n_levels, force=force)
+    extra = initial_readings(list(inputs), force=force)
     track_states = tr.n_states
     tr, first = reached_states(tr, None if extra is None else extra[1])
     if extra is not None:

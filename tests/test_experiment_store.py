@@ -15,12 +15,13 @@ from physics.experiment.store import (
     RunResult,
     check_run_file,
     read_run,
+    read_run_transitions,
     read_snapshots,
     run_path,
     run_status,
     write_run,
 )
-from physics.experiment.transitions import read_run_transitions, transitions_arrays
+from physics.experiment.transitions import transitions_arrays
 
 SHORT_PULSE = PulseShape(3e-9, 0.5e-9, 0.5e-9)
 

@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("sweep", help="sweep TOML ([run], [sweep], seeds)")
     p.add_argument("--out", default="runs", help="output folder (default ./runs)")
     p.add_argument("--scheduler", help="dask scheduler address (tcp://host:8786)")
-    p.add_argument("--workers", type=int, help="process-pool size (default: #CPUs)")
+    p.add_argument("--workers", type=int, help="process-pool size, >= 1 (default: #CPUs)")
     p.add_argument("--serial", action="store_true", help="run in this process (one GPU)")
     p.add_argument("--calculator", choices=CALCULATORS, help="override the calculator")
     p.add_argument(
@@ -34,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("plot", help="figures of run files (R-V, sequences, states)")
     p.add_argument("runs", nargs="+", help="run files or folders of run files")
     p.add_argument("--out", help="folder for the figures (default: next to each run)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="plot run files that fail their checks (partial, tampered, name not the hash "
+        "of their spec) knowingly, with a warning",
+    )
     p.set_defaults(func=_plot_handler)
 
 
@@ -51,6 +57,8 @@ def _simulate_handler(args: argparse.Namespace) -> int:
 
 
 def _batch_handler(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.workers < 1:  # before any work
+        raise ValueError(f"--workers: must be an integer >= 1, got {args.workers}")
     from physics.experiment.commands import batch_runs
 
     result = batch_runs(
@@ -77,6 +85,6 @@ def _batch_handler(args: argparse.Namespace) -> int:
 def _plot_handler(args: argparse.Namespace) -> int:
     from physics.experiment.commands import plot_runs
 
-    for fig in plot_runs(args.runs, args.out):
+    for fig in plot_runs(args.runs, args.out, force=args.force):
         print(fig)
     return 0

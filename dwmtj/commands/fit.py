@@ -55,6 +55,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--name", default=None, help="model name (default: output file stem)")
     p.add_argument("--plot", default=None, metavar="DIR", help="write figures to DIR")
     p.add_argument("--seed", type=int, default=0, help="random seed (bootstrap, Monte Carlo)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="fit run files that fail their checks (partial, tampered, name not the hash of "
+        "their spec) knowingly, with a warning",
+    )
     p.set_defaults(func=run_fit)
 
 
@@ -95,6 +101,7 @@ def run_fit(args: argparse.Namespace) -> int:
         bootstrap=args.bootstrap,
         n_rep=args.n_rep,
         seed=args.seed,
+        force=args.force,
     )
     if result.dropped_edge_states:
         print(result.reached_note())

@@ -37,7 +37,14 @@ from physics.experiment.protocols import (
 )
 from physics.experiment.readout import MTJ, Readout, ReadoutGeometry
 from physics.experiment.spec import RunSpec
-from physics.experiment.store import CorruptRunError, RunRecord, RunResult, read_run, write_run
+from physics.experiment.store import (
+    CorruptRunError,
+    RunRecord,
+    RunResult,
+    open_run,
+    read_run,
+    write_run,
+)
 from physics.experiment.sweep import SweepPoint, expand_sweep, load_sweep
 
 __all__ = [
@@ -56,6 +63,7 @@ __all__ = [
     "WallStart",
     "expand_sweep",
     "load_sweep",
+    "open_run",
     "read_run",
     "run_batch",
     "voltage_ramp_protocol",

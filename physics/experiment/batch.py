@@ -13,7 +13,19 @@
   are never shipped back), so a batch killed midway loses only the runs in flight and a rerun
   completes only the missing ones;
 * a run that raises is recorded as ``<run_id>.error.json`` (error, traceback, spec) and the
-  batch goes on; a tqdm bar counts runs.
+  batch goes on; a tqdm bar counts runs;
+* ``manifest.json`` records the runs of the folder and their swept values; one that cannot be
+  parsed is kept as ``manifest.json.corrupt`` (``.corrupt.1``, ... never overwritten) and
+  rebuilt from the run files, which store their spec and swept values, so no record is lost.
+
+Stopping. A batch stopped by SIGTERM (``dwmtj`` turns it into ``SystemExit``) or SIGINT
+(``KeyboardInterrupt``) cancels the runs not started and stops every worker within seconds:
+pool workers get SIGTERM (then SIGKILL after :data:`STOP_GRACE_S`), a dask batch cancels its
+futures and closes a cluster it was given; the temporary file of a run in flight is removed,
+finished runs stay (complete and verified). Pool workers ignore SIGINT (the parent stops
+them) and watch their parent: when it dies (even by SIGKILL, which cannot be caught) they
+stop within a second and run nothing more. Dask workers of a ``LocalCluster`` exit with the
+process that started them (distributed's own parent watch).
 
 The run function ``run_fn(spec) -> RunResult`` defaults to
 :func:`physics.experiment.simulate.simulate`; it must be importable (picklable by reference) to
@@ -29,13 +41,17 @@ On a SLURM cluster, start a scheduler with dask-jobqueue and pass its address::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
 import re
 import secrets
+import signal
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +62,9 @@ from tqdm.auto import tqdm
 from physics.experiment.spec import RunSpec
 from physics.experiment.store import (
     SUFFIX,
+    CorruptRunError,
     RunResult,
+    read_run_attrs,
     run_path,
     run_status,
     write_error,
@@ -58,6 +76,11 @@ RunFunction = Callable[[RunSpec], RunResult]
 EXECUTORS = ("process", "serial", "dask")
 MANIFEST = "manifest.json"
 _TMP = re.compile(r"^\.(?P<run_id>[0-9a-f]{64})\.h5\.(?P<pid>\d+)\.[0-9a-f]+\.tmp$")
+_RUN_FILE = re.compile(r"^[0-9a-f]{64}\.h5$")
+#: Seconds a stopped pool worker gets to remove its temporary file before SIGKILL.
+STOP_GRACE_S = 3.0
+#: How often (s) a pool worker checks that its parent is alive.
+PARENT_POLL_S = 0.25
 
 
 @dataclass
@@ -71,6 +94,7 @@ class BatchReport:
     failed: dict[str, str] = field(default_factory=dict)
     redone: dict[str, str] = field(default_factory=dict)
     wall_time: float = 0.0
+    manifest_kept: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -85,6 +109,8 @@ class BatchReport:
         )
         if self.redone:
             text += f"; {len(self.redone)} corrupt/partial file(s) redone"
+        if self.manifest_kept is not None:
+            text += f"; unreadable manifest kept as {self.manifest_kept.name} and rebuilt"
         return text
 
 
@@ -98,18 +124,68 @@ def default_run_function(spec: RunSpec) -> RunResult:
     return simulate(spec)
 
 
-def execute_run(spec: RunSpec, out_dir: str, run_fn: RunFunction) -> tuple[str, str | None]:
-    """Run one spec and store it (in the worker). Returns ``(run_id, None)`` or
-    ``(run_id, error message)``; the error is also written as the run's error record."""
+#: Set in pool workers by :func:`_init_worker`: the parent's pid and the output folder.
+_WORKER: dict[str, Any] = {}
+
+
+def execute_run(
+    spec: RunSpec, out_dir: str, run_fn: RunFunction, params: dict | None = None
+) -> tuple[str, str | None]:
+    """Run one spec and store it (in the worker), with its swept values ``params``. Returns
+    ``(run_id, None)`` or ``(run_id, error message)``; the error is also written as the run's
+    error record. A pool worker that is stopped meanwhile (SIGTERM) exits here, its
+    temporary file removed."""
     try:
-        write_run(out_dir, spec, run_fn(spec))
+        write_run(out_dir, spec, run_fn(spec), params=params)
     except Exception as exc:  # a failed run is data, the batch goes on
         try:
             write_error(out_dir, spec, exc)
         except Exception:  # the report still carries the error
             pass
         return spec.run_id, f"{type(exc).__name__}: {exc}"
+    except BaseException:  # SystemExit (SIGTERM), KeyboardInterrupt
+        if _WORKER:  # the pool would catch it and take the next run: exit instead
+            _remove_own_temporaries(out_dir)
+            os._exit(128 + signal.SIGTERM)
+        raise
     return spec.run_id, None
+
+
+def _remove_own_temporaries(out_dir: str | Path) -> None:
+    """Delete the temporary run files this process was writing in ``out_dir``."""
+    with contextlib.suppress(OSError):
+        for path in Path(out_dir).iterdir():
+            match = _TMP.match(path.name)
+            if match and int(match["pid"]) == os.getpid():
+                path.unlink(missing_ok=True)
+
+
+def _stop_worker(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _init_worker(parent_pid: int, out_dir: str) -> None:
+    """Set up a pool worker: SIGINT ignored (the parent stops its workers), SIGTERM raises
+    SystemExit (so that the run in flight removes its temporary file), and a watchdog thread
+    stops the worker when its parent dies."""
+    _WORKER.update(parent=parent_pid, out_dir=out_dir)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    threading.Thread(
+        target=_watch_parent, args=(parent_pid, out_dir), name="dwmtj-watch-parent", daemon=True
+    ).start()
+
+
+def _watch_parent(parent_pid: int, out_dir: str) -> None:
+    """In a pool worker: once the parent is gone (re-parented: the parent died, even by
+    SIGKILL), stop like on SIGTERM; if the main thread does not exit within
+    :data:`STOP_GRACE_S` (stuck in native code), remove the temporary file and exit."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_S)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(STOP_GRACE_S)
+    _remove_own_temporaries(out_dir)
+    os._exit(128 + signal.SIGKILL)
 
 
 def _specs_and_params(items: Iterable[RunSpec | SweepPoint]) -> list[tuple[RunSpec, dict]]:
@@ -153,12 +229,25 @@ def remove_stale_temporaries(out_dir: str | Path) -> list[Path]:
     return removed
 
 
+def keep_aside(path: Path, suffix: str = ".corrupt") -> Path:
+    """Rename ``path`` to ``<name><suffix>``, or ``<name><suffix>.1``, ``.2``, ... so that an
+    earlier one is never overwritten; returns the new path."""
+    target, n = path.with_name(path.name + suffix), 0
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}{suffix}.{n}")
+    os.replace(path, target)
+    return target
+
+
 def plan_batch(
     specs: Sequence[RunSpec | SweepPoint], out_dir: str | Path
 ) -> tuple[list[tuple[RunSpec, dict]], list[str], dict[str, str]]:
     """Split a batch into (runs to do, run ids already complete, run ids whose file is
-    corrupt -> reason). Corrupt files are moved aside to ``<name>.corrupt`` (kept for
-    inspection, never read as a result)."""
+    corrupt -> reason). A file is complete when it passes every check of
+    :func:`physics.experiment.store.check_run_file` (checksum, hash, invariants). Corrupt
+    files are moved aside to ``<name>.corrupt`` (:func:`keep_aside`: kept for inspection,
+    never read as a result)."""
     todo, done, corrupt = [], [], {}
     for spec, params in _specs_and_params(specs):
         path = run_path(out_dir, spec.run_id)
@@ -168,26 +257,63 @@ def plan_batch(
             continue
         if status.startswith("corrupt"):
             corrupt[spec.run_id] = status
-            os.replace(path, path.with_name(path.name + ".corrupt"))
+            keep_aside(path)
         todo.append((spec, params))
     return todo, done, corrupt
 
 
-def _write_manifest(out_dir: Path, entries: list[tuple[RunSpec, dict]]) -> None:
+def records_from_run_files(out_dir: str | Path) -> dict[str, dict]:
+    """Manifest records (run id -> ``{"params", "file"}``) of every run file in ``out_dir``
+    whose attributes can be read (their swept values are stored in the file; a file that
+    fails its checks keeps its record: the batch redoes the run)."""
+    runs: dict[str, dict] = {}
+    for path in sorted(Path(out_dir).iterdir()):
+        if not _RUN_FILE.match(path.name):
+            continue
+        try:
+            attrs = read_run_attrs(path)
+        except CorruptRunError:
+            attrs = {"params": {}}
+        runs[path.stem] = {"params": attrs["params"], "file": path.name}
+    return runs
+
+
+def _read_manifest(path: Path) -> dict[str, dict]:
+    """The run records of a manifest; ValueError when it cannot be parsed."""
+    try:
+        runs = json.loads(path.read_text())["runs"]
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ValueError(f"{type(exc).__name__}: {exc}") from None
+    if not isinstance(runs, dict) or not all(isinstance(r, dict) for r in runs.values()):
+        raise ValueError("'runs' is not a mapping of run records")
+    return runs
+
+
+def _write_manifest(out_dir: Path, entries: list[tuple[RunSpec, dict]]) -> Path | None:
     """Record which runs belong to the batch and the swept values of each (merged with an
-    existing manifest)."""
+    existing manifest). A manifest that cannot be parsed is kept as ``manifest.json.corrupt``
+    (never overwriting an earlier one) and rebuilt from the run files in ``out_dir``; returns
+    the kept path (None when the manifest was fine)."""
     path = out_dir / MANIFEST
     runs: dict[str, dict] = {}
+    kept = None
     if path.exists():
         try:
-            runs = json.loads(path.read_text()).get("runs", {})
-        except (json.JSONDecodeError, AttributeError):
-            runs = {}
+            runs = _read_manifest(path)
+        except ValueError as exc:
+            kept = keep_aside(path)
+            runs = records_from_run_files(out_dir)
+            warnings.warn(
+                f"{path}: unreadable ({exc}); kept as {kept.name}, rebuilt from "
+                f"{len(runs)} run file(s)",
+                stacklevel=2,
+            )
     for spec, params in entries:
         runs[spec.run_id] = {"params": params, "file": f"{spec.run_id}{SUFFIX}"}
     tmp = out_dir / f".{MANIFEST}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     tmp.write_text(json.dumps({"runs": runs}, indent=1, default=str))
     os.replace(tmp, path)
+    return kept
 
 
 def run_batch(
@@ -203,8 +329,12 @@ def run_batch(
     """Run every spec not yet complete in ``out_dir`` (see the module docstring).
 
     ``scheduler`` (a dask Client, address string or cluster) implies ``executor="dask"``.
-    ``max_workers`` (process pool) defaults to min(#runs, #CPUs).
+    ``max_workers`` (process pool, an integer >= 1) defaults to min(#runs, #CPUs).
     """
+    if max_workers is not None and (
+        isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1
+    ):
+        raise ValueError(f"max_workers: must be an integer >= 1, got {max_workers!r}")
     if scheduler is not None:
         executor = "dask"
     if executor not in EXECUTORS:
@@ -217,9 +347,9 @@ def run_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
     entries = _specs_and_params(specs)
-    _write_manifest(out_dir, entries)
+    kept = _write_manifest(out_dir, entries)
     todo, skipped, redone = plan_batch([SweepPoint(p, s) for s, p in entries], out_dir)
-    report = BatchReport(out_dir=out_dir, skipped=skipped, redone=redone)
+    report = BatchReport(out_dir=out_dir, skipped=skipped, redone=redone, manifest_kept=kept)
     bar = tqdm(
         total=len(entries), initial=len(skipped), desc="runs", unit="run", disable=not progress
     )
@@ -233,16 +363,15 @@ def run_batch(
         bar.set_postfix(failed=len(report.failed))
 
     try:
-        specs_todo = [spec for spec, _ in todo]
-        if not specs_todo:
+        if not todo:
             pass
         elif executor == "serial":
-            for spec in specs_todo:
-                record(*execute_run(spec, str(out_dir), run_fn))
+            for spec, params in todo:
+                record(*execute_run(spec, str(out_dir), run_fn, params))
         elif executor == "process":
-            _run_process_pool(specs_todo, out_dir, run_fn, max_workers, record)
+            _run_process_pool(todo, out_dir, run_fn, max_workers, record)
         else:
-            _run_dask(specs_todo, out_dir, run_fn, scheduler, record)
+            _run_dask(todo, out_dir, run_fn, scheduler, record)
     finally:
         bar.close()
     report.wall_time = time.perf_counter() - start
@@ -255,17 +384,58 @@ def _record_lost(spec: RunSpec, out_dir: Path, exc: BaseException, record: Calla
     record(spec.run_id, f"{type(exc).__name__}: {exc}")
 
 
+@contextlib.contextmanager
+def _stop_signals_ignored() -> Iterator[None]:
+    """Ignore SIGINT/SIGTERM while a stopped batch stops its workers (a bounded wait), so
+    that a second Ctrl-C does not leave them running; restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def _stop_pool(pool: ProcessPoolExecutor, out_dir: Path) -> None:
+    """Cancel the runs not started and stop every worker of ``pool``: SIGTERM (a worker
+    removes the temporary file of its run in flight and exits), SIGKILL after
+    :data:`STOP_GRACE_S`; then remove the temporary files of dead writers."""
+    with _stop_signals_ignored():
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            if proc.is_alive():
+                proc.terminate()
+        deadline = time.monotonic() + STOP_GRACE_S
+        for proc in processes:
+            proc.join(max(0.0, deadline - time.monotonic()))
+        for proc in processes:
+            if proc.is_alive():
+                proc.kill()
+                proc.join(1.0)
+        remove_stale_temporaries(out_dir)
+
+
 def _run_process_pool(
-    specs: list[RunSpec],
+    todo: list[tuple[RunSpec, dict]],
     out_dir: Path,
     run_fn: RunFunction,
     max_workers: int | None,
     record: Callable[[str, str | None], None],
 ) -> None:
-    workers = max_workers or min(len(specs), os.cpu_count() or 1)
+    workers = max_workers or min(len(todo), os.cpu_count() or 1)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(execute_run, s, str(out_dir), run_fn): s for s in specs}
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(os.getpid(), str(out_dir)),
+    )
+    try:
+        futures = {pool.submit(execute_run, s, str(out_dir), run_fn, p): s for s, p in todo}
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -274,10 +444,14 @@ def _run_process_pool(
                     record(*fut.result())
                 except Exception as exc:  # the worker process died (BrokenProcessPool, ...)
                     _record_lost(futures[fut], out_dir, exc, record)
+    except BaseException:  # SIGTERM (SystemExit), Ctrl-C, or an error here: stop everything
+        _stop_pool(pool, out_dir)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _run_dask(
-    specs: list[RunSpec],
+    todo: list[tuple[RunSpec, dict]],
     out_dir: Path,
     run_fn: RunFunction,
     scheduler: Any,
@@ -292,12 +466,16 @@ def _run_dask(
         client = Client(address)
     else:
         client = scheduler
+    futures = []
     try:
+        specs = [spec for spec, _ in todo]
+        n = len(specs)
         futures = client.map(
             execute_run,
             specs,
-            out_dir=str(out_dir),
-            run_fn=run_fn,
+            [str(out_dir)] * n,
+            [run_fn] * n,
+            [params for _, params in todo],
             pure=False,
             key=[f"run-{s.run_id[:16]}-{secrets.token_hex(3)}" for s in specs],
         )
@@ -307,6 +485,18 @@ def _run_dask(
                 record(*fut.result())
             except Exception as exc:  # worker lost, task cancelled, ...
                 _record_lost(spec_of[fut], out_dir, exc, record)
-    finally:
-        if own_client:
-            client.close()
+    except BaseException:  # stopped: cancel what is queued; a cluster we were given closes
+        with _stop_signals_ignored():
+            with contextlib.suppress(Exception):
+                client.cancel(futures, force=True)
+            is_cluster = not isinstance(scheduler, (Client, str)) and hasattr(scheduler, "close")
+            if is_cluster:
+                with contextlib.suppress(Exception):
+                    scheduler.close()
+            if own_client:
+                with contextlib.suppress(Exception):
+                    client.close()
+            remove_stale_temporaries(out_dir)
+        raise
+    if own_client:
+        client.close()

@@ -157,8 +157,11 @@ def batch_runs(
     )
 
 
-def plot_runs(paths: list[str | Path], out_dir: str | Path | None = None) -> list[Path]:
-    """Figures of every run file (a folder stands for all ``*.h5`` in it)."""
+def plot_runs(
+    paths: list[str | Path], out_dir: str | Path | None = None, *, force: bool = False
+) -> list[Path]:
+    """Figures of every run file (a folder stands for all ``*.h5`` in it); every file is
+    verified first (``force``: plot refused files knowingly, with a warning)."""
     from physics.experiment.plots import plot_run
 
     files: list[Path] = []
@@ -171,4 +174,4 @@ def plot_runs(paths: list[str | Path], out_dir: str | Path | None = None) -> lis
             raise FileNotFoundError(f"run file not found: {p}")
     if not files:
         raise ValueError("RUN: no run files given")
-    return [fig for f in files for fig in plot_run(f, out_dir)]
+    return [fig for f in files for fig in plot_run(f, out_dir, force=force)]

@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from paperstyle import COLORS, paper_style
-from physics.experiment.store import RunRecord, read_run
+from physics.experiment.store import RunRecord, open_run
 from physics.experiment.transitions import notch_states
 
 
@@ -109,11 +109,14 @@ def plot_state_distribution(record: RunRecord, ax: Any = None) -> Any:
 
 
 @paper_style()
-def plot_run(path: str | Path, out_dir: str | Path | None = None) -> list[Path]:
+def plot_run(
+    path: str | Path, out_dir: str | Path | None = None, *, force: bool = False
+) -> list[Path]:
     """Write the figures that apply to run file ``path`` (PNG, next to it by default):
     ``<run>.rv.png`` always, ``<run>.sequence.png`` for write/reset protocols,
-    ``<run>.states.png`` when there are several readouts per amplitude."""
-    record = read_run(path)
+    ``<run>.states.png`` when there are several readouts per amplitude. The file is verified
+    (:func:`~physics.experiment.store.open_run`; ``force`` reads a refused file knowingly)."""
+    record = open_run(path, force=force)
     out = Path(out_dir) if out_dir is not None else Path(path).parent
     out.mkdir(parents=True, exist_ok=True)
     stem = Path(path).stem

@@ -2,8 +2,11 @@
 
 This module owns the group's schema (``dwmtj.run.transitions``, version
 :data:`SCHEMA_VERSION`), its only writer (:func:`write_transitions`, called by
-:func:`physics.experiment.store.write_run`) and the reader of run files for the compact model
-(:func:`read_run_transitions`, used by :mod:`compact.observations`).
+:func:`physics.experiment.store.write_run`) and its reader (:func:`read_transitions_group`).
+Run files are opened and verified by :mod:`physics.experiment.store`
+(:func:`~physics.experiment.store.read_run_transitions` is what :mod:`compact.observations`
+reads them with), which also checks that the group holds the transitions of the stored
+readouts and pulses (:func:`transitions_mismatch`).
 
 Notch *states* number every position the wall can hold along the track: 0 = the IN-end
 state (the wall before the first notch), k + 1 = pinned at notch k, n + 1 = past the last
@@ -26,7 +29,8 @@ every cycle.
 
 from __future__ import annotations
 
-import json
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +38,7 @@ from typing import Any
 import h5py
 import numpy as np
 
+from physics.experiment import checksum
 from physics.experiment.readout import in_end_wall_position
 from physics.experiment.spec import RunSpec
 
@@ -134,10 +139,18 @@ def write_transitions(parent: h5py.Group, arrays: TransitionArrays) -> None:
 
 def write_transitions_file(path: str | Path, arrays: TransitionArrays) -> Path:
     """An HDF5 file holding only the ``/transitions`` group (transitions of measured or
-    synthetic data; tests). It has no run record, so no initial readings."""
+    synthetic data; tests). It has no run record, so no initial readings. Written atomically
+    (temporary file, then renamed) with a content checksum
+    (:mod:`physics.experiment.checksum`), which its reader verifies."""
     path = Path(path)
-    with h5py.File(path, "w") as fh:
-        write_transitions(fh, arrays)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with h5py.File(tmp, "w") as fh:
+            write_transitions(fh, arrays)
+            checksum.stamp(fh)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -182,7 +195,8 @@ class RunTransitions:
     """What the compact model reads from a run file: its transitions and, for a full run
     record, the readings of the wall before each cycle (the readings that follow no pulse:
     ``initial_resistance_ohm`` [ohm] and ``initial_state``, one per (realisation, cycle);
-    None for a file holding only the ``/transitions`` group)."""
+    None for a file holding only the ``/transitions`` group). Read by
+    :func:`physics.experiment.store.read_run_transitions`, which verifies the file."""
 
     path: Path
     arrays: TransitionArrays
@@ -190,27 +204,37 @@ class RunTransitions:
     initial_state: np.ndarray | None = None
 
 
-def read_run_transitions(path: str | Path) -> RunTransitions:
-    """Read the ``/transitions`` group of a run file and, when the file holds the run record
-    (``/initial`` and its spec), the initial readings. Raises FileNotFoundError for a missing
-    file and ValueError (naming the file) for anything unreadable."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"input: {path} does not exist")
-    try:
-        fh = h5py.File(path, "r")
-    except OSError as exc:
-        raise ValueError(f"{path}: not a readable HDF5 file ({exc})") from None
-    with fh:
-        arrays = read_transitions_group(fh, path)
-        if "initial" not in fh or "spec" not in fh.attrs:
-            return RunTransitions(path, arrays)
-        spec = RunSpec.from_dict(json.loads(fh.attrs["spec"]))
-        initial = {name: fh["initial"][name][()] for name in ("position", "notch", "resistance")}
-    states = notch_states(spec, initial["position"], initial["notch"])
-    return RunTransitions(
-        path,
-        arrays,
-        initial_resistance_ohm=np.ravel(np.asarray(initial["resistance"], dtype=float)),
-        initial_state=np.ravel(states),
-    )
+def transitions_mismatch(expected: TransitionArrays, stored: TransitionArrays) -> str | None:
+    """None when ``stored`` (read from a file) holds the arrays of ``expected`` (recomputed
+    from the run's spec and readouts by :func:`transitions_arrays`), else the name of the
+    first field that differs (e.g. ``"transitions/voltage_V"``). Floats are compared to
+    1e-12 relative, integers exactly."""
+    for name in (
+        "voltage_V",
+        "notch_index",
+        "resistance_ohm",
+        "pulse_width_s",
+        "bias_field_T",
+        "notch_positions_m",
+        "initial_notch",
+        "temperature_K",
+    ):
+        want, got = getattr(expected, name), getattr(stored, name)
+        if want is None and got is None:
+            continue
+        if want is None or got is None:
+            return f"{GROUP}/{name}"
+        want, got = np.asarray(want), np.asarray(got)
+        if want.shape != got.shape:
+            # a scalar stored for a constant column is the same data
+            if got.ndim == 0 and want.size and np.all(want == want.flat[0]):
+                want = want.flat[0]
+            else:
+                return f"{GROUP}/{name}"
+        if np.issubdtype(got.dtype, np.integer):
+            same = np.array_equal(want, got)
+        else:
+            same = np.allclose(want, got, rtol=1e-12, atol=0.0, equal_nan=True)
+        if not same:
+            return f"{GROUP}/{name}"
+    return None

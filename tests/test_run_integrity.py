@@ -1,0 +1,204 @@
+"""Trustworthy run files (issue 16, problems 1, 2 and 6): a flipped byte, a partial file, a
+file whose name is not the hash of its spec, transitions that disagree with the pulses, and a
+corrupt batch manifest. Each test reproduces the fault first, then checks that every reader
+(``dwmtj fit``, ``dwmtj plot``, ``dwmtj batch --dry-run`` and the batch itself) refuses it with
+one line naming the file and the reason, that ``--force`` reads it knowingly, and that nothing
+finished before the fault is lost or redone."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+from test_experiment_batch import synthetic_depinning_run, write_sweep
+
+from dwmtj.cli import main
+from physics.experiment import checksum
+from physics.experiment.batch import MANIFEST, run_batch
+from physics.experiment.commands import batch_runs
+from physics.experiment.store import (
+    CorruptRunError,
+    UnverifiedRunWarning,
+    open_run,
+    run_path,
+    run_status,
+    upgrade_run_file,
+)
+from physics.experiment.sweep import load_sweep
+
+
+@pytest.fixture()
+def batch(tmp_path):
+    """A finished batch of 4 synthetic runs: (sweep TOML, output folder, sweep points)."""
+    sweep = write_sweep(tmp_path / "s.toml", seeds=2)
+    out = tmp_path / "runs"
+    points = load_sweep(sweep)
+    report = run_batch(
+        points, out, run_fn=synthetic_depinning_run, executor="serial", progress=False
+    )
+    assert report.ok and len(report.completed) == 4
+    return sweep, out, points
+
+
+def flip_byte_in(path, dataset: str, byte: int = 7) -> None:
+    """Flip one byte inside the stored data of ``dataset`` (the sign/exponent byte of the
+    first float64), as ``dd conv=notrunc`` would."""
+    with h5py.File(path, "r") as fh:
+        offset = fh[dataset].id.get_offset()
+    assert offset is not None  # contiguous storage: the data bytes are at this offset
+    with open(path, "r+b") as handle:
+        handle.seek(offset + byte)
+        value = handle.read(1)[0]
+        handle.seek(offset + byte)
+        handle.write(bytes([value ^ 0x41]))
+
+
+def fit(capsys, path, tmp_path, *extra) -> tuple[int, str]:
+    rc = main(["fit", str(path), "-o", str(tmp_path / "m.json"), "--n-rep", "5", *extra])
+    return rc, capsys.readouterr().err
+
+
+def test_byte_flip_is_detected_by_fit_plot_and_batch(batch, tmp_path, capsys):
+    sweep, out, points = batch
+    victim = run_path(out, points[1].spec.run_id)
+    flip_byte_in(victim, "transitions/voltage_V")
+    # the flipped value is a plausible float: only the checksum catches it
+    with h5py.File(victim, "r") as fh:
+        assert np.isfinite(fh["transitions/voltage_V"][0])
+    assert run_status(victim).startswith("corrupt") and "checksum" in run_status(victim)
+    rc, err = fit(capsys, victim, tmp_path)
+    assert rc == 2 and not (tmp_path / "m.json").exists()
+    assert err.count("\n") == 1 and victim.name in err and "checksum mismatch" in err
+    assert "--force" in err and "Traceback" not in err
+    rc = main(["plot", str(victim), "--out", str(tmp_path / "fig")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "checksum mismatch" in err and err.count("\n") == 1
+    # batch --dry-run lists it as corrupt, and the batch redoes it (and only it)
+    plan = {r.run_id: r.status for r in batch_runs(sweep, out, dry_run=True)}
+    assert plan[points[1].spec.run_id].startswith("corrupt")
+    assert sum(s == "complete" for s in plan.values()) == 3
+    again = run_batch(
+        points, out, run_fn=synthetic_depinning_run, executor="serial", progress=False
+    )
+    assert again.completed == [points[1].spec.run_id] and list(again.redone) == [
+        points[1].spec.run_id
+    ]
+    assert sorted(again.skipped) == sorted(p.spec.run_id for p in points if p is not points[1])
+    assert run_status(victim) == "complete"
+    assert victim.with_name(victim.name + ".corrupt").exists()
+
+
+def test_a_flip_in_each_readout_and_the_snapshots_is_caught(batch):
+    _, out, points = batch
+    for k, name in enumerate(("readout/position", "readout/resistance", "pulses/voltage")):
+        path = run_path(out, points[k].spec.run_id)
+        flip_byte_in(path, name, byte=3)
+        with pytest.raises(CorruptRunError, match="checksum mismatch"):
+            open_run(path)
+
+
+def test_transitions_that_disagree_with_the_pulses_are_refused(batch):
+    """A file re-stamped after its transitions were changed (a consistent checksum: a writer
+    bug or a deliberate edit) is refused by the cross-field invariant."""
+    _, out, points = batch
+    path = run_path(out, points[0].spec.run_id)
+    with h5py.File(path, "a") as fh:
+        fh["transitions/voltage_V"][0] = 9.8e23
+        checksum.stamp(fh, data_excluded=("snapshots/m",))
+    with pytest.raises(CorruptRunError, match="transitions/voltage_V does not match"):
+        open_run(path)
+    with h5py.File(path, "a") as fh:  # the pulse table against the spec's protocol
+        fh["transitions/voltage_V"][0] = fh["pulses/voltage"][0]
+        fh["pulses/voltage"][1] = 5.0
+        checksum.stamp(fh, data_excluded=("snapshots/m",))
+    assert "pulses/voltage does not match" in run_status(path)
+
+
+def test_partial_file_is_refused_by_fit_and_read_with_force(batch, tmp_path, capsys):
+    _, out, points = batch
+    path = run_path(out, points[0].spec.run_id)
+    with h5py.File(path, "a") as fh:
+        fh.attrs["complete"] = False
+    rc, err = fit(capsys, path, tmp_path)
+    assert rc == 2 and "no 'complete' marker" in err and path.name in err
+    assert not (tmp_path / "m.json").exists()
+    with pytest.warns(UnverifiedRunWarning, match="complete"):
+        record = open_run(path, force=True)
+    assert record.problems and record.readouts["resistance"].shape == (4, 12)
+    with pytest.warns(UnverifiedRunWarning):
+        rc, err = fit(capsys, path, tmp_path, "--force")
+    assert rc == 0 and (tmp_path / "m.json").exists()
+
+
+def test_hash_mismatch_is_refused_by_fit_and_read_with_force(batch, tmp_path, capsys):
+    _, out, points = batch
+    path = run_path(out, points[0].spec.run_id)
+    renamed = path.rename(run_path(out, "ab" * 32))
+    rc, err = fit(capsys, renamed, tmp_path)
+    assert rc == 2 and "not the hash of its spec" in err and renamed.name in err
+    with pytest.warns(UnverifiedRunWarning, match="hash"):
+        rc, _ = fit(capsys, renamed, tmp_path, "--force")
+    assert rc == 0
+    rc = main(["plot", str(renamed), "--out", str(tmp_path / "fig")])
+    assert rc == 2 and "not the hash" in capsys.readouterr().err
+    with pytest.warns(UnverifiedRunWarning):
+        rc = main(["plot", str(renamed), "--out", str(tmp_path / "fig"), "--force"])
+    assert rc == 0 and list((tmp_path / "fig").glob("*.png"))
+
+
+def test_schema_1_files_are_refused_with_a_way_out(batch):
+    _, out, points = batch
+    path = run_path(out, points[0].spec.run_id)
+    with h5py.File(path, "a") as fh:  # what a file written before checksums looks like
+        fh.attrs["schema_version"] = 1
+        del fh.attrs[checksum.CHECKSUM_ATTR]
+    with pytest.raises(CorruptRunError, match="schema version 1.*--force"):
+        open_run(path)
+    upgrade_run_file(path)
+    assert run_status(path) == "complete"
+    with h5py.File(path, "r") as fh:
+        assert json.loads(fh.attrs["upgraded"])["from_schema_version"] == 1
+
+
+def test_corrupt_manifest_is_kept_and_rebuilt(batch):
+    """Nothing lost: a manifest that cannot be parsed is kept (never overwriting an earlier
+    .corrupt), rebuilt from the run files with every record and its swept values, and no
+    run is redone."""
+    _, out, points = batch
+    manifest = out / MANIFEST
+    before = json.loads(manifest.read_text())["runs"]
+    assert len(before) == 4
+    (out / f"{MANIFEST}.corrupt").write_text("an earlier one")
+    manifest.write_text('{"runs": {"trunc')
+    with pytest.warns(UserWarning, match="rebuilt from 4 run file"):
+        report = run_batch(
+            points[:1], out, run_fn=synthetic_depinning_run, executor="serial", progress=False
+        )
+    assert report.manifest_kept == out / f"{MANIFEST}.corrupt.1"
+    assert report.manifest_kept.read_text() == '{"runs": {"trunc'
+    assert (out / f"{MANIFEST}.corrupt").read_text() == "an earlier one"
+    assert report.skipped == [points[0].spec.run_id] and not report.completed
+    after = json.loads(manifest.read_text())["runs"]
+    assert after == json.loads(json.dumps(before))  # every record, swept values included
+    for point in points:
+        assert open_run(run_path(out, point.spec.run_id)).params == json.loads(
+            json.dumps(point.params)
+        )
+
+
+def test_transitions_only_files_carry_a_checksum(tmp_path):
+    from compact.observations import read_run_hdf5
+    from physics.experiment.transitions import TransitionArrays, write_transitions_file
+
+    v = np.tile(np.linspace(0.1, 0.5, 5), 3)
+    states = np.tile([0, 1, 1, 2, 2], (2, 3))
+    arrays = TransitionArrays(v, states, 1000.0 - 10 * states, 5e-9, 300.0)
+    path = write_transitions_file(tmp_path / "t.h5", arrays)
+    assert len(read_run_hdf5(path)) == 30
+    shutil.copy(path, tmp_path / "u.h5")
+    flip_byte_in(tmp_path / "u.h5", "transitions/voltage_V")
+    with pytest.raises(CorruptRunError, match="checksum mismatch"):
+        read_run_hdf5(tmp_path / "u.h5")
