@@ -265,7 +265,7 @@ def load_model(path: str | Path) -> CompactModel:
         raise FileNotFoundError(f"model: {p} does not exist")
     try:
         d = json.loads(p.read_text())
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{p}: not valid JSON ({exc})") from None
     return model_from_dict(d, str(p))
 

@@ -305,7 +305,8 @@ def cluster_resistance_levels(
     _, k, labels = best
     if k < 2:
         raise ValueError(
-            "resistance_ohm: the resistances form a single level (no switching between notch states)"
+            "resistance_ohm: the resistances form a single level "
+            "(no switching between notch states)"
         )
     means = np.array([r[labels == j].mean() for j in range(k)])
     sig = np.array(
@@ -322,7 +323,8 @@ def cluster_resistance_levels(
     if bad.size:
         i = int(bad[0])
         raise ValueError(
-            f"resistance_ohm: values do not form separated levels: levels {means[i]:.4g} +- {sig[i]:.2g} "
+            "resistance_ohm: values do not form separated levels: "
+            f"levels {means[i]:.4g} +- {sig[i]:.2g} "
             f"and {means[i + 1]:.4g} +- {sig[i + 1]:.2g} ohm are closer than "
             f"{LEVEL_SEPARATION} x (sum of spreads)"
         )

@@ -88,6 +88,8 @@ def _straight_width(build: Callable[[], _T]) -> _T:
                 n = int(more.group(1)) - 1
                 tail = f" (+{n} more error{'s' if n > 1 else ''})" if n else ""
                 text = text[: more.start()] + tail
+            for end in ("width at the IN end (x = 0)", "width at the CLK end (x = L)"):
+                text = text.replace(end, "track width")
             raise ValueError("width: " + text[4:]) from None
         raise
 
@@ -107,10 +109,18 @@ class Track(TypedConfig):
         unit="m", description="track length L along x", gt=0, typical=(1e-8, 1e-3)
     )
     w1: Real = quantity(
-        unit="m", description="width at the IN end (x = 0)", gt=0, typical=(1e-9, 1e-4)
+        unit="m",
+        description="width at the IN end (x = 0)",
+        gt=0,
+        typical=(1e-9, 1e-4),
+        widen_as="track.width",
     )
     w2: Real = quantity(
-        unit="m", description="width at the CLK end (x = L)", gt=0, typical=(1e-9, 1e-4)
+        unit="m",
+        description="width at the CLK end (x = L)",
+        gt=0,
+        typical=(1e-9, 1e-4),
+        widen_as="track.width",
     )
     notches: NotchSpec | None = Field(None, description="pinning notches (none: smooth)")
     roughness: EdgeRoughness | None = Field(None, description="edge roughness (none: smooth)")

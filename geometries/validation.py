@@ -23,18 +23,18 @@ What a config class gets:
 Physical quantities are declared with :func:`quantity`, which states the SI unit (shown in the
 field description, the JSON schema and every error message about the field) and, with
 ``typical=(lo, hi)``, the range of plausible values in that unit. A value outside it is refused
-with its unit, the range and the field's name, e.g. ``w1: 50 m is outside the typical range
-1e-09..0.0001 m of the width at the IN end: expected metres (set
-DWMTJ_ALLOW_OUT_OF_RANGE=track.w1 to use it deliberately)``: most such values are numbers in
+with its unit, the range and the field's name, e.g. ``width: 50 m is outside the typical range
+1e-09..0.0001 m of the track width: expected metres; set DWMTJ_ALLOW_OUT_OF_RANGE=track.width
+to use it deliberately``: most such values are numbers in
 the wrong unit (nm given as m, mV as V, mT as T), which would otherwise end as an absurd run.
 
 Widening a range deliberately (:func:`allow_out_of_range`):
 
-* in Python, ``with allow_out_of_range("track.w1", "pulse.width"): ...`` (no names: every
+* in Python, ``with allow_out_of_range("track.width", "pulse.width"): ...`` (no names: every
   range), the way a context manager sets an option in numpy (``np.errstate``);
 * from the command line or a notebook, the environment variable
-  ``DWMTJ_ALLOW_OUT_OF_RANGE``: a comma-separated list of names (``track.w1,pulse.width``; a
-  bare field name such as ``w1`` widens that field in every class) or ``all``.
+  ``DWMTJ_ALLOW_OUT_OF_RANGE``: a comma-separated list of names (``track.width,pulse.width``; a
+  bare field name such as ``temperature`` widens that field in every class) or ``all``.
 
 The hard bounds (``gt``, ``ge``, ...), finiteness and stability limits are never widened. A
 stored object that was made with a widened range needs the same setting to be read again.
@@ -128,6 +128,7 @@ def quantity(
     lt: float | None = None,
     le: float | None = None,
     typical: tuple[float, float] | None = None,
+    widen_as: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """A field holding a physical quantity in ``unit`` (SI; ``""`` for dimensionless).
@@ -135,7 +136,8 @@ def quantity(
     The description becomes ``"<description> (<unit>)"``; the bounds are pydantic's (hard:
     never widened). ``typical = (lo, hi)``: the plausible values, in ``unit``; a value
     outside ``[lo, hi]`` (each item of a tuple or list) is refused by config classes and
-    :func:`check` unless widened (module docstring, :func:`allow_out_of_range`). Use it as the
+    :func:`check` unless widened (module docstring, :func:`allow_out_of_range`) under its
+    name ``<class label>.<field>``, or ``widen_as`` (one name for several fields). Use it as the
     default of a :data:`Real` (or :data:`Int`) field::
 
         width: Real = quantity(
@@ -149,6 +151,8 @@ def quantity(
         if not lo < hi:
             raise ValueError(f"typical: need lo < hi, got {typical!r}")
         extra |= {"typical": [lo, hi], "what": description}
+        if widen_as:
+            extra["widen_as"] = widen_as
     return Field(
         default,
         description=text,
@@ -176,7 +180,7 @@ def _names(text: str) -> frozenset[str]:
 
 def range_allowed(name: str) -> bool:
     """Whether the plausible range of ``name`` (``"<class label>.<field>"``, e.g.
-    ``"track.w1"``) is widened, by :func:`allow_out_of_range` or :data:`RANGE_ENV`."""
+    ``"track.width"``) is widened, by :func:`allow_out_of_range` or :data:`RANGE_ENV`."""
     widened = _WIDENED.get() | _names(os.environ.get(RANGE_ENV, ""))
     if widened & _ALL:
         return True
@@ -186,7 +190,7 @@ def range_allowed(name: str) -> bool:
 
 @contextlib.contextmanager
 def allow_out_of_range(*names: str) -> Iterator[None]:
-    """Accept values outside the plausible range of the named quantities (``"track.w1"``,
+    """Accept values outside the plausible range of the named quantities (``"track.width"``,
     ``"pulse.width"``, a bare field name, or none: every range) inside the ``with`` block.
 
     Hard bounds (positive lengths, finite numbers, time-step stability) still apply."""
@@ -344,14 +348,19 @@ def _add_typical_check(klass: type, owner: str) -> None:
     if not ranges:
         return
 
+    names = {
+        field: vars(klass)[field].json_schema_extra.get("widen_as") or f"{owner}.{field}"
+        for field in ranges
+    }
+
     def _typical_range(cls: type, value: Any, info: ValidationInfo) -> Any:
-        typical, unit, what = ranges[str(info.field_name)]
-        check_typical(
-            value, name=f"{owner}.{info.field_name}", what=what, unit=unit, typical=typical
-        )
+        field = str(info.field_name)
+        typical, unit, what = ranges[field]
+        check_typical(value, name=names[field], what=what, unit=unit, typical=typical)
         return value
 
-    klass._typical_range = field_validator(*ranges, mode="after")(classmethod(_typical_range))  # type: ignore[attr-defined]
+    validator = field_validator(*ranges, mode="after")(classmethod(_typical_range))
+    klass._typical_range = validator  # type: ignore[attr-defined]
 
 
 @functools.cache
