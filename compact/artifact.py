@@ -34,7 +34,16 @@ from pydantic import BeforeValidator, ConfigDict, Field, model_validator, with_c
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from compact.depinning import DeviceLaws, NotchLaw
-from geometries.validation import Int, Real, TypedConfig, config_dataclass, dump, load, quantity
+from geometries.validation import (
+    Int,
+    Real,
+    TypedConfig,
+    check,
+    config_dataclass,
+    dump,
+    load,
+    quantity,
+)
 
 SCHEMA = "dwmtj.compact.device-model"
 SCHEMA_VERSION = 2
@@ -78,8 +87,18 @@ class NetworkParams(TypedDict):
 class ReferenceConditions(TypedDict):
     """Where thresholds are quoted (the ``reference_conditions`` section)."""
 
-    pulse_width_s: Annotated[Real, quantity(unit="s", description="pulse width", gt=0)]
-    temperature_K: Annotated[Real, quantity(unit="K", description="temperature", ge=0)]
+    pulse_width_s: _PulseWidth
+    temperature_K: _Temperature
+
+
+#: The reference conditions' quantities (TypedDict fields: their plausible ranges are checked
+#: by :meth:`CompactModel._one_entry_per_state` through ``check``).
+_PulseWidth = Annotated[
+    Real, quantity(unit="s", description="pulse width", gt=0, typical=(1e-12, 1e-3))
+]
+_Temperature = Annotated[
+    Real, quantity(unit="K", description="temperature", ge=0, typical=(0, 1500.0))
+]
 
 
 @config_dataclass(frozen=False)
@@ -113,6 +132,16 @@ class CompactModel(TypedConfig):
                 raise ValueError(f"{name}: need one entry per notch state ({self.n_states})")
         if self.conductance.get("n_levels") != self.n_states:
             raise ValueError("conductance.n_levels: must equal n_states")
+        _check_levels(self.conductance, self.n_states)
+        ref = self.reference_conditions
+        check(_PulseWidth, ref["pulse_width_s"], "reference_conditions.pulse_width_s")
+        check(_Temperature, ref["temperature_K"], "reference_conditions.temperature_K")
+        rate = self.transition_model.get("reach_rate_per_s")
+        if rate is not None and not (_number(rate) and 0 <= rate < float("inf")):
+            raise ValueError(
+                f"transition_model.reach_rate_per_s: must be a finite rate >= 0 (1/s) or null, "
+                f"got {rate!r}"
+            )
         return self
 
     def laws(self) -> DeviceLaws:
@@ -168,6 +197,33 @@ class CompactModel(TypedConfig):
         return model_from_dict(data)
 
 
+def _number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _check_levels(conductance: dict, n_states: int) -> None:
+    """The conductance table's resistance levels: one per state, each null (never read) or
+    a positive finite resistance (ohm) with a finite spread >= 0; at least two levels."""
+    for key, positive in (("resistance_mean_ohm", True), ("resistance_sigma_ohm", False)):
+        values = conductance.get(key)
+        if not isinstance(values, list) or len(values) != n_states:
+            raise ValueError(f"conductance.{key}: need a list of {n_states} values (ohm)")
+        for k, r in enumerate(values):
+            if r is None:
+                continue
+            ok = _number(r) and (r > 0 if positive else r >= 0) and r < float("inf")
+            if not ok:
+                need = "a positive, finite resistance" if positive else "a finite spread >= 0"
+                raise ValueError(f"conductance.{key}[{k}]: must be {need} (ohm) or null, got {r!r}")
+    means = conductance["resistance_mean_ohm"]
+    sigmas = conductance["resistance_sigma_ohm"]
+    if sum(r is not None for r in means) < 2:
+        raise ValueError("conductance.resistance_mean_ohm: need at least two levels")
+    for k, (r, s) in enumerate(zip(means, sigmas, strict=True)):
+        if r is not None and s is None:
+            raise ValueError(f"conductance.resistance_sigma_ohm[{k}]: missing for a level")
+
+
 def model_from_dict(d: dict, origin: str = "artifact") -> CompactModel:
     """Validate the schema and build a :class:`CompactModel`."""
     if not isinstance(d, dict):
@@ -209,7 +265,7 @@ def load_model(path: str | Path) -> CompactModel:
         raise FileNotFoundError(f"model: {p} does not exist")
     try:
         d = json.loads(p.read_text())
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{p}: not valid JSON ({exc})") from None
     return model_from_dict(d, str(p))
 

@@ -24,11 +24,19 @@ starts from saturation/reset, as in the paper's Figs. 2b and 3b).
 
 Measured cycles (CSV)
 ---------------------
-Columns ``cycle, pulse, V, R`` (required) and ``width`` (s), ``temperature`` (K),
-``field`` (T) (optional; defaults 50 ns, 300 K, 0 T: the paper's protocol). The notch state
-of each reading is found by clustering the resistances into levels (1-D Gaussian mixture
-from k-means, number of levels by BIC, or given). Resistances that do not form separated
-levels are an error.
+A header row names the columns, with the unit in the name (:data:`CSV_COLUMNS`):
+``cycle, pulse, voltage_V, resistance_ohm`` are required; ``pulse_width_s``,
+``temperature_K`` and ``bias_field_T`` are optional, and a missing one takes the paper's
+protocol (50 ns, 300 K, 0 T) with a note saying so. Any other column is an error (a misspelt
+``pulse_width`` must not be replaced silently by the default). The short names of earlier
+versions (``V``, ``R``, ``width``, ``temperature``, ``field``) are still read, with a note
+for each. Every value must be finite; resistances must be positive; values outside the
+plausible range of their column (:data:`CSV_TYPICAL`: e.g. |V| <= 20 V, so a column in mV
+is refused) are errors naming the column, the row and the unit, unless widened with
+``DWMTJ_ALLOW_OUT_OF_RANGE=csv.<column>`` (:mod:`geometries.validation`). The notch state of
+each reading is found by clustering the resistances into levels (1-D Gaussian mixture from
+k-means, number of levels by BIC, or given). Resistances that do not form separated levels
+are an error.
 
 Simulated runs
 --------------
@@ -44,6 +52,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +62,7 @@ import numpy as np
 from scipy.cluster.vq import ClusterError, kmeans2
 from scipy.stats import norm
 
+from geometries.validation import check_typical
 from physics.experiment.store import read_run_transitions
 from physics.experiment.transitions import TransitionArrays
 
@@ -58,6 +70,33 @@ from physics.experiment.transitions import TransitionArrays
 DEFAULT_PULSE_WIDTH_S = 50e-9
 DEFAULT_TEMPERATURE_K = 300.0
 DEFAULT_BIAS_FIELD_T = 0.0
+
+#: The columns of a cycles CSV: name -> (unit, meaning, default; None: required).
+CSV_COLUMNS: dict[str, tuple[str, str, float | None]] = {
+    "cycle": ("", "cycle index", None),
+    "pulse": ("", "pulse index inside its cycle", None),
+    "voltage_V": ("V", "pulse amplitude", None),
+    "resistance_ohm": ("ohm", "MTJ resistance read after the pulse", None),
+    "pulse_width_s": ("s", "pulse width", DEFAULT_PULSE_WIDTH_S),
+    "temperature_K": ("K", "device temperature", DEFAULT_TEMPERATURE_K),
+    "bias_field_T": ("T", "DC bias field", DEFAULT_BIAS_FIELD_T),
+}
+#: The short column names of earlier versions, still read (with a note).
+LEGACY_CSV_COLUMNS = {
+    "V": "voltage_V",
+    "R": "resistance_ohm",
+    "width": "pulse_width_s",
+    "temperature": "temperature_K",
+    "field": "bias_field_T",
+}
+#: Plausible values of the CSV columns (in the column's unit).
+CSV_TYPICAL: dict[str, tuple[float, float]] = {
+    "voltage_V": (-20.0, 20.0),
+    "resistance_ohm": (1.0, 1e9),
+    "pulse_width_s": (1e-12, 1e-3),
+    "temperature_K": (0.0, 1500.0),
+    "bias_field_T": (-1.0, 1.0),
+}
 
 #: Adjacent resistance levels must be separated by this many (sigma_i + sigma_j).
 LEVEL_SEPARATION = 2.5
@@ -242,9 +281,9 @@ def cluster_resistance_levels(
     """
     r = np.asarray(resistance_ohm, dtype=float)
     if r.size == 0:
-        raise ValueError("R: no resistance readings")
+        raise ValueError("resistance_ohm: no resistance readings")
     if not np.all(np.isfinite(r)) or np.any(r <= 0):
-        raise ValueError("R: resistances must be positive and finite")
+        raise ValueError("resistance_ohm: resistances must be positive and finite")
     n_unique = np.unique(r).size
     if n_levels is not None:
         if n_levels < 2 or n_levels > n_unique:
@@ -265,11 +304,12 @@ def cluster_resistance_levels(
         if best is None or bic < best[0]:
             best = (bic, k, labels)
     if best is None:
-        raise ValueError("R: could not cluster the resistances into levels")
+        raise ValueError("resistance_ohm: could not cluster the resistances into levels")
     _, k, labels = best
     if k < 2:
         raise ValueError(
-            "R: the resistances form a single level (no switching between notch states)"
+            "resistance_ohm: the resistances form a single level "
+            "(no switching between notch states)"
         )
     means = np.array([r[labels == j].mean() for j in range(k)])
     sig = np.array(
@@ -286,7 +326,8 @@ def cluster_resistance_levels(
     if bad.size:
         i = int(bad[0])
         raise ValueError(
-            f"R: values do not form separated levels: levels {means[i]:.4g} +- {sig[i]:.2g} "
+            "resistance_ohm: values do not form separated levels: "
+            f"levels {means[i]:.4g} +- {sig[i]:.2g} "
             f"and {means[i + 1]:.4g} +- {sig[i + 1]:.2g} ohm are closer than "
             f"{LEVEL_SEPARATION} x (sum of spreads)"
         )
@@ -307,46 +348,116 @@ def _start_states(
     return start
 
 
+def _stderr_note(text: str) -> None:
+    print(f"note: {text}", file=sys.stderr)
+
+
+def _csv_header(p: Path, header: list[str], note: Callable[[str], None]) -> dict[str, str]:
+    """Canonical column name -> the header's name, checked (module docstring)."""
+    required = [c for c, (_, _, default) in CSV_COLUMNS.items() if default is None]
+    optional = [c for c in CSV_COLUMNS if c not in required]
+    allowed = f"required {', '.join(required)}; optional {', '.join(optional)}"
+    found: dict[str, str] = {}
+    for name in header:
+        canonical = LEGACY_CSV_COLUMNS.get(name, name)
+        if canonical not in CSV_COLUMNS:
+            raise ValueError(f"{p}: unknown column {name!r} (columns: {allowed})")
+        if canonical in found:
+            raise ValueError(
+                f"{p}: column {canonical!r} given twice (as {found[canonical]!r} and {name!r})"
+            )
+        found[canonical] = name
+        if name != canonical:
+            unit = CSV_COLUMNS[canonical][0]
+            note(f"{p.name}: column {name!r} read as {canonical} ({unit}); rename it")
+    missing = [c for c in required if c not in found]
+    if missing:
+        raise ValueError(f"{p}: missing column(s) {missing}; required {required}")
+    return found
+
+
 def read_cycles_csv(
-    path: str | Path, n_levels: int | None = None, initial_notch: int = 0
+    path: str | Path,
+    n_levels: int | None = None,
+    initial_notch: int = 0,
+    notes: Callable[[str], None] | None = None,
 ) -> tuple[Transitions, ResistanceLevels]:
     """Read measured pulse/resistance cycles (see module docstring) into transitions.
 
+    ``notes`` receives one line per default or legacy column name applied (None: printed
+    to stderr as ``note: ...``). Raises ValueError (one line naming the file, the column and
+    the row) for an unknown, missing or duplicated column, a non-numeric or non-finite value,
+    a resistance <= 0 or a value outside its column's plausible range.
     Returns the transition table and the resistance levels found by clustering.
     """
+    note = notes or _stderr_note
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"input: {p} does not exist")
     with p.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        rows = list(reader)
+        reader = csv.reader(fh)
+        raw = next(reader, None)
+        rows = [row for row in reader if row]
+    header = [h.strip() for h in (raw or [])]
     if not header:
         raise ValueError(f"{p}: empty file (no header)")
-    required = ("cycle", "pulse", "V", "R")
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise ValueError(f"{p}: missing column(s) {missing}; required {list(required)}")
+    names = _csv_header(p, header, note)
     if not rows:
         raise ValueError(f"{p}: no data rows")
+    for k, row in enumerate(rows):
+        if len(row) != len(header):
+            raise ValueError(f"{p}: row {k + 2} has {len(row)} values for {len(header)} columns")
 
-    def column(name: str, default: float | None = None) -> np.ndarray:
-        if name not in header:
+    def column(name: str) -> np.ndarray:
+        unit, what, default = CSV_COLUMNS[name]
+        if name not in names:
+            note(
+                f"{p.name}: no {name} column; every pulse taken at {default:g} {unit} "
+                "(the paper's protocol)"
+            )
             return np.full(len(rows), default, dtype=float)
-        try:
-            return np.array([float(row[name]) for row in rows])
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{p}: column {name!r} has a non-numeric value ({exc})") from None
+        index = header.index(names[name])
+        values = np.empty(len(rows))
+        for k, row in enumerate(rows):
+            text = row[index].strip()
+            try:
+                values[k] = float(text)
+            except ValueError:
+                raise ValueError(f"{p}: {name}: row {k + 2}: {text!r} is not a number") from None
+            if not math.isfinite(values[k]):
+                raise ValueError(f"{p}: {name}: row {k + 2}: {text!r} is not finite")
+        if name == "resistance_ohm" and np.any(values <= 0):
+            k = int(np.argmax(values <= 0))
+            raise ValueError(
+                f"{p}: resistance_ohm: row {k + 2}: {values[k]:g} ohm; resistances must be positive"
+            )
+        if name in CSV_TYPICAL:
+            typical = CSV_TYPICAL[name]
+            outside = (values < typical[0]) | (values > typical[1])
+            if np.any(outside):
+                k = int(np.argmax(outside))
+                try:
+                    check_typical(
+                        values[k], name=f"csv.{name}", what=what, unit=unit, typical=typical
+                    )
+                except ValueError as exc:
+                    raise ValueError(f"{p}: {name}: row {k + 2}: {exc}") from None
+        return values
 
     cyc, pul = column("cycle"), column("pulse")
     if np.any(cyc != np.round(cyc)) or np.any(pul != np.round(pul)):
         raise ValueError(f"{p}: columns 'cycle' and 'pulse' must be integers")
+    if np.any(cyc < 0) or np.any(pul < 0):
+        raise ValueError(f"{p}: columns 'cycle' and 'pulse' must be >= 0")
     cyc, pul = cyc.astype(np.int64), pul.astype(np.int64)
     key = cyc * (pul.max() + 1) + pul
     if np.unique(key).size != key.size:
         raise ValueError(f"{p}: duplicate (cycle, pulse) rows")
+    voltage, resistance = column("voltage_V"), column("resistance_ohm")
+    width, temperature = column("pulse_width_s"), column("temperature_K")
+    bias = column("bias_field_T")
     try:
-        levels, states = cluster_resistance_levels(column("R"), n_levels)
+        levels, states = cluster_resistance_levels(resistance, n_levels)
     except ValueError as exc:
         raise ValueError(f"{p}: {exc}") from None
     if not 0 <= initial_notch < levels.n_levels:
@@ -355,13 +466,13 @@ def read_cycles_csv(
     table = Transitions(
         cycle=cyc,
         pulse=pul,
-        voltage_V=column("V"),
-        pulse_width_s=column("width", DEFAULT_PULSE_WIDTH_S),
-        temperature_K=column("temperature", DEFAULT_TEMPERATURE_K),
-        bias_field_T=column("field", DEFAULT_BIAS_FIELD_T),
+        voltage_V=voltage,
+        pulse_width_s=width,
+        temperature_K=temperature,
+        bias_field_T=bias,
         start_notch=start,
         end_notch=states,
-        resistance_ohm=column("R"),
+        resistance_ohm=resistance,
         n_states=levels.n_levels,
         sources=[file_provenance(p)],
     )
@@ -427,7 +538,11 @@ def read_run_hdf5(path: str | Path, *, force: bool = False) -> Transitions:
 
 
 def load_observations(
-    paths: list[str | Path], n_levels: int | None = None, *, force: bool = False
+    paths: list[str | Path],
+    n_levels: int | None = None,
+    notes: Callable[[str], None] | None = None,
+    *,
+    force: bool = False,
 ) -> tuple[Transitions, ResistanceLevels | None]:
     """Read every input (``.csv`` measured cycles, ``.h5``/``.hdf5`` run files) into one table.
 
@@ -448,9 +563,9 @@ def load_observations(
     if runs:
         return Transitions.concatenate([read_run_hdf5(p, force=force) for p in runs]), None
     if len(csvs) == 1:
-        return read_cycles_csv(csvs[0], n_levels)
+        return read_cycles_csv(csvs[0], n_levels, notes=notes)
     # several CSVs: cluster all readings together so that notch indices agree
-    tables = [read_cycles_csv(p, n_levels)[0] for p in csvs]
+    tables = [read_cycles_csv(p, n_levels, notes=notes)[0] for p in csvs]
     joined = Transitions.concatenate(tables)
     levels, states = cluster_resistance_levels(joined.resistance_ohm, n_levels)
     joined.end_notch = states

@@ -16,10 +16,14 @@ from geometries.validation import Real, TypedConfig, config_dataclass, quantity
 class MTJFootprint(TypedConfig):
     """Axis-aligned rectangle ``x0 <= x <= x1``, ``y0 <= y <= y1`` (m)."""
 
-    x0: Real = quantity(unit="m", description="left edge (towards IN)")
-    x1: Real = quantity(unit="m", description="right edge (towards CLK); > x0")
-    y0: Real = quantity(unit="m", description="bottom edge; the track centre line is y = 0")
-    y1: Real = quantity(unit="m", description="top edge; > y0")
+    x0: Real = quantity(unit="m", description="left edge (towards IN)", typical=(-1e-3, 1e-3))
+    x1: Real = quantity(
+        unit="m", description="right edge (towards CLK); > x0", typical=(-1e-3, 1e-3)
+    )
+    y0: Real = quantity(
+        unit="m", description="bottom edge; the track centre line is y = 0", typical=(-1e-3, 1e-3)
+    )
+    y1: Real = quantity(unit="m", description="top edge; > y0", typical=(-1e-3, 1e-3))
 
     @model_validator(mode="after")
     def _ordered(self) -> MTJFootprint:

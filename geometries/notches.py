@@ -53,9 +53,13 @@ class NotchSpec(TypedConfig):
     """
 
     depth: _Depth = quantity(
-        unit="m", description="indentation of the edge (> 0), one value or one per notch"
+        unit="m",
+        description="indentation of the edge (> 0), one value or one per notch",
+        typical=(1e-10, 1e-4),
     )
-    width: Real = quantity(unit="m", description="extent of a notch along x", gt=0)
+    width: Real = quantity(
+        unit="m", description="extent of a notch along x", gt=0, typical=(1e-10, 1e-4)
+    )
     shape: Literal["triangular", "rectangular", "rounded"] = Field(
         "triangular", description="indentation profile"
     )
@@ -63,13 +67,24 @@ class NotchSpec(TypedConfig):
         "both", description="notched edges: both (two-sided), top (+y) or bottom (-y)"
     )
     count: Int | None = quantity(
-        None, unit="", description="number of evenly spaced notches (or give positions)", ge=1
+        None,
+        unit="",
+        description="number of evenly spaced notches (or give positions)",
+        ge=1,
+        typical=(1, 1000),
     )
     span: tuple[Real, Real] | None = quantity(
-        None, unit="m", description="(first centre, last centre) of the counted notches"
+        None,
+        unit="m",
+        description="(first centre, last centre) of the counted notches",
+        typical=(0, 1e-3),
     )
     positions: _Centres | None = quantity(
-        None, unit="m", description="notch centres from the IN end, ascending", min_length=1
+        None,
+        unit="m",
+        description="notch centres from the IN end, ascending",
+        min_length=1,
+        typical=(0, 1e-3),
     )
 
     @model_validator(mode="after")

@@ -44,7 +44,7 @@ def read_geometry_file(path: str | Path) -> tuple[Track, tuple[float, float] | N
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: not valid TOML ({exc})") from None
     mesh = data.pop("mesh", None)
     data.setdefault("name", path.stem)

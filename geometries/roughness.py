@@ -28,9 +28,11 @@ MAX_SAMPLES = 400_000
 class EdgeRoughness(TypedConfig):
     """Correlated random edge displacement (``amplitude`` RMS and ``correlation_length`` in m)."""
 
-    amplitude: Real = quantity(unit="m", description="RMS edge displacement", ge=0)
+    amplitude: Real = quantity(
+        unit="m", description="RMS edge displacement", ge=0, typical=(0, 1e-6)
+    )
     correlation_length: Real = quantity(
-        unit="m", description="Gaussian autocorrelation length along x", gt=0
+        unit="m", description="Gaussian autocorrelation length along x", gt=0, typical=(1e-10, 1e-4)
     )
     seed: Int = quantity(0, unit="", description="random seed of the edges", ge=0)
 

@@ -40,6 +40,7 @@ from geometries.validation import (
     dump,
     load,
     quantity,
+    require_memory,
 )
 
 if TYPE_CHECKING:
@@ -49,8 +50,10 @@ TRACK_KINDS: tuple[str, ...] = ("trapezoid", "straight")
 TrackKind = Literal["trapezoid", "straight"]
 #: Relative tolerance below which extent/cell counts as an integer number of cells.
 _CELL_COUNT_RTOL = 1e-9
+#: Masks of more cells than this are checked against the available memory first.
+_MASK_CHECK_CELLS = 50_000_000
 #: A cell size (m): finite and > 0.
-CellSize = Annotated[Real, quantity(unit="m", description="cell size", gt=0)]
+CellSize = Annotated[Real, quantity(unit="m", description="cell size", gt=0, typical=(1e-11, 1e-6))]
 _T = TypeVar("_T")
 
 
@@ -85,6 +88,8 @@ def _straight_width(build: Callable[[], _T]) -> _T:
                 n = int(more.group(1)) - 1
                 tail = f" (+{n} more error{'s' if n > 1 else ''})" if n else ""
                 text = text[: more.start()] + tail
+            for end in ("width at the IN end (x = 0)", "width at the CLK end (x = L)"):
+                text = text.replace(end, "track width")
             raise ValueError("width: " + text[4:]) from None
         raise
 
@@ -100,9 +105,23 @@ class Track(TypedConfig):
     kind: TrackKind = Field(
         description="'trapezoid' (w1 at IN -> w2 at CLK) or 'straight' (one width)"
     )
-    length: Real = quantity(unit="m", description="track length L along x", gt=0)
-    w1: Real = quantity(unit="m", description="width at the IN end (x = 0)", gt=0)
-    w2: Real = quantity(unit="m", description="width at the CLK end (x = L)", gt=0)
+    length: Real = quantity(
+        unit="m", description="track length L along x", gt=0, typical=(1e-8, 1e-3)
+    )
+    w1: Real = quantity(
+        unit="m",
+        description="width at the IN end (x = 0)",
+        gt=0,
+        typical=(1e-9, 1e-4),
+        widen_as="track.width",
+    )
+    w2: Real = quantity(
+        unit="m",
+        description="width at the CLK end (x = L)",
+        gt=0,
+        typical=(1e-9, 1e-4),
+        widen_as="track.width",
+    )
     notches: NotchSpec | None = Field(None, description="pinning notches (none: smooth)")
     roughness: EdgeRoughness | None = Field(None, description="edge roughness (none: smooth)")
     mtj: MTJFootprint | None = Field(None, description="MTJ footprint above the track")
@@ -376,6 +395,9 @@ class Track(TypedConfig):
         """
         if check:
             self.check_cell(dx, dy)
+        nx, ny = self.grid_shape(dx, dy)
+        if nx * ny > _MASK_CHECK_CELLS:  # ~3 bytes per cell while the mask is made
+            require_memory(3.0 * nx * ny, f"the {nx} x {ny} cell mask of the track")
         xc, yc = self.grid(dx, dy)
         bottom, top = self.edges(xc)
         inside_x = (xc >= 0.0) & (xc <= self.length)

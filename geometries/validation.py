@@ -21,16 +21,36 @@ What a config class gets:
   pydantic (``dump_python(mode="json")`` / ``validate_python``).
 
 Physical quantities are declared with :func:`quantity`, which states the SI unit (shown in the
-field description, the JSON schema and every error message about the field).
+field description, the JSON schema and every error message about the field) and, with
+``typical=(lo, hi)``, the range of plausible values in that unit. A value outside it is refused
+with its unit, the range and the field's name, e.g. ``width: 50 m is outside the typical range
+1e-09..0.0001 m of the track width: expected metres; set DWMTJ_ALLOW_OUT_OF_RANGE=track.width
+to use it deliberately``: most such values are numbers in
+the wrong unit (nm given as m, mV as V, mT as T), which would otherwise end as an absurd run.
+
+Widening a range deliberately (:func:`allow_out_of_range`):
+
+* in Python, ``with allow_out_of_range("track.width", "pulse.width"): ...`` (no names: every
+  range), the way a context manager sets an option in numpy (``np.errstate``);
+* from the command line or a notebook, the environment variable
+  ``DWMTJ_ALLOW_OUT_OF_RANGE``: a comma-separated list of names (``track.width,pulse.width``; a
+  bare field name such as ``temperature`` widens that field in every class) or ``all``.
+
+The hard bounds (``gt``, ``ge``, ...), finiteness and stability limits are never widened. A
+stored object that was made with a widened range needs the same setting to be read again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import functools
+import math
+import os
 import re
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 
 import numpy as np
@@ -38,23 +58,37 @@ import pydantic
 import pydantic.dataclasses
 import typing_extensions
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BeforeValidator, ConfigDict, Field, Strict, TypeAdapter, ValidationError
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import ArgsKwargs, PydanticUndefined
 
 __all__ = [
     "ARRAY_CONFIG",
     "CONFIG",
+    "RANGE_ENV",
     "Flag",
     "Int",
     "Real",
     "TypedConfig",
+    "allow_out_of_range",
     "check",
+    "check_typical",
     "config_dataclass",
     "dump",
     "error_line",
     "load",
     "prefixed",
     "quantity",
+    "range_allowed",
+    "require_memory",
 ]
 
 #: Settings of every config class: unknown keys are errors, floats must be finite.
@@ -93,20 +127,160 @@ def quantity(
     ge: float | None = None,
     lt: float | None = None,
     le: float | None = None,
+    typical: tuple[float, float] | None = None,
+    widen_as: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """A field holding a physical quantity in ``unit`` (SI; ``""`` for dimensionless).
 
-    The description becomes ``"<description> (<unit>)"``; the bounds are pydantic's.
-    Use it as the default of a :data:`Real` (or :data:`Int`) field::
+    The description becomes ``"<description> (<unit>)"``; the bounds are pydantic's (hard:
+    never widened). ``typical = (lo, hi)``: the plausible values, in ``unit``; a value
+    outside ``[lo, hi]`` (each item of a tuple or list) is refused by config classes and
+    :func:`check` unless widened (module docstring, :func:`allow_out_of_range`) under its
+    name ``<class label>.<field>``, or ``widen_as`` (one name for several fields). Use it as the
+    default of a :data:`Real` (or :data:`Int`) field::
 
-        width: Real = quantity(50e-9, unit="s", description="full width at half maximum", gt=0)
+        width: Real = quantity(
+            50e-9, unit="s", description="full width at half maximum", gt=0, typical=(1e-12, 1e-5)
+        )
     """
     text = f"{description} ({unit})" if unit else description
-    extra = {"unit": unit} if unit else None
+    extra: dict[str, Any] = {"unit": unit} if unit else {}
+    if typical is not None:
+        lo, hi = (float(v) for v in typical)
+        if not lo < hi:
+            raise ValueError(f"typical: need lo < hi, got {typical!r}")
+        extra |= {"typical": [lo, hi], "what": description}
+        if widen_as:
+            extra["widen_as"] = widen_as
     return Field(
-        default, description=text, json_schema_extra=extra, gt=gt, ge=ge, lt=lt, le=le, **kwargs
+        default,
+        description=text,
+        json_schema_extra=extra or None,
+        gt=gt,
+        ge=ge,
+        lt=lt,
+        le=le,
+        **kwargs,
     )
+
+
+# --------------------------------------------------------------------- plausible ranges
+#: The environment variable that widens plausible ranges (module docstring).
+RANGE_ENV = "DWMTJ_ALLOW_OUT_OF_RANGE"
+_WIDENED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "dwmtj_widened_ranges", default=frozenset()
+)
+_ALL = frozenset({"all", "*", "1", "true", "yes"})
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(n.strip().lower() for n in text.split(",") if n.strip())
+
+
+def range_allowed(name: str) -> bool:
+    """Whether the plausible range of ``name`` (``"<class label>.<field>"``, e.g.
+    ``"track.width"``) is widened, by :func:`allow_out_of_range` or :data:`RANGE_ENV`."""
+    widened = _WIDENED.get() | _names(os.environ.get(RANGE_ENV, ""))
+    if widened & _ALL:
+        return True
+    name = name.lower()
+    return name in widened or name.rsplit(".", 1)[-1] in widened
+
+
+@contextlib.contextmanager
+def allow_out_of_range(*names: str) -> Iterator[None]:
+    """Accept values outside the plausible range of the named quantities (``"track.width"``,
+    ``"pulse.width"``, a bare field name, or none: every range) inside the ``with`` block.
+
+    Hard bounds (positive lengths, finite numbers, time-step stability) still apply."""
+    token = _WIDENED.set(_WIDENED.get() | (frozenset(n.lower() for n in names) or _ALL))
+    try:
+        yield
+    finally:
+        _WIDENED.reset(token)
+
+
+def memory_bytes(available: bool = True) -> int | None:
+    """The memory available now (``MemAvailable`` of /proc/meminfo, else free pages), or with
+    ``available=False`` the physical memory, in bytes; None where the system does not say."""
+    if available:
+        try:
+            with open("/proc/meminfo") as fh:
+                for line in fh:
+                    if line.startswith("MemAvailable:"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+    name = "SC_AVPHYS_PAGES" if available else "SC_PHYS_PAGES"
+    try:
+        return int(os.sysconf(name)) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def require_memory(nbytes: float, what: str, *, available: bool = True) -> None:
+    """Raise a one-line ValueError with the size in GiB if ``nbytes`` (the estimate for
+    ``what``) exceeds the memory available now (or, ``available=False``, the physical
+    memory). Called before a large array is allocated, so that a grid that cannot fit is
+    refused instead of ending in a MemoryError (or the OOM killer) part-way through."""
+    limit = memory_bytes(available)
+    if limit is None or nbytes <= limit:
+        return
+    kind = "available" if available else "installed"
+    raise ValueError(
+        f"{what}: needs about {nbytes / 2**30:.3g} GiB, more than the {limit / 2**30:.3g} GiB "
+        f"of memory {kind} on this machine (check the units of the lengths and the cell)"
+    )
+
+
+def _numbers(value: Any) -> list[float]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [float(value)]
+    if isinstance(value, tuple | list):
+        return [float(v) for v in value if isinstance(v, int | float) and not isinstance(v, bool)]
+    return []
+
+
+def check_typical(
+    value: Any, *, name: str, what: str, unit: str, typical: tuple[float, float] | list[float]
+) -> None:
+    """Raise a one-line ValueError (the reason; the caller or pydantic adds the path) if a
+    number in ``value`` lies outside ``typical = (lo, hi)`` (in ``unit``) and the range of
+    ``name`` is not widened (:func:`range_allowed`)."""
+    lo, hi = typical
+    for v in _numbers(value):
+        if lo <= v <= hi or not math.isfinite(v) or range_allowed(name):
+            continue
+        u = f" {unit}" if unit else ""
+        expected = f"expected {_UNIT_WORDS.get(unit, unit or 'a dimensionless number')}; "
+        raise ValueError(
+            f"{v:g}{u} is outside the typical range {lo:g}..{hi:g}{u} of the {what}: "
+            f"{expected}set {RANGE_ENV}={name} to use it deliberately"
+        )
+
+
+_UNIT_WORDS = {
+    "m": "metres",
+    "s": "seconds",
+    "V": "volts",
+    "T": "tesla",
+    "K": "kelvin",
+    "ohm": "ohms",
+    "A/m": "A/m",
+    "J/m": "J/m",
+}
+
+
+def _typical_of(finfo: Any) -> tuple[tuple[float, float], str, str] | None:
+    """(typical range, unit, description) of a FieldInfo made by :func:`quantity`, or None."""
+    extra = getattr(finfo, "json_schema_extra", None)
+    if isinstance(extra, dict) and "typical" in extra:
+        lo, hi = extra["typical"]
+        return (lo, hi), str(extra.get("unit", "")), str(extra.get("what", ""))
+    return None
 
 
 # ------------------------------------------------------------------------- config classes
@@ -146,6 +320,7 @@ def config_dataclass(
 
     def wrap(klass: type) -> type:
         klass.__label__ = label
+        _add_typical_check(klass, label or klass.__name__.lower())
         klass = pydantic.dataclasses.dataclass(klass, frozen=frozen, config=config)
         init = klass.__init__
 
@@ -160,6 +335,32 @@ def config_dataclass(
         return klass
 
     return wrap if cls is None else wrap(cls)
+
+
+def _add_typical_check(klass: type, owner: str) -> None:
+    """Give ``klass`` a field validator that checks the fields declared with
+    ``quantity(typical=...)`` against their plausible range (named ``<owner>.<field>``)."""
+    ranges = {
+        name: found
+        for name, value in vars(klass).items()
+        if isinstance(value, pydantic.fields.FieldInfo) and (found := _typical_of(value))
+    }
+    if not ranges:
+        return
+
+    names = {
+        field: vars(klass)[field].json_schema_extra.get("widen_as") or f"{owner}.{field}"
+        for field in ranges
+    }
+
+    def _typical_range(cls: type, value: Any, info: ValidationInfo) -> Any:
+        field = str(info.field_name)
+        typical, unit, what = ranges[field]
+        check_typical(value, name=names[field], what=what, unit=unit, typical=typical)
+        return value
+
+    validator = field_validator(*ranges, mode="after")(classmethod(_typical_range))
+    klass._typical_range = validator  # type: ignore[attr-defined]
 
 
 @functools.cache
@@ -202,9 +403,17 @@ def check(tp: Any, value: Any, path: str) -> Any:
     """Validate one value (a function argument, say) against ``tp``, e.g.
     ``check(Real, dx, "cell.dx")`` with ``tp`` an ``Annotated`` type with bounds."""
     try:
-        return _type_adapter(tp).validate_python(value)
+        value = _type_adapter(tp).validate_python(value)
     except ValidationError as exc:
         raise ValueError(error_line(exc, tp, path)) from None
+    found = _typical_of(_annotated_info(tp))
+    if found is not None:
+        typical, unit, what = found
+        try:
+            check_typical(value, name=path, what=what, unit=unit, typical=typical)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
+    return value
 
 
 def prefixed(prefix: str, build: Callable[[], T]) -> T:

@@ -47,36 +47,59 @@ class Material(TypedConfig):
 
     name: str = Field("ta-cofeb-mgo", min_length=1, description="preset / label")
     #: saturation magnetisation of CoFeB (A/m); [Ikeda] 1.1-1.3 MA/m, [OOMMF-ref] 1.1e6.
-    Ms: Real = quantity(1.1e6, unit="A/m", description="saturation magnetisation", gt=0)
+    Ms: Real = quantity(
+        1.1e6, unit="A/m", description="saturation magnetisation", gt=0, typical=(1e4, 5e6)
+    )
     #: exchange stiffness (J/m); typical CoFeB value 1.5e-11, as in [OOMMF-ref] case B.
-    A: Real = quantity(1.5e-11, unit="J/m", description="exchange stiffness", gt=0)
+    A: Real = quantity(
+        1.5e-11, unit="J/m", description="exchange stiffness", gt=0, typical=(1e-13, 1e-10)
+    )
     #: uniaxial (z) anisotropy constant (J/m^3); with Ms = 1.1 MA/m this leaves
     #: K_eff = Ku - mu0 Ms^2/2 = 9.0e4 J/m^3 > 0, the weak PMA of ~1 nm CoFeB [Ikeda];
     #: value of [OOMMF-ref] case B.
-    Ku: Real = quantity(8.5e5, unit="J/m^3", description="uniaxial (z) anisotropy", gt=0)
+    Ku: Real = quantity(
+        8.5e5, unit="J/m^3", description="uniaxial (z) anisotropy", gt=0, typical=(1e2, 1e8)
+    )
     #: Gilbert damping; [Devolder] 0.01-0.03; 0.02 as in [OOMMF-ref] case C.
     alpha: Real = quantity(0.02, unit="", description="Gilbert damping", gt=0, lt=1)
     #: interfacial DMI constant (J/m^2), Cnv_z; [Torrejon] report up to ~0.1e-3 for Ta; we use
     #: 0.3e-3 of [OOMMF-ref] case B (a stable Neel wall; velocity saturation ~75 m/s).
-    D: Real = quantity(0.3e-3, unit="J/m^2", description="interfacial DMI constant (Cnv_z)")
+    D: Real = quantity(
+        0.3e-3, unit="J/m^2", description="interfacial DMI constant (Cnv_z)", typical=(-1e-2, 1e-2)
+    )
     #: effective spin Hall angle of beta-Ta (magnitude 0.12 from [Liu]; sign: see class doc).
-    theta_sh: Real = quantity(0.12, unit="", description="effective spin Hall angle", gt=0)
+    theta_sh: Real = quantity(
+        0.12, unit="", description="effective spin Hall angle", gt=0, typical=(1e-4, 3.0)
+    )
     #: field-like / damping-like torque ratio H_FL/H_DL (H_FL along +sigma when positive).
     #: [Kim] measure 1-3 in Ta/CoFeB/MgO, but it depends strongly on thickness and annealing
     #: and only tilts the wall; 0 by default (damping-like only), set it to study its effect.
     field_like_ratio: Real = quantity(
-        0.0, unit="", description="field-like / damping-like torque ratio H_FL/H_DL"
+        0.0,
+        unit="",
+        description="field-like / damping-like torque ratio H_FL/H_DL",
+        typical=(-20.0, 20.0),
     )
     #: resistivity of beta-Ta (Ohm m); [Liu] ~190 uOhm cm.
-    rho_hm: Real = quantity(1.9e-6, unit="Ohm m", description="heavy-metal resistivity", gt=0)
+    rho_hm: Real = quantity(
+        1.9e-6, unit="Ohm m", description="heavy-metal resistivity", gt=0, typical=(1e-9, 1e-3)
+    )
     #: heavy-metal (Ta) thickness (m); 5 nm, a typical beta-Ta underlayer ([Liu] use 6 nm;
     #: the paper does not state its stack, its Ref. 20 uses a few-nm Ta underlayer).
-    t_hm: Real = quantity(5e-9, unit="m", description="heavy-metal thickness", gt=0)
+    t_hm: Real = quantity(
+        5e-9, unit="m", description="heavy-metal thickness", gt=0, typical=(1e-10, 1e-6)
+    )
     #: CoFeB free-layer thickness (m); 1 nm (ultrathin PMA CoFeB [Ikeda]; [OOMMF-ref]).
-    t_fm: Real = quantity(1e-9, unit="m", description="free-layer (film) thickness", gt=0)
+    t_fm: Real = quantity(
+        1e-9, unit="m", description="free-layer (film) thickness", gt=0, typical=(1e-10, 1e-6)
+    )
     #: resistance-area product of the MTJ (Ohm m^2); [Leonard] 60 Ohm um^2 (trapezoid).
     ra_product: Real = quantity(
-        60e-12, unit="Ohm m^2", description="MTJ resistance-area product", gt=0
+        60e-12,
+        unit="Ohm m^2",
+        description="MTJ resistance-area product",
+        gt=0,
+        typical=(1e-15, 1e-6),
     )
     #: tunnel magnetoresistance (R_AP - R_P)/R_P as a fraction; [Leonard] 54 % (trapezoid).
     tmr: Real = quantity(
@@ -88,7 +111,9 @@ class Material(TypedConfig):
     )
     #: mean grain diameter used for the anisotropy dispersion (m); ~20 nm, typical of
     #: sputtered CoFeB before/after annealing (order of magnitude only).
-    grain_size: Real = quantity(20e-9, unit="m", description="mean grain diameter", gt=0)
+    grain_size: Real = quantity(
+        20e-9, unit="m", description="mean grain diameter", gt=0, typical=(1e-10, 1e-5)
+    )
 
     @field_validator("tmr")
     @classmethod

@@ -23,7 +23,7 @@ from pydantic import Field, model_validator
 from geometries.validation import Real, TypedConfig, check, config_dataclass, dump, quantity
 
 #: A duration (s): finite and > 0.
-_Duration = Annotated[Real, quantity(unit="s", description="duration", gt=0)]
+_Duration = Annotated[Real, quantity(unit="s", description="duration", gt=0, typical=(1e-13, 1e-3))]
 
 
 @config_dataclass
@@ -33,11 +33,21 @@ class TrapezoidalPulse(TypedConfig):
     The default is the paper's write pulse (FWHM 50 ns, 10 ns rise and fall).
     """
 
-    amplitude: Real = quantity(1.0, unit="V", description="voltage on the plateau")
-    rise: Real = quantity(10e-9, unit="s", description="linear 0-100 % rise time", ge=0)
-    plateau: Real = quantity(40e-9, unit="s", description="time at full amplitude", ge=0)
-    fall: Real = quantity(10e-9, unit="s", description="linear 100-0 % fall time", ge=0)
-    delay: Real = quantity(0.0, unit="s", description="zero time before the rise", ge=0)
+    amplitude: Real = quantity(
+        1.0, unit="V", description="voltage on the plateau", typical=(-100.0, 100.0)
+    )
+    rise: Real = quantity(
+        10e-9, unit="s", description="linear 0-100 % rise time", ge=0, typical=(0, 1e-3)
+    )
+    plateau: Real = quantity(
+        40e-9, unit="s", description="time at full amplitude", ge=0, typical=(0, 1e-3)
+    )
+    fall: Real = quantity(
+        10e-9, unit="s", description="linear 100-0 % fall time", ge=0, typical=(0, 1e-3)
+    )
+    delay: Real = quantity(
+        0.0, unit="s", description="zero time before the rise", ge=0, typical=(0, 1e-3)
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> TrapezoidalPulse:
@@ -105,8 +115,12 @@ class FunctionPulse:
     """Any pulse shape: ``profile(t)`` (dimensionless, |profile| <= 1) for 0 <= t <= duration."""
 
     profile: Callable[[float], float] = Field(description="profile(t), t in s, |profile| <= 1")
-    duration: Real = quantity(unit="s", description="time after which the pulse is zero", gt=0)
-    amplitude: Real = quantity(1.0, unit="V", description="voltage at profile = 1")
+    duration: Real = quantity(
+        unit="s", description="time after which the pulse is zero", gt=0, typical=(1e-13, 1e-3)
+    )
+    amplitude: Real = quantity(
+        1.0, unit="V", description="voltage at profile = 1", typical=(-100.0, 100.0)
+    )
     name: str = Field("custom", description="label of the shape")
 
     @model_validator(mode="after")

@@ -42,7 +42,7 @@ def _cycles(rng, n_cycles=30):
     return v, s, LEVELS[s] + SIGMAS[s] * rng.standard_normal(s.shape)
 
 
-def _write_csv(path, v, r, header=("cycle", "pulse", "V", "R")):
+def _write_csv(path, v, r, header=("cycle", "pulse", "voltage_V", "resistance_ohm")):
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
@@ -68,11 +68,11 @@ def test_bad_inputs_are_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="empty"):
         read_cycles_csv(tmp_path / "empty.csv")
     v, s, r = _cycles(np.random.default_rng(1), 5)
-    _write_csv(tmp_path / "nor.csv", v, r, header=("cycle", "pulse", "V"))
-    with pytest.raises(ValueError, match=r"missing column.*'R'"):
+    _write_csv(tmp_path / "nor.csv", v, r, header=("cycle", "pulse", "voltage_V"))
+    with pytest.raises(ValueError, match=r"missing column.*'resistance_ohm'"):
         read_cycles_csv(tmp_path / "nor.csv")
     # uniformly spread resistances do not form levels
-    with pytest.raises(ValueError, match="R: "):
+    with pytest.raises(ValueError, match="resistance_ohm: "):
         cluster_resistance_levels(np.random.default_rng(2).uniform(900, 1100, 500))
     with pytest.raises(ValueError, match="single level"):
         cluster_resistance_levels(np.random.default_rng(3).normal(1000, 1, 300))

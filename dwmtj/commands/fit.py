@@ -18,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "inputs",
         nargs="+",
         metavar="INPUT",
-        help="measured cycles (.csv: cycle,pulse,V,R[,width,temperature,field]) "
+        help="measured cycles (.csv: cycle,pulse,voltage_V,resistance_ohm"
+        "[,pulse_width_s,temperature_K,bias_field_T]) "
         "or physics run files (.h5)",
     )
     p.add_argument("-o", "--output", required=True, help="model artifact to write (.json)")

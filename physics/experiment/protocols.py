@@ -50,9 +50,11 @@ class PulseShape(TypedConfig):
     Default: the paper's 50 ns pulse with 10 ns rise and fall.
     """
 
-    width: Real = quantity(50e-9, unit="s", description="full width at half maximum", gt=0)
-    rise: Real = quantity(10e-9, unit="s", description="linear rise time", ge=0)
-    fall: Real = quantity(10e-9, unit="s", description="linear fall time", ge=0)
+    width: Real = quantity(
+        50e-9, unit="s", description="full width at half maximum", gt=0, typical=(1e-12, 1e-5)
+    )
+    rise: Real = quantity(10e-9, unit="s", description="linear rise time", ge=0, typical=(0, 1e-5))
+    fall: Real = quantity(10e-9, unit="s", description="linear fall time", ge=0, typical=(0, 1e-5))
 
     @model_validator(mode="after")
     def _has_plateau(self) -> PulseShape:
@@ -88,13 +90,23 @@ class VoltageRamp(TypedConfig):
     applied throughout the ramp. ``n_steps = 1`` is a single pulse at ``v_start``.
     """
 
-    v_start: Real = quantity(unit="V", description="amplitude of the first pulse")
-    v_stop: Real = quantity(unit="V", description="amplitude of the last pulse")
+    v_start: Real = quantity(
+        unit="V", description="amplitude of the first pulse", typical=(-20.0, 20.0)
+    )
+    v_stop: Real = quantity(
+        unit="V", description="amplitude of the last pulse", typical=(-20.0, 20.0)
+    )
     n_steps: Int = quantity(unit="", description="number of pulses", ge=1)
-    bias_field: Real = quantity(0.0, unit="T", description="DC bias field mu0*H_z")
+    bias_field: Real = quantity(
+        0.0, unit="T", description="DC bias field mu0*H_z", typical=(-1.0, 1.0)
+    )
     pulse: PulseShape = Field(default_factory=PulseShape, description="shape of every pulse")
     settle_time: Real = quantity(
-        20e-9, unit="s", description="from the end of a pulse's fall to the readout", ge=0
+        20e-9,
+        unit="s",
+        description="from the end of a pulse's fall to the readout",
+        ge=0,
+        typical=(0, 1e-4),
     )
 
     @model_validator(mode="after")
@@ -162,7 +174,9 @@ class Protocol(TypedConfig):
         min_length=1, description="the voltage ramps of one cycle, in order"
     )
     n_cycles: Int = quantity(1, unit="", description="number of cycles", ge=1)
-    temperature: Real = quantity(300.0, unit="K", description="temperature", ge=0)
+    temperature: Real = quantity(
+        300.0, unit="K", description="temperature", ge=0, typical=(0, 1500.0)
+    )
     initial_wall: WallStart = Field(
         default_factory=WallStart, description="where the wall is (re-)initialised"
     )

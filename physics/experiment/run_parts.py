@@ -12,11 +12,16 @@ from typing import Any
 
 import numpy as np
 
+from geometries.validation import RANGE_ENV, range_allowed
 from physics.current import solve_current_on_mask
 from physics.device import build_system
 from physics.experiment.readout import READOUT_ORDER, in_end_wall_position
 from physics.experiment.spec import RunSpec
 from physics.pulses import TrapezoidalPulse
+
+#: The longest plausible calculator time (s): a step or relaxation of a microsecond is
+#: already a millisecond of CPU per cell per step; larger values are usually another unit.
+_MAX_CALCULATOR_TIME = 1e-6
 
 
 def reject_unknown_options(options: dict, allowed: Sequence[str]) -> None:
@@ -30,8 +35,15 @@ def require_positive_times(options: dict, keys: Sequence[str]) -> None:
     """ValueError naming ``calculator.<key>`` unless each ``options[key]`` is a time > 0 (s)."""
     for key in keys:
         value = options[key]
-        if isinstance(value, bool) or not (isinstance(value, int | float) and value > 0):
-            raise ValueError(f"calculator.{key}: must be a positive time (s)")
+        if isinstance(value, bool) or not (isinstance(value, int | float) and 0 < value < math.inf):
+            raise ValueError(
+                f"calculator.{key}: must be a positive, finite time (s), got {value!r}"
+            )
+        if value > _MAX_CALCULATOR_TIME and not range_allowed(f"calculator.{key}"):
+            raise ValueError(
+                f"calculator.{key}: {value:g} s is above the typical {_MAX_CALCULATOR_TIME:g} s: "
+                f"expected seconds; set {RANGE_ENV}=calculator.{key} to use it deliberately"
+            )
 
 
 def require_outputs_per_pulse(options: dict) -> None:

@@ -44,6 +44,7 @@ from tqdm.auto import tqdm
 
 from physics.engine.ensemble import ensemble_keys, run_ensemble
 from physics.engine.system import build_params
+from physics.experiment.limits import check_run_memory, check_time_step
 from physics.experiment.run_parts import (
     _steps,
     ramp_system,
@@ -82,6 +83,8 @@ def _options(spec: RunSpec) -> dict:
         raise ValueError(
             f"calculator.demag_update: must be 'stage' or 'step', got {options['demag_update']!r}"
         )
+    check_time_step(spec, float(options["dt"]))
+    check_run_memory(spec, options["dtype"])
     return options
 
 
@@ -98,6 +101,7 @@ def simulate(spec: RunSpec, progress: bool | None = None) -> RunResult:
             f"calculator.name: {spec.calculator['name']!r} is not wired in simulate()"
         )
     options = _options(spec)
+    check_run_memory(spec, options["dtype"], available=True)  # before any grid is allocated
     start = time.perf_counter()
     proto = spec.protocol
     geo = spec.readout_geometry()

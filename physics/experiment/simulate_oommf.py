@@ -65,6 +65,7 @@ from tqdm.auto import tqdm
 
 from physics.calculators import oommf as calculators_oommf
 from physics.calculators.oommf import THERMAL_TIMESTEP
+from physics.experiment.limits import check_time_step
 from physics.experiment.run_parts import (
     ramp_system,
     readout_tables,
@@ -98,6 +99,8 @@ def oommf_options(spec: RunSpec) -> dict:
     reject_unknown_options(options, _OOMMF_OPTIONS)
     require_positive_times(options, ("relax_time", "thermal_timestep"))
     require_outputs_per_pulse(options)
+    if spec.protocol.temperature > 0:  # the fixed-step thermal evolver: the same bounds
+        check_time_step(spec, float(options["thermal_timestep"]), "calculator.thermal_timestep")
     n_threads = options["n_threads"]
     if n_threads is not None and (
         isinstance(n_threads, bool) or not isinstance(n_threads, int) or n_threads < 1

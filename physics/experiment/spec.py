@@ -53,7 +53,14 @@ from physics.experiment.protocols import Protocol
 CALCULATORS = ("jax", "oommf")
 #: The calculator names (``calculator.name``).
 CalculatorName = Literal["jax", "oommf"]
-_CellSize = Annotated[Real, quantity(unit="m", description="cell size", gt=0)]
+_CellSize = Annotated[
+    Real, quantity(unit="m", description="cell size", gt=0, typical=(1e-11, 1e-6))
+]
+
+
+_CaptureDistance = Annotated[
+    Real, quantity(unit="m", description="notch capture distance", ge=0, typical=(0, 1e-4))
+]
 
 
 @with_config(ConfigDict(extra="forbid", allow_inf_nan=False))
@@ -62,9 +69,7 @@ class ReadoutOptions(TypedDict, total=False):
 
     #: a wall within this distance (m, >= 0) of a notch centre is at that notch;
     #: default one notch width
-    capture_distance: Annotated[
-        Real, quantity(unit="m", description="notch capture distance", ge=0)
-    ]
+    capture_distance: _CaptureDistance
 
 
 def canonical_json(data: Any) -> str:
@@ -152,6 +157,7 @@ class RunSpec(TypedConfig):
         description="(dx, dy, dz); (dx, dy) takes dz = the film thickness",
         min_length=2,
         max_length=3,
+        typical=(1e-11, 1e-6),
     )
     protocol: Protocol = Field(description="the pulse protocol")
     calculator: dict[str, Any] = Field(
@@ -171,6 +177,9 @@ class RunSpec(TypedConfig):
 
     @model_validator(mode="after")
     def _consistent(self) -> RunSpec:
+        distance = self.readout.get("capture_distance")
+        if distance is not None:  # a TypedDict field: its plausible range is checked here
+            check(_CaptureDistance, distance, "readout.capture_distance")
         track = self.track()  # validates the geometry
         material = self.material_object()
         if len(self.cell) == 2:
