@@ -1,0 +1,359 @@
+"""The JAX engine and OOMMF, run one after the other on the same problems in one process tree.
+
+Called by ``benchmarks/bench_engine.py --oommf`` (needs OOMMF: ``OOMMFTCL`` pointing to
+``oommf.tcl``, or ``oommf`` on PATH; README: Real OOMMF). Rows:
+
+* ``sp4``: muMAG standard problem 4, field 1, 1 ns, n = 100, from the same relaxed state;
+  OOMMF's RungeKuttaEvolver (rkf54) against the JAX TimeDriver (rkf54, float64).
+* ``case_c``: case C of ../shared/oommf-reference (the relaxed Néel wall driven by the
+  damping-like SOT, J = 1e12 A/m^2), 2 ns, n = 200; OOMMF's SpinXferEvolve (rkf54) against
+  the JAX TimeDriver (rkf54; float64, and float32 as a second row).
+* ``relax``: the notched strip (:func:`physics.engine.standard_problems.notched_strip_system`)
+  relaxed to max|m x H| < 0.01 A/m; OOMMF's MinDriver (CG) against the JAX MinDriver.
+* ``thermal``: case C's mesh at 300 K with SOT (J = 5e11 A/m^2), stochastic Heun at a fixed
+  step dt, at dt = 1e-14 s (OOMMF's reference step) and 2e-14 s (the JAX engine's validated
+  default; the same step in OOMMF's Xf_ThermSpinXferEvolver): realisation-ns per wall hour of
+  OOMMF (one realisation) and of a JAX ensemble split over the host devices.
+
+Every row reports wall seconds (what a user waits for: for OOMMF the whole ``run`` call,
+MIF writing and process start included; for JAX the second call, compiled, with the first
+call's wall, compilation included, in its own column), CPU seconds (OOMMF: its child
+processes; JAX: this process), the number of steps (OOMMF: the ODT table's iteration count;
+JAX: step attempts) and the ratio OOMMF wall / JAX wall. Nothing is compared with a time
+measured elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import discretisedfield as df
+import jax
+import micromagneticmodel as mm
+import numpy as np
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "oommf-reference"
+
+# Case B/C material (../shared/oommf-reference/README.md).
+MS, A, KU, D, ALPHA, THICKNESS = 1.1e6, 1.5e-11, 8.5e5, 0.3e-3, 0.02, 1e-9
+
+
+@dataclass
+class Timing:
+    """Wall and CPU seconds of one call."""
+
+    wall: float
+    cpu: float
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(fn: Callable[[], Any], children: bool = False) -> tuple[Timing, Any]:
+    """(Timing, result) of fn(); CPU of this process, or of its waited-for children."""
+    clock = _children_cpu if children else _self_cpu
+    cpu0, wall0 = clock(), time.perf_counter()
+    result = fn()
+    jax.block_until_ready(result) if not children else None
+    return Timing(time.perf_counter() - wall0, clock() - cpu0), result
+
+
+@dataclass
+class Row:
+    """One problem, both engines."""
+
+    problem: str
+    settings: str
+    oommf: Timing
+    oommf_steps: int
+    jax: Timing
+    jax_steps: int
+    jax_first_call_wall: float
+    load_average: float
+    check: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        """OOMMF wall / JAX wall (> 1: the JAX engine is faster)."""
+        return self.oommf.wall / self.jax.wall
+
+
+# ------------------------------------------------------------------------------ problems
+def case_c_system(J: float = 1e12) -> mm.System:
+    """Case C: the OOMMF-relaxed case-B wall, driven by SOT (P = theta_SH = 0.1)."""
+    nx, ny = 256, 32
+    mesh = df.Mesh(p1=(0, 0, 0), p2=(nx * 2e-9, ny * 2e-9, THICKNESS), cell=(2e-9, 2e-9, 1e-9))
+    system = mm.System(name="case_c")
+    system.energy = (
+        mm.Exchange(A=A)
+        + mm.UniaxialAnisotropy(K=KU, u=(0, 0, 1))
+        + mm.DMI(D=D, crystalclass="Cnv_z")
+        + mm.Demag()
+    )
+    system.dynamics = (
+        mm.Precession(gamma0=2.211e5)
+        + mm.Damping(alpha=ALPHA)
+        + mm.Slonczewski(J=J, mp=(0, 1, 0), P=0.1, Lambda=1, eps_prime=0)
+    )
+    system.m = df.Field(mesh, nvdim=3, value=np.load(REFERENCE / "dw_relaxed.npz")["m"] * MS)
+    return system
+
+
+def _copy_m(system: mm.System, m: df.Field) -> None:
+    system.m = df.Field(m.mesh, nvdim=3, value=np.asarray(m.array).copy(), norm=None)
+
+
+def _oommf_steps(table: Any) -> int:
+    return int(table["iteration"].iloc[-1]) if table is not None and "iteration" in table else -1
+
+
+def _mean_m(system: mm.System) -> np.ndarray:
+    return np.asarray(system.table.data[["mx", "my", "mz"]].iloc[-1], dtype=float)
+
+
+def dynamics_row(
+    problem: str, make: Callable[[], mm.System], t: float, n: int, dtype: str, workdir: Path
+) -> Row:
+    """One deterministic TimeDriver run on both engines from the same initial state."""
+    import physics.engine as engine
+    from physics.calculators.oommf import OOMMFCalculator
+
+    system = make()
+    m0 = system.m
+    with OOMMFCalculator(n_threads=os.cpu_count() or 1) as calc:
+        load = os.getloadavg()[0]
+        oommf, result = timed(lambda: calc.run(system, t=t, n=n, workdir=workdir), children=True)
+        oommf_m = _mean_m(system)
+        oommf_steps = _oommf_steps(result.table)
+    driver = engine.TimeDriver(dtype=dtype)
+    _copy_m(system, m0)
+    first, _ = timed(lambda: driver.drive(system, t=t, n=n, verbose=0))
+    _copy_m(system, m0)
+    jx, _ = timed(lambda: driver.drive(system, t=t, n=n, verbose=0))
+    diff = float(np.abs(_mean_m(system) - oommf_m).max())
+    return Row(
+        problem=problem,
+        settings=f"{t:g} s, n = {n}, {dtype}",
+        oommf=oommf,
+        oommf_steps=oommf_steps,
+        jax=jx,
+        jax_steps=driver.stats["accepted_steps"] + driver.stats["rejected_steps"],
+        jax_first_call_wall=first.wall,
+        load_average=load,
+        check=f"max |<m>_JAX - <m>_OOMMF| at the end = {diff:.1e}",
+    )
+
+
+def sp4_row(workdir: Path) -> Row:
+    """SP4 field 1 from the JAX-relaxed S state (both engines start from it)."""
+    import physics.engine as engine
+    from physics.engine.standard_problems import STDPROB4_FIELD1, stdprob4_system
+
+    relaxed = stdprob4_system()
+    engine.MinDriver().drive(relaxed, verbose=0)
+
+    def make() -> mm.System:
+        system = stdprob4_system()
+        system.energy += mm.Zeeman(H=STDPROB4_FIELD1)
+        system.m = relaxed.m
+        return system
+
+    return dynamics_row("SP4", make, 1e-9, 100, "float64", workdir)
+
+
+def relax_row(workdir: Path) -> Row:
+    """The notched strip relaxed to max|m x H| < 0.01 A/m by both engines."""
+    import physics.engine as engine
+    from physics.calculators.oommf import OOMMFCalculator
+    from physics.engine.standard_problems import notched_strip_system
+
+    stopping = 0.01
+    system = notched_strip_system()
+    m0 = system.m
+    with OOMMFCalculator(n_threads=os.cpu_count() or 1) as calc:
+        load = os.getloadavg()[0]
+        oommf, result = timed(
+            lambda: calc.relax(system, stopping_mxHxm=stopping, workdir=workdir), children=True
+        )
+        oommf_steps = _oommf_steps(result.table)
+        oommf_energy = float(system.table.data["E"].iloc[-1])
+    driver = engine.MinDriver(stopping_mxHxm=stopping)
+    _copy_m(system, m0)
+    first, _ = timed(lambda: driver.drive(system, verbose=0))
+    _copy_m(system, m0)
+    jx, _ = timed(lambda: driver.drive(system, verbose=0))
+    energy = float(system.table.data["E"].iloc[-1])
+    return Row(
+        problem="relax notched strip",
+        settings=f"to max|m x H| < {stopping} A/m, float64",
+        oommf=oommf,
+        oommf_steps=oommf_steps,
+        jax=jx,
+        jax_steps=int(driver.iterations),
+        jax_first_call_wall=first.wall,
+        load_average=load,
+        check=(
+            f"E_JAX - E_OOMMF = {energy - oommf_energy:.2e} J (of {oommf_energy:.4e} J); "
+            f"JAX max|m x H| = {driver.mxHxm:.3g} A/m"
+        ),
+        extra={"jax_field_evaluations": getattr(driver, "field_evaluations", None)},
+    )
+
+
+def thermal_system(J: float = 5e11) -> mm.System:
+    """Case C's mesh (a 512 x 64 x 1 nm strip of 2 nm cells) with its wall, at 300 K."""
+    system = case_c_system(J)
+    system.T = 300.0
+    return system
+
+
+def thermal_row(dt: float, t_oommf: float, batch: int, steps: int, workdir: Path) -> Row:
+    """Realisation-ns per wall hour at 300 K and fixed step dt: one OOMMF realisation for
+    t_oommf seconds; a JAX ensemble of ``batch`` members for ``steps`` steps, split over every
+    JAX host device."""
+    import jax.numpy as jnp
+
+    from physics.calculators.oommf import OOMMFCalculator
+    from physics.engine.ensemble import ensemble_keys, run_ensemble
+    from physics.engine.system import build_params
+
+    system = thermal_system()
+    with OOMMFCalculator(n_threads=os.cpu_count() or 1) as calc:
+        load = os.getloadavg()[0]
+        oommf, result = timed(
+            lambda: calc.run(
+                system, t=t_oommf, n=1, seed=1, thermal_timestep=dt, workdir=workdir
+            ),
+            children=True,
+        )
+        oommf_steps = _oommf_steps(result.table)
+    with jax.enable_x64(False):
+        m0, params, _ = build_params(thermal_system(), dtype=jnp.float32)
+        keys = ensemble_keys(0, batch)
+
+        def run() -> jax.Array:
+            return run_ensemble(m0, params, keys, dt=dt, steps_per_output=steps, n_outputs=1).m
+
+        first, _ = timed(run)
+        jx, _ = timed(run)
+    oommf_rate = t_oommf * 1e9 * 3600 / oommf.wall
+    jax_rate = batch * steps * dt * 1e9 * 3600 / jx.wall
+    # Compare rates, expressed as the time each engine needs for the same realisation-ns.
+    same_work = batch * steps * dt
+    scaled = Timing(oommf.wall * same_work / t_oommf, oommf.cpu * same_work / t_oommf)
+    return Row(
+        problem=f"300 K, dt = {dt:g} s",
+        settings=(
+            f"OOMMF 1 realisation x {t_oommf:g} s; JAX float32 {batch} members x {steps} "
+            f"steps on {jax.device_count()} devices"
+        ),
+        oommf=scaled,
+        oommf_steps=oommf_steps,
+        jax=jx,
+        jax_steps=batch * steps,
+        jax_first_call_wall=first.wall,
+        load_average=load,
+        check=(
+            f"realisation-ns per wall hour: OOMMF {oommf_rate:.3g}, JAX {jax_rate:.3g} "
+            f"(OOMMF measured {oommf.wall:.1f} s wall for {t_oommf:g} s)"
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------ output
+def machine() -> dict:
+    """CPU model, core count, software versions and the load average now."""
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "jax": jax.__version__,
+        "jax_devices": jax.device_count(),
+        "load_average_start": os.getloadavg()[0],
+    }
+
+
+def markdown(rows: list[Row]) -> str:
+    """The rows as a Markdown table."""
+    lines = [
+        "| problem | settings | OOMMF wall (CPU) s | OOMMF steps | JAX wall (CPU) s "
+        "| JAX first call s | JAX steps | OOMMF / JAX | load | check |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.problem} | {r.settings} | {r.oommf.wall:.2f} ({r.oommf.cpu:.2f}) "
+            f"| {r.oommf_steps} | {r.jax.wall:.2f} ({r.jax.cpu:.2f}) "
+            f"| {r.jax_first_call_wall:.2f} | {r.jax_steps} | **{r.ratio:.2f}x** "
+            f"| {r.load_average:.1f} | {r.check} |"
+        )
+    return "\n".join(lines)
+
+
+def run_all(rows: list[str], out_json: Path | None = None) -> list[Row]:
+    """Run the named rows (``sp4``, ``case_c``, ``case_c32``, ``relax``, ``thermal``)."""
+    from physics.calculators.oommf import oommf_available
+
+    if not oommf_available():
+        raise SystemExit(
+            "bench_engine.py --oommf: OOMMF not found: set OOMMFTCL to the path of oommf.tcl "
+            "or put oommf on PATH (README: Real OOMMF)"
+        )
+    info = machine()
+    print(json.dumps(info), flush=True)
+    done: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="dwmtj-bench-") as tmp:
+        work = Path(tmp)
+        plan: dict[str, Callable[[], list[Row]]] = {
+            "sp4": lambda: [sp4_row(work / "sp4")],
+            "case_c": lambda: [
+                dynamics_row("case C", case_c_system, 2e-9, 200, "float64", work / "c64")
+            ],
+            "case_c32": lambda: [
+                dynamics_row("case C", case_c_system, 2e-9, 200, "float32", work / "c32")
+            ],
+            "relax": lambda: [relax_row(work / "relax")],
+            "thermal": lambda: [
+                thermal_row(1e-14, 2e-11, 32, 1000, work / "t1"),
+                thermal_row(2e-14, 4e-11, 32, 1000, work / "t2"),
+            ],
+        }
+        for name in rows:
+            for row in plan[name]():
+                done.append(row)
+                print(markdown([row]).splitlines()[-1], flush=True)
+    print()
+    print(f"machine: {info['cpu']}, {info['cores']} cores, jax {info['jax']}")
+    print(markdown(done))
+    if out_json is not None:
+        payload = {
+            "machine": info,
+            "rows": [{**asdict(r), "ratio": r.ratio} for r in done],
+        }
+        out_json.write_text(json.dumps(payload, indent=1))
+    return done
