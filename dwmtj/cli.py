@@ -13,6 +13,7 @@ to rerun with ``--debug``, exit status 1. ``--debug`` (anywhere on the command l
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import signal
@@ -170,6 +171,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     _exit_cleanly_on_sigterm()
     try:
         result = args.func(args)
+    except BrokenPipeError:  # `dwmtj ... | head`: the reader has gone; stop quietly
+        with contextlib.suppress(OSError, ValueError):  # (no file descriptor: in tests)
+            stdout = sys.stdout.fileno()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stdout)  # nothing more is written to the closed pipe at exit
+            os.close(devnull)
+        return 128 + signal.SIGPIPE
     except USER_ERRORS as exc:
         if debug:
             traceback.print_exc()

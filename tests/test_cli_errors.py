@@ -210,6 +210,20 @@ def test_internal_error_is_one_line_with_a_hint(
     assert "Traceback" in capsys.readouterr().err
 
 
+def test_closed_pipe_stops_quietly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``dwmtj geometry --list | head -1``: no error line when the reader has gone."""
+    from dwmtj.commands import geometry
+
+    def closed(args: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(geometry, "run_geometry", closed)
+    assert dwmtj.main(["geometry", "--list"]) == 141
+    assert capsys.readouterr().err == ""
+
+
 def test_os_errors_and_multiline_messages_become_one_line() -> None:
     exc = FileExistsError(17, "File exists", "runs/x")
     assert cli.error_message(exc) == "runs/x: File exists"
