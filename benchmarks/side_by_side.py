@@ -238,9 +238,7 @@ def thermal_row(dt: float, t_oommf: float, batch: int, steps: int, workdir: Path
     with OOMMFCalculator(n_threads=os.cpu_count() or 1) as calc:
         load = os.getloadavg()[0]
         oommf, result = timed(
-            lambda: calc.run(
-                system, t=t_oommf, n=1, seed=1, thermal_timestep=dt, workdir=workdir
-            ),
+            lambda: calc.run(system, t=t_oommf, n=1, seed=1, thermal_timestep=dt, workdir=workdir),
             children=True,
         )
         oommf_steps = _oommf_steps(result.table)

@@ -224,8 +224,28 @@ def _check_levels(conductance: dict, n_states: int) -> None:
             raise ValueError(f"conductance.resistance_sigma_ohm[{k}]: missing for a level")
 
 
+def _non_finite(x: object, path: str) -> str | None:
+    """The dotted path of the first NaN or +-inf number inside ``x`` (None if none)."""
+    if isinstance(x, float) and not np.isfinite(x):
+        return path
+    if isinstance(x, dict):
+        items = ((f"{path}.{k}" if path else str(k), v) for k, v in x.items())
+    elif isinstance(x, list | tuple):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(x))
+    else:
+        return None
+    for sub_path, v in items:
+        found = _non_finite(v, sub_path)
+        if found is not None:
+            return found
+    return None
+
+
 def model_from_dict(d: dict, origin: str = "artifact") -> CompactModel:
-    """Validate the schema and build a :class:`CompactModel`."""
+    """Validate the schema and build a :class:`CompactModel`.
+
+    A NaN or +-inf anywhere in ``d`` (JSON's ``NaN``/``Infinity`` tokens) is refused, naming
+    the field: the artifact writes non-finite values as null, so such a number is an edit."""
     if not isinstance(d, dict):
         raise ValueError(f"{origin}: not a JSON object")
     if d.get("schema") != SCHEMA:
@@ -235,6 +255,9 @@ def model_from_dict(d: dict, origin: str = "artifact") -> CompactModel:
             f"{origin}: incompatible schema_version {d.get('schema_version')!r}; "
             f"this code reads versions {READABLE_SCHEMA_VERSIONS}"
         )
+    bad = _non_finite(d, "")
+    if bad is not None:
+        raise ValueError(f"{origin}: {bad}: must be a finite number or null, got NaN or inf")
     body = {k: v for k, v in d.items() if k not in ("schema", "schema_version")}
     try:
         return load(CompactModel, body)
@@ -242,8 +265,21 @@ def model_from_dict(d: dict, origin: str = "artifact") -> CompactModel:
         raise ValueError(f"{origin}: {exc}") from None
 
 
+def umask_mode(mode: int = 0o666) -> int:
+    """``mode`` less the process's umask: the permissions ``open()`` would give a new file
+    (``tempfile.mkstemp`` makes 0600 files, which an atomic rename would keep)."""
+    try:  # Linux: read it without changing it (os.umask is process-wide, threads race)
+        with open("/proc/self/status") as fh:
+            umask = next(int(line.split()[1], 8) for line in fh if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        umask = os.umask(0)
+        os.umask(umask)
+    return mode & ~umask
+
+
 def save_model(model: CompactModel, path: str | Path) -> Path:
-    """Write the artifact atomically (temporary name in the same folder, then rename)."""
+    """Write the artifact atomically (temporary name in the same folder, then rename), with
+    the permissions of a file made by ``open()`` (0666 less the umask)."""
     p = Path(path)
     text = json.dumps(model.to_dict(), indent=1, allow_nan=False)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -251,6 +287,7 @@ def save_model(model: CompactModel, path: str | Path) -> Path:
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text + "\n")
+        os.chmod(tmp, umask_mode())
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

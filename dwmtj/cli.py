@@ -2,17 +2,27 @@
 
 Each module of :mod:`dwmtj.commands` defines ``register(subparsers)``; a subcommand's handler
 is stored as ``func`` on its parser and receives the parsed ``argparse.Namespace``.
+
+Errors: a user error (a bad option value, a missing or unreadable input, an invalid file:
+:data:`USER_ERRORS`) is one line on stderr, ``dwmtj <command>: error: <option or field>:
+<reason>``, and exit status 2; any other exception is an internal error: one line and a hint
+to rerun with ``--debug``, exit status 1. ``--debug`` (anywhere on the command line, or
+``DWMTJ_DEBUG=1``) adds the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from dwmtj.commands import current, demo, experiment, fit, geometry, inference, train
 
@@ -28,16 +38,82 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
 )
 
 
+#: Exceptions that are the user's to fix (option values, inputs, files): one line, exit 2.
+#: ValueError covers pydantic's validation errors and run-file checks (CorruptRunError);
+#: FileNotFoundError covers a missing OOMMF (OOMMFNotFoundError).
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    FileNotFoundError,
+    FileExistsError,
+    IsADirectoryError,
+    NotADirectoryError,
+    PermissionError,
+)
+
+#: Exit status of a user error (as argparse's) and of an internal error.
+USER_ERROR_STATUS = 2
+INTERNAL_ERROR_STATUS = 1
+
+DEBUG_HELP = "show the traceback of an error (also: environment DWMTJ_DEBUG=1)"
+
+
+class Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line naming the option:
+    ``dwmtj infer: error: --batch-size: must be an integer >= 1, got '0'``
+    (argparse's ``argument --batch-size: ...`` without the usage block)."""
+
+    def error(self, message: str) -> NoReturn:  # noqa: D102 (argparse API)
+        message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)
+        message = re.sub(
+            r"^unrecognized arguments: (.+)$", r"\1: unrecognized argument(s)", message
+        )
+        self.exit(USER_ERROR_STATUS, f"{self.prog}: error: {one_line(message)}\n")
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    return [
+        sub
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for sub in dict.fromkeys(action.choices.values())
+    ]
+
+
+def _finish(parser: argparse.ArgumentParser) -> None:
+    """Give every subcommand parser ``--debug`` (it does not overwrite a ``--debug`` given
+    before the command) and its ``prog`` (``dwmtj train resnet``) for the error lines."""
+    for sub in _subparsers(parser):
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+        sub.set_defaults(prog=sub.prog)
+        _finish(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="dwmtj",
         description="Domain-wall MTJ synapses: from micromagnetics to network accuracy.",
     )
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(subparsers)
+    _finish(parser)
     return parser
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: its non-empty lines joined by "; " (pydantic's messages are
+    several lines)."""
+    return "; ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
+def error_message(exc: BaseException) -> str:
+    """The one-line reason of an exception: an OSError as ``<file>: <reason>`` (not
+    ``[Errno 17] File exists: '<file>'``), anything else as its message."""
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror}"
+    return one_line(str(exc)) or type(exc).__name__
 
 
 def use_all_cpu_cores(environ: dict[str, str] | None = None) -> None:
@@ -79,17 +155,43 @@ def _exit_cleanly_on_sigterm() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``dwmtj`` command line and return its exit status."""
+    """Run the ``dwmtj`` command line and return its exit status (0 success, 1 failure or
+    internal error, 2 user error: see the module docstring)."""
     use_all_cpu_cores()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or an option error already printed on one line
+        return exc.code if isinstance(exc.code, int) else USER_ERROR_STATUS
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    debug = args.debug or os.environ.get("DWMTJ_DEBUG", "") not in ("", "0")
+    prog = getattr(args, "prog", f"dwmtj {args.command}")
     _exit_cleanly_on_sigterm()
     try:
         result = args.func(args)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"dwmtj {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    except BrokenPipeError:  # `dwmtj ... | head`: the reader has gone; stop quietly
+        with contextlib.suppress(OSError, ValueError):  # (no file descriptor: in tests)
+            stdout = sys.stdout.fileno()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stdout)  # nothing more is written to the closed pipe at exit
+            os.close(devnull)
+        return 128 + signal.SIGPIPE
+    except USER_ERRORS as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"{prog}: error: {error_message(exc)}", file=sys.stderr)
+        return USER_ERROR_STATUS
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+            hint = ""
+        else:
+            hint = " (rerun with --debug for the traceback)"
+        print(
+            f"{prog}: internal error: {type(exc).__name__}: {error_message(exc)}{hint}",
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR_STATUS
     return int(result or 0)

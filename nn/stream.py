@@ -14,6 +14,7 @@ state can be checkpointed after each subset and a rerun resumes where it stopped
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import os
@@ -554,30 +555,58 @@ def save_result(result: StreamResult, out_dir: str | os.PathLike[str]) -> dict[s
         f.create_dataset("epoch_accuracy", data=result.epoch_accuracy)
         f.create_dataset("full_data_accuracy", data=result.full_data_accuracy)
     os.replace(tmp, paths["h5"])
+    write_tables(result, out)
+    return paths
+
+
+def write_tables(result: StreamResult, out: Path) -> None:
+    """Write ``curves.csv`` (accuracy, a fraction, per device, seed and subset; subset
+    ``full``: the full-data reference), ``summary.csv`` and ``summary.md``
+    (:func:`summary_rows`, accuracies in %) into the folder ``out``. The CSV files are written
+    by the csv module: a device label holding commas or quotes is quoted."""
+    paths = {
+        "curves": out / "curves.csv",
+        "summary_csv": out / "summary.csv",
+        "summary_md": out / "summary.md",
+    }
     n_dev, n_seed, n_sub = result.stream_accuracy.shape
-    lines = ["device,seed,subset,accuracy"]
-    for d in range(n_dev):
-        for s in range(n_seed):
-            for k in range(n_sub):
-                lines.append(
-                    f"{result.labels[d]},{result.config.first_seed + s},{k + 1},"
-                    f"{result.stream_accuracy[d, s, k]:.4f}"
+    # the csv module quotes a device label holding commas or quotes (`straight:delta=3,...`)
+    with open(paths["curves"], "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["device", "seed", "subset", "accuracy"])
+        for d in range(n_dev):
+            for s in range(n_seed):
+                for k in range(n_sub):
+                    w.writerow(
+                        [
+                            result.labels[d],
+                            result.config.first_seed + s,
+                            k + 1,
+                            f"{result.stream_accuracy[d, s, k]:.4f}",
+                        ]
+                    )
+            for s in range(n_seed):
+                w.writerow(
+                    [
+                        result.labels[d],
+                        result.config.first_seed + s,
+                        "full",
+                        f"{result.full_data_accuracy[d, s]:.4f}",
+                    ]
                 )
-        for s in range(n_seed):
-            lines.append(
-                f"{result.labels[d]},{result.config.first_seed + s},full,"
-                f"{result.full_data_accuracy[d, s]:.4f}"
-            )
-    paths["curves"].write_text("\n".join(lines) + "\n")
     rows = summary_rows(result)
     header = list(rows[0])
-    paths["summary_csv"].write_text(
-        "\n".join([",".join(header)] + [",".join(str(r[h]) for h in header) for r in rows]) + "\n"
-    )
-    md = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    md += ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
+    with open(paths["summary_csv"], "w", newline="") as fh:
+        dw = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        dw.writeheader()
+        dw.writerows(rows)
+
+    def cell(x: object) -> str:  # a Markdown table cell: "|" escaped, one line
+        return str(x).replace("\n", " ").replace("|", "\\|")
+
+    md = ["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header)]
+    md += ["| " + " | ".join(cell(r[h]) for h in header) + " |" for r in rows]
     paths["summary_md"].write_text("\n".join(md) + "\n")
-    return paths
 
 
 def summary_rows(result: StreamResult) -> list[dict[str, str]]:

@@ -48,8 +48,12 @@ def test_current_command_errors(capsys: pytest.CaptureFixture) -> None:
     assert dwmtj.main(["current", "paper-straight", "--voltage", "0"]) == 2
     assert "voltage" in capsys.readouterr().err
     assert dwmtj.main(["current", "missing.toml", "--voltage", "1"]) == 2
-    with pytest.raises(SystemExit):
-        dwmtj.main(["current", "paper-straight"])  # --voltage is required
+    assert capsys.readouterr().err == (
+        "dwmtj current: error: preset: geometry file not found: missing.toml\n"
+    )
+    assert dwmtj.main(["current", "paper-straight"]) == 2  # --voltage is required
+    err = capsys.readouterr().err
+    assert err == "dwmtj current: error: the following arguments are required: --voltage\n"
 
 
 def test_help_loads_no_heavy_dependency(tmp_path: Path) -> None:

@@ -81,3 +81,20 @@ def test_report_page_says_not_identified_instead_of_a_number() -> None:
     assert "0.4354" not in page and "0.003207" not in page  # the other shows none
     assert "a &lt;note&gt; &amp; more" in page  # autoescaped
     assert '<img src="fit/straight-levels.png"' in page
+
+
+def test_report_json_gives_no_number_for_an_unidentified_threshold(tmp_path) -> None:
+    """report.json (read by other tools): an unidentified threshold (standard error of 1e18 V
+    or a step law) has identified false and no V50, standard error or spread."""
+    from compact.artifact import save_model
+    from dwmtj.pipeline.report import fit_numbers
+
+    ok = NotchLaw("normal", {"mu_V": 1.5, "sigma_V": 0.1}, covariance=[[1e-4, 0], [0, 1e-4]])
+    flat = NotchLaw("normal", {"mu_V": 1.6, "sigma_V": 0.1}, covariance=[[1e36, 0], [0, 1e-4]])
+    step = NotchLaw("step", {"threshold_V": 1.7}, identified=False)
+    artifact = save_model(_model_with([ok, flat, step]), tmp_path / "model.json")
+    rows = fit_numbers(artifact)["thresholds"][:3]
+    assert [r["identified"] for r in rows] == [True, False, False]
+    assert rows[0]["V50_V"] == pytest.approx(1.5) and rows[0]["V50_se_V"] == pytest.approx(0.01)
+    for row in rows[1:]:
+        assert row["V50_V"] is None and row["V50_se_V"] is None and row["spread_V"] is None

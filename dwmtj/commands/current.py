@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dwmtj.commands.options import finite_float, positive_float
+
 if TYPE_CHECKING:
     from geometries.track import Track
 
@@ -24,11 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("preset", help="geometry preset name or TOML file (see dwmtj geometry --list)")
-    p.add_argument("--voltage", type=float, required=True, help="IN - CLK voltage (V)")
+    p.add_argument("--voltage", type=finite_float, required=True, help="IN - CLK voltage (V)")
     p.add_argument(
         "--cell",
         nargs=2,
-        type=float,
+        type=positive_float,
         metavar=("DX", "DY"),
         help="cell in metres (default: the preset's [mesh] cell)",
     )
@@ -48,7 +50,7 @@ def resolve_track(name: str) -> tuple[Track, tuple[float, float] | None, str]:
     path = Path(name)
     if path.suffix == ".toml":
         if not path.is_file():
-            raise FileNotFoundError(f"geometry file not found: {path}")
+            raise FileNotFoundError(f"preset: geometry file not found: {path}")
         track, cell = geometries.read_geometry_file(path)
         return track, cell, path.stem
     if name not in geometries.list_presets():

@@ -12,7 +12,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dwmtj.commands.options import parse_bits, parse_non_negative_floats
+from dwmtj.commands.options import (
+    output_folder,
+    parse_bits,
+    parse_non_negative_floats,
+    positive_int,
+)
 from dwmtj.pipeline.manifest import STAGES
 
 
@@ -32,7 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument(
-        "--out", type=Path, default=Path("demo-output"), help="output folder (default: demo-output)"
+        "--out",
+        type=output_folder,
+        default=Path("demo-output"),
+        help="output folder (default: demo-output)",
     )
     p.add_argument(
         "--preset",
@@ -48,28 +56,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--until", choices=STAGES, help="stop after this stage")
     p.add_argument(
         "--realisations",
-        type=int,
+        type=positive_int,
         help="thermal realisations per device (default: the spec file's n_realisations)",
     )
-    p.add_argument("--pulses", type=int, help="pulses per ramp (default: the spec file's)")
-    p.add_argument("--workers", type=int, help="simulation processes (default 2)")
+    p.add_argument("--pulses", type=positive_int, help="pulses per ramp (default: the spec file's)")
+    p.add_argument("--workers", type=positive_int, help="simulation processes (default 2)")
     p.add_argument("--trapezoid-spec", type=Path, help="run TOML of the trapezoid")
     p.add_argument("--straight-spec", type=Path, help="run TOML of the straight track")
-    p.add_argument("--fit-n-rep", type=int, help="posterior-predictive replicates (200)")
-    p.add_argument("--stream-subsets", type=int, help="stream subsets (small: 10)")
-    p.add_argument("--stream-epochs", type=int, help="epochs per subset (small: 5)")
-    p.add_argument("--stream-subset-size", type=int, help="images per subset (1000)")
-    p.add_argument("--stream-seeds", type=int, help="seeds (small: 1)")
+    p.add_argument("--fit-n-rep", type=positive_int, help="posterior-predictive replicates (200)")
+    p.add_argument("--stream-subsets", type=positive_int, help="stream subsets (small: 10)")
+    p.add_argument("--stream-epochs", type=positive_int, help="epochs per subset (small: 5)")
+    p.add_argument("--stream-subset-size", type=positive_int, help="images per subset (1000)")
+    p.add_argument("--stream-seeds", type=positive_int, help="seeds (small: 1)")
     p.add_argument(
         "--stream-test-images",
-        type=int,
+        type=positive_int,
         help="random test images for the stream's validation (default: all 10000)",
     )
     p.add_argument("--infer-bits", help="weight bits of the inference sweep, e.g. 2-6")
     p.add_argument("--infer-noise-factors", help="multiples of sigma_G, e.g. 0,1,10")
-    p.add_argument("--infer-draws", type=int, help="write-noise draws per point (small: 3)")
     p.add_argument(
-        "--infer-test-images", type=int, help="random CIFAR test images for inference (small: 1000)"
+        "--infer-draws", type=positive_int, help="write-noise draws per point (small: 3)"
+    )
+    p.add_argument(
+        "--infer-test-images",
+        type=positive_int,
+        help="random CIFAR test images for inference (small: 1000)",
     )
     p.add_argument(
         "--checkpoint",

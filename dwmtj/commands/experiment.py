@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from dwmtj.commands.options import output_folder
 from physics.calculators import CALCULATORS
 
 
@@ -12,7 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``simulate``, ``batch`` and ``plot`` to the ``dwmtj`` command line."""
     p = subparsers.add_parser("simulate", help="run one device + protocol (run TOML) -> run file")
     p.add_argument("spec", help="run TOML (geometry, protocol, n_realisations, seed, ...)")
-    p.add_argument("--out", default="runs", help="output folder (default ./runs)")
+    p.add_argument(
+        "--out", type=output_folder, default="runs", help="output folder (default ./runs)"
+    )
     p.add_argument("--calculator", choices=CALCULATORS, help="override the calculator")
     p.add_argument("--no-figures", action="store_true", help="do not write figures")
     p.set_defaults(func=_simulate_handler)
@@ -33,7 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("plot", help="figures of run files (R-V, sequences, states)")
     p.add_argument("runs", nargs="+", help="run files or folders of run files")
-    p.add_argument("--out", help="folder for the figures (default: next to each run)")
+    p.add_argument(
+        "--out", type=output_folder, help="folder for the figures (default: next to each run)"
+    )
     p.add_argument(
         "--force",
         action="store_true",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
+
+from dwmtj.commands.options import non_negative_int, positive_float, positive_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,28 +37,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="activation exponent: a number, 'free', or omit to choose 1/1.5/2 by AIC",
     )
-    p.add_argument("--tau0", type=float, default=1e-9, help="attempt time tau0 (s)")
+    p.add_argument("--tau0", type=positive_float, default=1e-9, help="attempt time tau0 (s)")
     p.add_argument(
         "--n-levels",
-        type=int,
+        type=positive_int,
         default=None,
         help="number of resistance levels in CSV input (default: chosen by BIC)",
     )
     p.add_argument(
         "--bootstrap",
-        type=int,
+        type=non_negative_int,
         default=0,
         help="bootstrap resamples for the uncertainties (default: Hessian)",
     )
     p.add_argument(
         "--n-rep",
-        type=int,
+        type=positive_int,
         default=200,
         help="Monte Carlo replicates of the posterior-predictive check",
     )
     p.add_argument("--name", default=None, help="model name (default: output file stem)")
     p.add_argument("--plot", default=None, metavar="DIR", help="write figures to DIR")
-    p.add_argument("--seed", type=int, default=0, help="random seed (bootstrap, Monte Carlo)")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=0, help="random seed (bootstrap, Monte Carlo)"
+    )
     p.add_argument(
         "--force",
         action="store_true",
@@ -66,15 +71,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def parse_beta(arg: str | None) -> float | str | None:
-    """``--beta``: None (choose by AIC), ``"free"``, or a positive number."""
+    """``--beta``: None (choose by AIC), ``"free"``, or a finite positive number."""
     if arg is None or arg == "free":
         return arg
     try:
         b = float(arg)
     except ValueError:
         raise ValueError(f"--beta: expected a number or 'free', got {arg!r}") from None
-    if b <= 0:
-        raise ValueError(f"--beta: must be positive, got {b}")
+    if not math.isfinite(b) or b <= 0:
+        raise ValueError(f"--beta: must be a finite number > 0 or 'free', got {arg!r}")
     return b
 
 

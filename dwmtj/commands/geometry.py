@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dwmtj.commands.options import positive_float
+
 if TYPE_CHECKING:
     from geometries.track import Track
 
@@ -27,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--cell",
         nargs=2,
-        type=float,
+        type=positive_float,
         metavar=("DX", "DY"),
         help="mask cell in metres (default: the file's [mesh] cell)",
     )
@@ -50,7 +52,7 @@ def run_geometry(args: argparse.Namespace) -> int:
         raise ValueError("give exactly one of PRESET or --file (see --list for presets)")
     if args.file is not None:
         if not args.file.is_file():
-            raise FileNotFoundError(f"geometry file not found: {args.file}")
+            raise FileNotFoundError(f"--file: geometry file not found: {args.file}")
         path = args.file
     else:
         path = PRESET_DIR / f"{args.preset}.toml"

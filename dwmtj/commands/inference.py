@@ -6,7 +6,15 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from dwmtj.commands.options import parse_bits, parse_non_negative_floats
+from dwmtj.commands.options import (
+    non_negative_float,
+    non_negative_int,
+    output_folder,
+    parse_bits,
+    parse_non_negative_floats,
+    positive_float,
+    positive_int,
+)
 
 #: Default checkpoint folder and output folder, relative to the working directory (the
 #: checkout's committed network when the command runs from the checkout's root).
@@ -35,6 +43,11 @@ def _train_handler(args: argparse.Namespace) -> int:
         }.items()
         if v is not None
     }
+    if args.train_limit is not None and args.train_limit < (args.batch_size or base.batch_size):
+        raise ValueError(
+            f"--train-limit: {args.train_limit} images are fewer than one batch "
+            f"(--batch-size {args.batch_size or base.batch_size})"
+        )
     config = dataclasses.replace(base, **overrides)
     dataset = load_dataset(config.dataset, args.data, seed=config.seed)
     out = Path(args.out)
@@ -56,13 +69,13 @@ def register_train(networks: argparse._SubParsersAction) -> None:
         "resnet",
         help="train a CIFAR ResNet (SGD momentum, cosine schedule, crop+flip) for analog inference",
     )
-    p.add_argument("--depth", type=int, help="6n+2: 8, 14, 20, 32, 56 (default 8)")
-    p.add_argument("--width", type=float, help="channel multiplier (default 1: 16-32-64)")
-    p.add_argument("--epochs", type=int, help="epochs (default 15)")
-    p.add_argument("--batch-size", type=int, help="batch size (default 128)")
-    p.add_argument("--lr", type=float, help="peak learning rate (default 0.1)")
-    p.add_argument("--weight-decay", type=float, help="weight decay (default 5e-4)")
-    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--depth", type=positive_int, help="6n+2: 8, 14, 20, 32, 56 (default 8)")
+    p.add_argument("--width", type=positive_float, help="channel multiplier (default 1: 16-32-64)")
+    p.add_argument("--epochs", type=positive_int, help="epochs (default 15)")
+    p.add_argument("--batch-size", type=positive_int, help="batch size (default 128)")
+    p.add_argument("--lr", type=positive_float, help="peak learning rate (default 0.1)")
+    p.add_argument("--weight-decay", type=non_negative_float, help="weight decay (default 5e-4)")
+    p.add_argument("--seed", type=non_negative_int, help="random seed (default 0)")
     p.add_argument(
         "--dataset",
         choices=["cifar10-jpeg", "cifar100"],
@@ -73,7 +86,7 @@ def register_train(networks: argparse._SubParsersAction) -> None:
         help="folder holding the dataset (else $DWMTJ_DATA, then ../shared/datasets "
         "relative to the working directory)",
     )
-    p.add_argument("--train-limit", type=int, help="use only the first N training images")
+    p.add_argument("--train-limit", type=positive_int, help="use only the first N training images")
     p.add_argument(
         "--paper",
         action="store_true",
@@ -81,6 +94,7 @@ def register_train(networks: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--out",
+        type=output_folder,
         default=str(DEFAULT_CHECKPOINT),
         help=f"checkpoint folder (default {DEFAULT_CHECKPOINT}, relative to the working directory)",
     )
@@ -159,7 +173,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="0,1,10",
         help="multiples of the device's write noise sigma_G (default 0,1,10)",
     )
-    p.add_argument("--draws", type=int, default=5, help="write-noise draws per point (default 5)")
+    p.add_argument(
+        "--draws", type=positive_int, default=5, help="write-noise draws per point (default 5)"
+    )
     p.add_argument(
         "--dataset",
         choices=["cifar10-jpeg", "cifar100"],
@@ -171,13 +187,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "../shared/datasets relative to the working directory)",
     )
     p.add_argument(
-        "--read-sigma", type=float, default=0.0, help="read noise per device and MVM (S)"
+        "--read-sigma",
+        type=non_negative_float,
+        default=0.0,
+        help="read noise per device and MVM (S)",
     )
-    p.add_argument("--test-limit", type=int, help="evaluate on the first N test images only")
-    p.add_argument("--batch-size", type=int, default=500, help="images per evaluation batch")
-    p.add_argument("--seed", type=int, default=0, help="seed of the noise draws")
+    p.add_argument(
+        "--test-limit", type=positive_int, help="evaluate on the first N test images only"
+    )
+    p.add_argument(
+        "--batch-size", type=positive_int, default=500, help="images per evaluation batch"
+    )
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the noise draws")
     p.add_argument(
         "--out",
+        type=output_folder,
         default=str(DEFAULT_OUT),
         help=f"folder for the table and figures (default {DEFAULT_OUT})",
     )

@@ -5,6 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dwmtj.commands.options import (
+    non_negative_int,
+    output_folder,
+    positive_float,
+    positive_int,
+)
+
 #: Output folder, relative to the working directory.
 DEFAULT_OUT = "results/stream/run"
 
@@ -31,13 +38,17 @@ def register_train(networks: argparse._SubParsersAction) -> None:
         "repeat for several (default: straight, straight:delta=3, trapezoid, "
         "linear:levels=32)",
     )
-    p.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
-    p.add_argument("--first-seed", type=int, default=0)
-    p.add_argument("--subsets", type=int, default=60, help="number of subsets (default 60)")
-    p.add_argument("--epochs", type=int, default=30, help="epochs per subset (default 30)")
-    p.add_argument("--subset-size", type=int, default=1000, help="images per subset")
-    p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--lr", type=float, default=0.005, help="Adam learning rate (default 0.005)")
+    p.add_argument("--seeds", type=positive_int, default=5, help="number of seeds (default 5)")
+    p.add_argument("--first-seed", type=non_negative_int, default=0)
+    p.add_argument(
+        "--subsets", type=positive_int, default=60, help="number of subsets (default 60)"
+    )
+    p.add_argument("--epochs", type=positive_int, default=30, help="epochs per subset (default 30)")
+    p.add_argument("--subset-size", type=positive_int, default=1000, help="images per subset")
+    p.add_argument("--batch-size", type=positive_int, default=100)
+    p.add_argument(
+        "--lr", type=positive_float, default=0.005, help="Adam learning rate (default 0.005)"
+    )
     p.add_argument(
         "--deterministic-rounding",
         action="store_true",
@@ -55,7 +66,7 @@ def register_train(networks: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--max-steps",
-        type=int,
+        type=positive_int,
         default=None,
         help="stop after this many subsets/full-data epochs (resume later)",
     )
@@ -65,7 +76,12 @@ def register_train(networks: argparse._SubParsersAction) -> None:
         help="data directory (else $DWMTJ_DATA, then "
         "../shared/datasets relative to the working directory)",
     )
-    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    p.add_argument(
+        "--out",
+        type=output_folder,
+        default=DEFAULT_OUT,
+        help=f"output folder (default {DEFAULT_OUT})",
+    )
     p.add_argument(
         "--plot-only", action="store_true", help="only redraw figures and tables from OUT/stream.h5"
     )

@@ -42,9 +42,11 @@ def fit_numbers(artifact: Path) -> dict[str, Any]:
         {
             "direction": t.direction,
             "state": t.state,
-            "V50_V": _finite(t.v50_V),
+            # a threshold the data do not identify is no number here (the artifact has the
+            # model's value)
+            "V50_V": _finite(t.v50_V) if t.identified else None,
             "V50_se_V": _finite(t.se_V),
-            "spread_V": _finite(t.spread_V),
+            "spread_V": _finite(t.spread_V) if t.identified else None,
             "trials": t.trials,
             "identified": t.identified,
         }

@@ -283,6 +283,9 @@ class Protocol(TypedConfig):
             raise ValueError(f"protocol: must be a table/dict, got {type(data).__name__}")
         data = dict(data)
         kind = data.get("kind", "custom")
+        kinds = ("voltage_ramp", "write_reset", "custom")
+        if kind not in kinds:
+            raise ValueError(f"protocol.kind: unknown kind {kind!r}; choose one of {kinds}")
         names: tuple[str, ...] = ()
         if "ramps" in data:
             pass
