@@ -4,20 +4,27 @@ Prints a table: for each cell size (2 nm, 4 nm), dtype (float32, float64) and ba
 (1, 8, 32, 128): effective-field evaluations per second (the whole batch counted), thermal
 stochastic-Heun cell-updates per second (cells x steps x members / s; 2 field evaluations per
 step), and peak memory (XLA's compiled buffer sizes for the batched Heun program, and the
-process's max RSS). Then the OOMMF comparisons of ../shared/oommf-reference/README.md: SP4
-(1 ns), case C's mesh at 300 K (realisation-ns per hour vs OOMMF's 0.2 ns / ~105 s).
+process's max RSS). Then the JAX engine alone on SP4 (1 ns), case C (2 ns) and case C's mesh
+at 300 K.
+
+``--oommf`` runs OOMMF and the JAX engine side by side instead, one after the other in this
+process tree, on SP4, case C, the notched-strip relaxation and case C's mesh at 300 K
+(``benchmarks/side_by_side.py``; needs OOMMF: ``OOMMFTCL`` or ``oommf`` on PATH). Ratios are
+only ever computed between two runs of the same invocation.
 
 Every timing is reported as wall seconds and process CPU seconds (user + system, all threads,
 ``resource.getrusage``) together with the 1-minute load average: on a shared machine the CPU
 time is the meaningful number (wall time includes waiting for other users' jobs).
 
 Usage: nice -n 10 .venv/bin/python benchmarks/bench_engine.py [--batches 1 8 32 128]
-       [--cells 4e-9 2e-9] [--steps N] [--skip-sp4] [--oommf-only | --table-only]
+       [--cells 4e-9 2e-9] [--steps N] [--skip-sp4] [--engine-only | --table-only]
        [--thermal-dt 2e-14] [--thermal-sharding [BATCH ...]]
+       .venv/bin/python benchmarks/bench_engine.py --oommf [--rows sp4 case_c relax thermal]
+       [--json FILE]
 
 ``--thermal-sharding 32 64`` prints only case C's mesh at 300 K: realisation-ns per wall hour
 for each batch on one JAX device and split over all host devices (one per core, set up as the
-``dwmtj`` command does), the ratio of the two, and the multiple of OOMMF's rate.
+``dwmtj`` command does) and the ratio of the two.
 """
 
 from __future__ import annotations
@@ -49,7 +56,6 @@ from physics.engine.system import build_params  # noqa: E402
 # Case B/C material (../shared/oommf-reference/README.md): Ta/CoFeB-like PMA film, 1 nm thick.
 MS, A, KU, D, ALPHA, THICKNESS = 1.1e6, 1.5e-11, 8.5e5, 0.3e-3, 0.02, 1e-9
 J_SOT, THETA_SH = 5e11, 0.1
-OOMMF_THERMAL_S_PER_REALISATION_NS = 105.0 / 0.2  # Xf_ThermSpinXferEvolver, 1e-14 s steps
 
 
 def track_mask(cell: float) -> np.ndarray:
@@ -271,17 +277,15 @@ def bench_thermal_case_c(
 
 def bench_thermal_sharding(batches: list[int], dt: float, steps: int) -> None:
     """Case C's mesh at 300 K: realisation-ns per wall hour with the batch on one device and
-    split over all JAX devices (one per core), measured back to back, and against OOMMF."""
-    oommf = 3600 / OOMMF_THERMAL_S_PER_REALISATION_NS
+    split over all JAX devices (one per core), measured back to back."""
     devices = jax.devices()
     print(
         f"case C mesh (256 x 32 x 1, 2 nm), 300 K, float32, dt = {dt:g} s, {steps} steps; "
-        f"{len(devices)} JAX devices, {os.cpu_count()} cores; OOMMF {oommf:.3g} ns/h"
+        f"{len(devices)} JAX devices, {os.cpu_count()} cores"
     )
     print(
         f"{'batch':>5} {'devices':>7} {'wall s':>7} {'CPU s':>7} {'load':>5} "
-        f"{'real-ns/h wall':>14} {'/CPU-h':>7} {'x OOMMF':>7} {'split/single':>12} "
-        f"{'top thread':>10}"
+        f"{'real-ns/h wall':>14} {'/CPU-h':>7} {'split/single':>12} {'top thread':>10}"
     )
     for batch in batches:
         rates = {}
@@ -293,7 +297,7 @@ def bench_thermal_sharding(batches: list[int], dt: float, steps: int) -> None:
             print(
                 f"{batch:>5} {len(devs):>7} {clock.wall:>7.2f} {clock.cpu:>7.2f} "
                 f"{clock.load:>5.2f} {rates[len(devs)]:>14.3g} {per_cpu_hour:>7.3g} "
-                f"{rates[len(devs)] / oommf:>7.1f} {ratio:>12} {share:>10.2f}",
+                f"{ratio:>12} {share:>10.2f}",
                 flush=True,
             )
             if len(devices) == 1:
@@ -307,10 +311,23 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=50, help="Heun steps per timing")
     parser.add_argument("--skip-sp4", action="store_true")
     parser.add_argument(
-        "--oommf-only",
+        "--engine-only",
         action="store_true",
-        help="only the OOMMF comparisons (SP4, case C, thermal case C)",
+        help="only the JAX engine on SP4, case C and thermal case C (no throughput table)",
     )
+    parser.add_argument(
+        "--oommf",
+        action="store_true",
+        help="OOMMF and the JAX engine side by side (benchmarks/side_by_side.py)",
+    )
+    parser.add_argument(
+        "--rows",
+        nargs="+",
+        default=["sp4", "case_c", "case_c32", "relax", "thermal"],
+        choices=["sp4", "case_c", "case_c32", "relax", "thermal"],
+        help="with --oommf: the rows to run",
+    )
+    parser.add_argument("--json", type=pathlib.Path, help="with --oommf: write the rows here")
     parser.add_argument(
         "--table-only", action="store_true", help="only the throughput table (no OOMMF comparisons)"
     )
@@ -329,10 +346,15 @@ def main() -> None:
         "(default 32 64), one device vs split over all host devices",
     )
     args = parser.parse_args()
+    if args.oommf:
+        import side_by_side
+
+        side_by_side.run_all(args.rows, args.json)
+        return
     if args.thermal_sharding is not None:
         bench_thermal_sharding(args.thermal_sharding or [32, 64], args.thermal_dt, args.steps)
         return
-    if args.oommf_only:
+    if args.engine_only:
         args.cells = []
     print(f"jax {jax.__version__} on {jax.devices()[0].platform} ({jax.device_count()} devices)")
     header = (
@@ -356,19 +378,18 @@ def main() -> None:
     if args.table_only:
         return
     if not args.skip_sp4:
-        print(f"SP4 1 ns of dynamics (float64, RK45): {bench_sp4()} (OOMMF: 2.8 s)", flush=True)
+        print(f"SP4 1 ns of dynamics (float64, rkf54): {bench_sp4()}", flush=True)
     for dtype in ("float64", "float32"):
         clock, steps = bench_case_c(dtype)
         print(
-            f"case C J = 1e12 A/m^2, 2 ns, {dtype}: {clock}, {steps} RK45 steps (OOMMF: 72.7 s)",
+            f"case C J = 1e12 A/m^2, 2 ns, {dtype}: {clock}, {steps} rkf54 step attempts",
             flush=True,
         )
     for batch in (1, 8, 32):
         clock, rate = bench_thermal_case_c(batch, args.thermal_dt, args.steps)
         print(
             f"case C mesh, 300 K, float32, dt = {args.thermal_dt:g} s, batch {batch}: {clock}; "
-            f"{rate:.3g} realisation-ns per CPU-hour "
-            f"(OOMMF: {3600 / OOMMF_THERMAL_S_PER_REALISATION_NS:.3g})",
+            f"{rate:.3g} realisation-ns per CPU-hour",
             flush=True,
         )
 

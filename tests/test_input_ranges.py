@@ -234,7 +234,7 @@ def test_nan_and_inf_are_refused_in_every_config_class(build, field, value):
 @pytest.mark.parametrize(
     ("path", "value", "field"),
     [
-        (("network", "write_sigma_S"), math.nan, "network.write_sigma_S: must be finite"),
+        (("network", "write_sigma_S"), math.nan, "network.write_sigma_S: must be a finite"),
         (("conductance", "resistance_mean_ohm", 0), math.nan, "resistance_mean_ohm[0]"),
         (("conductance", "resistance_mean_ohm", 1), -900.0, "resistance_mean_ohm[1]"),
         (("conductance", "resistance_sigma_ohm", 1), math.inf, "resistance_sigma_ohm[1]"),

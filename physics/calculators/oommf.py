@@ -282,15 +282,21 @@ class OOMMFCalculator:
         seed: int | None = None,
         workdir: str | Path = "runs-oommf",
         dry_run: bool = False,
+        thermal_timestep: float = THERMAL_TIMESTEP,
     ) -> OOMMFResult:
         """Time-evolve ``system`` for ``t`` seconds with ``n`` saved stages.
 
         The pulse recorded in the System (its Slonczewski ``func``) sets J(t); pick ``t`` at
-        least the pulse's duration to see the whole pulse. T > 0 needs ``seed``.
+        least the pulse's duration to see the whole pulse. T > 0 needs ``seed``;
+        ``thermal_timestep`` (s) is then the evolver's fixed step.
         """
         if not (isinstance(t, (int, float)) and t > 0):
             raise ValueError(f"t: must be a positive time in s, got {t!r}")
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"n: must be a positive integer, got {n!r}")
-        driver = self.time_driver(system, seed=seed)
+        if not (isinstance(thermal_timestep, (int, float)) and 0 < thermal_timestep < t):
+            raise ValueError(
+                f"thermal_timestep: must be a positive time in s below t, got {thermal_timestep!r}"
+            )
+        driver = self.time_driver(system, seed=seed, thermal_timestep=float(thermal_timestep))
         return self._execute(driver, system, Path(workdir), dry_run, t=float(t), n=n)
