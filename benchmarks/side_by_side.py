@@ -116,8 +116,14 @@ def case_c_system(J: float = 1e12) -> mm.System:
     return system
 
 
+def _snapshot(m: df.Field) -> df.Field:
+    """An independent copy of a magnetisation field (oommfc writes its result into the
+    System's field in place, so a reference to system.m would change under us)."""
+    return df.Field(m.mesh, nvdim=3, value=np.array(m.array, copy=True))
+
+
 def _copy_m(system: mm.System, m: df.Field) -> None:
-    system.m = df.Field(m.mesh, nvdim=3, value=np.asarray(m.array).copy(), norm=None)
+    system.m = _snapshot(m)
 
 
 def _oommf_steps(table: Any) -> int:
@@ -136,7 +142,7 @@ def dynamics_row(
     from physics.calculators.oommf import OOMMFCalculator
 
     system = make()
-    m0 = system.m
+    m0 = _snapshot(system.m)
     with OOMMFCalculator(n_threads=os.cpu_count() or 1) as calc:
         load = os.getloadavg()[0]
         oommf, result = timed(lambda: calc.run(system, t=t, n=n, workdir=workdir), children=True)
@@ -172,7 +178,7 @@ def sp4_row(workdir: Path) -> Row:
     def make() -> mm.System:
         system = stdprob4_system()
         system.energy += mm.Zeeman(H=STDPROB4_FIELD1)
-        system.m = relaxed.m
+        system.m = _snapshot(relaxed.m)
         return system
 
     return dynamics_row("SP4", make, 1e-9, 100, "float64", workdir)
@@ -186,7 +192,7 @@ def relax_row(workdir: Path) -> Row:
 
     stopping = 0.01
     system = notched_strip_system()
-    m0 = system.m
+    m0 = _snapshot(system.m)
     with OOMMFCalculator(n_threads=os.cpu_count() or 1) as calc:
         load = os.getloadavg()[0]
         oommf, result = timed(
