@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # loaded lazily at run time (see __getattr__)
     from .drivers import HysteresisDriver, MinDriver, RelaxDriver, TimeDriver, compute, delete
+    from .minimise import MinimisationNotConvergedError
 
 
 def __getattr__(name: str):
@@ -31,7 +32,19 @@ def __getattr__(name: str):
         from . import drivers
 
         return getattr(drivers, name)
+    if name == "MinimisationNotConvergedError":
+        from . import minimise
+
+        return minimise.MinimisationNotConvergedError
     raise AttributeError(f"module 'physics.engine' has no attribute {name!r}")
 
 
-__all__ = ["TimeDriver", "MinDriver", "RelaxDriver", "HysteresisDriver", "delete", "compute"]
+__all__ = [
+    "TimeDriver",
+    "MinDriver",
+    "RelaxDriver",
+    "HysteresisDriver",
+    "MinimisationNotConvergedError",
+    "delete",
+    "compute",
+]
