@@ -79,9 +79,7 @@ def field_and_energy(
             correction = correction - 0.5 * MU0 * params.Ms * dot(components(m), components(h))
         elif not isinstance(term, _BILINEAR):
             correction = (
-                correction
-                + term.energy_density(m, t)
-                - bilinear_energy_density(m, h, params.Ms)
+                correction + term.energy_density(m, t) - bilinear_energy_density(m, h, params.Ms)
             )
     density = bilinear_energy_density(m, H, params.Ms) + correction
     return H, jnp.sum(density) * jnp.prod(params.cell)
