@@ -141,7 +141,6 @@ def line_search(
     found: the start point is returned), evaluations).
     """
     dtype = start.m.dtype
-    w = weight[..., None]
     dmax = jnp.max(norm(d))
     alpha_max = MAX_ROTATION / jnp.maximum(dmax, jnp.finfo(dtype).tiny)
     e0, p0 = start.e, start.slope
@@ -154,7 +153,7 @@ def line_search(
         H, e = objective(m)
         dm = _project(m, d) / n
         G = tangent_gradient(m, H, free)
-        slope = jnp.sum(w * G * dm)
+        slope = jnp.sum(weight * dot(components(G), components(dm)))
         torque = jnp.sqrt(jnp.max(dot(components(G), components(G))))
         return _Point(m, G, e, torque, slope)
 
@@ -249,39 +248,39 @@ def minimise_lbfgs(
     """
     free, start, stopping, tol_e = _start(objective, m0, mask, weight, stopping_mxHxm)
     dtype = m0.dtype
-    w = weight[..., None]
+    # The two-loop recursion runs on flat vectors scaled by sqrt(w) per cell, in which the
+    # metric <u, v> = sum_i w_i u_i . v_i is the plain dot product (and XLA's dots are fast).
+    root_w = jnp.broadcast_to(jnp.sqrt(weight)[..., None], m0.shape).reshape(-1)
+    inv_root_w = jnp.where(root_w > 0, 1.0 / jnp.where(root_w > 0, root_w, 1.0), 0.0)
+
+    def scaled(v):
+        return v.reshape(-1) * root_w
 
     def inner(a, b):
-        return jnp.sum(w * a * b)
+        return jnp.sum(weight * dot(components(a), components(b)))
 
-    S = jnp.zeros((memory, *m0.shape), dtype)
-    Y = jnp.zeros((memory, *m0.shape), dtype)
+    S = jnp.zeros((memory, m0.size), dtype)
+    Y = jnp.zeros((memory, m0.size), dtype)
     rho = jnp.zeros((memory,), dtype)
 
     def direction(pt, S, Y, rho, count, head):
-        # Two-loop recursion; entry k of the ring buffers is the (k+1)-th newest when read at
-        # (head - 1 - k) mod memory; only the first `count` entries are valid.
-        def first(k, carry):
-            q, alphas = carry
-            i = (head - 1 - k) % memory
-            valid = k < count
-            a = jnp.where(valid, rho[i] * inner(S[i], q), 0.0)
-            return q - a * Y[i], alphas.at[k].set(a)
-
-        q, alphas = jax.lax.fori_loop(0, memory, first, (pt.G, jnp.zeros((memory,), dtype)))
-        newest = (head - 1) % memory
-        yy = inner(Y[newest], Y[newest])
+        # Two-loop recursion, unrolled (memory is static); the k-th newest pair sits at
+        # (head - 1 - k) mod memory, and only the newest `count` pairs are valid.
+        slots = [(head - 1 - k) % memory for k in range(memory)]
+        q, alphas = scaled(pt.G), []
+        for k, i in enumerate(slots):
+            a = jnp.where(k < count, rho[i] * jnp.dot(S[i], q), 0.0)
+            q = q - a * Y[i]
+            alphas.append(a)
+        newest = slots[0]
+        yy = jnp.dot(Y[newest], Y[newest])
         gamma = jnp.where(count > 0, 1.0 / jnp.maximum(rho[newest] * yy, 1e-300), 1.0)
         r = gamma * q
-
-        def second(j, r):
-            k = memory - 1 - j
-            i = (head - 1 - k) % memory
-            valid = k < count
-            b = rho[i] * inner(Y[i], r)
-            return jnp.where(valid, r + (alphas[k] - b) * S[i], r)
-
-        r = jax.lax.fori_loop(0, memory, second, r)
+        for k in reversed(range(memory)):
+            i = slots[k]
+            b = jnp.where(k < count, rho[i] * jnp.dot(Y[i], r), 0.0)
+            r = r + jnp.where(k < count, alphas[k] - b, 0.0) * S[i]
+        r = (r * inv_root_w).reshape(m0.shape)
         return -_project(pt.m, r) * free
 
     def cond(state):
@@ -302,13 +301,14 @@ def minimise_lbfgs(
             objective, pt._replace(slope=slope), d, weight, free, alpha0, tol_e
         )
         ok = alpha > 0
-        s = _project(new.m, new.m - pt.m) * free
-        y = new.G - _project(new.m, pt.G) * free
-        sy = inner(s, y)
+        s = scaled(_project(new.m, new.m - pt.m) * free)
+        y = scaled(new.G - _project(new.m, pt.G) * free)
+        sy = jnp.dot(s, y)
         store = ok & (sy > 0) & jnp.isfinite(sy)
-        S = jnp.where(store, S.at[head].set(s), S)
-        Y = jnp.where(store, Y.at[head].set(y), Y)
-        rho = jnp.where(store, rho.at[head].set(1.0 / jnp.where(store, sy, 1.0)), rho)
+        # (in place: only the slot at head is written, with its old content if not stored)
+        S = S.at[head].set(jnp.where(store, s, S[head]))
+        Y = Y.at[head].set(jnp.where(store, y, Y[head]))
+        rho = rho.at[head].set(jnp.where(store, 1.0 / jnp.where(store, sy, 1.0), rho[head]))
         head = jnp.where(store, (head + 1) % memory, head)
         count = jnp.where(store, jnp.minimum(count + 1, memory), count)
         # A failed search clears the memory (next iteration: steepest descent); a failed
