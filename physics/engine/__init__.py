@@ -10,8 +10,8 @@ energy term is one module with one small ``equinox.Module`` (``field(m, t)`` in 
 ``energy_density(m, t)`` in J/m^3) and its builder: ``exchange``, ``anisotropy``, ``dmi``,
 ``zeeman``, ``demag``; the spin torque is ``slonczewski``. ``field`` sums the terms
 (``effective_field(m, params, t)``), ``llg`` gives ``llg_rhs(m, H, params, t)``;
-``integrators`` (adaptive RK45), ``minimise``, ``thermal`` (stochastic Heun) and ``ensemble``
-(vmapped, sharded thermal runs) integrate it.
+``integrators`` (adaptive RK45), ``minimise`` (L-BFGS on the unit sphere), ``thermal``
+(stochastic Heun) and ``ensemble`` (vmapped, sharded thermal runs) integrate it.
 
 Adding an energy term: a new module with a ``term.FieldTerm`` subclass and a
 ``build(ubermag_term, ctx) -> term`` function, and one line in ``system.ENERGY_TERMS``.

@@ -11,27 +11,40 @@
     ``system.m`` (discretisedfield.Field, norm Ms) and ``system.table`` (ubermagtable.Table,
     x = "t", columns t, mx, my, mz, E, E_<term>, x_dw). With ``save_m=True`` the driver keeps
     the unit-vector snapshots at the n output times in ``driver.m_snapshots`` (n, nx, ny, nz, 3).
-``MinDriver(stopping_mxHxm=1e-5, max_iterations=100_000, dtype="float64")``
-    ``.drive(system)``: energy minimisation (Barzilai-Borwein steepest descent on the sphere,
-    ``minimise.py``) until max |m x H| < stopping_mxHxm (A/m). Table x = "iteration".
-    The default is tighter than OOMMF's 0.1 A/m because steepest descent, unlike OOMMF's CG,
-    does not overshoot: at 0.1 A/m a macrospin in a 1.6e5 A/m anisotropy field is still 6e-7 rad
-    off its axis (ubermag's own tests demand |M - M_exact| < 1e-3 A/m, i.e. ~1e-9 rad); the
-    iterations each decade of the criterion costs are in benchmarks/README.md. The criterion
-    never goes below the dtype's round-off level (see ``minimise.py``).
-``RelaxDriver(stopping_mxHxm=1e-5, alpha=1.0, max_time=1e-7, max_steps=20_000, dtype="float64")``
+``MinDriver(stopping_mxHxm=1e-5, max_iterations=100_000, dtype="float64", method="lbfgs",
+allow_unconverged=False)``
+    ``.drive(system)``: energy minimisation until max |m x H| < stopping_mxHxm (A/m), by
+    L-BFGS on the unit sphere with a strong-Wolfe line search (``method="lbfgs"``) or by
+    Barzilai-Borwein steepest descent (``method="bb"``); see ``minimise.py``. Table
+    x = "iteration". After a drive: ``converged`` (bool), ``iterations``, ``mxHxm`` (A/m, the
+    torque reached) and ``field_evaluations``. A run that ends above the criterion
+    (max_iterations reached, or a line search that stalls at round-off) raises
+    ``MinimisationNotConvergedError`` (a ValueError) naming the criterion, the torque reached
+    and the iteration count; with ``allow_unconverged=True`` it keeps the last state and sets
+    ``converged = False`` instead. The default criterion is tighter than OOMMF's 0.1 A/m: at
+    0.1 A/m a macrospin in a 1.6e5 A/m anisotropy field is still 6e-7 rad off its axis
+    (ubermag's own tests demand |M - M_exact| < 1e-3 A/m, i.e. ~1e-9 rad). The criterion never
+    goes below the dtype's round-off level (see ``minimise.py``; ~100 A/m on the project's PMA
+    film in float32): a run that reaches that floor counts as converged.
+``RelaxDriver(stopping_mxHxm=1e-5, alpha=1.0, max_time=1e-7, max_steps=20_000, dtype="float64",
+max_iterations=100_000, method="lbfgs", allow_unconverged=False)``
     ``.drive(system)``: damping-only LLG (no precession, damping alpha; RK45 at tol 1e-4) until
-    max |m x H| < 1e-3 max |H| (or max_time / max_steps), then Barzilai-Borwein
-    minimisation to max |m x H| < stopping_mxHxm (an explicit integrator stalls near the
-    minimum, where its step sits at the stability limit of the stiffest exchange modes).
-    Table x = "iteration".
-``HysteresisDriver(stopping_mxHxm=1e-5, max_iterations=100_000, dtype="float64")``
+    max |m x H| < 1e-3 max |H| (or max_time / max_steps), then MinDriver's minimisation to
+    max |m x H| < stopping_mxHxm (an explicit integrator stalls near the minimum, where its step
+    sits at the stability limit of the stiffest exchange modes); same attributes and error.
+    ``iterations`` counts the damping steps and the minimiser's iterations,
+    ``field_evaluations`` 6 per RK45 step plus the minimiser's. Table x = "iteration".
+``HysteresisDriver(stopping_mxHxm=1e-5, max_iterations=100_000, dtype="float64",
+method="lbfgs", allow_unconverged=False)``
     ``.drive(system, Hmin=..., Hmax=..., n=...)`` (the loop Hmin -> Hmax -> Hmin, n points per
     branch) or ``.drive(system, Hsteps=[[H_start, H_end, n], ...])``: oommfc's hysteresis
     driver. An extra uniform applied field H (A/m) named ``hysteresis`` (on top of the system's
     own energy) steps through the points; at each one the energy is minimised from the previous
-    state (MinDriver). A segment's first point is skipped when it equals the previous segment's
-    last. Table x = "B_hysteresis" (mT, |mu0 H|), with Bx/By/Bz_hysteresis (mT) per row.
+    state (MinDriver; a point that does not converge raises, naming its field, unless
+    allow_unconverged). A segment's first point is skipped when it equals the previous
+    segment's last. Table x = "B_hysteresis" (mT, |mu0 H|), with Bx/By/Bz_hysteresis (mT) per
+    row. ``iterations`` and ``field_evaluations`` are totals over the points, ``converged``
+    is True when every point converged.
 
 Column ``x_dw`` (m) is the wall position from <mz>: x_min + L (1 + <mz>) / 2, for an up (-x)
 / down (+x) wall along the mesh's x extent L. Averages are over magnetic cells (Ms > 0).

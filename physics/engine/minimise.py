@@ -26,15 +26,17 @@ torque max |m x H|.
     decrease phi(a) <= phi(0) + c1 a phi'(0) + tol_e and |phi'(a)| <= c2 |phi'(0)|, c2 = 0.9
     (first trial a = 1, usually accepted: ~1 field evaluation per iteration). phi'(a) is
     computed exactly from H(m(a)), so the search stays accurate where energy differences are at
-    round-off (tol_e = ENERGY_ROUNDOFF * eps * sum_i w_i |m_i . H_i| at m0); it steps at most
-    MAX_ROTATION rad in any cell. A pair with <s, y> <= 0 is not stored; when d is not a descent
-    direction or the line search finds no acceptable step, the memory is cleared and the
-    iteration restarts from steepest descent; a failed steepest-descent search stops the loop
-    with status STALLED.
+    round-off (tol_e = ENERGY_ROUNDOFF * eps * sum_i w_i |m_i . H_i| at m0); a trial moves no
+    cell by more than |a d_i| = MAX_ROTATION (~rad). The two-loop recursion runs on flat
+    vectors scaled by sqrt(w_i), in which the metric is the plain dot product. A pair with
+    <s, y> <= 0 is not stored; when d is not a descent direction or the line search finds no
+    acceptable step, the memory is cleared and the iteration restarts from steepest descent; a
+    failed steepest-descent search stops the loop with status STALLED.
 ``minimise_bb(objective, m0, mask, weight, stopping_mxHxm, max_iterations)``
     m <- normalise(m - tau g), g = m x (m x H), tau (m/A) from the two alternating
     Barzilai-Borwein formulas s.s / s.y and s.y / y.y: one field evaluation per iteration, no
-    line search (the energy is not monotone), slow on ill-conditioned problems (pinned walls).
+    line search (the energy is not monotone); slow on ill-conditioned problems (soft modes such
+    as the position of a wall far from a notch).
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ ROUNDOFF_FLOOR = 100.0
 ENERGY_ROUNDOFF = 1e3
 """Multiple of eps * sum_i w_i |m_i . H_i| by which the energy may rise in an accepted step."""
 MAX_ROTATION = 0.5
-"""Largest rotation (rad) of any cell's m in one line-search trial."""
+"""Largest |a d_i| (the tangent step, ~ rotation in rad) of any cell in a line-search trial."""
 C1, C2 = 1e-4, 0.9
 """Wolfe constants: sufficient decrease and curvature (strong Wolfe)."""
 MAX_LINE_SEARCH = 20
