@@ -293,13 +293,20 @@ def test_integrator_gives_up_on_a_non_finite_solution():
 
 
 def test_relax_driver_honours_max_iterations():
-    """RelaxDriver takes MinDriver's max_iterations cap and warns when it stops on it."""
+    """RelaxDriver takes MinDriver's max_iterations cap: stopping on it is an error, or, with
+    allow_unconverged=True, a result flagged converged = False."""
     system = small_film()
-    system.energy = mm.Exchange(A=1e-11) + mm.Zeeman(H=(5e6, 0, 0))
     driver = pe.RelaxDriver(stopping_mxHxm=1e-5, max_steps=1, max_iterations=2)
     assert driver.max_iterations == 2
-    with pytest.warns(UserWarning, match=r"stopped after \d+ iterations"):
+    with pytest.raises(
+        pe.MinimisationNotConvergedError, match=r"max_iterations = 2 reached.*after \d+ iterations"
+    ):
         driver.drive(system)
+    driver = pe.RelaxDriver(
+        stopping_mxHxm=1e-5, max_steps=1, max_iterations=2, allow_unconverged=True
+    )
+    driver.drive(system)
+    assert not driver.converged
     # the count covers the damping steps (here 1) and the capped minimiser iterations (2)
     assert driver.iterations <= driver.max_steps + driver.max_iterations
     assert driver.mxHxm > 1e-5

@@ -10,8 +10,8 @@ energy term is one module with one small ``equinox.Module`` (``field(m, t)`` in 
 ``energy_density(m, t)`` in J/m^3) and its builder: ``exchange``, ``anisotropy``, ``dmi``,
 ``zeeman``, ``demag``; the spin torque is ``slonczewski``. ``field`` sums the terms
 (``effective_field(m, params, t)``), ``llg`` gives ``llg_rhs(m, H, params, t)``;
-``integrators`` (adaptive RK45), ``minimise``, ``thermal`` (stochastic Heun) and ``ensemble``
-(vmapped, sharded thermal runs) integrate it.
+``integrators`` (adaptive RK45), ``minimise`` (L-BFGS on the unit sphere), ``thermal``
+(stochastic Heun) and ``ensemble`` (vmapped, sharded thermal runs) integrate it.
 
 Adding an energy term: a new module with a ``term.FieldTerm`` subclass and a
 ``build(ubermag_term, ctx) -> term`` function, and one line in ``system.ENERGY_TERMS``.
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # loaded lazily at run time (see __getattr__)
     from .drivers import HysteresisDriver, MinDriver, RelaxDriver, TimeDriver, compute, delete
+    from .minimise import MinimisationNotConvergedError
 
 
 def __getattr__(name: str):
@@ -31,7 +32,19 @@ def __getattr__(name: str):
         from . import drivers
 
         return getattr(drivers, name)
+    if name == "MinimisationNotConvergedError":
+        from . import minimise
+
+        return minimise.MinimisationNotConvergedError
     raise AttributeError(f"module 'physics.engine' has no attribute {name!r}")
 
 
-__all__ = ["TimeDriver", "MinDriver", "RelaxDriver", "HysteresisDriver", "delete", "compute"]
+__all__ = [
+    "TimeDriver",
+    "MinDriver",
+    "RelaxDriver",
+    "HysteresisDriver",
+    "MinimisationNotConvergedError",
+    "delete",
+    "compute",
+]

@@ -14,27 +14,40 @@
     ``system.m`` (discretisedfield.Field, norm Ms) and ``system.table`` (ubermagtable.Table,
     x = "t", columns t, mx, my, mz, E, E_<term>, x_dw). With ``save_m=True`` the driver keeps
     the unit-vector snapshots at the n output times in ``driver.m_snapshots`` (n, nx, ny, nz, 3).
-``MinDriver(stopping_mxHxm=1e-5, max_iterations=100_000, dtype="float64")``
-    ``.drive(system)``: energy minimisation (Barzilai-Borwein steepest descent on the sphere,
-    ``minimise.py``) until max |m x H| < stopping_mxHxm (A/m). Table x = "iteration".
-    The default is tighter than OOMMF's 0.1 A/m because steepest descent, unlike OOMMF's CG,
-    does not overshoot: at 0.1 A/m a macrospin in a 1.6e5 A/m anisotropy field is still 6e-7 rad
-    off its axis (ubermag's own tests demand |M - M_exact| < 1e-3 A/m, i.e. ~1e-9 rad); the
-    iterations each decade of the criterion costs are in benchmarks/README.md. The criterion
-    never goes below the dtype's round-off level (see ``minimise.py``).
-``RelaxDriver(stopping_mxHxm=1e-5, alpha=1.0, max_time=1e-7, max_steps=20_000, dtype="float64")``
+``MinDriver(stopping_mxHxm=1e-5, max_iterations=100_000, dtype="float64", method="lbfgs",
+allow_unconverged=False)``
+    ``.drive(system)``: energy minimisation until max |m x H| < stopping_mxHxm (A/m), by
+    L-BFGS on the unit sphere with a strong-Wolfe line search (``method="lbfgs"``) or by
+    Barzilai-Borwein steepest descent (``method="bb"``); see ``minimise.py``. Table
+    x = "iteration". After a drive: ``converged`` (bool), ``iterations``, ``mxHxm`` (A/m, the
+    torque reached) and ``field_evaluations``. A run that ends above the criterion
+    (max_iterations reached, or a line search that stalls at round-off) raises
+    ``MinimisationNotConvergedError`` (a ValueError) naming the criterion, the torque reached
+    and the iteration count; with ``allow_unconverged=True`` it keeps the last state and sets
+    ``converged = False`` instead. The default criterion is tighter than OOMMF's 0.1 A/m: at
+    0.1 A/m a macrospin in a 1.6e5 A/m anisotropy field is still 6e-7 rad off its axis
+    (ubermag's own tests demand |M - M_exact| < 1e-3 A/m, i.e. ~1e-9 rad). The criterion never
+    goes below the dtype's round-off level (see ``minimise.py``; ~100 A/m on the project's PMA
+    film in float32): a run that reaches that floor counts as converged.
+``RelaxDriver(stopping_mxHxm=1e-5, alpha=1.0, max_time=1e-7, max_steps=20_000, dtype="float64",
+max_iterations=100_000, method="lbfgs", allow_unconverged=False)``
     ``.drive(system)``: damping-only LLG (no precession, damping alpha; RK45 at tol 1e-4) until
-    max |m x H| < 1e-3 max |H| (or max_time / max_steps), then Barzilai-Borwein
-    minimisation to max |m x H| < stopping_mxHxm (an explicit integrator stalls near the
-    minimum, where its step sits at the stability limit of the stiffest exchange modes).
-    Table x = "iteration".
-``HysteresisDriver(stopping_mxHxm=1e-5, max_iterations=100_000, dtype="float64")``
+    max |m x H| < 1e-3 max |H| (or max_time / max_steps), then MinDriver's minimisation to
+    max |m x H| < stopping_mxHxm (an explicit integrator stalls near the minimum, where its step
+    sits at the stability limit of the stiffest exchange modes); same attributes and error.
+    ``iterations`` counts the damping steps and the minimiser's iterations,
+    ``field_evaluations`` 6 per RK45 step plus the minimiser's. Table x = "iteration".
+``HysteresisDriver(stopping_mxHxm=1e-5, max_iterations=100_000, dtype="float64",
+method="lbfgs", allow_unconverged=False)``
     ``.drive(system, Hmin=..., Hmax=..., n=...)`` (the loop Hmin -> Hmax -> Hmin, n points per
     branch) or ``.drive(system, Hsteps=[[H_start, H_end, n], ...])``: oommfc's hysteresis
     driver. An extra uniform applied field H (A/m) named ``hysteresis`` (on top of the system's
     own energy) steps through the points; at each one the energy is minimised from the previous
-    state (MinDriver). A segment's first point is skipped when it equals the previous segment's
-    last. Table x = "B_hysteresis" (mT, |mu0 H|), with Bx/By/Bz_hysteresis (mT) per row.
+    state (MinDriver; a point that does not converge raises, naming its field, unless
+    allow_unconverged). A segment's first point is skipped when it equals the previous
+    segment's last. Table x = "B_hysteresis" (mT, |mu0 H|), with Bx/By/Bz_hysteresis (mT) per
+    row. ``iterations`` and ``field_evaluations`` are totals over the points, ``converged``
+    is True when every point converged.
 
 Column ``x_dw`` (m) is the wall position from <mz>: x_min + L (1 + <mz>) / 2, for an up (-x)
 / down (+x) wall along the mesh's x extent L. Averages are over magnetic cells (Ms > 0).
@@ -58,10 +71,19 @@ import pandas as pd
 import ubermagtable as ut
 from tqdm.auto import tqdm
 
-from .field import effective_field, energies, energy_densities
+from .constants import MU0
+from .field import effective_field, energies, energy_densities, field_and_energy
 from .integrators import TABLEAUX, RKState, adaptive_steps, integrate_rk45, tableau
 from .llg import llg_rhs
-from .minimise import max_torque, minimise_bb
+from .minimise import (
+    CONVERGED,
+    MAX_ITERATIONS,
+    MinimisationNotConvergedError,
+    MinResult,
+    max_torque,
+    minimise_bb,
+    minimise_lbfgs,
+)
 from .params import Params
 from .system import build_params
 from .values import mesh_field, region_mask
@@ -307,13 +329,28 @@ class TimeDriver:
         return run.m, rows
 
 
-@jax.jit
-def _run_min(m0, params, free, stopping, max_iterations):
-    def field_fn(m):
-        return effective_field(m, params, jnp.zeros((), m.dtype))
+_METHODS = {"lbfgs": minimise_lbfgs, "bb": minimise_bb}
 
-    m, it, torque = minimise_bb(field_fn, m0, free, stopping, max_iterations)
-    return m, it, torque, observe(m, params, jnp.zeros((), m.dtype))
+
+def _objective(params: Params):
+    """(objective, weight) for the minimisers: objective(m) -> (H (A/m), E / (mu0 V Ms_ref)),
+    weight = Ms / Ms_ref (Ms_ref = max Ms); see minimise.py."""
+    zero = jnp.zeros((), params.Ms.dtype)
+    ms_ref = jnp.max(params.Ms)
+    unit = MU0 * jnp.prod(params.cell) * ms_ref
+
+    def objective(m):
+        H, E = field_and_energy(m, params, zero)
+        return H, E / unit
+
+    return objective, params.Ms / ms_ref
+
+
+@partial(jax.jit, static_argnames=("method",))
+def _run_min(m0, params, free, stopping, max_iterations, method="lbfgs"):
+    objective, weight = _objective(params)
+    result = _METHODS[method](objective, m0, free, weight, stopping, max_iterations)
+    return result, observe(result.m, params, jnp.zeros((), m0.dtype))
 
 
 class MinDriver:
@@ -326,6 +363,8 @@ class MinDriver:
         stopping_mxHxm: float = 1e-5,
         max_iterations: int = 100_000,
         dtype: str = "float64",
+        method: str = "lbfgs",
+        allow_unconverged: bool = False,
         **kwargs,
     ) -> None:
         if "evolver" in kwargs:
@@ -334,13 +373,23 @@ class MinDriver:
             raise TypeError(f"MinDriver: unexpected keyword arguments {sorted(kwargs)}")
         if not stopping_mxHxm > 0:
             raise ValueError(f"stopping_mxHxm: must be positive (A/m), got {stopping_mxHxm}")
+        if not (isinstance(max_iterations, int) and max_iterations > 0):
+            raise ValueError(f"max_iterations: must be a positive integer, got {max_iterations!r}")
+        if method not in _METHODS:
+            raise ValueError(f"method: must be one of {sorted(_METHODS)}, got {method!r}")
         _dtype(dtype)
         self.stopping_mxHxm, self.max_iterations = float(stopping_mxHxm), int(max_iterations)
-        self.dtype = dtype
-        self.iterations, self.mxHxm = 0, float("nan")
+        self.dtype, self.method, self.allow_unconverged = dtype, method, bool(allow_unconverged)
+        self.iterations, self.mxHxm, self.field_evaluations = 0, float("nan"), 0
+        self.converged = False
 
     def drive(self, system: mm.System, fixed_subregions=None, verbose: int = 1, **kwargs) -> None:
-        """Minimise the energy of system; updates system.m and system.table."""
+        """Minimise the energy of system; updates system.m and system.table.
+
+        Raises MinimisationNotConvergedError when max|m x H| >= stopping_mxHxm at the end
+        (max_iterations reached, or a stalled line search), unless allow_unconverged: then
+        ``converged`` is False and system.m holds the last state.
+        """
         _check_kwargs(kwargs)
         if len(system.energy) == 0:
             raise RuntimeError("System's energy is not defined")
@@ -349,28 +398,46 @@ class MinDriver:
             m0, params, names = build_params(system, dtype=dtype)
             params = _static(params)
             free = _free_mask(system, params, fixed_subregions)
-            m, it, torque, row = self._minimise(m0, params, free)
-            self.iterations, self.mxHxm = int(it), float(torque)
-            if self.iterations >= self.max_iterations:
-                warnings.warn(
-                    f"{type(self).__name__}: stopped after {self.iterations} iterations with "
-                    f"max|m x H| = {self.mxHxm:.3g} A/m > stopping_mxHxm = "
-                    f"{self.stopping_mxHxm:g} A/m",
-                    stacklevel=2,
-                )
+            result, row = self._minimise(m0, params, free)
+            self._record(result)
             row = jax.tree_util.tree_map(np.asarray, row)
             row.pop("t")
             row["iteration"] = np.asarray(self.iterations)
-            _finish(system, m, params, row, names, self._x)
+            _finish(system, result.m, params, row, names, self._x)
+
+    def _record(self, result: MinResult, where: str = "") -> None:
+        """Store the result's counters; raise (or, with allow_unconverged, record) a
+        minimisation that did not converge."""
+        self.iterations, self.mxHxm = int(result.iterations), float(result.mxHxm)
+        self.field_evaluations = int(result.evaluations)
+        self.converged = int(result.status) == CONVERGED
+        if not self.converged and not self.allow_unconverged:
+            reason = (
+                f"max_iterations = {self.max_iterations} reached"
+                if int(result.status) == MAX_ITERATIONS
+                else "the line search stalled (round-off)"
+            )
+            raise MinimisationNotConvergedError(
+                f"{type(self).__name__}{where}: not converged, {reason}: max|m x H| = "
+                f"{self.mxHxm:.3g} A/m >= stopping_mxHxm = {float(result.stopping):g} A/m after "
+                f"{self.iterations} iterations (pass allow_unconverged=True to keep the state)"
+            )
 
     def _minimise(self, m0, params, free):
         return _run_min(
-            m0, params, free, jnp.asarray(self.stopping_mxHxm, m0.dtype), self.max_iterations
+            m0,
+            params,
+            free,
+            jnp.asarray(self.stopping_mxHxm, m0.dtype),
+            jnp.asarray(self.max_iterations),
+            self.method,
         )
 
 
-@partial(jax.jit, static_argnames=("max_steps", "max_iterations"))
-def _run_relax(m0, params, free, final_stopping, alpha, max_time, max_steps, max_iterations):
+@partial(jax.jit, static_argnames=("max_steps", "method"))
+def _run_relax(
+    m0, params, free, final_stopping, alpha, max_time, max_steps, max_iterations, method
+):
     p = params.replace(precess=jnp.zeros((), m0.dtype), alpha=jnp.full_like(params.Ms, alpha))
     rhs = _rhs(p, free)
     zero = jnp.zeros((), m0.dtype)
@@ -383,12 +450,13 @@ def _run_relax(m0, params, free, final_stopping, alpha, max_time, max_steps, max
 
     start = RKState.start(rhs, m0, zero, 1e-14)
     state, steps = adaptive_steps(rhs, start, max_time, 1e-4, max_steps, converged=converged)
-
-    def field_fn(x):
-        return effective_field(x, p, zero)
-
-    m, it, tq = minimise_bb(field_fn, state.m, free, final_stopping, max_iterations)
-    return m, steps + it, tq, observe(m, p, zero)
+    objective, weight = _objective(p)
+    result = _METHODS[method](objective, state.m, free, weight, final_stopping, max_iterations)
+    # iterations: damping steps + minimiser iterations; evaluations: 6 per RK45 step (FSAL)
+    result = result._replace(
+        iterations=steps + result.iterations, evaluations=6 * steps + 1 + result.evaluations
+    )
+    return result, observe(result.m, p, zero)
 
 
 class HysteresisDriver(MinDriver):
@@ -449,19 +517,17 @@ class HysteresisDriver(MinDriver):
             params = _static(params)
             free = _free_mask(system, params, fixed_subregions)
             mask = params.mask[..., None]
-            rows, total = [], 0
+            rows, total, evaluations, converged = [], 0, 0, True
             for H in tqdm(points, desc="HysteresisDriver", disable=verbose < 1, leave=False):
                 stage = params.map_terms(
                     lambda term, H=H: _with_field(term, "hysteresis", mask * jnp.asarray(H, dtype))
                 )
-                m, it, torque, row = self._minimise(m, stage, free)
-                total += int(it)
-                if int(it) >= self.max_iterations:
-                    warnings.warn(
-                        f"HysteresisDriver: H = {H} A/m: max_iterations reached with "
-                        f"max|m x H| = {float(torque):.3g} A/m",
-                        stacklevel=2,
-                    )
+                result, row = self._minimise(m, stage, free)
+                self._record(result, where=f" at H = {H} A/m")
+                m = result.m
+                total += self.iterations
+                evaluations += self.field_evaluations
+                converged = converged and self.converged
                 row = jax.tree_util.tree_map(np.asarray, row)
                 row.pop("t")
                 row["iteration"] = np.asarray(total)
@@ -475,7 +541,8 @@ class HysteresisDriver(MinDriver):
                     }
                 )
                 rows.append(row)
-            self.iterations, self.mxHxm = total, float(torque)
+            self.iterations, self.field_evaluations = total, evaluations
+            self.converged = converged
             stacked = {k: np.stack([r[k] for r in rows]) for k in rows[0]}
             table = _finish(system, m, params, stacked, names, self._x)
             table.units.update({k: "mT" for k in table.data if k.startswith("B")})
@@ -492,8 +559,16 @@ class RelaxDriver(MinDriver):
         max_steps: int = 20_000,
         dtype: str = "float64",
         max_iterations: int = 100_000,
+        method: str = "lbfgs",
+        allow_unconverged: bool = False,
     ) -> None:
-        super().__init__(stopping_mxHxm=stopping_mxHxm, max_iterations=max_iterations, dtype=dtype)
+        super().__init__(
+            stopping_mxHxm=stopping_mxHxm,
+            max_iterations=max_iterations,
+            dtype=dtype,
+            method=method,
+            allow_unconverged=allow_unconverged,
+        )
         if not alpha > 0:
             raise ValueError(f"alpha: must be a positive damping constant, got {alpha}")
         self.alpha, self.max_time, self.max_steps = float(alpha), float(max_time), int(max_steps)
@@ -507,7 +582,8 @@ class RelaxDriver(MinDriver):
             jnp.asarray(self.alpha, m0.dtype),
             jnp.asarray(self.max_time, m0.dtype),
             self.max_steps,
-            self.max_iterations,
+            jnp.asarray(self.max_iterations),
+            self.method,
         )
 
 
