@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
+from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 from test_experiment_batch import synthetic_depinning_run, write_sweep
+from test_experiment_store import make_result, make_spec
 
 from dwmtj.cli import main
 from physics.experiment import checksum
@@ -24,9 +27,11 @@ from physics.experiment.store import (
     CorruptRunError,
     UnverifiedRunWarning,
     open_run,
+    read_snapshots,
     run_path,
     run_status,
     upgrade_run_file,
+    write_run,
 )
 from physics.experiment.sweep import load_sweep
 
@@ -112,7 +117,7 @@ def test_byte_flip_is_detected_by_fit_plot_and_batch(batch, tmp_path, capsys):
     assert victim.with_name(victim.name + ".corrupt").exists()
 
 
-def test_a_flip_in_each_readout_and_the_snapshots_is_caught(batch):
+def test_a_flip_in_each_readout_and_the_pulse_table_is_caught(batch):
     _, out, points = batch
     before = digests(out, points)
     for k, name in enumerate(("readout/position", "readout/resistance", "pulses/voltage")):
@@ -237,3 +242,53 @@ def test_transitions_only_files_carry_a_checksum(tmp_path):
     flip_byte_in(tmp_path / "u.h5", "transitions/voltage_V")
     with pytest.raises(CorruptRunError, match="checksum mismatch"):
         read_run_hdf5(tmp_path / "u.h5")
+
+
+def test_a_flip_in_the_snapshots_is_caught_by_their_fletcher32(tmp_path):
+    """The snapshots' data are left out of the content digest (they are large); HDF5's
+    per-chunk Fletcher32 checksum catches a flipped byte when the chunk is read."""
+    spec = make_spec(snapshots=True)
+    path = write_run(tmp_path, spec, make_result(spec, snapshots=True))
+    with h5py.File(path, "r") as fh:
+        chunk = fh["snapshots/m"].id.get_chunk_info(0)
+    with open(path, "r+b") as handle:
+        handle.seek(chunk.byte_offset + chunk.size // 2)
+        value = handle.read(1)[0]
+        handle.seek(chunk.byte_offset + chunk.size // 2)
+        handle.write(bytes([value ^ 0x41]))
+    assert run_status(path) == "complete"  # the readouts are intact and verify
+    with pytest.raises(CorruptRunError, match="damaged snapshots"):
+        read_snapshots(path)
+
+
+REPO = Path(__file__).resolve().parents[1]
+#: The modules that may open HDF5 files themselves: the run-file store and its checksum and
+#: transitions helpers, and the stream's own result file (not a run file).
+HDF5_OPENERS = {
+    "physics/experiment/store.py",
+    "physics/experiment/checksum.py",
+    "physics/experiment/transitions.py",
+    "nn/stream.py",
+}
+
+
+def test_every_reader_goes_through_open_run():
+    """fit, plot, batch, the demo and the notebooks read run files only through the store
+    (``open_run`` and the readers built on it): no other module, and no notebook code cell,
+    opens an HDF5 file itself."""
+    opened = re.compile(r"h5py\.File\(|import h5py|from h5py")
+    sources = [
+        p
+        for folder in ("compact", "dwmtj", "nn", "physics", "geometries", "paperstyle")
+        for p in (REPO / folder).rglob("*.py")
+    ]
+    direct = {
+        str(p.relative_to(REPO))
+        for p in sources
+        if opened.search(p.read_text(encoding="utf-8"))
+    }
+    assert direct == HDF5_OPENERS
+    for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        assert not opened.search(code), notebook.name
