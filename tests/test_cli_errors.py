@@ -67,6 +67,26 @@ def test_nan_and_inf_are_refused_naming_the_option(
     assert "finite" in err
 
 
+def _all_actions(parser: object) -> list[tuple[str, object]]:
+    """(prog, action) of every option and positional of ``parser`` and its subcommands."""
+    out = [(parser.prog, a) for a in parser._actions]  # type: ignore[attr-defined]
+    for sub in cli._subparsers(parser):  # type: ignore[arg-type]
+        out.extend(_all_actions(sub))
+    return out
+
+
+def test_every_number_option_uses_a_checked_type() -> None:
+    """No option of any subcommand parses numbers with bare ``float`` or ``int`` (which take
+    NaN, inf or any sign): each uses a type of :mod:`dwmtj.commands.options` that refuses
+    NaN and +-inf and states its bound."""
+    bare = [
+        f"{prog} {'/'.join(action.option_strings) or action.dest}"  # type: ignore[attr-defined]
+        for prog, action in _all_actions(cli.build_parser())
+        if getattr(action, "type", None) in (float, int)
+    ]
+    assert not bare, bare
+
+
 def test_tau0_zero_is_an_option_error_not_a_zero_division(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
