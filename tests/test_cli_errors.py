@@ -6,6 +6,7 @@ Each case runs ``dwmtj.main`` in this process and reproduces one probe of the is
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -67,10 +68,10 @@ def test_nan_and_inf_are_refused_naming_the_option(
     assert "finite" in err
 
 
-def _all_actions(parser: object) -> list[tuple[str, object]]:
+def _all_actions(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.Action]]:
     """(prog, action) of every option and positional of ``parser`` and its subcommands."""
-    out = [(parser.prog, a) for a in parser._actions]  # type: ignore[attr-defined]
-    for sub in cli._subparsers(parser):  # type: ignore[arg-type]
+    out = [(parser.prog, a) for a in parser._actions]
+    for sub in cli._subparsers(parser):
         out.extend(_all_actions(sub))
     return out
 
@@ -80,7 +81,7 @@ def test_every_number_option_uses_a_checked_type() -> None:
     NaN, inf or any sign): each uses a type of :mod:`dwmtj.commands.options` that refuses
     NaN and +-inf and states its bound."""
     bare = [
-        f"{prog} {'/'.join(action.option_strings) or action.dest}"  # type: ignore[attr-defined]
+        f"{prog} {'/'.join(action.option_strings) or action.dest}"
         for prog, action in _all_actions(cli.build_parser())
         if getattr(action, "type", None) in (float, int)
     ]

@@ -283,9 +283,7 @@ def test_every_reader_goes_through_open_run():
         for p in (REPO / folder).rglob("*.py")
     ]
     direct = {
-        str(p.relative_to(REPO))
-        for p in sources
-        if opened.search(p.read_text(encoding="utf-8"))
+        str(p.relative_to(REPO)) for p in sources if opened.search(p.read_text(encoding="utf-8"))
     }
     assert direct == HDF5_OPENERS
     for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
