@@ -6,8 +6,9 @@ is stored as ``func`` on its parser and receives the parsed ``argparse.Namespace
 Errors: a user error (a bad option value, a missing or unreadable input, an invalid file:
 :data:`USER_ERRORS`) is one line on stderr, ``dwmtj <command>: error: <option or field>:
 <reason>``, and exit status 2; any other exception is an internal error: one line and a hint
-to rerun with ``--debug``, exit status 1. ``--debug`` (anywhere on the command line, or
-``DWMTJ_DEBUG=1``) adds the traceback.
+to rerun with ``--debug``, exit status 1. Ctrl-C is one line, ``dwmtj <command>: interrupted``,
+and exit status 130. ``--debug`` (anywhere on the command line, or ``DWMTJ_DEBUG=1``) adds the
+traceback.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 #: Exit status of a user error (as argparse's) and of an internal error.
 USER_ERROR_STATUS = 2
 INTERNAL_ERROR_STATUS = 1
+#: Exit status of a command stopped by Ctrl-C (SIGINT), as a shell reports it: 128 + 2.
+INTERRUPTED_STATUS = 130
 
 DEBUG_HELP = "show the traceback of an error (also: environment DWMTJ_DEBUG=1)"
 
@@ -156,7 +159,7 @@ def _exit_cleanly_on_sigterm() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dwmtj`` command line and return its exit status (0 success, 1 failure or
-    internal error, 2 user error: see the module docstring)."""
+    internal error, 2 user error, 130 interrupted: see the module docstring)."""
     use_all_cpu_cores()
     parser = build_parser()
     try:
@@ -178,6 +181,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(devnull, stdout)  # nothing more is written to the closed pipe at exit
             os.close(devnull)
         return 128 + signal.SIGPIPE
+    except KeyboardInterrupt:  # Ctrl-C: one line, the shell's status for SIGINT
+        if debug:
+            traceback.print_exc()
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return INTERRUPTED_STATUS
     except USER_ERRORS as exc:
         if debug:
             traceback.print_exc()

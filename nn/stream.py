@@ -70,7 +70,7 @@ class StreamConfig(TypedConfig):
     full_data: Flag = Field(True, description="also train the full-data reference")
     eval_every_epoch: Flag = Field(False, description="test accuracy after every epoch")
     eval_chunk: Int = _count(1000, "test images per evaluation batch")
-    first_seed: Int = quantity(0, unit="", description="the first seed")
+    first_seed: Int = quantity(0, unit="", description="the first seed", ge=0)
 
     @model_validator(mode="after")
     def _fits_the_training_set(self) -> StreamConfig:

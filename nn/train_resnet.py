@@ -42,7 +42,7 @@ class TrainConfig(TypedConfig):
     lr: Real = quantity(0.1, unit="", description="peak learning rate (cosine schedule)", gt=0)
     momentum: Real = quantity(0.9, unit="", description="SGD momentum", ge=0, lt=1)
     weight_decay: Real = quantity(5e-4, unit="", description="L2 on conv/dense weights", ge=0)
-    seed: Int = quantity(0, unit="", description="random seed")
+    seed: Int = quantity(0, unit="", description="random seed", ge=0)
     dataset: str = Field("cifar10-jpeg", description="dataset name (nn.cifar)")
     #: use only the first N training images (tests, smoke runs)
     train_limit: Int | None = quantity(

@@ -6,6 +6,7 @@ Each case runs ``dwmtj.main`` in this process and reproduces one probe of the is
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -65,6 +66,26 @@ def test_nan_and_inf_are_refused_naming_the_option(
     command = " ".join(argv[:2]) if argv[0] == "train" else argv[0]
     assert err.startswith(f"dwmtj {command}: error: {option}: "), err
     assert "finite" in err
+
+
+def _all_actions(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.Action]]:
+    """(prog, action) of every option and positional of ``parser`` and its subcommands."""
+    out = [(parser.prog, a) for a in parser._actions]
+    for sub in cli._subparsers(parser):
+        out.extend(_all_actions(sub))
+    return out
+
+
+def test_every_number_option_uses_a_checked_type() -> None:
+    """No option of any subcommand parses numbers with bare ``float`` or ``int`` (which take
+    NaN, inf or any sign): each uses a type of :mod:`dwmtj.commands.options` that refuses
+    NaN and +-inf and states its bound."""
+    bare = [
+        f"{prog} {'/'.join(action.option_strings) or action.dest}"
+        for prog, action in _all_actions(cli.build_parser())
+        if getattr(action, "type", None) in (float, int)
+    ]
+    assert not bare, bare
 
 
 def test_tau0_zero_is_an_option_error_not_a_zero_division(
@@ -157,9 +178,29 @@ def test_out_pointing_to_a_file_names_out(
 def test_other_commands_check_out_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     afile = tmp_path / "afile"
     afile.write_text("")
-    for argv in (["infer"], ["train", "resnet"], ["train", "stream"], ["demo", "--dry-run"]):
+    for argv in (
+        ["infer"],
+        ["train", "resnet"],
+        ["train", "stream"],
+        ["demo", "--dry-run"],
+        ["batch", str(tmp_path / "s.toml")],
+    ):
         err, _ = one_error([*argv, "--out", str(afile)], capsys)
         assert "--out: " in err and "existing file" in err
+    assert afile.read_text() == ""
+
+
+def test_config_fields_behind_the_seed_options_are_bounded_too() -> None:
+    """``--first-seed -1`` is refused by the option; the config field refuses it as well
+    (a StreamConfig built in Python or read from a file), naming the field."""
+    from nn.stream import StreamConfig
+    from nn.train_resnet import TrainConfig
+
+    with pytest.raises(ValueError, match=r"^first_seed: .*>= 0") as info:
+        StreamConfig(first_seed=-1)
+    assert "\n" not in str(info.value)
+    with pytest.raises(ValueError, match=r"^seed: .*>= 0"):
+        TrainConfig(seed=-1)
 
 
 def test_missing_oommf_is_one_line_and_debug_adds_the_traceback(
@@ -208,6 +249,49 @@ def test_internal_error_is_one_line_with_a_hint(
     )
     assert dwmtj.main(["--debug", "current", "paper-straight", "--voltage", "1"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_ctrl_c_is_one_line_and_status_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A KeyboardInterrupt during a command: ``dwmtj <command>: interrupted``, exit status
+    130 (as a shell reports SIGINT), the traceback only with --debug."""
+    from dwmtj.commands import current
+
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(current, "run_current", interrupted)
+    err, _ = one_error(["current", "paper-straight", "--voltage", "1"], capsys, status=130)
+    assert err == "dwmtj current: interrupted"
+    assert dwmtj.main(["current", "paper-straight", "--voltage", "1", "--debug"]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "KeyboardInterrupt" in err
+    assert err.strip().splitlines()[-1] == "dwmtj current: interrupted"
+
+
+def test_real_sigint_is_one_line(tmp_path: Path) -> None:
+    """The same for a real SIGINT (Ctrl-C) delivered to a running ``dwmtj`` process."""
+    script = (
+        "import os, signal, sys, time\n"
+        "from dwmtj.commands import geometry\n"
+        "def wait(args):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    time.sleep(30)\n"
+        "geometry.run_geometry = wait\n"
+        "from dwmtj.cli import main\n"
+        "sys.exit(main(['geometry', '--list']))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 130
+    assert proc.stderr == "dwmtj geometry: interrupted\n"
 
 
 def test_closed_pipe_stops_quietly(

@@ -1,6 +1,6 @@
 """Property-based fuzz test of the loaders of user input (issue 16, acceptance): a run spec
-(:meth:`RunSpec.from_dict`), a geometry (:meth:`Track.from_dict` and geometry TOML files) and
-a compact-model artifact (:func:`model_from_dict` and JSON files).
+(:meth:`RunSpec.from_dict`, run and sweep TOML files), a geometry (:meth:`Track.from_dict` and
+geometry TOML files) and a compact-model artifact (:func:`model_from_dict` and JSON files).
 
 Inputs are valid examples with random mutations: a value anywhere in the nested tables
 replaced by NaN, +-inf, a huge or tiny number, zero, a negative number, a string, a bool, a
@@ -27,7 +27,9 @@ from compact.artifact import load_model, model_from_dict
 from compact.presets import paper_trapezoid_model
 from geometries.presets import load_preset, read_geometry_file
 from geometries.track import Track
+from physics.experiment.commands import load_run_spec
 from physics.experiment.spec import RunSpec
+from physics.experiment.sweep import load_sweep
 
 DATA = Path(__file__).parent / "data"
 SPEC = tomllib.loads((DATA / "demo-tiny-straight.toml").read_text())
@@ -150,3 +152,16 @@ def test_geometry_and_artifact_files(scratch: Path, text: str, raw: bytes) -> No
         _valid_or_one_line_error(load_model, artifact)
     artifact.write_text(json.dumps(ARTIFACT) + text)
     _valid_or_one_line_error(load_model, artifact)
+
+
+@settings(FUZZ, max_examples=60)
+@given(text=FILE_TEXT, raw=st.binary(max_size=64))
+def test_run_spec_and_sweep_files(scratch: Path, text: str, raw: bytes) -> None:
+    """Run TOMLs (``dwmtj simulate``) and sweep TOMLs (``dwmtj batch``): random text, random
+    bytes (not UTF-8 included) and the tiny spec with a random line added."""
+    path = scratch / "s.toml"
+    valid = (DATA / "demo-tiny-straight.toml").read_text()
+    for content in (text.encode(), raw, (valid + "\n" + text).encode()):
+        path.write_bytes(content)
+        for load in (load_run_spec, load_sweep):
+            _valid_or_one_line_error(load, path)

@@ -7,13 +7,17 @@ finished before the fault is lost or redone."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
+from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 from test_experiment_batch import synthetic_depinning_run, write_sweep
+from test_experiment_store import make_result, make_spec
 
 from dwmtj.cli import main
 from physics.experiment import checksum
@@ -23,9 +27,11 @@ from physics.experiment.store import (
     CorruptRunError,
     UnverifiedRunWarning,
     open_run,
+    read_snapshots,
     run_path,
     run_status,
     upgrade_run_file,
+    write_run,
 )
 from physics.experiment.sweep import load_sweep
 
@@ -56,6 +62,30 @@ def flip_byte_in(path, dataset: str, byte: int = 7) -> None:
         handle.write(bytes([value ^ 0x41]))
 
 
+def digests(out, points) -> dict[str, str]:
+    """run id -> SHA-256 of its run file, for the points whose file exists."""
+    paths = {p.spec.run_id: run_path(out, p.spec.run_id) for p in points}
+    return {i: hashlib.sha256(f.read_bytes()).hexdigest() for i, f in paths.items() if f.exists()}
+
+
+def assert_nothing_lost(out, points, before: dict[str, str], faulty=()):
+    """Nothing lost: every run finished before the fault (all but ``faulty``) is present,
+    verifies, is skipped by a rerun of the whole batch and is byte for byte the file it was
+    (``before``: :func:`digests` taken before the fault); the rerun completes exactly the
+    faulty runs. Returns the rerun's report."""
+    kept = [p.spec.run_id for p in points if p.spec.run_id not in faulty]
+    for run_id in kept:
+        open_run(run_path(out, run_id))  # raises unless complete and verified
+    report = run_batch(
+        points, out, run_fn=synthetic_depinning_run, executor="serial", progress=False
+    )
+    assert report.ok and sorted(report.skipped) == sorted(kept)
+    assert sorted(report.completed) == sorted(faulty)
+    after = digests(out, points)
+    assert {i: after[i] for i in kept} == {i: before[i] for i in kept}  # never redone
+    return report
+
+
 def fit(capsys, path, tmp_path, *extra) -> tuple[int, str]:
     rc = main(["fit", str(path), "-o", str(tmp_path / "m.json"), "--n-rep", "5", *extra])
     return rc, capsys.readouterr().err
@@ -63,6 +93,7 @@ def fit(capsys, path, tmp_path, *extra) -> tuple[int, str]:
 
 def test_byte_flip_is_detected_by_fit_plot_and_batch(batch, tmp_path, capsys):
     sweep, out, points = batch
+    before = digests(out, points)
     victim = run_path(out, points[1].spec.run_id)
     flip_byte_in(victim, "transitions/voltage_V")
     # the flipped value is a plausible float: only the checksum catches it
@@ -80,30 +111,28 @@ def test_byte_flip_is_detected_by_fit_plot_and_batch(batch, tmp_path, capsys):
     plan = {r.run_id: r.status for r in batch_runs(sweep, out, dry_run=True)}
     assert plan[points[1].spec.run_id].startswith("corrupt")
     assert sum(s == "complete" for s in plan.values()) == 3
-    again = run_batch(
-        points, out, run_fn=synthetic_depinning_run, executor="serial", progress=False
-    )
-    assert again.completed == [points[1].spec.run_id] and list(again.redone) == [
-        points[1].spec.run_id
-    ]
-    assert sorted(again.skipped) == sorted(p.spec.run_id for p in points if p is not points[1])
+    again = assert_nothing_lost(out, points, before, faulty=[points[1].spec.run_id])
+    assert list(again.redone) == [points[1].spec.run_id]
     assert run_status(victim) == "complete"
     assert victim.with_name(victim.name + ".corrupt").exists()
 
 
-def test_a_flip_in_each_readout_and_the_snapshots_is_caught(batch):
+def test_a_flip_in_each_readout_and_the_pulse_table_is_caught(batch):
     _, out, points = batch
+    before = digests(out, points)
     for k, name in enumerate(("readout/position", "readout/resistance", "pulses/voltage")):
         path = run_path(out, points[k].spec.run_id)
         flip_byte_in(path, name, byte=3)
         with pytest.raises(CorruptRunError, match="checksum mismatch"):
             open_run(path)
+    assert_nothing_lost(out, points, before, faulty=[p.spec.run_id for p in points[:3]])
 
 
 def test_transitions_that_disagree_with_the_pulses_are_refused(batch):
     """A file re-stamped after its transitions were changed (a consistent checksum: a writer
     bug or a deliberate edit) is refused by the cross-field invariant."""
     _, out, points = batch
+    before = digests(out, points)
     path = run_path(out, points[0].spec.run_id)
     with h5py.File(path, "a") as fh:
         fh["transitions/voltage_V"][0] = 9.8e23
@@ -115,10 +144,12 @@ def test_transitions_that_disagree_with_the_pulses_are_refused(batch):
         fh["pulses/voltage"][1] = 5.0
         checksum.stamp(fh, data_excluded=("snapshots/m",))
     assert "pulses/voltage does not match" in run_status(path)
+    assert_nothing_lost(out, points, before, faulty=[points[0].spec.run_id])
 
 
 def test_partial_file_is_refused_by_fit_and_read_with_force(batch, tmp_path, capsys):
     _, out, points = batch
+    before = digests(out, points)
     path = run_path(out, points[0].spec.run_id)
     with h5py.File(path, "a") as fh:
         fh.attrs["complete"] = False
@@ -131,10 +162,12 @@ def test_partial_file_is_refused_by_fit_and_read_with_force(batch, tmp_path, cap
     with pytest.warns(UnverifiedRunWarning):
         rc, err = fit(capsys, path, tmp_path, "--force")
     assert rc == 0 and (tmp_path / "m.json").exists()
+    assert_nothing_lost(out, points, before, faulty=[points[0].spec.run_id])
 
 
 def test_hash_mismatch_is_refused_by_fit_and_read_with_force(batch, tmp_path, capsys):
     _, out, points = batch
+    before = digests(out, points)
     path = run_path(out, points[0].spec.run_id)
     renamed = path.rename(run_path(out, "ab" * 32))
     rc, err = fit(capsys, renamed, tmp_path)
@@ -147,10 +180,13 @@ def test_hash_mismatch_is_refused_by_fit_and_read_with_force(batch, tmp_path, ca
     with pytest.warns(UnverifiedRunWarning):
         rc = main(["plot", str(renamed), "--out", str(tmp_path / "fig"), "--force"])
     assert rc == 0 and list((tmp_path / "fig").glob("*.png"))
+    assert_nothing_lost(out, points, before, faulty=[points[0].spec.run_id])
+    assert renamed.exists()  # the misnamed file is left for its owner, not deleted
 
 
 def test_schema_1_files_are_refused_with_a_way_out(batch):
     _, out, points = batch
+    before = digests(out, points)
     path = run_path(out, points[0].spec.run_id)
     with h5py.File(path, "a") as fh:  # what a file written before checksums looks like
         fh.attrs["schema_version"] = 1
@@ -161,6 +197,8 @@ def test_schema_1_files_are_refused_with_a_way_out(batch):
     assert run_status(path) == "complete"
     with h5py.File(path, "r") as fh:
         assert json.loads(fh.attrs["upgraded"])["from_schema_version"] == 1
+    before.update(digests(out, points[:1]))  # the upgraded file: kept, not redone
+    assert_nothing_lost(out, points, before)
 
 
 def test_corrupt_manifest_is_kept_and_rebuilt(batch):
@@ -168,6 +206,7 @@ def test_corrupt_manifest_is_kept_and_rebuilt(batch):
     .corrupt), rebuilt from the run files with every record and its swept values, and no
     run is redone."""
     _, out, points = batch
+    files_before = digests(out, points)
     manifest = out / MANIFEST
     before = json.loads(manifest.read_text())["runs"]
     assert len(before) == 4
@@ -187,6 +226,7 @@ def test_corrupt_manifest_is_kept_and_rebuilt(batch):
         assert open_run(run_path(out, point.spec.run_id)).params == json.loads(
             json.dumps(point.params)
         )
+    assert_nothing_lost(out, points, files_before)  # the whole sweep, rebuilt manifest
 
 
 def test_transitions_only_files_carry_a_checksum(tmp_path):
@@ -202,3 +242,51 @@ def test_transitions_only_files_carry_a_checksum(tmp_path):
     flip_byte_in(tmp_path / "u.h5", "transitions/voltage_V")
     with pytest.raises(CorruptRunError, match="checksum mismatch"):
         read_run_hdf5(tmp_path / "u.h5")
+
+
+def test_a_flip_in_the_snapshots_is_caught_by_their_fletcher32(tmp_path):
+    """The snapshots' data are left out of the content digest (they are large); HDF5's
+    per-chunk Fletcher32 checksum catches a flipped byte when the chunk is read."""
+    spec = make_spec(snapshots=True)
+    path = write_run(tmp_path, spec, make_result(spec, snapshots=True))
+    with h5py.File(path, "r") as fh:
+        chunk = fh["snapshots/m"].id.get_chunk_info(0)
+    with open(path, "r+b") as handle:
+        handle.seek(chunk.byte_offset + chunk.size // 2)
+        value = handle.read(1)[0]
+        handle.seek(chunk.byte_offset + chunk.size // 2)
+        handle.write(bytes([value ^ 0x41]))
+    assert run_status(path) == "complete"  # the readouts are intact and verify
+    with pytest.raises(CorruptRunError, match="damaged snapshots"):
+        read_snapshots(path)
+
+
+REPO = Path(__file__).resolve().parents[1]
+#: The modules that may open HDF5 files themselves: the run-file store and its checksum and
+#: transitions helpers, and the stream's own result file (not a run file).
+HDF5_OPENERS = {
+    "physics/experiment/store.py",
+    "physics/experiment/checksum.py",
+    "physics/experiment/transitions.py",
+    "nn/stream.py",
+}
+
+
+def test_every_reader_goes_through_open_run():
+    """fit, plot, batch, the demo and the notebooks read run files only through the store
+    (``open_run`` and the readers built on it): no other module, and no notebook code cell,
+    opens an HDF5 file itself."""
+    opened = re.compile(r"h5py\.File\(|import h5py|from h5py")
+    sources = [
+        p
+        for folder in ("compact", "dwmtj", "nn", "physics", "geometries", "paperstyle")
+        for p in (REPO / folder).rglob("*.py")
+    ]
+    direct = {
+        str(p.relative_to(REPO)) for p in sources if opened.search(p.read_text(encoding="utf-8"))
+    }
+    assert direct == HDF5_OPENERS
+    for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        assert not opened.search(code), notebook.name

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from dwmtj.commands.options import output_folder
+from dwmtj.commands.options import output_folder, positive_int
 from physics.calculators import CALCULATORS
 
 
@@ -22,9 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("batch", help="run a sweep (TOML) on a process pool or dask")
     p.add_argument("sweep", help="sweep TOML ([run], [sweep], seeds)")
-    p.add_argument("--out", default="runs", help="output folder (default ./runs)")
+    p.add_argument(
+        "--out", type=output_folder, default="runs", help="output folder (default ./runs)"
+    )
     p.add_argument("--scheduler", help="dask scheduler address (tcp://host:8786)")
-    p.add_argument("--workers", type=int, help="process-pool size, >= 1 (default: #CPUs)")
+    p.add_argument("--workers", type=positive_int, help="process-pool size, >= 1 (default: #CPUs)")
     p.add_argument("--serial", action="store_true", help="run in this process (one GPU)")
     p.add_argument("--calculator", choices=CALCULATORS, help="override the calculator")
     p.add_argument(
@@ -62,8 +64,6 @@ def _simulate_handler(args: argparse.Namespace) -> int:
 
 
 def _batch_handler(args: argparse.Namespace) -> int:
-    if args.workers is not None and args.workers < 1:  # before any work
-        raise ValueError(f"--workers: must be an integer >= 1, got {args.workers}")
     from physics.experiment.commands import batch_runs
 
     result = batch_runs(

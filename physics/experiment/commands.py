@@ -32,8 +32,8 @@ def read_toml(path: str | Path, option: str | None = None) -> dict:
             raise ValueError(f"{prefix}run spec file not found: {path}")
         raise FileNotFoundError(f"file not found: {path}")
     try:
-        return tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{prefix}{path} is not valid TOML ({exc})") from None
 
 

@@ -133,8 +133,8 @@ def load_sweep(path: str | Path) -> list[SweepPoint]:
     if not path.is_file():
         raise FileNotFoundError(f"sweep file not found: {path}")
     try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: not valid TOML ({exc})") from None
     try:
         return expand_sweep(data)
