@@ -40,8 +40,10 @@ def test_notched_strip_has_84_empty_cells():
 
 
 def test_field_and_energy_is_the_sum_of_the_terms():
+    system = small_strip()
+    system.energy += mm.Zeeman(H=(1e4, 2e4, -3e4))  # with the four bilinear-or-not terms
     with jax.enable_x64(True):
-        m, params, _ = build_params(small_strip())
+        m, params, _ = build_params(system)
         m = m + 0.3 * jnp.sin(jnp.arange(m.size).reshape(m.shape))  # every term non-trivial
         m = (
             m
