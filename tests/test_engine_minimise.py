@@ -8,8 +8,10 @@ wall (case B) is tests/test_engine_oommf_reference.py.
 
 from __future__ import annotations
 
+import discretisedfield as df
 import jax
 import jax.numpy as jnp
+import micromagneticmodel as mm
 import numpy as np
 import pytest
 
@@ -38,8 +40,10 @@ def test_notched_strip_has_84_empty_cells():
 
 
 def test_field_and_energy_is_the_sum_of_the_terms():
+    system = small_strip()
+    system.energy += mm.Zeeman(H=(1e4, 2e4, -3e4))  # with the four bilinear-or-not terms
     with jax.enable_x64(True):
-        m, params, _ = build_params(small_strip())
+        m, params, _ = build_params(system)
         m = m + 0.3 * jnp.sin(jnp.arange(m.size).reshape(m.shape))  # every term non-trivial
         m = (
             m
@@ -134,3 +138,37 @@ def test_low_level_result_status():
         done = minimise_lbfgs(objective, m0, params.mask, weight, 10.0, 10_000)
     assert int(capped.status) == MAX_ITERATIONS and int(capped.iterations) == 2
     assert int(done.status) == CONVERGED and float(done.mxHxm) < 10.0
+
+
+def test_lbfgs_with_two_ms_values_and_fixed_cells():
+    # Ms differs between the two halves (the metric's weights w = Ms / max Ms are not all 1) and
+    # the left 8 nm are fixed: L-BFGS and BB reach the same minimum; fixed cells do not move.
+    mesh = df.Mesh(
+        p1=(0, 0, 0),
+        p2=(64e-9, 16e-9, 1e-9),
+        cell=(2e-9, 2e-9, 1e-9),
+        subregions={"pinned": df.Region(p1=(0, 0, 0), p2=(8e-9, 16e-9, 1e-9))},
+    )
+    states = {}
+    for method in ("lbfgs", "bb"):
+        system = mm.System(name="two_ms")
+        system.energy = (
+            mm.Exchange(A=1.5e-11)
+            + mm.UniaxialAnisotropy(K=8.5e5, u=(0, 0, 1))
+            + mm.DMI(D=0.3e-3, crystalclass="Cnv_z")
+            + mm.Demag()
+            + mm.Zeeman(H=(2e4, 0, 0))
+        )
+        system.m = df.Field(
+            mesh,
+            nvdim=3,
+            value=lambda p: (0.1, 0, 1) if p[0] < 32e-9 else (0.1, 0, -1),
+            norm=lambda p: MS if p[0] < 40e-9 else 0.6e6,
+        )
+        m0 = system.m.orientation.array.copy()
+        driver = pe.MinDriver(stopping_mxHxm=1e-3, method=method)
+        driver.drive(system, fixed_subregions=["pinned"])
+        assert driver.converged
+        states[method] = system.m.orientation.array
+        assert np.array_equal(states[method][:4], m0[:4])
+    assert np.abs(states["lbfgs"] - states["bb"]).max() < 1e-6
