@@ -8,7 +8,7 @@ LOCK := requirements.lock
 STAMP := $(VENV)/.installed
 LATEST := .venv-latest
 
-.PHONY: demo test test-latest test-oommf lint check-imports typecheck bench install lock
+.PHONY: demo test test-latest test-oommf lint check-imports typecheck bench bench-oommf install lock
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PY) -m venv $(VENV)
@@ -69,3 +69,8 @@ check-imports: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py --table-only --cells 4e-9 --batches 1 8 --steps 20
 	$(BIN)/python benchmarks/bench_experiment.py --sizes 1 8
+
+# OOMMF and the JAX engine side by side (SP4, case C, the notched-strip relaxation, 300 K),
+# ~9 min on the 2-core machine; needs OOMMF ($$OOMMFTCL or oommf on PATH)
+bench-oommf: $(STAMP)
+	$(BIN)/python benchmarks/bench_engine.py --oommf --json benchmarks/side-by-side.json
