@@ -221,32 +221,19 @@ def bench_sp4() -> Clock:
     return clock
 
 
-REFERENCE = pathlib.Path(__file__).resolve().parents[2] / "shared" / "oommf-reference"
 
 
 def bench_case_c(dtype: str, J: float = 1e12, t: float = 2e-9) -> tuple[Clock, int]:
     """Case C (OOMMF-relaxed wall, SOT J) for t seconds, n = 200, compiled; (clock, steps)."""
+    from side_by_side import _snapshot, case_c_system
+
     import physics.engine as engine
 
-    nx, ny = 256, 32
-    mesh = df.Mesh(p1=(0, 0, 0), p2=(nx * 2e-9, ny * 2e-9, THICKNESS), cell=(2e-9, 2e-9, 1e-9))
-    system = mm.System(name="case_c")
-    system.energy = (
-        mm.Exchange(A=A)
-        + mm.UniaxialAnisotropy(K=KU, u=(0, 0, 1))
-        + mm.DMI(D=D, crystalclass="Cnv_z")
-        + mm.Demag()
-    )
-    system.dynamics = (
-        mm.Precession(gamma0=2.211e5)
-        + mm.Damping(alpha=ALPHA)
-        + mm.Slonczewski(J=J, mp=(0, 1, 0), P=THETA_SH, Lambda=1, eps_prime=0)
-    )
-    relaxed = np.load(REFERENCE / "dw_relaxed.npz")["m"] * MS
-    system.m = df.Field(mesh, nvdim=3, value=relaxed)
+    system = case_c_system(J)
+    relaxed = _snapshot(system.m)
     driver = engine.TimeDriver(dtype=dtype)
     driver.drive(system, t=t / 200, n=1, verbose=0)  # compile (one executable for every n)
-    system.m = df.Field(mesh, nvdim=3, value=relaxed)
+    system.m = _snapshot(relaxed)
     with Clock() as clock:
         driver.drive(system, t=t, n=200, verbose=0)
     return clock, driver.stats["accepted_steps"] + driver.stats["rejected_steps"]
