@@ -221,8 +221,6 @@ def bench_sp4() -> Clock:
     return clock
 
 
-
-
 def bench_case_c(dtype: str, J: float = 1e12, t: float = 2e-9) -> tuple[Clock, int]:
     """Case C (OOMMF-relaxed wall, SOT J) for t seconds, n = 200, compiled; (clock, steps)."""
     from side_by_side import _snapshot, case_c_system
