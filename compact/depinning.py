@@ -27,6 +27,7 @@ finite maximum-likelihood estimate; it gets a ``"step"`` law at the separating v
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -45,6 +46,13 @@ K_B_EV = 8.617333262e-5  # Boltzmann constant (eV/K)
 DEFAULT_TAU0_S = 1e-9
 FIXED_BETAS = (1.0, 1.5, 2.0)
 LAW_KINDS = ("normal", "arrhenius", "step")
+
+
+class AttemptTimeError(ValueError):
+    """The activation law cannot describe pulses shorter than tau0 ln 2 (its rate
+    t_p / tau0 is then below ln 2 even with no barrier)."""
+
+
 PARAM_NAMES = {
     "normal": ("mu_V", "sigma_V"),
     "arrhenius": ("V0_V", "E_eV", "beta"),
@@ -330,7 +338,10 @@ def _starts(kind: str, t: Trials, beta: float | None, tau0: float) -> list[np.nd
     width, temp = float(np.median(t.pulse_width_s)), float(np.median(t.temperature_K))
     L = np.log(width / tau0) - np.log(np.log(2.0))
     if L <= 0:
-        raise ValueError(f"tau0_s: attempt time {tau0} s must be shorter than the pulses")
+        raise AttemptTimeError(
+            f"tau0_s: attempt time {tau0} s must be shorter than the pulses "
+            f"(median width {width:g} s; the activation law needs width > tau0 ln 2)"
+        )
     starts = []
     for b in [beta] if beta is not None else list(FIXED_BETAS):
         for e_kt in (5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 640.0):
@@ -573,7 +584,10 @@ def fit_device_laws(
     """Fit every notch with each candidate law and keep the law with the lowest total AIC.
 
     ``law``: ``"auto"``, ``"arrhenius"`` or ``"normal"``; ``beta``: a fixed exponent,
-    ``"free"`` to fit it, or ``None`` to try 1, 1.5 and 2 (chosen by AIC).
+    ``"free"`` to fit it, or ``None`` to try 1, 1.5 and 2 (chosen by AIC). With ``"auto"``,
+    the activation law is skipped (with a warning) where the pulses are shorter than
+    ``tau0_s`` ln 2, which it cannot describe; ``"arrhenius"`` then raises
+    :class:`AttemptTimeError` (a ValueError naming ``tau0_s``).
     ``reach_rate_per_s``: the transport model's reach rate (None = no limit), which makes
     passing and holding trials of moving walls depend on the reach (see
     :func:`depinning_trials`); it is stored in the returned laws.
@@ -581,11 +595,22 @@ def fit_device_laws(
     trials, _ = depinning_trials(tr, reach_rate_per_s)
     if not trials:
         raise ValueError("observations: no pulse moved or tried to move the wall (all V = 0?)")
+    skipped: list[str] = []
     fits: dict[str, dict[tuple[int, int], NotchLaw]] = {}
     aic: dict[str, float] = {}
     for kind, b in _candidates(law, beta):
         name = candidate_name(kind, b)
-        fits[name] = {key: fit_notch(t, kind, b, tau0_s) for key, t in trials.items()}
+        try:
+            fits[name] = {key: fit_notch(t, kind, b, tau0_s) for key, t in trials.items()}
+        except AttemptTimeError as exc:
+            if law != "auto":
+                raise
+            # "auto" chooses among the laws that can describe the data: pulses shorter than
+            # the attempt time leave the normal law (said once, not as an error).
+            if kind == "arrhenius" and not any(n.startswith("arrhenius") for n in skipped):
+                warnings.warn(f"law auto: {name} skipped: {exc}", stacklevel=2)
+            skipped.append(name)
+            continue
         aic[name] = float(sum(f.aic for f in fits[name].values() if f.identified))
     best = min(aic, key=lambda name: aic[name])
     chosen = fits[best]

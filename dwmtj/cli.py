@@ -21,9 +21,10 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from dwmtj.commands import current, demo, experiment, fit, geometry, inference, train
 
@@ -157,6 +158,23 @@ def _exit_cleanly_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, stop)
 
 
+def _one_line_warning(prog: str) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints ``<prog>: warning: <message>`` (no source line)."""
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        text = " ".join(str(message).split())
+        print(f"{prog}: warning: {text}", file=file or sys.stderr)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dwmtj`` command line and return its exit status (0 success, 1 failure or
     internal error, 2 user error, 130 interrupted: see the module docstring)."""
@@ -173,7 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     prog = getattr(args, "prog", f"dwmtj {args.command}")
     _exit_cleanly_on_sigterm()
     try:
-        result = args.func(args)
+        with warnings.catch_warnings():
+            if not debug:  # a warning is one line too: "dwmtj CMD: warning: message"
+                warnings.showwarning = _one_line_warning(prog)
+            result = args.func(args)
     except BrokenPipeError:  # `dwmtj ... | head`: the reader has gone; stop quietly
         with contextlib.suppress(OSError, ValueError):  # (no file descriptor: in tests)
             stdout = sys.stdout.fileno()

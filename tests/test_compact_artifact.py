@@ -181,3 +181,26 @@ def test_cli_fit_writes_artifact_and_refuses_bad_input(tmp_path, capsys):
     assert rc == 2 and "do not form separated levels" in err
     assert not (tmp_path / "never.json").exists()
     assert not list(tmp_path.glob(".never.json*"))
+
+
+def test_fit_cli_on_pulses_shorter_than_tau0_keeps_the_normal_law(tmp_path, capsys):
+    # 0.5 ns pulses with the default tau0 = 1 ns: `dwmtj fit` (law auto) fits the normal law
+    # and says why the activation law was left out in one warning line, instead of failing.
+    from dwmtj.cli import main
+
+    v, _, r = _cycles(np.random.default_rng(2), n_cycles=20)
+    path = tmp_path / "short.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(("cycle", "pulse", "voltage_V", "resistance_ohm", "pulse_width_s"))
+        for c in range(r.shape[0]):
+            for p in range(v.size):
+                w.writerow([c, p, v[p], r[c, p], 0.5e-9])
+    out = tmp_path / "model.json"
+    assert main(["fit", str(path), "--out", str(out), "--n-rep", "20"]) == 0
+    err = capsys.readouterr().err
+    warning = [line for line in err.splitlines() if "warning" in line]
+    assert len(warning) == 1 and warning[0].startswith("dwmtj fit: warning: law auto:")
+    assert "tau0_s" in warning[0]
+    model = json.loads(out.read_text())
+    assert model["law"] == "normal" and list(model["aic_by_law"]) == ["normal"]

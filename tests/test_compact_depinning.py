@@ -174,3 +174,21 @@ def test_a_stopped_optimiser_raises_naming_the_law(monkeypatch):
     monkeypatch.setattr(dep, "minimize", capped)
     with pytest.raises(dep.FitNotConvergedError, match="'normal'"):
         fit_notch(_normal_trials(np.random.default_rng(1)), "normal")
+
+
+def test_auto_law_falls_back_to_normal_on_pulses_shorter_than_tau0():
+    # Pulses of 0.5 ns against the default attempt time tau0 = 1 ns: the activation law
+    # cannot describe them (t_p / tau0 < ln 2), so "auto" keeps the normal law (with a
+    # warning naming tau0_s) instead of failing; asking for "arrhenius" is a one-line error.
+    from compact.depinning import AttemptTimeError
+
+    rng = np.random.default_rng(5)
+    fwd = [NotchLaw("normal", {"mu_V": 2.0, "sigma_V": 0.15}), None, None]
+    tr = _ramp_table(DeviceLaws(3, "normal", fwd, [None] * 3), (0.5e-9,), rng)
+    with pytest.warns(UserWarning, match="tau0_s"):
+        fitted = fit_device_laws(tr, law="auto")
+    assert fitted.law == "normal"
+    assert list(fitted.aic_by_law) == ["normal"]
+    assert fitted.forward[0].params["mu_V"] == pytest.approx(2.0, abs=0.1)
+    with pytest.raises(AttemptTimeError, match="tau0_s: attempt time"):
+        fit_device_laws(tr, law="arrhenius")
