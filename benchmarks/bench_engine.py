@@ -54,8 +54,8 @@ from physics.engine.standard_problems import STDPROB4_FIELD1, stdprob4_system  #
 from physics.engine.system import build_params  # noqa: E402
 
 # Case B/C material (../shared/oommf-reference/README.md): Ta/CoFeB-like PMA film, 1 nm thick.
-MS, A, KU, D, ALPHA, THICKNESS = 1.1e6, 1.5e-11, 8.5e5, 0.3e-3, 0.02, 1e-9
-J_SOT, THETA_SH = 5e11, 0.1
+MS, THICKNESS = 1.1e6, 1e-9  # A/m, m
+J_SOT = 5e11  # A/m^2
 
 
 def track_mask(cell: float) -> np.ndarray:
@@ -74,18 +74,9 @@ def device_system(mask: np.ndarray, cell: float, temperature: float) -> mm.Syste
     nx, ny = mask.shape
     mesh = df.Mesh(p1=(0, 0, 0), p2=(nx * cell, ny * cell, THICKNESS), n=(nx, ny, 1))
     ms = df.Field(mesh, nvdim=1, value=mask[..., None].astype(float) * MS)
-    system = mm.System(name="bench")
-    system.energy = (
-        mm.Exchange(A=A)
-        + mm.UniaxialAnisotropy(K=KU, u=(0, 0, 1))
-        + mm.DMI(D=D, crystalclass="Cnv_z")
-        + mm.Demag()
-    )
-    system.dynamics = (
-        mm.Precession(gamma0=2.211e5)
-        + mm.Damping(alpha=ALPHA)
-        + mm.Slonczewski(J=J_SOT, mp=(0, 1, 0), P=THETA_SH, Lambda=1, eps_prime=0)
-    )
+    from side_by_side import film_system
+
+    system = film_system("bench", J_SOT)
     half = nx * cell / 2
     system.m = df.Field(
         mesh,

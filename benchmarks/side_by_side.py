@@ -96,11 +96,11 @@ class Row:
 
 
 # ------------------------------------------------------------------------------ problems
-def case_c_system(J: float = 1e12) -> mm.System:
-    """Case C: the OOMMF-relaxed case-B wall, driven by SOT (P = theta_SH = 0.1)."""
-    nx, ny = 256, 32
-    mesh = df.Mesh(p1=(0, 0, 0), p2=(nx * 2e-9, ny * 2e-9, THICKNESS), cell=(2e-9, 2e-9, 1e-9))
-    system = mm.System(name="case_c")
+def film_system(name: str, J: float) -> mm.System:
+    """A System with case B/C's energy (exchange, uniaxial anisotropy along z, interfacial
+    DMI, demag) and dynamics (alpha = 0.02, damping-like SOT of current density J in A/m^2
+    with P = theta_SH = 0.1, mp = +y); its m is set by the caller."""
+    system = mm.System(name=name)
     system.energy = (
         mm.Exchange(A=A)
         + mm.UniaxialAnisotropy(K=KU, u=(0, 0, 1))
@@ -112,6 +112,14 @@ def case_c_system(J: float = 1e12) -> mm.System:
         + mm.Damping(alpha=ALPHA)
         + mm.Slonczewski(J=J, mp=(0, 1, 0), P=0.1, Lambda=1, eps_prime=0)
     )
+    return system
+
+
+def case_c_system(J: float = 1e12) -> mm.System:
+    """Case C: the OOMMF-relaxed case-B wall, driven by SOT (P = theta_SH = 0.1)."""
+    nx, ny = 256, 32
+    mesh = df.Mesh(p1=(0, 0, 0), p2=(nx * 2e-9, ny * 2e-9, THICKNESS), cell=(2e-9, 2e-9, 1e-9))
+    system = film_system("case_c", J)
     system.m = df.Field(mesh, nvdim=3, value=np.load(REFERENCE / "dw_relaxed.npz")["m"] * MS)
     return system
 

@@ -171,13 +171,6 @@ def rk54_step(
     return y, ks[6], err
 
 
-def dopri_step(
-    rhs: Rhs, m: jax.Array, t: jax.Array, h: jax.Array, k1: jax.Array
-) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """:func:`rk54_step` with the Dormand-Prince RK5(4)7FM pair (DOPRI5)."""
-    return rk54_step(rhs, m, t, h, k1, RKF54M)
-
-
 class RKState(NamedTuple):
     """State of the adaptive loop between step attempts."""
 
