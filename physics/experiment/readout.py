@@ -371,6 +371,39 @@ class ReadoutGeometry:
         )
 
 
+    def at_position(self, position: np.ndarray) -> Readout:
+        """Read out a straight wall at ``position`` (m, track x; any shape): what a reduced
+        (collective-coordinate) model reports instead of a magnetisation array.
+
+        The cells left of the wall are the written domain, each column counting by the
+        fraction of its width ``dx`` that lies left of ``position``; the domains are
+        saturated (``domain_mz`` = 1, as the TMR multiplies area fractions). Consistent with
+        :meth:`__call__` on a sharp straight wall (:func:`wall_position` is the inverse of the
+        written area used here).
+        """
+        position = np.asarray(position, dtype=float)
+        mask2 = self.mask.any(axis=-1) if self.mask.ndim == 3 else self.mask
+        mtj2 = self.mtj_mask.any(axis=-1) if self.mtj_mask.ndim == 3 else self.mtj_mask
+        track_cols = mask2.sum(axis=1).astype(float)  # (nx,)
+        mtj_cols = mtj2.sum(axis=1).astype(float)
+        left_edges = self.x0 + self.dx * np.arange(track_cols.size)
+        frac = np.clip((position[..., None] - left_edges) / self.dx, 0.0, 1.0)  # (..., nx)
+        area = (frac * track_cols).sum(axis=-1)
+        total = track_cols.sum()
+        f_written = (frac * mtj_cols).sum(axis=-1) / mtj_cols.sum()
+        f = f_written if self.written_sign == self.reference_sign else 1.0 - f_written
+        mz = self.written_sign * (2.0 * area - total) / total
+        return Readout(
+            position=position,
+            notch=notch_index(position, self.notch_centres, self.capture_distance),
+            parallel_fraction=np.clip(f, 0.0, 1.0),
+            conductance=self.mtj.conductance(f),
+            resistance=self.mtj.resistance(f),
+            mz=mz,
+            domain_mz=np.ones_like(position),
+        )
+
+
 #: The readout fields, in storage order.
 READOUT_ORDER = Readout.FIELDS
 
