@@ -10,12 +10,40 @@ Per layer (batch norm already folded in, bias kept digital):
 3. one-sided differential pair: ``G_on = G_min + m (G_max - G_min)``; for ``W > 0`` the
    positive device holds ``G_on`` and the negative one sits at ``G_min``, and vice versa;
 4. write (programming) error: ``G <- G + sigma_G xi`` with ``xi ~ N(0, 1)`` drawn once per
-   programmed device, then clipped to ``[G_min, G_max]``;
+   programmed device, then clipped to ``[G_min, G_max]`` (``clip_after_noise``, default) or
+   only to ``G >= 0`` (``clip_after_noise=False``, CrossSim 3.x's default);
 5. the array computes ``(G+ - G-) / (G_max - G_min) * max|W|`` (in CrossSim's normalised
    units ``G / G_max``: ``G_min/G_max = 0.8545`` for [0.94, 1.1] mS); optional read noise of
    standard deviation ``sigma_read`` per device and per MVM.
 
 Conductances are in siemens.
+
+**How a noise level is stated** (:data:`SIGMA_NORMS`, :func:`sigma_to_siemens`). A standard
+deviation ``s`` can mean ``s`` siemens (``absolute``), ``s G_max`` (``relative_gmax``) or
+``s (G_max - G_min)`` (``relative_window``). For the paper's [0.94, 1.1] mS the last two differ
+by ``G_max / (G_max - G_min) = 6.9``. CrossSim's conventions, read from sandialabs/cross-sim:
+
+- CrossSim 3.x (3.2.0): ``simulator/devices/generic_device.py``, ``NormalIndependentDevice``
+  adds ``N(0, magnitude)`` to the conductances normalised by ``G_max``
+  (``simulator/parameters/xbar_parameters.py``, ``WeightErrorParameters.magnitude``:
+  "normalized ... to the maximum device conductance"): **relative to G_max**. After the noise
+  ``simulator/devices/device.py``, ``Device.clip_and_mask`` clips to ``[Gmin_norm, Gmax_norm]``
+  only when ``DeviceParameters.clip_conductance`` is True (default **False**: only ``G >= 0``).
+  Defaults: ``Rmin = 1 kOhm``, ``Rmax = 10 kOhm`` (on/off ratio 10, ``Gmin_norm = 0.1``),
+  ``cell_bits = 0`` (continuous), programming error disabled, balanced core one-sided.
+  Conductance quantisation (``simulator/devices/idevice.py``, ``_apply_conductance_quantization``)
+  rounds onto ``2^cell_bits`` levels across the window before the programming error.
+- CrossSim v2.0: ``cross_sim/cross_sim/xbar_simulator/parameters/weight_error_parameters.py``,
+  ``applyProgrammingError`` with ``error_model = "alpha"`` draws ``N(0, sigma_error * vcp.range)``
+  (``sigma_error``, the "alpha error", non-proportional: ``sigma *= vcp.range``, the
+  normalised window ``1 - G_min/G_max``): **relative to the window**; then clips to the
+  weight range when ``keep_within_range`` (default **True**, ``parameter_defaults.py``,
+  ``WeightErrorParamsDefaults``). Its custom device models (``weight_error_device_custom.py``)
+  likewise divide ``sigma_G`` by ``G_max - G_min``. Default weight range ``[0.1, 1]``
+  (on/off ratio 10).
+
+The numbers checked against CrossSim 3.2.0's own core are in ``tests/data/crosssim_reference.json``
+(``tests/data/make_crosssim_reference.py``; ``tests/test_nn_analog_crosssim.py``).
 """
 
 from __future__ import annotations
@@ -28,14 +56,39 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
-from pydantic import BeforeValidator, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
-from geometries.validation import Int, Real, TypedConfig, config_dataclass, quantity
+from geometries.validation import Flag, Int, Real, TypedConfig, config_dataclass, quantity
 from nn.resnet import F32, FoldedLayer, FoldedResNet
 
 #: Conductance range of the paper's inference study (S).
 PAPER_G_MIN_S = 0.94e-3
 PAPER_G_MAX_S = 1.1e-3
+
+#: How a noise standard deviation is stated (module docstring).
+SIGMA_NORMS: tuple[str, ...] = ("absolute", "relative_gmax", "relative_window")
+
+
+def sigma_to_siemens(value: float, norm: str, g_min_S: float, g_max_S: float) -> float:
+    """The standard deviation in siemens of a noise level ``value`` stated as ``norm``:
+    ``absolute`` (``value`` in S), ``relative_gmax`` (``value * G_max``) or
+    ``relative_window`` (``value * (G_max - G_min)``, CrossSim v2.0's alpha error)."""
+    if norm == "absolute":
+        return float(value)
+    if norm == "relative_gmax":
+        return float(value) * g_max_S
+    if norm == "relative_window":
+        return float(value) * (g_max_S - g_min_S)
+    raise ValueError(f"sigma_norm: {norm!r} is not one of {', '.join(SIGMA_NORMS)}")
+
+
+def sigma_in_all_norms(sigma_S: float, g_min_S: float, g_max_S: float) -> dict[str, float]:
+    """``sigma_S`` (S) stated in each of :data:`SIGMA_NORMS`."""
+    return {
+        "absolute": float(sigma_S),
+        "relative_gmax": float(sigma_S) / g_max_S,
+        "relative_window": float(sigma_S) / (g_max_S - g_min_S),
+    }
 
 
 def _levels_tuple(value: Any) -> Any:
@@ -55,6 +108,9 @@ class CrossbarConfig(TypedConfig):
         an affine rescaling into [g_min_S, g_max_S]; excludes ``bits``.
     write_sigma_S: programming error, standard deviation (S), sampled once per device.
     read_sigma_S: read noise per device and per MVM, standard deviation (S).
+    clip_after_noise: clip programmed conductances to [g_min_S, g_max_S] (True, as CrossSim
+        v2.0's default) or only to >= 0 (False, as CrossSim 3.x's default).
+    :meth:`with_noise` states the noise relative to G_max or to the window instead of in S.
     """
 
     g_min_S: Real = quantity(PAPER_G_MIN_S, unit="S", description="lowest conductance", ge=0)
@@ -67,6 +123,27 @@ class CrossbarConfig(TypedConfig):
     )
     write_sigma_S: Real = quantity(0.0, unit="S", description="programming error (std)", ge=0)
     read_sigma_S: Real = quantity(0.0, unit="S", description="read noise per MVM (std)", ge=0)
+    clip_after_noise: Flag = Field(
+        True, description="clip to [g_min_S, g_max_S] after the write noise (else only G >= 0)"
+    )
+
+    @classmethod
+    def with_noise(
+        cls,
+        write_sigma: float = 0.0,
+        read_sigma: float = 0.0,
+        sigma_norm: str = "absolute",
+        **fields: Any,
+    ) -> CrossbarConfig:
+        """A configuration whose noise levels are stated as ``sigma_norm``
+        (:func:`sigma_to_siemens`); ``fields``: the other fields."""
+        g_min = fields.get("g_min_S", PAPER_G_MIN_S)
+        g_max = fields.get("g_max_S", PAPER_G_MAX_S)
+        return cls(
+            write_sigma_S=sigma_to_siemens(write_sigma, sigma_norm, g_min, g_max),
+            read_sigma_S=sigma_to_siemens(read_sigma, sigma_norm, g_min, g_max),
+            **fields,
+        )
 
     @model_validator(mode="after")
     def _consistent(self) -> CrossbarConfig:
@@ -144,10 +221,20 @@ def map_weights(weight: Array, config: CrossbarConfig) -> MappedArray:
     return MappedArray(g_pos, g_neg, (jnp.sign(w_norm) * index).astype(jnp.int32), scale)
 
 
+def clip_programmed(g_S: Array, g_min_S: float, g_max_S: float, clip_after_noise: bool) -> Array:
+    """Programmed conductances clipped to [g_min_S, g_max_S], or only to >= 0."""
+    if clip_after_noise:
+        return jnp.clip(g_S, g_min_S, g_max_S)
+    return jnp.maximum(g_S, 0.0)
+
+
 def program_conductances(g_S: Array, key: Array, config: CrossbarConfig) -> Array:
-    """Write ``g_S`` with Gaussian programming error ``write_sigma_S``, clipped to the range."""
+    """Write ``g_S`` with Gaussian programming error ``write_sigma_S``, then clip
+    (``clip_after_noise``: to the range, else to G >= 0)."""
     noisy = g_S + config.write_sigma_S * jax.random.normal(key, g_S.shape, F32)
-    return jnp.clip(noisy, config.g_min_S, config.g_max_S).astype(F32)
+    return clip_programmed(noisy, config.g_min_S, config.g_max_S, config.clip_after_noise).astype(
+        F32
+    )
 
 
 def effective_weight(g_pos_S: Array, g_neg_S: Array, scale: Array, config: CrossbarConfig) -> Array:
@@ -221,10 +308,11 @@ def program_mapped(
     read_sigma_S: Array | float,
     g_min_S: float,
     g_max_S: float,
+    clip_after_noise: bool = True,
 ) -> FoldedResNet:
-    """Program a :func:`map_network` result: write error drawn once per device, clip, and
-    convert back to effective weights. Noise levels may be traced (one compilation serves a
-    whole sweep)."""
+    """Program a :func:`map_network` result: write error drawn once per device, clip
+    (:func:`clip_programmed`), and convert back to effective weights. Noise levels may be
+    traced (one compilation serves a whole sweep)."""
     is_layer = lambda x: isinstance(x, MappedLayer)  # noqa: E731
     leaves, treedef = jax.tree_util.tree_flatten(mapped, is_leaf=is_layer)
     keys = jax.random.split(key, len(leaves))
@@ -235,8 +323,8 @@ def program_mapped(
             kp, kn = jax.random.split(k)
             gp = leaf.g_pos_S + write_sigma_S * jax.random.normal(kp, leaf.g_pos_S.shape, F32)
             gn = leaf.g_neg_S + write_sigma_S * jax.random.normal(kn, leaf.g_neg_S.shape, F32)
-            gp = jnp.clip(gp, g_min_S, g_max_S)
-            gn = jnp.clip(gn, g_min_S, g_max_S)
+            gp = clip_programmed(gp, g_min_S, g_max_S, clip_after_noise)
+            gn = clip_programmed(gn, g_min_S, g_max_S, clip_after_noise)
             w = ((gp - gn) / g_range * leaf.scale).astype(F32)
             rs = (jnp.asarray(read_sigma_S, F32) / g_range * leaf.scale).astype(F32)
             leaf = FoldedLayer(w, leaf.bias, rs, leaf.stride)

@@ -8,7 +8,8 @@ The forward pass uses ``sign(W_h)`` of the hidden (metaplastic) weights W_h with
 straight-through estimator (the gradient w.r.t. sign(W_h) is applied to W_h); the sign
 activation passes the gradient where |x| <= 1. Inputs to the first layer (pixels in [0, 1])
 are not binarised. With ``binarize_weights = 0`` the forward pass uses W_h itself (the
-non-binarised linear synapse of Fig. 5b). Everything is float32 and dimensionless.
+non-binarised linear synapse of Fig. 5b). The hidden sizes are a parameter (``sizes``;
+Laborieux et al.'s control uses 784-1024-1024-10). Everything is float32 and dimensionless.
 """
 
 from __future__ import annotations
@@ -78,11 +79,14 @@ def forward(
     *,
     train: bool,
     binarize_weights: Array | float = 1.0,
+    bn_momentum: float = BN_MOMENTUM,
+    bn_eps: float = BN_EPS,
 ) -> tuple[Array, dict[str, Array]]:
     """Logits for images ``x`` (batch, 784) in [0, 1] and the updated batch-norm statistics.
 
     ``train=True`` normalises with the batch statistics and updates the running ones;
-    ``train=False`` uses the running statistics (validation).
+    ``train=False`` uses the running statistics (validation). ``bn_momentum`` and ``bn_eps``:
+    PyTorch's ``BatchNorm1d`` arguments (defaults: PyTorch's, which the reference code keeps).
     """
     h = jnp.asarray(x, F32)
     n_layers = len(params)
@@ -96,15 +100,15 @@ def forward(
             mean = jnp.mean(h, axis=0)
             var = jnp.var(h, axis=0)
             n = h.shape[0]
-            new_state[f"mean{i}"] = (1 - BN_MOMENTUM) * bn_state[
+            new_state[f"mean{i}"] = (1 - bn_momentum) * bn_state[
                 f"mean{i}"
-            ] + BN_MOMENTUM * jax.lax.stop_gradient(mean)
-            new_state[f"var{i}"] = (1 - BN_MOMENTUM) * bn_state[
+            ] + bn_momentum * jax.lax.stop_gradient(mean)
+            new_state[f"var{i}"] = (1 - bn_momentum) * bn_state[
                 f"var{i}"
-            ] + BN_MOMENTUM * jax.lax.stop_gradient(var) * (n / (n - 1))
+            ] + bn_momentum * jax.lax.stop_gradient(var) * (n / (n - 1))
         else:
             mean, var = bn_state[f"mean{i}"], bn_state[f"var{i}"]
-        h = (h - mean) / jnp.sqrt(var + BN_EPS)
+        h = (h - mean) / jnp.sqrt(var + bn_eps)
         if i < n_layers - 1:
             h = sign_activation(h)
     return h, new_state
@@ -116,9 +120,19 @@ def loss_and_state(
     x: Array,
     y: Array,
     binarize_weights: Array | float = 1.0,
+    bn_momentum: float = BN_MOMENTUM,
+    bn_eps: float = BN_EPS,
 ) -> tuple[Array, dict[str, Array]]:
     """Mean cross-entropy of a training batch and the updated batch-norm statistics."""
-    logits, new_state = forward(params, bn_state, x, train=True, binarize_weights=binarize_weights)
+    logits, new_state = forward(
+        params,
+        bn_state,
+        x,
+        train=True,
+        binarize_weights=binarize_weights,
+        bn_momentum=bn_momentum,
+        bn_eps=bn_eps,
+    )
     loss = optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
     return loss, new_state
 

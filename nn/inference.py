@@ -6,6 +6,13 @@ mapped with :mod:`nn.analog`, programmed ``draws`` times (independent write-nois
 all evaluated in one compiled call: ``vmap`` on accelerators, ``lax.map`` on CPU) and
 evaluated on the test set. One jitted function serves the whole
 sweep: target conductances and noise levels are traced inputs.
+
+The write noise is the device's measured ``sigma_G`` (S) unless ``write_sigma`` is given,
+stated as ``sigma_norm`` (:data:`nn.analog.SIGMA_NORMS`: ``absolute`` S, ``relative_gmax``
+as CrossSim 3.x's ``magnitude``, ``relative_window`` as CrossSim v2.0's alpha error);
+``clip_after_noise`` chooses between clipping programmed conductances to [G_min, G_max]
+(default) and only to G >= 0 (CrossSim 3.x's default). The JSON summary records the write
+noise in all three conventions.
 """
 
 from __future__ import annotations
@@ -24,7 +31,17 @@ from matplotlib.figure import Figure
 from tqdm import tqdm
 
 from compact.device_model import DeviceModel
-from nn.analog import CrossbarConfig, map_network, program_mapped, programmed_conductances
+from nn.analog import (
+    PAPER_G_MAX_S,
+    PAPER_G_MIN_S,
+    SIGMA_NORMS,
+    CrossbarConfig,
+    map_network,
+    program_mapped,
+    programmed_conductances,
+    sigma_in_all_norms,
+    sigma_to_siemens,
+)
 from nn.cifar import load_dataset
 from nn.resnet import F32, FoldedResNet, fold_batchnorm
 from nn.train_resnet import load_checkpoint, to_input
@@ -63,11 +80,13 @@ class SweepPoint:
 
 
 @eqx.filter_jit
-def _correct_per_draw(mapped, keys, write_sigma, read_sigma, g_min, g_max, x_uint8, y, read_key):
+def _correct_per_draw(
+    mapped, keys, write_sigma, read_sigma, g_min, g_max, x_uint8, y, read_key, clip=True
+):
     x = to_input(x_uint8)
 
     def one(k, rk):
-        net = program_mapped(mapped, k, write_sigma, read_sigma, g_min, g_max)
+        net = program_mapped(mapped, k, write_sigma, read_sigma, g_min, g_max, clip)
         logits = net(x, rk)
         return jnp.sum(jnp.argmax(logits, -1) == y)
 
@@ -114,6 +133,7 @@ def analog_accuracy(
                 jnp.asarray(x[i : i + batch_size]),
                 jnp.asarray(y[i : i + batch_size]),
                 read_key,
+                config.clip_after_noise,
             )
         )
     return correct / len(y)
@@ -152,13 +172,16 @@ def sweep(
     batch_size: int = 500,
     include_device_levels: bool = True,
     progress: bool = True,
+    write_sigma_S: float | None = None,
+    clip_after_noise: bool = True,
 ) -> list[SweepPoint]:
     """Accuracy vs notches for each noise factor (deterministic points get a single draw).
 
     ``include_device_levels`` adds, per noise factor, the device's own measured levels
-    (rescaled into [0.94, 1.1] mS) as the weight levels.
+    (rescaled into [0.94, 1.1] mS) as the weight levels. The noise factors multiply
+    ``write_sigma_S`` (S; default: the device's ``sigma_G``).
     """
-    sigma = float(device.write_sigma_S)
+    sigma = float(device.write_sigma_S if write_sigma_S is None else write_sigma_S)
     jobs: list[tuple[str, int | None, float]] = [
         ("uniform", b, f) for f in noise_factors for b in bits
     ]
@@ -173,6 +196,7 @@ def sweep(
             levels_S=levels if mode == "device" else None,
             write_sigma_S=f * sigma,
             read_sigma_S=read_sigma_S,
+            clip_after_noise=clip_after_noise,
         )
         deterministic = f == 0 and read_sigma_S == 0
         acc = analog_accuracy(
@@ -354,6 +378,10 @@ def run_inference_sweep(
     test_limit: int | None = None,
     batch_size: int = 500,
     seed: int = 0,
+    write_sigma: float | None = None,
+    read_sigma: float | None = None,
+    sigma_norm: str = "absolute",
+    clip_after_noise: bool = True,
 ) -> InferenceSweep:
     """The analog-inference sweep of a trained network on one device, with its outputs.
 
@@ -363,7 +391,24 @@ def run_inference_sweep(
     (multiples of the device's write noise sigma_G) with ``draws`` noise draws each and read
     noise ``read_sigma_S`` (S); writes the CSV table, the JSON summary and both figures
     (:data:`SWEEP_FILES`) into ``out``. ``dwmtj infer`` and the demo's inference stage call it.
+    ``write_sigma`` (default: the device's sigma_G) and ``read_sigma`` (instead of
+    ``read_sigma_S``) are stated as ``sigma_norm`` (:func:`nn.analog.sigma_to_siemens`);
+    ``clip_after_noise``: :class:`nn.analog.CrossbarConfig`.
     """
+    if sigma_norm not in SIGMA_NORMS:
+        raise ValueError(f"sigma_norm: {sigma_norm!r} is not one of {', '.join(SIGMA_NORMS)}")
+    for name, value in (("write_sigma", write_sigma), ("read_sigma", read_sigma)):
+        if value is not None and not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"{name}: must be finite and >= 0, got {value}")
+    if read_sigma is not None:
+        if read_sigma_S:
+            raise ValueError("read_sigma: give read_sigma or read_sigma_S, not both")
+        read_sigma_S = sigma_to_siemens(read_sigma, sigma_norm, PAPER_G_MIN_S, PAPER_G_MAX_S)
+    write_sigma_S = (
+        float(device.write_sigma_S)
+        if write_sigma is None
+        else sigma_to_siemens(write_sigma, sigma_norm, PAPER_G_MIN_S, PAPER_G_MAX_S)
+    )
     model, meta = load_checkpoint(checkpoint)
     name = dataset_name or meta["dataset"]
     if name != meta["dataset"]:
@@ -388,10 +433,28 @@ def run_inference_sweep(
         "width": meta["config"]["width"],
         "epochs_trained": meta["epoch"],
         "device": device.name,
-        "write_sigma_S": float(device.write_sigma_S),
+        "write_sigma_S": write_sigma_S,
+        "device_sigma_G_S": float(device.write_sigma_S),
+        "write_sigma_as": sigma_in_all_norms(write_sigma_S, PAPER_G_MIN_S, PAPER_G_MAX_S),
+        "sigma_norm_given": sigma_norm if write_sigma is not None or read_sigma else None,
+        "read_sigma_S": read_sigma_S,
+        "clip_after_noise": clip_after_noise,
         "digital_accuracy": digital_accuracy(net, x, y, batch_size),
     }
-    points = sweep(net, device, x, y, bits, noise_factors, draws, read_sigma_S, seed, batch_size)
+    points = sweep(
+        net,
+        device,
+        x,
+        y,
+        bits,
+        noise_factors,
+        draws,
+        read_sigma_S,
+        seed,
+        batch_size,
+        write_sigma_S=write_sigma_S,
+        clip_after_noise=clip_after_noise,
+    )
     out.mkdir(parents=True, exist_ok=True)
     files = {kind: out / name for kind, name in SWEEP_FILES.items()}
     write_table(points, files["table"], info)

@@ -1,4 +1,5 @@
-"""The metaplastic Adam rule of a DW-MTJ synapse as one optax GradientTransformation.
+"""The metaplastic Adam rule of a DW-MTJ synapse (and its software control) as one optax
+GradientTransformation.
 
 Follows the Adam-meta optimiser of Laborieux et al. (Nat. Commun. 12, 2549 (2021)) with the
 device of Leonard et al. in place of its ``1 - tanh^2(m |W|)`` factor:
@@ -13,6 +14,22 @@ device of Leonard et al. in place of its ``1 - tanh^2(m |W|)`` factor:
 4. Hidden weights are clipped to [-1, 1] (Eq. 1 turns negative beyond) and rounded to the
    device's weight levels: stochastically (unbiased: the expected level equals the clipped
    weight; the DW's depinning is random) or to the nearest level.
+
+The *Laborieux control* (:func:`laborieux_adam_meta`) is the same transformation with the
+authors' own choices, read from ``Stream_Learning_FMNIST_Fig-4a/model_utils.py``,
+``Adam_meta.step`` of Laborieux-Axel/SynapticMetaplasticityBNN (transcribed, not copied):
+
+- ``weight_decay`` times the weight is added to the gradient *before* both moments are
+  updated (``grad.add_(weight_decay, p)`` in their step), for every parameter;
+- the consolidation condition is ``sign(W_h) * m > 0`` on the first moment ``m``
+  (``sign(0) = 0``: a zero weight is never consolidated); where it holds the first moment in
+  the step is multiplied by ``1 - tanh^2(meta |W_h|)``, elsewhere it is used as is
+  (``delta = 1``); the stored moments are never attenuated;
+- bias correction as PyTorch's Adam of their version: step size
+  ``lr sqrt(1 - b2^t) / (1 - b1^t)``, denominator ``sqrt(v) + eps`` (eps outside the
+  correction), the step count ``t`` never reset;
+- hidden weights are float: no clipping (their ``train`` takes a ``clamp`` argument it never
+  uses), no rounding.
 
 All quantities are dimensionless (normalised weights). Everything is float32.
 """
@@ -37,6 +54,12 @@ def f_meta(w: Array, w1_over_w2: Array | float) -> Array:
     w = jnp.asarray(w, F32)
     r = jnp.asarray(w1_over_w2, F32)
     return (1.0 - jnp.abs(w)) * (1.0 - r) + r
+
+
+def f_meta_tanh(w: Array, meta: Array | float) -> Array:
+    """Laborieux et al.'s metaplastic factor ``1 - tanh^2(meta |w|)`` (1 at W = 0; meta = 0: 1)."""
+    w = jnp.asarray(w, F32)
+    return 1.0 - jnp.tanh(jnp.asarray(meta, F32) * jnp.abs(w)) ** 2
 
 
 def uniform16(key: Array, shape: tuple[int, ...]) -> Array:
@@ -99,6 +122,11 @@ def metaplastic_adam(
     b1: float = 0.9,
     b2: float = 0.999,
     eps: float = 1e-8,
+    tanh_meta: float | Array = 0.0,
+    use_tanh: bool | Array = False,
+    clip: bool | Array = True,
+    quantize: bool | Array = True,
+    weight_decay: float | Array = 0.0,
 ) -> optax.GradientTransformation:
     """The metaplastic Adam rule (module docstring) for a device with Eq. 1 ratio ``w1_over_w2``.
 
@@ -107,6 +135,13 @@ def metaplastic_adam(
     (required when rounding stochastically). Device parameters may be traced arrays, so the
     transformation can be built inside ``jax.vmap`` over device types. ``update`` needs
     ``params``; the returned updates satisfy ``params + updates = new hidden weights``.
+
+    The switches below may also be traced (per-run) values, so a device run and the
+    Laborieux control share one vmapped program: ``use_tanh`` replaces Eq. 1 by
+    ``1 - tanh^2(tanh_meta |W|)`` (:func:`f_meta_tanh`); ``clip`` = False skips the clip to
+    [-1, 1]; ``quantize`` = False skips the rounding onto ``weight_levels`` (it is computed
+    and discarded under vmap: pass ``weight_levels=None`` when no run rounds);
+    ``weight_decay`` times the weight is added to the gradient before the moments.
     """
     if stochastic_rounding and weight_levels is not None and key is None:
         raise ValueError("key: stochastic rounding needs a PRNG key")
@@ -114,6 +149,11 @@ def metaplastic_adam(
     ratio = jnp.asarray(w1_over_w2, F32)
     asym = jnp.asarray(delta, F32)
     levels = None if weight_levels is None else jnp.asarray(weight_levels, F32)
+    meta = jnp.asarray(tanh_meta, F32)
+    tanh_law = jnp.asarray(use_tanh, F32) > 0.5
+    do_clip = jnp.asarray(clip, F32) > 0.5
+    do_round = jnp.asarray(quantize, F32) > 0.5
+    wd = jnp.asarray(weight_decay, F32)
 
     def init_fn(params: optax.Params) -> MetaplasticAdamState:
         zeros = jax.tree.map(lambda p: jnp.zeros(jnp.shape(p), F32), params)
@@ -125,7 +165,9 @@ def metaplastic_adam(
     ) -> tuple[optax.Updates, MetaplasticAdamState]:
         if params is None:
             raise ValueError("params: the metaplastic rule depends on the weights; pass params")
-        grads = jax.tree.map(lambda g: jnp.asarray(g, F32), updates)
+        grads = jax.tree.map(
+            lambda g, p: jnp.asarray(g, F32) + wd * jnp.asarray(p, F32), updates, params
+        )
         mu = optax.tree_utils.tree_update_moment(grads, state.mu, b1, 1)
         nu = optax.tree_utils.tree_update_moment_per_elem_norm(grads, state.nu, b2, 2)
         count = optax.safe_int32_increment(state.count)
@@ -146,10 +188,13 @@ def metaplastic_adam(
             if p.ndim < 2:  # batch norm, biases: plain Adam
                 return -step_size * m / denom
             shrinking = jnp.sign(p) * m > 0.0
-            scaled_m = jnp.where(shrinking, f_meta(p, ratio) * m, asym * m)
-            new_p = jnp.clip(p - step_size * scaled_m / denom, -1.0, 1.0)
+            factor = jnp.where(tanh_law, f_meta_tanh(p, meta), f_meta(p, ratio))
+            scaled_m = jnp.where(shrinking, factor * m, asym * m)
+            new_p = p - step_size * scaled_m / denom
+            new_p = jnp.where(do_clip, jnp.clip(new_p, -1.0, 1.0), new_p)
             if levels is not None:
-                new_p = round_to_levels(new_p, levels, k if stochastic_rounding else None)
+                rounded = round_to_levels(new_p, levels, k if stochastic_rounding else None)
+                new_p = jnp.where(do_round, rounded, new_p)
             return new_p - p
 
         out = jax.tree.map(leaf_update, params, mu, nu, key_tree)
@@ -173,4 +218,37 @@ def metaplastic_adam_for_device(
         weight_levels=device.weight_levels,
         key=key,
         stochastic_rounding=stochastic_rounding,
+    )
+
+
+def laborieux_adam_meta(
+    learning_rate: float | Array = 0.005,
+    *,
+    meta: float | Array = 0.0,
+    weight_decay: float | Array = 1e-7,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+) -> optax.GradientTransformation:
+    """The Laborieux control: Adam-meta of Laborieux et al. (module docstring), float weights.
+
+    ``1 - tanh^2(meta |W_h|)`` on consolidating steps, ``delta = 1``, no clipping, no
+    rounding, ``weight_decay`` added to the gradient; ``meta = 0`` is plain Adam (the
+    non-metaplastic BNN). Defaults: the authors' ``lr = 0.005`` (their ``main.py``) and the
+    ``1e-7`` weight decay of the control (their default is 0).
+    """
+    return metaplastic_adam(
+        learning_rate,
+        w1_over_w2=1.0,
+        delta=1.0,
+        weight_levels=None,
+        stochastic_rounding=False,
+        b1=b1,
+        b2=b2,
+        eps=eps,
+        tanh_meta=meta,
+        use_tanh=True,
+        clip=False,
+        quantize=False,
+        weight_decay=weight_decay,
     )

@@ -10,6 +10,26 @@ validated on the 10 000 test images. The *full-data* reference trains a fresh ne
 All runs (seeds x synapse types) are stacked on a leading axis and advanced by one
 ``jax.vmap``-ed, ``jax.jit``-ed program; only the loop over subsets is in Python, so the
 state can be checkpointed after each subset and a rerun resumes where it stopped.
+
+The *Laborieux control* (synapse spec ``laborieux:m=M``) runs in the same program: float
+hidden weights, no clipping, no rounding, ``1 - tanh^2(M |W_h|)`` on consolidating steps,
+``delta = 1`` and weight decay added to the gradient (:func:`nn.metaplastic.laborieux_adam_meta`);
+``m=0`` is the plain BNN. Its protocol (:meth:`StreamConfig.laborieux_control`) follows
+Laborieux-Axel/SynapticMetaplasticityBNN, ``Stream_Learning_FMNIST_Fig-4a``:
+
+- ``main.py``: hidden layers 1024-1024 (``--hidden-layers``), lr 0.005, mini-batches of 100,
+  weights uniform in +-0.05 (``--init-width 0.1``), the 60 000 images permuted once and cut
+  into ``--nb-subset`` contiguous subsets, each reshuffled every epoch
+  (``SubsetRandomSampler``); the issue's control uses 20 epochs per subset (their default
+  ``--epochs-per-task`` is 5) and weight decay 1e-7 (their ``--decay`` defaults to 0);
+- ``main.py`` builds *one* ``Adam_meta`` before the loop over subsets: the Adam moments and
+  the step count are carried from subset to subset, never re-initialised (as here for every
+  synapse type);
+- ``model_utils.py``, ``BNN``: ``BinarizeLinear`` without bias, then
+  ``BatchNorm1d(affine=False, track_running_stats=True)`` with PyTorch's momentum 0.1 and
+  eps 1e-5 (``bn_momentum``, ``bn_eps`` here), sign activation with the gradient passed
+  where ``|x| <= 1``; the 784 input pixels in [0, 1] are not binarised (their
+  ``Normalize(mean=0, std=1)`` is the identity); validation with the running statistics.
 """
 
 from __future__ import annotations
@@ -71,6 +91,12 @@ class StreamConfig(TypedConfig):
     eval_every_epoch: Flag = Field(False, description="test accuracy after every epoch")
     eval_chunk: Int = _count(1000, "test images per evaluation batch")
     first_seed: Int = quantity(0, unit="", description="the first seed", ge=0)
+    hidden_width: Int = _count(512, "neurons per hidden layer (the control: 1024)")
+    hidden_layers: Int = _count(2, "hidden layers")
+    bn_momentum: Real = quantity(
+        0.1, unit="", description="batch-norm running-statistics momentum (PyTorch's)", gt=0, le=1
+    )
+    bn_eps: Real = quantity(1e-5, unit="", description="batch-norm epsilon (PyTorch's)", gt=0)
 
     @model_validator(mode="after")
     def _fits_the_training_set(self) -> StreamConfig:
@@ -85,18 +111,36 @@ class StreamConfig(TypedConfig):
             )
         return self
 
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        """784, the hidden layers, 10."""
+        return (784, *([self.hidden_width] * self.hidden_layers), 10)
+
+    @classmethod
+    def laborieux_control(cls, **overrides: Any) -> StreamConfig:
+        """The control's protocol (module docstring): 1024-1024 hidden units, 20 epochs per
+        subset, lr 0.005, PyTorch's batch norm; ``overrides`` change any field."""
+        settings: dict[str, Any] = {"hidden_width": 1024, "hidden_layers": 2, "epochs": 20}
+        settings.update(overrides)
+        return cls(**settings)
+
 
 @dataclass(frozen=True)
 class SynapseSpec:
     """One synapse type of the comparison: a device model and how the network reads it.
 
     ``binarized=False`` is the non-binarised linear synapse (Fig. 5b): the forward pass uses
-    the quantised hidden weight itself instead of its sign.
+    the quantised hidden weight itself instead of its sign. ``kind="laborieux"`` is the
+    software control (``device`` None): float weights, ``1 - tanh^2(meta |W|)``,
+    ``weight_decay`` added to the gradient, no clip, no rounding.
     """
 
     label: str
-    device: DeviceModel
+    device: DeviceModel | None
     binarized: bool = True
+    kind: str = "device"
+    meta: float = 0.0
+    weight_decay: float = 0.0
 
 
 #: The paper's comparison (Fig. 5a-b): straight delta=1, straight delta=3, trapezoid 1:4
@@ -104,6 +148,35 @@ class SynapseSpec:
 PAPER_DEVICES: tuple[str, ...] = ("straight", "straight:delta=3", "trapezoid", "linear:levels=32")
 
 _SPEC_KEYS = {"levels", "delta", "w1w2", "binarized"}
+_CONTROL_KEYS = {"m", "wd"}
+#: weight decay of the Laborieux control unless ``wd=`` is given
+CONTROL_WEIGHT_DECAY = 1e-7
+
+
+def _parse_control(spec: str, opts: str) -> SynapseSpec:
+    """``laborieux[:m=M,wd=W]``: the Laborieux control (m = 0: plain BNN)."""
+    options: dict[str, float] = {"m": 0.0, "wd": CONTROL_WEIGHT_DECAY}
+    for item in filter(None, (o.strip() for o in opts.split(","))):
+        key, eq, value = item.partition("=")
+        key = key.strip()
+        if not eq or key not in _CONTROL_KEYS:
+            raise ValueError(
+                f"device: bad option {item!r} in {spec!r}; laborieux takes "
+                f"key=value with key in {sorted(_CONTROL_KEYS)}"
+            )
+        try:
+            options[key] = float(value)
+        except ValueError:
+            raise ValueError(f"device: {key} is not a number in {spec!r}") from None
+        if not (np.isfinite(options[key]) and options[key] >= 0):
+            raise ValueError(f"device: {key} must be finite and >= 0 in {spec!r}")
+    return SynapseSpec(
+        label=spec.strip(),
+        device=None,
+        kind="laborieux",
+        meta=options["m"],
+        weight_decay=options["wd"],
+    )
 
 
 def _load_base_device(base: str) -> DeviceModel:
@@ -125,10 +198,14 @@ def parse_synapse_spec(spec: str) -> SynapseSpec:
     32 levels by default) or the path of a compact-model JSON artifact. Keys: ``levels=N``
     (N evenly spaced levels in [-1, 1]), ``delta=D``, ``w1w2=R`` (Eq. 1 ratio),
     ``binarized=0|1``. Example: ``trapezoid:levels=8``, ``straight:delta=3``.
+    ``laborieux[:m=M,wd=W]`` is the software control (Laborieux et al.'s Adam-meta, float
+    weights; ``m`` default 0 = plain BNN, ``wd`` default 1e-7).
     """
     if not spec or not spec.strip():
         raise ValueError("device: empty device specification")
     base, _, opts = spec.strip().partition(":")
+    if base == "laborieux":
+        return _parse_control(spec, opts)
     options: dict[str, str] = {}
     if opts:
         for item in opts.split(","):
@@ -168,6 +245,11 @@ def parse_synapse_spec(spec: str) -> SynapseSpec:
 
 def describe(spec: SynapseSpec) -> str:
     """A human-readable label: geometry ratio, delta, level count, binarisation."""
+    if spec.kind == "laborieux":
+        return (
+            f"{spec.label} (Laborieux control: 1 - tanh^2({spec.meta:g}|W|), delta=1, "
+            f"float weights, weight decay {spec.weight_decay:g}, binarised)"
+        )
     d = spec.device
     kind = "binarised" if spec.binarized else "non-binarised"
     return (
@@ -186,54 +268,83 @@ class RunDevices(eqx.Module):
     w1_over_w2: Array  # (R,)
     delta: Array  # (R,)
     binarize: Array  # (R,) 1.0 = forward with sign(W_h)
+    meta: Array  # (R,) m of 1 - tanh^2(m |W|) (control runs)
+    tanh: Array  # (R,) 1.0 = the control's tanh^2 factor instead of Eq. 1
+    quantize: Array  # (R,) 1.0 = clip to [-1, 1] and round onto the levels (devices)
+    weight_decay: Array  # (R,) added to the gradient, times the weight
 
 
 def stack_devices(specs: list[SynapseSpec], n_seeds: int) -> RunDevices:
-    """Device arrays of the runs, device-major: run r = device r // n_seeds, seed r % n_seeds."""
-    n_max = max(s.device.n_levels for s in specs)
-    levels, ratios, deltas, binar = [], [], [], []
+    """Device arrays of the runs, device-major: run r = device r // n_seeds, seed r % n_seeds.
+
+    A control run gets placeholder levels (never used: its ``quantize`` is 0)."""
+    real = [s.device for s in specs if s.device is not None]
+    n_max = max([d.n_levels for d in real], default=2)
+    rows: dict[str, list] = {k: [] for k in RunDevices.__annotations__}
     for s in specs:
-        lv = np.asarray(s.device.weight_levels, np.float32)
-        lv = np.concatenate([lv, np.full(n_max - lv.size, lv[-1], np.float32)])
+        control = s.kind == "laborieux"
+        if control:
+            lv = np.linspace(-1, 1, n_max, dtype=np.float32)
+        else:
+            lv = np.asarray(s.device.weight_levels, np.float32)
+            lv = np.concatenate([lv, np.full(n_max - lv.size, lv[-1], np.float32)])
         for _ in range(n_seeds):
-            levels.append(lv)
-            ratios.append(float(s.device.w1_over_w2))
-            deltas.append(float(s.device.delta))
-            binar.append(1.0 if s.binarized else 0.0)
-    return RunDevices(
-        jnp.asarray(np.stack(levels), F32),
-        jnp.asarray(ratios, F32),
-        jnp.asarray(deltas, F32),
-        jnp.asarray(binar, F32),
-    )
+            rows["levels"].append(lv)
+            rows["w1_over_w2"].append(1.0 if control else float(s.device.w1_over_w2))
+            rows["delta"].append(1.0 if control else float(s.device.delta))
+            rows["binarize"].append(1.0 if s.binarized else 0.0)
+            rows["meta"].append(s.meta if control else 0.0)
+            rows["tanh"].append(1.0 if control else 0.0)
+            rows["quantize"].append(0.0 if control else 1.0)
+            rows["weight_decay"].append(s.weight_decay)
+    return RunDevices(**{k: jnp.asarray(np.asarray(v), F32) for k, v in rows.items()})
 
 
-def _optimizer(cfg: StreamConfig, dev: RunDevices, key: Array):
+def _optimizer(cfg: StreamConfig, dev: RunDevices, key: Array, quantized: bool = True):
+    """The per-run rule; ``quantized=False`` (no run is a device) leaves out the rounding."""
     return metaplastic_adam(
         cfg.learning_rate,
         w1_over_w2=dev.w1_over_w2,
         delta=dev.delta,
-        weight_levels=dev.levels,
+        weight_levels=dev.levels if quantized else None,
         key=key,
         stochastic_rounding=cfg.stochastic_rounding,
+        tanh_meta=dev.meta,
+        use_tanh=dev.tanh,
+        clip=dev.quantize,
+        quantize=dev.quantize,
+        weight_decay=dev.weight_decay,
     )
 
 
-def _init_run(cfg: StreamConfig, dev: RunDevices, key: Array) -> dict[str, Any]:
+def _init_run(
+    cfg: StreamConfig, dev: RunDevices, key: Array, quantized: bool = True
+) -> dict[str, Any]:
     k_init, k_round, k_opt, k_shuffle = jax.random.split(key, 4)
-    params = bnn.init_params(k_init, cfg.init_width)
-    # the device holds its weight on a level from the start
-    leaves, treedef = jax.tree.flatten(params)
-    round_keys = jax.random.split(k_round, len(leaves))
-    params = jax.tree.unflatten(
-        treedef,
-        [
-            round_to_levels(p, dev.levels, k if cfg.stochastic_rounding else None)
-            for p, k in zip(leaves, round_keys, strict=True)
-        ],
-    )
-    opt_state = _optimizer(cfg, dev, k_opt).init(params)
-    return {"params": params, "bn": bnn.init_bn_state(), "opt": opt_state, "key": k_shuffle}
+    params = bnn.init_params(k_init, cfg.init_width, cfg.layer_sizes)
+    # the device holds its weight on a level from the start (the control keeps floats)
+    if quantized:
+        leaves, treedef = jax.tree.flatten(params)
+        round_keys = jax.random.split(k_round, len(leaves))
+        on_levels = dev.quantize > 0.5
+        params = jax.tree.unflatten(
+            treedef,
+            [
+                jnp.where(
+                    on_levels,
+                    round_to_levels(p, dev.levels, k if cfg.stochastic_rounding else None),
+                    p,
+                )
+                for p, k in zip(leaves, round_keys, strict=True)
+            ],
+        )
+    opt_state = _optimizer(cfg, dev, k_opt, quantized).init(params)
+    return {
+        "params": params,
+        "bn": bnn.init_bn_state(cfg.layer_sizes),
+        "opt": opt_state,
+        "key": k_shuffle,
+    }
 
 
 def _evaluate_run(
@@ -253,6 +364,8 @@ def _evaluate_run(
             x.astype(F32) / 255.0,
             train=False,
             binarize_weights=dev.binarize,
+            bn_momentum=cfg.bn_momentum,
+            bn_eps=cfg.bn_eps,
         )
         return total + jnp.sum(jnp.argmax(logits, -1) == y).astype(F32), None
 
@@ -270,6 +383,7 @@ def _train_run(
     y_train: Array,
     x_test: Array,
     y_test: Array,
+    quantized: bool = True,
 ) -> tuple[dict[str, Any], Array]:
     """Train one run on the images ``idx`` for ``n_epochs`` epochs; per-epoch accuracies."""
     n_batches = idx.shape[0] // cfg.batch_size
@@ -279,8 +393,10 @@ def _train_run(
         params, bn_state, opt_state = carry
         x = x_train[batch_idx].astype(F32) / 255.0
         y = y_train[batch_idx]
-        (_, new_bn), grads = grad_fn(params, bn_state, x, y, dev.binarize)
-        tx = _optimizer(cfg, dev, opt_state.key)
+        (_, new_bn), grads = grad_fn(
+            params, bn_state, x, y, dev.binarize, cfg.bn_momentum, cfg.bn_eps
+        )
+        tx = _optimizer(cfg, dev, opt_state.key, quantized)
         updates, opt_state = tx.update(grads, opt_state, params)
         params = jax.tree.map(lambda p, u: p + u, params, updates)
         return (params, new_bn, opt_state), None
@@ -304,11 +420,16 @@ def _train_run(
 
 
 class StreamProgram:
-    """The jitted, vmapped functions of one configuration (compiled once, reused per subset)."""
+    """The jitted, vmapped functions of one configuration (compiled once, reused per subset).
 
-    def __init__(self, cfg: StreamConfig) -> None:
+    ``quantized=False`` when no run is a device (only Laborieux controls): the rounding is
+    left out of the program instead of computed and discarded.
+    """
+
+    def __init__(self, cfg: StreamConfig, quantized: bool = True) -> None:
         self.cfg = cfg
-        self.init = jax.jit(jax.vmap(lambda dev, key: _init_run(cfg, dev, key)))
+        self.quantized = quantized
+        self.init = jax.jit(jax.vmap(lambda dev, key: _init_run(cfg, dev, key, quantized)))
         self.evaluate = jax.jit(
             jax.vmap(
                 lambda run, dev, xt, yt: _evaluate_run(cfg, run, dev, xt, yt),
@@ -318,11 +439,11 @@ class StreamProgram:
         self._train: dict[int, Callable] = {}
 
     @classmethod
-    def for_config(cls, cfg: StreamConfig) -> StreamProgram:
+    def for_config(cls, cfg: StreamConfig, quantized: bool = True) -> StreamProgram:
         """The program of ``cfg``, shared by every call in this process (no recompilation)."""
-        if cfg not in _PROGRAMS:
-            _PROGRAMS[cfg] = cls(cfg)
-        return _PROGRAMS[cfg]
+        if (cfg, quantized) not in _PROGRAMS:
+            _PROGRAMS[cfg, quantized] = cls(cfg, quantized)
+        return _PROGRAMS[cfg, quantized]
 
     def train(self, n_epochs: int, runs, devs, idx, data) -> tuple[dict[str, Any], Array]:
         """Advance every run ``n_epochs`` epochs on its images ``idx`` (R, n)."""
@@ -330,7 +451,7 @@ class StreamProgram:
             self._train[n_epochs] = jax.jit(
                 jax.vmap(
                     lambda run, dev, i, xtr, ytr, xte, yte: _train_run(
-                        self.cfg, n_epochs, run, dev, i, xtr, ytr, xte, yte
+                        self.cfg, n_epochs, run, dev, i, xtr, ytr, xte, yte, self.quantized
                     ),
                     in_axes=(0, 0, 0, None, None, None, None),
                 ),
@@ -339,7 +460,12 @@ class StreamProgram:
         return self._train[n_epochs](runs, devs, idx, *data)
 
 
-_PROGRAMS: dict[StreamConfig, StreamProgram] = {}
+_PROGRAMS: dict[tuple[StreamConfig, bool], StreamProgram] = {}
+
+
+def needs_rounding(specs: list[SynapseSpec]) -> bool:
+    """Whether any synapse type is a device (quantised); False for controls only."""
+    return any(s.kind != "laborieux" for s in specs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -370,7 +496,10 @@ def seed_permutation(seed: int, n_train: int = N_TRAIN) -> np.ndarray:
 def _checkpoint_meta(cfg: StreamConfig, specs: list[SynapseSpec], data: Any) -> dict[str, Any]:
     return {
         "config": cfg.to_dict(),
-        "devices": [[describe(s), np.asarray(s.device.weight_levels).tolist()] for s in specs],
+        "devices": [
+            [describe(s), [] if s.device is None else np.asarray(s.device.weight_levels).tolist()]
+            for s in specs
+        ],
         "data": [
             str(getattr(data, "source", "")),
             int(data.x_train.shape[0]),
@@ -442,7 +571,7 @@ def run_stream(
                 f"out: {ckpt} holds a run with different settings "
                 f"({saved['meta']}); use another --out or delete it"
             )
-    program = StreamProgram.for_config(cfg)
+    program = StreamProgram.for_config(cfg, needs_rounding(specs))
 
     keys = jnp.stack([jax.random.PRNGKey(seeds[r % n_seed]) for r in range(n_runs)])
     runs = program.init(devs, keys)

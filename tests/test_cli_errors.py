@@ -46,6 +46,8 @@ def one_error(
         (["infer", "--noise-factors", "0,inf"], "--noise-factors"),
         (["infer", "--read-sigma", "nan"], "--read-sigma"),
         (["infer", "--read-sigma=-inf"], "--read-sigma"),
+        (["infer", "--write-sigma", "nan"], "--write-sigma"),
+        (["train", "stream", "--bn-momentum", "inf"], "--bn-momentum"),
         (["train", "resnet", "--weight-decay", "nan"], "--weight-decay"),
         (["train", "resnet", "--lr", "inf"], "--lr"),
         (["train", "resnet", "--width", "nan"], "--width"),
@@ -124,6 +126,12 @@ def test_artifact_with_nan_is_refused_before_the_sweep(
     [
         (["infer", "--batch-size", "0"], "dwmtj infer: error: --batch-size: must be an integer"),
         (["infer", "--draws", "0"], "dwmtj infer: error: --draws: must be an integer >= 1"),
+        (["infer", "--sigma-norm", "rel"], "dwmtj infer: error: --sigma-norm: invalid choice"),
+        (["train", "stream", "--hidden", "0"], "dwmtj train stream: error: --hidden: "),
+        (
+            ["train", "stream", "--device", "laborieux:m=-1"],
+            "dwmtj train stream: error: device: m must be finite and >= 0",
+        ),
         (["fit", "x.h5", "-o", "m.json", "--seed", "-1"], "dwmtj fit: error: --seed: "),
         (["fit", "x.h5", "-o", "m.json", "--n-rep", "x"], "dwmtj fit: error: --n-rep: expected"),
         (["train", "stream", "--first-seed", "-1"], "dwmtj train stream: error: --first-seed: "),

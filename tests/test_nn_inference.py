@@ -110,6 +110,21 @@ def test_infer_cli_writes_table_and_figures(tiny, tmp_path):
     assert summary["dataset"] == "cifar10-jpeg" and summary["write_sigma_S"] == pytest.approx(
         2.53e-6
     )
+    assert summary["clip_after_noise"] is True and summary["sigma_norm_given"] is None
+    assert summary["write_sigma_as"]["relative_window"] == pytest.approx(2.53e-6 / 160e-6)
     for fig in ("fig6b_accuracy_vs_notches.png", "fig6a_conductance_histogram.png"):
         assert (out / fig).stat().st_size > 10_000
+    # the noise stated relative to the window (CrossSim v2.0), unclipped: 0.02 x 160 uS
+    out2 = tmp_path / "out2"
+    common = ["--checkpoint", str(ckpt), "--data", str(tmp_path / "data")]
+    rc = dwmtj.main(
+        ["infer", *common, "--bits", "2", "--noise-factors", "0,1", "--draws", "2"]
+        + ["--write-sigma", "0.02", "--sigma-norm", "relative_window", "--no-clip-after-noise"]
+        + ["--out", str(out2)]
+    )
+    assert rc == 0
+    summary = json.loads((out2 / "inference_sweep.json").read_text())
+    assert summary["write_sigma_S"] == pytest.approx(3.2e-6)
+    assert summary["clip_after_noise"] is False
+    assert summary["sigma_norm_given"] == "relative_window"
     assert dwmtj.main(["infer", "--device", "nonexistent", "--checkpoint", str(ckpt)]) == 2

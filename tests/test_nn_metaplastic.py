@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,6 +13,8 @@ import pytest
 from compact.presets import load_preset
 from nn.metaplastic import (
     f_meta,
+    f_meta_tanh,
+    laborieux_adam_meta,
     metaplastic_adam,
     metaplastic_adam_for_device,
     round_to_levels,
@@ -191,3 +195,76 @@ def test_deterministic_rounding_option_needs_no_key_and_picks_nearest_level():
     u, _ = big.update({"w": g}, big.init({"w": w}), {"w": w})
     # a step of 0.4 from 1/3 lands at -0.067, nearest level -1/3; from -1/3 at -0.733 -> -1
     np.testing.assert_allclose(np.asarray(w + u["w"])[0, :2], [-1 / 3, -1.0], atol=1e-6)
+
+
+def authors_adam_meta_numpy(
+    params, grads_per_step, lr, meta, weight_decay, b1=0.9, b2=0.999, eps=1e-8
+):
+    """Numpy transcription, written for this test from reading it, of ``Adam_meta.step`` in
+    Laborieux-Axel/SynapticMetaplasticityBNN, Stream_Learning_FMNIST_Fig-4a/model_utils.py:
+    weight decay added to the gradient, PyTorch moments, step size in double precision,
+    ``sign(p) * exp_avg > 0`` selects ``(1 - tanh^2(meta |p|)) * exp_avg``, 1-D parameters
+    plain. In float32 like their tensors; no clipping, no rounding."""
+    f32 = np.float32
+    p = {k: np.array(v, f32) for k, v in params.items()}
+    exp_avg = {k: np.zeros_like(v) for k, v in p.items()}
+    exp_avg_sq = {k: np.zeros_like(v) for k, v in p.items()}
+    for step, grads in enumerate(grads_per_step, start=1):
+        for k in p:
+            grad = np.asarray(grads[k], f32) + f32(weight_decay) * p[k]
+            exp_avg[k] = f32(b1) * exp_avg[k] + f32(1 - b1) * grad
+            exp_avg_sq[k] = f32(b2) * exp_avg_sq[k] + f32(1 - b2) * grad * grad
+            denom = np.sqrt(exp_avg_sq[k]) + f32(eps)
+            bias_correction1 = 1 - b1**step
+            bias_correction2 = 1 - b2**step
+            step_size = lr * math.sqrt(bias_correction2) / bias_correction1  # python float
+            if p[k].ndim == 1:
+                p[k] = p[k] - f32(step_size) * exp_avg[k] / denom
+            else:
+                consolidation = np.sign(p[k]) * exp_avg[k] > 0.0
+                decayed = (1 - np.tanh(f32(meta) * np.abs(p[k])) ** 2) * exp_avg[k]
+                p[k] = p[k] - f32(step_size) * np.where(consolidation, decayed, exp_avg[k]) / denom
+    return p, exp_avg, exp_avg_sq
+
+
+@pytest.mark.parametrize(("meta", "weight_decay"), [(2.5, 1e-7), (0.0, 1e-7), (1.3, 1e-2)])
+def test_laborieux_control_matches_numpy_transcription_of_authors_step(meta, weight_decay):
+    rng = np.random.default_rng(3)
+    # weights over +-2 (no clip in the control) so that tanh^2(meta |W|) spans (0, 1), one
+    # exact zero (sign 0: never consolidated), and a 1-D parameter (plain Adam)
+    w0 = rng.uniform(-2, 2, (9, 6)).astype(np.float32)
+    w0[0, 0] = 0.0
+    params = {"w": w0, "bias": rng.normal(0, 1, 6).astype(np.float32)}
+    drift = rng.normal(0, 1, (9, 6))
+    grads = [
+        {
+            "w": (drift + rng.normal(0, 1, (9, 6))).astype(np.float32),
+            "bias": rng.normal(0, 1, 6).astype(np.float32),
+        }
+        for _ in range(30)
+    ]
+    lr = 0.05
+    tx = laborieux_adam_meta(lr, meta=meta, weight_decay=weight_decay)
+    step = jax.jit(lambda g, s, p: tx.update(g, s, p))
+    p = jax.tree.map(jnp.asarray, params)
+    state = tx.init(p)
+    for g in grads:
+        updates, state = step(jax.tree.map(jnp.asarray, g), state, p)
+        p = optax.apply_updates(p, updates)
+    ref_p, ref_m, ref_v = authors_adam_meta_numpy(params, grads, lr, meta, weight_decay)
+    np.testing.assert_allclose(np.asarray(p["w"]), ref_p["w"], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(p["bias"]), ref_p["bias"], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(state.mu["w"]), ref_m["w"], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(state.nu["w"]), ref_v["w"], rtol=1e-6, atol=1e-7)
+    assert np.max(np.abs(ref_p["w"])) > 1.0, "no clipping: weights leave [-1, 1]"
+    # the tanh^2 factor matters for these weights (it is not plain Adam) unless meta = 0
+    plain, _, _ = authors_adam_meta_numpy(params, grads, lr, 0.0, weight_decay)
+    assert (np.max(np.abs(plain["w"] - ref_p["w"])) > 1e-2) == (meta > 0)
+
+
+def test_f_meta_tanh_values():
+    w = jnp.array([0.0, 0.5, -1.0, 3.0], jnp.float32)
+    np.testing.assert_allclose(
+        np.asarray(f_meta_tanh(w, 2.5)), 1 - np.tanh(2.5 * np.abs(np.asarray(w))) ** 2, atol=1e-6
+    )
+    np.testing.assert_array_equal(np.asarray(f_meta_tanh(w, 0.0)), np.ones(4, np.float32))

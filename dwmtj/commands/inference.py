@@ -129,10 +129,13 @@ def _infer_handler(args: argparse.Namespace) -> int:
         dataset_name=args.dataset,
         data_dir=args.data,
         out=Path(args.out),
-        read_sigma_S=args.read_sigma,
         test_limit=args.test_limit,
         batch_size=args.batch_size,
         seed=args.seed,
+        write_sigma=args.write_sigma,
+        read_sigma=args.read_sigma,
+        sigma_norm=args.sigma_norm,
+        clip_after_noise=not args.no_clip_after_noise,
     )
     info = result.info
     print(
@@ -187,10 +190,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "../shared/datasets relative to the working directory)",
     )
     p.add_argument(
+        "--write-sigma",
+        type=non_negative_float,
+        default=None,
+        help="write noise sigma_G that --noise-factors multiply, stated as --sigma-norm "
+        "(default: the device's measured sigma_G)",
+    )
+    p.add_argument(
         "--read-sigma",
         type=non_negative_float,
         default=0.0,
-        help="read noise per device and MVM (S)",
+        help="read noise per device and MVM, stated as --sigma-norm (default 0)",
+    )
+    p.add_argument(
+        "--sigma-norm",
+        choices=["absolute", "relative_gmax", "relative_window"],
+        default="absolute",
+        help="how --write-sigma/--read-sigma are stated: absolute (S), relative_gmax "
+        "(fraction of G_max, CrossSim 3.x's magnitude), relative_window (fraction of "
+        "G_max - G_min, CrossSim v2.0's alpha error); default absolute",
+    )
+    p.add_argument(
+        "--no-clip-after-noise",
+        action="store_true",
+        help="clip programmed conductances only to G >= 0 (CrossSim 3.x's default) instead "
+        "of to [G_min, G_max]",
     )
     p.add_argument(
         "--test-limit", type=positive_int, help="evaluate on the first N test images only"

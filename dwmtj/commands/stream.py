@@ -24,7 +24,8 @@ def register_train(networks: argparse._SubParsersAction) -> None:
         description=(
             "Train the binarised 784-512-512-10 network on Fashion-MNIST cut into subsets, "
             "with the metaplastic rule of each device, all seeds and devices in one vmapped "
-            "program. Writes stream.h5, curves.csv, summary.{csv,md}, fig5a.png (and "
+            "program (the laborieux control: 784-1024-1024-10, 20 epochs, unless given). "
+            "Writes stream.h5, curves.csv, summary.{csv,md}, fig5a.png (and "
             "fig5b.png when a trapezoid and a linear device are compared); checkpoints after "
             "every subset, so rerunning the same command resumes."
         ),
@@ -34,7 +35,9 @@ def register_train(networks: argparse._SubParsersAction) -> None:
         action="append",
         metavar="SPEC",
         help="synapse type: preset (trapezoid, straight, linear) or compact-model "
-        "JSON path, with options ':levels=N,delta=D,w1w2=R,binarized=0|1'; "
+        "JSON path, with options ':levels=N,delta=D,w1w2=R,binarized=0|1'; or the "
+        "software control 'laborieux:m=M[,wd=W]' (Laborieux et al.'s Adam-meta, float "
+        "weights, 1-tanh^2(M|W|), weight decay W, default 1e-7; m=0: plain BNN); "
         "repeat for several (default: straight, straight:delta=3, trapezoid, "
         "linear:levels=32)",
     )
@@ -43,7 +46,30 @@ def register_train(networks: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--subsets", type=positive_int, default=60, help="number of subsets (default 60)"
     )
-    p.add_argument("--epochs", type=positive_int, default=30, help="epochs per subset (default 30)")
+    p.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=None,
+        help="epochs per subset (default 30; 20 when every device is a laborieux control)",
+    )
+    p.add_argument(
+        "--hidden",
+        type=positive_int,
+        nargs="+",
+        default=None,
+        metavar="N",
+        help="hidden layer sizes, all equal (default 512 512; 1024 1024 when every device "
+        "is a laborieux control)",
+    )
+    p.add_argument(
+        "--bn-momentum",
+        type=positive_float,
+        default=0.1,
+        help="batch-norm momentum of the running statistics (default 0.1, PyTorch's)",
+    )
+    p.add_argument(
+        "--bn-eps", type=positive_float, default=1e-5, help="batch-norm epsilon (default 1e-5)"
+    )
     p.add_argument("--subset-size", type=positive_int, default=1000, help="images per subset")
     p.add_argument("--batch-size", type=positive_int, default=100)
     p.add_argument(
@@ -106,10 +132,19 @@ def _run(args: argparse.Namespace) -> int:
         labels = [s.label for s in specs]
         if len(set(labels)) != len(labels):
             raise ValueError(f"device: each device must be given once, got {labels}")
+        control = all(s.kind == "laborieux" for s in specs)
+        base = stream.StreamConfig.laborieux_control() if control else stream.StreamConfig()
+        hidden = args.hidden or [base.hidden_width] * base.hidden_layers
+        if len(set(hidden)) != 1:
+            raise ValueError(f"hidden: all hidden layers must have one size, got {hidden}")
         cfg = stream.StreamConfig(
             n_subsets=args.subsets,
             subset_size=args.subset_size,
-            epochs=args.epochs,
+            epochs=args.epochs or base.epochs,
+            hidden_width=hidden[0],
+            hidden_layers=len(hidden),
+            bn_momentum=args.bn_momentum,
+            bn_eps=args.bn_eps,
             batch_size=args.batch_size,
             n_seeds=args.seeds,
             learning_rate=args.lr,
