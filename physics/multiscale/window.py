@@ -356,7 +356,10 @@ def track_landscape(
             system = build_system(
                 track, material, cell, bias_field=(0.0, 0.0, 0.0), wall_position=float(qs[0])
             )
-            sot = (spin_hall_field(current.J_magnitude, material), polarisation_from_current(current.J))
+            sot = (
+                spin_hall_field(current.J_magnitude, material),
+                polarisation_from_current(current.J),
+            )
             r = constrained_path(
                 system,
                 qs,
