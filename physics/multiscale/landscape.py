@@ -133,7 +133,9 @@ class WallLandscape:
         out = np.full(len(stable), np.nan)
         for k, (a, b) in enumerate(zip(stable, ends, strict=True)):
             sel = (self.q >= a) & (self.q <= b)
-            if a < self.q[0] or not sel.any() or np.any(self.h_sot[sel] <= 0):
+            last = k == len(stable) - 1
+            uncovered = a < self.q[0] or (not last and b > self.q[-1])
+            if uncovered or not sel.any() or np.any(self.h_sot[sel] <= 0):
                 continue
             out[k] = max(0.0, float(np.max((self.h_pin[sel] - bias_field_z) / self.h_sot[sel])))
         return out

@@ -37,8 +37,10 @@ achieved q jumps by more than ``max_jump`` target steps is reported (``PathResul
 
 SOT drive. With ``sot = (H_DL, sigma)`` (the damping-like spin Hall field H_DL (A/m, per cell,
 at 1 V) and the polarisation sigma per cell) the generalised force of the DL torque's field
-H_DL (m x sigma) along the path tangent dm/dU (central differences of neighbouring states),
-divided by that of a uniform unit z field, gives
+H_DL (m x sigma) along the path tangent dm/dU (central differences of neighbouring states; next
+to a jump of the path, where the wall snaps internally at fixed U and the two one-sided
+differences differ by more than ``JUMP_RATIO`` in norm, the one-sided difference on the smoother
+side), divided by that of a uniform unit z field, gives
 
     h_sot = sum_i Ms_i H_DL,i (m_i x sigma_i) . dm_i/dU  /  sum_i Ms_i z . dm_i/dU   (A/m per V)
 
@@ -175,6 +177,28 @@ def _solve(m0, params, free, area_w, U_star, kappa, stopping, max_iterations):
     return result, area(result.m), E
 
 
+#: A state whose two one-sided differences dm/dU differ in norm by more than this factor is
+#: next to a jump of the path (an internal snap of the wall at fixed U): its tangent is the
+#: one-sided difference on the smoother side instead of the central difference.
+JUMP_RATIO = 1.5
+
+
+def _tangent_pair(states: list[np.ndarray], U: np.ndarray, j: int, free: np.ndarray):
+    """Indices (a, b) of the states whose difference gives the tangent dm/dU at state j."""
+    n = len(states)
+    if j == 0 or j == n - 1:
+        return max(j - 1, 0), min(j + 1, n - 1)
+
+    def rate(a: int, b: int) -> float:
+        diff = (states[b] - states[a]) * free[..., None]
+        return float(np.sqrt(np.sum(diff**2)) / (U[b] - U[a]))
+
+    back, fwd = rate(j - 1, j), rate(j, j + 1)
+    if max(back, fwd) > JUMP_RATIO * min(back, fwd):
+        return (j - 1, j) if back < fwd else (j, j + 1)
+    return j - 1, j + 1
+
+
 def _sot_projection(m_prev, m_next, dU, m, Ms, H_dl, sigma, free):
     """(sum Ms H_DL (m x sigma) . dm/dU, sum Ms dm_z/dU) over free cells."""
     tangent = (m_next - m_prev) / dU
@@ -268,7 +292,7 @@ def constrained_path(
         sigma = sigma.reshape(sigma.shape[0], sigma.shape[1], 1, 3)
         h_sot = np.empty(len(U))
         for j in range(len(U)):
-            a, b = max(j - 1, 0), min(j + 1, len(U) - 1)
+            a, b = _tangent_pair(states, U, j, free_mask)
             num, den = _sot_projection(
                 states[a], states[b], U[b] - U[a], states[j], Ms, H_dl, sigma, free_mask
             )
