@@ -215,11 +215,15 @@ def test_stored_whole_track_landscape_is_consistent(stored) -> None:
     np.testing.assert_allclose(
         land.depinning_voltages(BIAS), numbers["whole"]["v_dep_V"], rtol=1e-12
     )
-    # V_dep rises with the local width over the first four notches (self-similar notches)
+    # V_dep rises with the local width over notches 0-2 and the widest notches need about
+    # 1.6 x the narrowest one's voltage (measured: 0.45, 0.60, 0.79, 0.72, 0.76 V; notch 3 is
+    # weaker than notch 2 at this cell: its 11.1 nm depth falls on the 4 nm staircase less
+    # favourably)
     v = np.asarray(numbers["whole"]["v_dep_V"])
-    assert np.all(np.diff(v[:4]) > 0)
-    # a 1 nm grid resolves the barrier maxima: 0.5 nm moves no V_dep by more than 1 %
-    np.testing.assert_allclose(v, numbers["whole_0.5nm"]["v_dep_V"], rtol=0.01)
+    assert np.all(np.diff(v[:3]) > 0) and np.all(v[2:] > 1.5 * v[0])
+    # q grid: 0.5 nm instead of 1 nm moves V_dep by at most 2.2 % (measured 0.1, 1.4, 0.4,
+    # 2.2, 1.3 %): the barrier maxima are resolved to 3 %
+    np.testing.assert_allclose(v, numbers["whole_0.5nm"]["v_dep_V"], rtol=0.03)
     # the stored windows agree with the whole track within the issue's 3 %
     np.testing.assert_allclose(numbers["windows"]["v_dep_V"], v, rtol=0.03)
 
@@ -256,15 +260,15 @@ def test_windows_match_the_whole_track(material) -> None:
     )
 
 
-def _drive_from_notch(track, material, k: int, volts: float, t: float) -> np.ndarray:
+def _drive_from_notch(track, material, k: int, volts: float, rise: float, t: float) -> np.ndarray:
     """Relax the wall at notch k (-4 mT, V = 0), then T = 0 LLG with a flat SOT drive at
-    ``volts`` (1 ns linear rise: quasi-static, no overshoot from the edge) for t seconds;
-    returns the wall position (m) at 8 equally spaced times."""
+    ``volts`` reached by a linear ramp of ``rise`` s, for t seconds; returns the wall position
+    (m) at 8 equally spaced times."""
     import physics.engine as pe
     from physics.multiscale.path import column_widths, position_from_area, written_area
     from physics.pulses import TrapezoidalPulse
 
-    pulse = TrapezoidalPulse(amplitude=volts, rise=1e-9, plateau=20e-9, fall=1e-9)
+    pulse = TrapezoidalPulse(amplitude=volts, rise=rise, plateau=20e-9, fall=1e-9)
     system = build_system(track, material, CELL, wall_at_notch=k, pulse=pulse)
     pe.MinDriver(stopping_mxHxm=0.1).drive(system)
     driver = pe.TimeDriver(save_m=True)
@@ -281,23 +285,31 @@ def _drive_from_notch(track, material, k: int, volts: float, t: float) -> np.nda
 
 
 @pytest.mark.slow
-def test_quasi_static_threshold_against_t0_dynamics(stored, material) -> None:
-    """Notch 0 of scaled-trapezoid at 4 nm, T = 0 LLG (about 40 s): at 0.9 V_dep the wall stays
-    in notch 0's well, at 1.1 V_dep it leaves it. Measured (2026-12-06, float64 RKF54): relaxed
-    wall at 57.34 nm (the landscape's stable point: 57.34 nm); 0.9 x 0.453 V: wall at 61-66 nm
-    over 4 ns (held on the exit flank); 1.1 x 0.453 V: 74 nm at 1 ns, 115 nm at 2 ns.
+@pytest.mark.parametrize("notch", [0, 3])
+def test_quasi_static_threshold_against_t0_dynamics(stored, material, notch: int) -> None:
+    """Scaled-trapezoid at 4 nm, T = 0 LLG (float64 RKF54; ~1 min per notch): driven from its
+    relaxed state at notch k by a DC voltage reached over a 3 ns ramp (slow against the wall's
+    ~1 ns response at alpha = 0.02), the wall stays in notch k's well for 6 ns at 0.9 V_dep and
+    leaves it at 1.1 V_dep (V_dep: the stored whole-track landscape, -4 mT).
+
+    Measured (2026-12-06): the relaxed wall sits at the landscape's stable point (notch 0:
+    57.34 nm both). Notch 0 (V_dep 0.453 V), 1 ns ramp: held at 61-66 nm over 4 ns at 0.408 V;
+    at 0.498 V 74 nm at 1 ns and 115 nm at 2 ns. Notch 3 (V_dep 0.720 V), 3 ns ramp: held at
+    0.60 V (max 204 nm) and 0.66 V (max 208 nm; the h_pin crest is at 206.5 nm), gone at
+    0.72 V (285 nm at 6 ns): the dynamic threshold is in (0.66, 0.72] V. With a 1 ns ramp the
+    wall left notch 3 already at 0.69 V, during the ramp (wall inertia at alpha = 0.02).
 
     The dynamic ladder (results/experiments/ladder-trapezoid-selfsimilar-4nm-0.1V.json: 1.5 ns
-    pulses with 50 ps edges, float32, 0.1 V grid) brackets notch 0 at 0.30-0.40 V, notch 2 and 4
-    at 0.50-0.60 V, below the quasi-static 0.45, 0.79, 0.76 V: its 50 ps edges kick the wall
-    (wall mass: the edge tilts the wall angle and the wall overshoots), so short pulses with fast
-    edges depin below the adiabatic threshold; the 1 ns ramp here removes that."""
+    pulses with 50 ps edges, float32, 0.1 V grid) brackets notch 0 at 0.30-0.40 V and notches
+    2 and 4 at 0.50-0.60 V, 20-30 % below these quasi-static 0.45, 0.79, 0.76 V. Consistent
+    with the 1 ns-ramp observation above, we attribute that to the fast edges (the wall
+    overshoots its static position), not checked further here."""
     land, numbers = stored
     track = load_preset("scaled-trapezoid")
-    v_dep = numbers["whole"]["v_dep_V"][0]
+    v_dep = numbers["whole"]["v_dep_V"][notch]
     centres = track.notch_centres
-    below = _drive_from_notch(track, material, 0, 0.9 * v_dep, 4e-9)
-    # held: within notch 0's well (before the midpoint to notch 1) for the whole 4 ns
-    assert np.all(below < 0.5 * (centres[0] + centres[1])), below
-    above = _drive_from_notch(track, material, 0, 1.1 * v_dep, 2e-9)
-    assert above[-1] > 0.5 * (centres[0] + centres[1]), above
+    exit_x = 0.5 * (centres[notch] + centres[notch + 1])
+    below = _drive_from_notch(track, material, notch, 0.9 * v_dep, 3e-9, 6e-9)
+    assert np.all(below < exit_x), below
+    above = _drive_from_notch(track, material, notch, 1.1 * v_dep, 3e-9, 6e-9)
+    assert above[-1] > exit_x, above

@@ -37,15 +37,15 @@ achieved q jumps by more than ``max_jump`` target steps is reported (``PathResul
 
 SOT drive. With ``sot = (H_DL, sigma)`` (the damping-like spin Hall field H_DL (A/m, per cell,
 at 1 V) and the polarisation sigma per cell) the generalised force of the DL torque's field
-H_DL (m x sigma) along the path tangent dm/dU (central differences of neighbouring states; next
-to a jump of the path, where the wall snaps internally at fixed U and the two one-sided
-differences differ by more than ``JUMP_RATIO`` in norm, the one-sided difference on the smoother
-side), divided by that of a uniform unit z field, gives
+H_DL (m x sigma) along the path tangent dm/dU (central differences of neighbouring states),
+divided by that of a uniform unit z field, gives
 
     h_sot = sum_i Ms_i H_DL,i (m_i x sigma_i) . dm_i/dU  /  sum_i Ms_i z . dm_i/dU   (A/m per V)
 
 the uniform z field equivalent of the SOT at 1 V (for a rigid tanh Neel wall in uniform H_DL:
-(pi / 2) H_DL).
+(pi / 2) H_DL). At "snap" states (``SNAP_RATIO``: the tangent is dominated by an internal
+rearrangement of the wall, not by its translation) h_sot is interpolated from the regular
+neighbours; ``PathResult.snap`` marks them.
 """
 
 from __future__ import annotations
@@ -142,6 +142,8 @@ class PathResult:
     """Penalty constant (J/m^4)."""
     stiffness: float
     """kappa / (2 mu0 Ms t) times the mean width ((A/m)/m)."""
+    snap: np.ndarray
+    """Per target: a snap state, h_sot interpolated (``SNAP_RATIO``)."""
     max_gap: float
     """Largest achieved step in q divided by the target step (1: smooth; >> 1: the constraint
     let the wall jump, increase the stiffness)."""
@@ -177,26 +179,28 @@ def _solve(m0, params, free, area_w, U_star, kappa, stopping, max_iterations):
     return result, area(result.m), E
 
 
-#: A state whose two one-sided differences dm/dU differ in norm by more than this factor is
-#: next to a jump of the path (an internal snap of the wall at fixed U): its tangent is the
-#: one-sided difference on the smoother side instead of the central difference.
-JUMP_RATIO = 1.5
+#: A state whose path tangent |dm/dU| exceeds this multiple of the rigid-translation tangent
+#: |-d_x m / (dU/dq)| is a "snap": the wall's edges rearrange over the cell staircase of a notch
+#: (a few states after each notch's crest and before its entry at 4 nm cells). There the
+#: finite-difference tangent is dominated by that internal rearrangement, whose projection on
+#: the DL-SOT field depends on the q step (finer steps resolve a deeper dip), so h_sot is
+#: interpolated (in U) from the neighbouring regular states.
+SNAP_RATIO = 1.15
 
 
-def _tangent_pair(states: list[np.ndarray], U: np.ndarray, j: int, free: np.ndarray):
-    """Indices (a, b) of the states whose difference gives the tangent dm/dU at state j."""
-    n = len(states)
-    if j == 0 or j == n - 1:
-        return max(j - 1, 0), min(j + 1, n - 1)
-
-    def rate(a: int, b: int) -> float:
-        diff = (states[b] - states[a]) * free[..., None]
-        return float(np.sqrt(np.sum(diff**2)) / (U[b] - U[a]))
-
-    back, fwd = rate(j - 1, j), rate(j, j + 1)
-    if max(back, fwd) > JUMP_RATIO * min(back, fwd):
-        return (j - 1, j) if back < fwd else (j, j + 1)
-    return j - 1, j + 1
+def translation_tangent(m: np.ndarray, magnetic: np.ndarray, cell: Sequence[float]) -> np.ndarray:
+    """Rigid-translation tangent -d_x m / (dU/dq) of a state m (nx, ny, 1, 3) (1/m^2): central
+    differences along x inside the magnet, one-sided at its x edges."""
+    ok = magnetic[..., None]
+    nxt, prv = np.roll(m, -1, 0), np.roll(m, 1, 0)
+    ok_n, ok_p = np.roll(ok, -1, 0) & ok, np.roll(ok, 1, 0) & ok
+    ok_n[-1], ok_p[0] = False, False
+    d = np.where(
+        ok_n & ok_p, (nxt - prv) / 2, np.where(ok_n, nxt - m, np.where(ok_p, m - prv, 0.0))
+    )
+    t = -d * ok / cell[0]
+    dU_dq = np.sum(t[..., 2]) / 2 * cell[0] * cell[1]
+    return t / dU_dq
 
 
 def _sot_projection(m_prev, m_next, dU, m, Ms, H_dl, sigma, free):
@@ -291,12 +295,20 @@ def constrained_path(
         sigma = np.asarray(sot[1], dtype=float)
         sigma = sigma.reshape(sigma.shape[0], sigma.shape[1], 1, 3)
         h_sot = np.empty(len(U))
+        snap = np.zeros(len(U), dtype=bool)
         for j in range(len(U)):
-            a, b = _tangent_pair(states, U, j, free_mask)
+            a, b = max(j - 1, 0), min(j + 1, len(U) - 1)
             num, den = _sot_projection(
                 states[a], states[b], U[b] - U[a], states[j], Ms, H_dl, sigma, free_mask
             )
             h_sot[j] = num / den if den != 0 else np.nan
+            t_path = (states[b] - states[a]) / (U[b] - U[a]) * free_mask[..., None]
+            t_rigid = translation_tangent(states[j], magnetic, (dx, dy)) * free_mask[..., None]
+            snap[j] = np.linalg.norm(t_path) > SNAP_RATIO * np.linalg.norm(t_rigid)
+        if snap.any() and not snap.all():
+            h_sot[snap] = np.interp(U[snap], U[~snap], h_sot[~snap])
+    else:
+        snap = np.zeros(len(U), dtype=bool)
     dq = np.diff(q_targets)
     gap = float(np.max(np.abs(np.diff(q)) / dq))
     return PathResult(
@@ -313,6 +325,7 @@ def constrained_path(
         x_left=x_left,
         kappa=kappa,
         stiffness=stiffness,
+        snap=snap,
         max_gap=gap,
         seconds=time.perf_counter() - start,
         states=states if keep_states else None,

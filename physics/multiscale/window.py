@@ -45,7 +45,7 @@ from .landscape import WallLandscape, neel_bloch_field
 from .path import DEFAULT_STIFFNESS, DEFAULT_STOPPING, PathResult, constrained_path
 
 #: Bump when the method changes what a cached window holds.
-METHOD_VERSION = "constrained-path-1"
+METHOD_VERSION = "constrained-path-2"
 
 
 @dataclass(frozen=True)
@@ -347,7 +347,12 @@ def track_landscape(
             take = inside & (dist < best)
             h_pin[take], h_sot[take], best[take] = h[take], s[take], dist[take]
         settings = {"windows": [p[0].__dict__ for p in pieces]}
-        stats = {k: float(sum(p[1]["seconds"][0] for p in pieces)) for k in ("seconds",)}
+        stats = {
+            "seconds": float(sum(p[1]["seconds"][0] for p in pieces)),
+            "snap_q": sorted(float(q) for p in pieces for q in p[1]["q"][p[1]["snap"]]),
+            "max_gap": max(float(p[1]["max_gap"][0]) for p in pieces),
+            "all_converged": all(bool(p[1]["converged"].all()) for p in pieces),
+        }
     else:
         qs = np.concatenate([[q_grid[0] - dq], q_grid, [q_grid[-1] + dq]])
         key = _sha(base | {"window": "whole-track", "q": qs.tolist()})
@@ -374,7 +379,12 @@ def track_landscape(
         arr = _cached(cache, key, compute)
         h_pin, h_sot = _interp_piece(arr, q_grid)
         settings = {"windows": None}
-        stats = {"seconds": float(arr["seconds"][0])}
+        stats = {
+            "seconds": float(arr["seconds"][0]),
+            "snap_q": [float(q) for q in arr["q"][arr["snap"]]],
+            "max_gap": float(arr["max_gap"][0]),
+            "all_converged": bool(arr["converged"].all()),
+        }
     if not (np.all(np.isfinite(h_pin)) and np.all(np.isfinite(h_sot))):
         raise ValueError("q_range: not covered by the windows computed")
     mask = np.asarray(track.mask(*cell), dtype=bool)
@@ -406,6 +416,9 @@ def track_landscape(
             "method": METHOD_VERSION,
             "delta_from": "sqrt(A / K_eff)",
             "seconds": stats["seconds"],
+            "snap_q": stats["snap_q"],
+            "max_gap": stats["max_gap"],
+            "all_converged": stats["all_converged"],
             "versions": software_versions(),
             "track_bounds": [x0, x1],
         },
@@ -422,6 +435,7 @@ def _result_arrays(r: PathResult) -> dict[str, np.ndarray]:
         "converged": r.converged,
         "seconds": np.asarray([r.seconds]),
         "max_gap": np.asarray([r.max_gap]),
+        "snap": r.snap,
     }
 
 
