@@ -54,13 +54,12 @@ class WallLandscape:
     energy : relative wall energy at zero bias (J), E(q) - E(q[0]) = integral from q[0] to q of
         2 mu0 Ms t w(q') h_pin(q') dq' (trapezoid rule; consistent with h_pin).
 
-    Scalars: Ms (A/m), thickness t (m), alpha (Gilbert damping), delta (m, wall width parameter
-    fitted to the relaxed wall), h_dmi = D / (mu0 Ms delta) (A/m), h_k (A/m, the Neel-Bloch
-    shape anisotropy field of the wall, 2 K_sh / (mu0 Ms) with K_sh = mu0 Ms^2 (N_y - N_x) / 2
-    the demag anisotropy of a slab of thickness t, length pi delta along x and width w: N_x -
-    N_y from the thin-film formula N_x ~ t ln(1 + w / t) / (pi delta) ... see
-    :func:`neel_bloch_field`), field_like_ratio (H_FL / H_DL), notch_centres (m, ascending),
-    meta (geometry dict, material dict, cell, window settings, method, software versions).
+    Scalars: Ms (A/m), thickness t (m), alpha (Gilbert damping), delta (m, the wall width
+    parameter; :func:`~physics.multiscale.window.track_landscape` uses sqrt(A / K_eff)),
+    h_dmi = D / (mu0 Ms delta) (A/m), h_k (A/m, the Neel-Bloch shape anisotropy field of the
+    wall, :func:`neel_bloch_field`), field_like_ratio (H_FL / H_DL), notch_centres (m,
+    ascending), meta (geometry dict, material dict, cell, window settings, method, software
+    versions).
 
     The quasi-static equation of motion of the wall at voltage V and bias H_bias (A/m along z)
     is driven by the net field V h_sot(q) + H_bias - h_pin(q): it advances where that is > 0.
