@@ -28,12 +28,15 @@ h_hold > 0 means the System pushes the wall back towards -x (IN). With a uniform
 only through U) and h_hold = h_pin - H0, h_pin the holding field of the unbiased System
 (``tests/test_multiscale_landscape.py`` checks this exactly).
 
-Stiffness. ``stiffness`` k (A/m per m of wall displacement) sets kappa = 2 mu0 Ms t k w_ref
+Stiffness. ``stiffness`` k (A/m per m of wall displacement) sets kappa = 2 mu0 Ms t k / w_ref
 (w_ref = mean column width): the constraint holds the wall like a spring of k (A/m)/m, and the
 constrained problem is stable where k > -dh_pin/dq (the downhill flanks of the notches). The
-default 2e15 A/m/m (2e6 A/m per nm: 6e-3 nm of slack per 10 mT) exceeds the steepest notch
-flanks of the project's tracks (~1e14 A/m/m at 4 nm cells, measured by the sweep); a path whose
-achieved q jumps by more than ``max_jump`` target steps is reported (``PathResult.max_gap``).
+default 2e15 A/m/m (2e6 A/m per nm: 4e-3 nm of slack per 10 mT) is 100 x the steepest downhill
+flank of scaled-trapezoid at 4 nm cells (-dh_pin/dq = 2.2e13 A/m/m, 27 mT/nm, where the wall
+snaps into a notch). Measured there: 2e14 instead of 2e15 moves the depinning voltages by
+0.3-2 % (the q sampling changes; the 1 nm grid itself is good to ~2 %), and a stopping torque of
+0.1 A/m instead of the default 0.5 A/m by < 1e-4 relative. A path whose achieved q jumps by
+more than a few target steps is reported (``PathResult.max_gap``, 1.01 there).
 
 SOT drive. With ``sot = (H_DL, sigma)`` (the damping-like spin Hall field H_DL (A/m, per cell,
 at 1 V) and the polarisation sigma per cell) the generalised force of the DL torque's field
