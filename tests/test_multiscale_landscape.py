@@ -308,9 +308,11 @@ def test_quasi_static_threshold_against_t0_dynamics(stored, material, notch: int
 
     The dynamic ladder (results/experiments/ladder-trapezoid-selfsimilar-4nm-0.1V.json: 1.5 ns
     pulses with 50 ps edges, float32, 0.1 V grid) brackets notch 0 at 0.30-0.40 V and notches
-    2 and 4 at 0.50-0.60 V, 20-30 % below these quasi-static 0.45, 0.79, 0.76 V. Consistent
-    with the 1 ns-ramp observation above, we attribute that to the fast edges (the wall
-    overshoots its static position), not checked further here."""
+    2 and 4 at 0.50-0.60 V, 20-30 % below these quasi-static 0.45, 0.79, 0.76 V. The fast
+    edges explain it: notch 0 driven by the ladder's pulse shape (50 ps edges, 1.45 ns plateau,
+    float64 here) is held at 0.35 V but depinned at 0.40 V (125 nm at 1.5 ns), where the 3 ns
+    ramp holds it at 0.408 V: the edge kicks the wall (wall inertia at alpha = 0.02) past the
+    crest below the adiabatic threshold. The landscape gives the adiabatic threshold."""
     land, numbers = stored
     track = load_preset("scaled-trapezoid")
     v_dep = numbers["whole"]["v_dep_V"][notch]

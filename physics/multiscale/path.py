@@ -29,7 +29,8 @@ only through U) and h_hold = h_pin - H0, h_pin the holding field of the unbiased
 (``tests/test_multiscale_landscape.py`` checks this exactly).
 
 Stiffness. ``stiffness`` k (A/m per m of wall displacement) sets kappa = 2 mu0 Ms t k / w_ref
-(w_ref = mean column width): the constraint holds the wall like a spring of k (A/m)/m, and the
+(w_ref = mean column width): the constraint holds the wall like a spring of k w / w_ref (A/m)/m
+(w the local width), and the
 constrained problem is stable where k > -dh_pin/dq (the downhill flanks of the notches). The
 default 2e15 A/m/m (2e6 A/m per nm: 4e-3 nm of slack per 10 mT) is 100 x the steepest downhill
 flank of scaled-trapezoid at 4 nm cells (-dh_pin/dq = 2.2e13 A/m/m, 27 mT/nm, where the wall
