@@ -355,7 +355,7 @@ def _profile(t, rise: float, plateau: float, fall: float):
     """Trapezoid 0 -> 1 -> 0 (linear edges) at time t (s); zero after rise + plateau + fall."""
     end = rise + plateau + fall
     up = jnp.clip(t / rise, 0.0, 1.0) if rise > 0 else (t >= 0).astype(t.dtype)
-    down = jnp.clip((end - t) / fall, 0.0, 1.0) if fall > 0 else (t < end).astype(t.dtype)
+    down = jnp.clip((end - t) / fall, 0.0, 1.0) if fall > 0 else (t <= end).astype(t.dtype)
     return jnp.minimum(up, down)
 
 
@@ -659,7 +659,7 @@ def arrhenius_escape(
     direction: int = 1,
 ) -> Escape:
     """Barrier of the tilted landscape (V in volts, bias in A/m, T in K) between the lowest
-    minimum of E(q) inside notch_range = (q_a, q_b) (m) and the next maximum of E in
+    local minimum of E(q) inside notch_range = (q_a, q_b) (m) and the next maximum of E in
     ``direction`` (+1: toward +x, -1: toward -x) inside the range, with the Langer rate.
 
     Rate (Langer 1969, multidimensional Kramers in the spatial-diffusion regime):
@@ -678,7 +678,11 @@ def arrhenius_escape(
     if inside.size < 3:
         _fail("notch_range", "must contain at least 3 grid points")
     E = landscape_energy(model, V, bias)
-    i_min = inside[np.argmin(E[inside])]
+    interior = inside[(inside > 0) & (inside < q.size - 1)]
+    local = interior[(E[interior] <= E[interior - 1]) & (E[interior] <= E[interior + 1])]
+    if local.size == 0:
+        _fail("notch_range", "contains no local minimum of the tilted landscape")
+    i_min = local[np.argmin(E[local])]
     beyond = inside[inside > i_min] if direction > 0 else inside[inside < i_min]
     if beyond.size == 0:
         _fail("notch_range", "has no maximum beyond the minimum in that direction")
