@@ -102,7 +102,7 @@ gamma0 H_max dt <= 0.3 and the per-step thermal kick gamma0 sigma_th dt <= 0.3 r
 narrowest width and highest temperature). Accuracy is another matter: at gamma0 H dt = 0.3 the
 precession frequency is ~1.5 % off; the deterministic and equilibrium tests run at
 <= 0.05, the Kramers tests at 0.27 (alpha = 1, the number set by the precession in the largest
-pinning field, which the well's bottom never sees).
+pinning field, on the flank of the well; at 6 kB T the rate agrees with Langer to 7 %).
 
 Track ends: once q leaves [q_grid[0], q_grid[-1]] the wall is put at that end, flagged
 ``escaped`` and frozen (a wall pushed out of the track is gone).
