@@ -7,6 +7,8 @@
                ubermag System).
 ``window``     windows around notches of a long track (cost independent of the track length)
                and :func:`~physics.multiscale.window.track_landscape`.
+``wall_model`` the rigid (q, phi) collective-coordinate wall on a tabulated pinning
+               landscape, with thermal noise: thousands of pulses in one jitted, vmapped call.
 
 It sits between ``physics.experiment`` and ``physics.calculators`` in the import-linter
 contract: it uses the engine, the device, the current solve and the materials, never the
