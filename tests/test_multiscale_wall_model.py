@@ -204,7 +204,8 @@ def test_kramers_escape_over_a_low_barrier():
 @pytest.mark.slow
 def test_kramers_escape_over_a_10_kT_barrier():
     # 10 kB T: Langer's correction O(kB T / E_b) = 10 %; 512 members over ~0.7 tau (P ~ 0.5):
-    # statistics 6.4 % (1 sigma); tolerance 25 %. About 3e6 steps (minutes on a CPU).
+    # statistics 6.4 % (1 sigma); tolerance 25 %. 4.2e6 steps x 512 members: 630 s at nice 15
+    # on 2 shared cores (load 7.5).
     L = 8e-9
     model = cubic_well(10.0, L)
     expected = arrhenius_escape(model, (-L, 1.6 * L), 0.0, 0.0, 300.0)
