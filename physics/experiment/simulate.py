@@ -56,6 +56,7 @@ from physics.experiment.run_parts import (
     time_table,
     unit_current,
 )
+from physics.experiment.simulate_multiscale import simulate_multiscale
 from physics.experiment.simulate_oommf import simulate_oommf
 from physics.experiment.spec import RunSpec
 from physics.experiment.store import RunResult
@@ -93,9 +94,12 @@ def simulate(spec: RunSpec, progress: bool | None = None) -> RunResult:
     (see the module docstring). Wall time grows with cells x realisations x simulated time /
     dt. progress: a tqdm bar over the pulses (None: only when stderr is a terminal).
     ``calculator.name = "oommf"`` goes to
-    :func:`~physics.experiment.simulate_oommf.simulate_oommf`."""
+    :func:`~physics.experiment.simulate_oommf.simulate_oommf`, ``"multiscale"`` to
+    :func:`~physics.experiment.simulate_multiscale.simulate_multiscale`."""
     if spec.calculator["name"] == "oommf":
         return simulate_oommf(spec, progress=progress)
+    if spec.calculator["name"] == "multiscale":
+        return simulate_multiscale(spec, progress=progress)
     if spec.calculator["name"] != "jax":
         raise NotImplementedError(
             f"calculator.name: {spec.calculator['name']!r} is not wired in simulate()"

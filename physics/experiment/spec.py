@@ -14,7 +14,7 @@ Input forms accepted by :meth:`RunSpec.from_dict` (a TOML table, for instance)::
     material = "ta-cofeb-mgo-trapezoid"      # optional: default matches the geometry preset
     material = {preset = "ta-cofeb-mgo", alpha = 0.03}
     cell = [2e-9, 2e-9]                      # optional: the preset's cell; dz = film thickness
-    calculator = {name = "jax"}              # "jax" (default) or "oommf", plus options
+    calculator = {name = "jax"}              # "jax" (default), "oommf" or "multiscale", + options
     seed = 0
     n_realisations = 16
     snapshots = false                        # store m after every pulse
@@ -50,9 +50,9 @@ from geometries.validation import (
 )
 from physics.experiment.protocols import Protocol
 
-CALCULATORS = ("jax", "oommf")
+CALCULATORS = ("jax", "oommf", "multiscale")
 #: The calculator names (``calculator.name``).
-CalculatorName = Literal["jax", "oommf"]
+CalculatorName = Literal["jax", "oommf", "multiscale"]
 _CellSize = Annotated[
     Real, quantity(unit="m", description="cell size", gt=0, typical=(1e-11, 1e-6))
 ]
@@ -142,7 +142,7 @@ class RunSpec(TypedConfig):
     """Everything that determines one run (see the module docstring); validated.
 
     ``geometry`` and ``material`` are full plain dicts (resolved from presets); ``cell`` is
-    (dx, dy, dz) in m; ``calculator`` is ``{"name": "jax" | "oommf", ...options}``;
+    (dx, dy, dz) in m; ``calculator`` is ``{"name": "jax" | "oommf" | "multiscale", ...options}``;
     ``readout`` holds ``capture_distance`` (m) or is empty (default: one notch width).
     """
 
@@ -162,7 +162,7 @@ class RunSpec(TypedConfig):
     protocol: Protocol = Field(description="the pulse protocol")
     calculator: dict[str, Any] = Field(
         default_factory=lambda: {"name": "jax"},
-        description="{'name': 'jax' | 'oommf', ...options of that calculator}",
+        description="{'name': 'jax' | 'oommf' | 'multiscale', ...options of that calculator}",
     )
     seed: Int = quantity(0, unit="", description="random seed", ge=0)
     n_realisations: Int = quantity(1, unit="", description="thermal realisations", ge=1)
@@ -200,6 +200,10 @@ class RunSpec(TypedConfig):
             from physics.experiment.simulate import _options
 
             _options(self)
+        elif self.calculator["name"] == "multiscale":  # the multiscale path's options
+            from physics.experiment.simulate_multiscale import multiscale_options
+
+            multiscale_options(self)
         else:  # so do OOMMF's
             from physics.experiment.simulate_oommf import oommf_options
 
