@@ -58,7 +58,12 @@ def member_step_seconds(preset: str, cell: float) -> tuple[int, float]:
     )
     pulse = TrapezoidalPulse.from_fwhm(50e-9, 10e-9, 10e-9, amplitude=3.0)
     system = build_system(
-        track, material, (cell, cell), temperature=300.0, current=current, pulse=pulse,
+        track,
+        material,
+        (cell, cell),
+        temperature=300.0,
+        current=current,
+        pulse=pulse,
         wall_at_notch=0,
     )
     m0, params, _ = build_params(system, dtype=jnp.float32, t_end=PULSE_S)
@@ -67,8 +72,14 @@ def member_step_seconds(preset: str, cell: float) -> tuple[int, float]:
 
     def run():
         out = run_ensemble(
-            m0, params, keys, dt=dt, steps_per_output=STEPS, n_outputs=1,
-            devices=jax.devices()[:1], demag_update="step",
+            m0,
+            params,
+            keys,
+            dt=dt,
+            steps_per_output=STEPS,
+            n_outputs=1,
+            devices=jax.devices()[:1],
+            demag_update="step",
         )
         return jax.block_until_ready(out.m)
 
@@ -84,7 +95,9 @@ def main() -> None:
     parser.add_argument("--multiscale", action="store_true", help="also time the multiscale path")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f}; float32, demag once per step, {BATCH} members")
-    print("| device | cell | magnetic cells | ms per member-step | dt (s) | wall time of the protocol (years) |")
+    print(
+        "| device | cell | magnetic cells | ms per member-step | dt (s) | wall time of the protocol (years) |"
+    )
     print("|---|---|---|---|---|---|")
     for preset in ("paper-trapezoid", "paper-straight"):
         for cell in (4e-9, 2e-9):

@@ -26,6 +26,8 @@ Calculator options (all optional):
 ``relax_time``         relaxation of a (re)initialised wall before its cycle (s), default 1 ns;
 ``window``             ``true`` (default): landscapes from one window per notch; ``false``:
                        from the whole track (affordable on the scaled tracks only);
+``dq``                 step of the landscape's wall-position grid (m), default 1e-9 (2e-9 on
+                       the full-size tracks: the notches are 100 nm long);
 ``thermal_m``          Callen-Callen renormalisation of the landscape's parameters
                        (:mod:`physics.multiscale.renormalise`), default 1 (measured
                        room-temperature parameters, the paper-scale runs); 0.95 stands in for
@@ -52,7 +54,13 @@ from physics.experiment.run_parts import (
 from physics.experiment.spec import RunSpec
 from physics.experiment.store import RunResult
 
-DEFAULTS: dict[str, Any] = {"dt": 1e-12, "relax_time": 1e-9, "window": True, "thermal_m": 1.0}
+DEFAULTS: dict[str, Any] = {
+    "dt": 1e-12,
+    "relax_time": 1e-9,
+    "window": True,
+    "thermal_m": 1.0,
+    "dq": 1e-9,
+}
 _OPTIONS = ("name", *DEFAULTS)
 #: The wall model's largest stable step (s) is checked by the model itself; this bounds typos.
 _MAX_DT = 1e-10
@@ -66,6 +74,9 @@ def multiscale_options(spec: RunSpec) -> dict[str, Any]:
     options = {**DEFAULTS, **spec.calculator}
     reject_unknown_options(options, _OPTIONS)
     require_positive_times(options, ("dt", "relax_time"))
+    dq = options["dq"]
+    if isinstance(dq, bool) or not isinstance(dq, int | float) or not 1e-11 <= dq <= 1e-7:
+        raise ValueError(f"calculator.dq: must be a length in 1e-11 ... 1e-7 m, got {dq!r}")
     if options["dt"] > _MAX_DT:
         raise ValueError(
             f"calculator.dt: {options['dt']:g} s is above {_MAX_DT:g} s, the wall model's "
@@ -89,7 +100,11 @@ def landscape_dirs() -> list[Path]:
 
 
 def spec_landscape(
-    spec: RunSpec, window: bool = True, thermal_m: float = 1.0, progress: bool | None = None
+    spec: RunSpec,
+    window: bool = True,
+    thermal_m: float = 1.0,
+    dq: float = 1e-9,
+    progress: bool | None = None,
 ) -> Any:
     """The :class:`~physics.multiscale.landscape.WallLandscape` of the spec's track, material
     (renormalised by ``thermal_m``) and cell (cached, see :func:`landscape_dirs`)."""
@@ -102,6 +117,7 @@ def spec_landscape(
         renormalised(spec.material_object(), float(thermal_m)),
         spec.cell[:2],
         window=window,
+        dq=float(dq),
         cache_dir=cache,
         progress=bool(progress),
     )
@@ -162,7 +178,11 @@ def simulate_multiscale(spec: RunSpec, progress: bool | None = None) -> RunResul
     options = multiscale_options(spec)
     start = time.perf_counter()
     landscape = spec_landscape(
-        spec, window=options["window"], thermal_m=options["thermal_m"], progress=progress
+        spec,
+        window=options["window"],
+        thermal_m=options["thermal_m"],
+        dq=options["dq"],
+        progress=progress,
     )
     model = wall_model_of(landscape)
     proto = spec.protocol
@@ -249,16 +269,18 @@ def simulate_multiscale(spec: RunSpec, progress: bool | None = None) -> RunResul
         cycles = np.arange(per_group) if together else np.array([group])
         call = 0 if together else group * (proto.pulses_per_cycle + 1)
         if together or proto.reinitialise_before(group):
-            state = run(fresh(), call, cycles, 0.0, proto.ramps[0].bias_h, (0.0, 0.0, 0.0),
-                        relax_time)
+            state = run(
+                fresh(), call, cycles, 0.0, proto.ramps[0].bias_h, (0.0, 0.0, 0.0), relax_time
+            )
         call += 1
         record(initial, cycles, state)
         pulse = 0  # index of the pulse within its cycle
         for ramp in proto.ramps:
             shape = (ramp.pulse.rise, ramp.pulse.plateau, ramp.pulse.fall)
             for voltage in ramp.voltages:
-                state = run(state, call, cycles, float(voltage), ramp.bias_h, shape,
-                            ramp.settle_time)
+                state = run(
+                    state, call, cycles, float(voltage), ramp.bias_h, shape, ramp.settle_time
+                )
                 call += 1
                 record(readouts, cycles * proto.pulses_per_cycle + pulse, state)
                 pulse += 1

@@ -44,7 +44,9 @@ def summary(paths: list[str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("direct", nargs="+", help="run files of the reference (comma-joined groups ok)")
+    parser.add_argument(
+        "direct", nargs="+", help="run files of the reference (comma-joined groups ok)"
+    )
     parser.add_argument("--model", nargs="+", required=True, help="run files of the model")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -58,9 +60,13 @@ def main() -> None:
         fa = f"{ma:.3f}" if ma is not None else "-"
         fb = f"{mb:.3f}" if mb is not None else "-"
         print(f"| {k} | {fa} | {fb} | {ratio} |")
-    print(f"| sigma | {a['sigma_V']:.4f} | {b['sigma_V']:.4f} | {b['sigma_V'] / a['sigma_V']:.3f} |")
+    print(
+        f"| sigma | {a['sigma_V']:.4f} | {b['sigma_V']:.4f} | {b['sigma_V'] / a['sigma_V']:.3f} |"
+    )
     print(f"forward jumps: direct {a['forward_jumps']}, model {b['forward_jumps']}")
-    print(f"multi-notch fraction: direct {a['multi_notch_fraction']}, model {b['multi_notch_fraction']}")
+    print(
+        f"multi-notch fraction: direct {a['multi_notch_fraction']}, model {b['multi_notch_fraction']}"
+    )
     if args.json:
         args.json.write_text(json.dumps({"direct": a, "model": b}, indent=2) + "\n")
 
