@@ -28,6 +28,10 @@ Calculator options (all optional):
                        from the whole track (affordable on the scaled tracks only);
 ``dq``                 step of the landscape's wall-position grid (m), default 1e-9 (2e-9 on
                        the full-size tracks: the notches are 100 nm long);
+``q_range``            [q_min, q_max] (m): the span of the landscape, default from half-way
+                       before the first notch to near the CLK end; a wall that leaves it is
+                       gone (read at that track end), so on a long straight track it may end
+                       one notch spacing past the last notch, beyond the MTJ;
 ``thermal_m``          Callen-Callen renormalisation of the landscape's parameters
                        (:mod:`physics.multiscale.renormalise`), default 1 (measured
                        room-temperature parameters, the paper-scale runs); 0.95 stands in for
@@ -60,6 +64,7 @@ DEFAULTS: dict[str, Any] = {
     "window": True,
     "thermal_m": 1.0,
     "dq": 1e-9,
+    "q_range": None,
 }
 _OPTIONS = ("name", *DEFAULTS)
 #: The wall model's largest stable step (s) is checked by the model itself; this bounds typos.
@@ -82,6 +87,21 @@ def multiscale_options(spec: RunSpec) -> dict[str, Any]:
             f"calculator.dt: {options['dt']:g} s is above {_MAX_DT:g} s, the wall model's "
             "precession needs ~1e-12 s"
         )
+    span = options["q_range"]
+    if span is not None:
+        ok = (
+            isinstance(span, list | tuple)
+            and len(span) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in span)
+            and np.all(np.isfinite(span))
+            and span[0] < span[1]
+        )
+        x0, _, x1, _ = spec.track().bounds
+        if not ok or span[0] < x0 or span[1] > x1:
+            raise ValueError(
+                f"calculator.q_range: must be [q_min, q_max] (m) inside the track "
+                f"[{x0:g}, {x1:g}], got {span!r}"
+            )
     m = options["thermal_m"]
     if isinstance(m, bool) or not isinstance(m, int | float) or not 0 < m <= 1:
         raise ValueError(f"calculator.thermal_m: must be a number in (0, 1], got {m!r}")
@@ -104,6 +124,7 @@ def spec_landscape(
     window: bool = True,
     thermal_m: float = 1.0,
     dq: float = 1e-9,
+    q_range: Any = None,
     progress: bool | None = None,
 ) -> Any:
     """The :class:`~physics.multiscale.landscape.WallLandscape` of the spec's track, material
@@ -118,6 +139,7 @@ def spec_landscape(
         spec.cell[:2],
         window=window,
         dq=float(dq),
+        q_range=None if q_range is None else (float(q_range[0]), float(q_range[1])),
         cache_dir=cache,
         progress=bool(progress),
     )
@@ -182,6 +204,7 @@ def simulate_multiscale(spec: RunSpec, progress: bool | None = None) -> RunResul
         window=options["window"],
         thermal_m=options["thermal_m"],
         dq=options["dq"],
+        q_range=options["q_range"],
         progress=progress,
     )
     model = wall_model_of(landscape)

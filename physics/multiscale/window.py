@@ -314,10 +314,20 @@ def track_landscape(
     x0, _, x1, _ = (float(b) for b in track.bounds)
     if window:
         pieces = []
-        for k in tqdm(chosen, desc="windows", disable=not progress):
+        # Each q is taken from the window whose core centre is nearest (below), so a window
+        # sweeps only the part of its core where it is the nearest, plus one grid step on each
+        # side: every q is minimised once, not twice as over the overlapping cores.
+        centres = np.array([windows[k].centre for k in chosen])
+        nearest = np.argmin(np.abs(q_grid[:, None] - centres[None, :]), axis=1)
+        for i, k in enumerate(tqdm(chosen, desc="windows", disable=not progress)):
             w = windows[k]
             lo = max(q_range[0], w.q_a)
             hi = min(q_range[1], w.q_b)
+            mine = np.flatnonzero(nearest == i)
+            if mine.size == 0:
+                continue
+            lo = max(lo, q_grid[max(mine[0] - 1, 0)])
+            hi = min(hi, q_grid[min(mine[-1] + 1, n - 1)])
             sel = (q_grid >= lo - 1e-15) & (q_grid <= hi + 1e-15)
             # sweep one step beyond the core on each side: the tangent at its ends is central
             qs = np.concatenate([[q_grid[sel][0] - dq], q_grid[sel], [q_grid[sel][-1] + dq]])

@@ -40,7 +40,9 @@ def main() -> None:
     for device in args.device or sorted(SPECS):
         spec = RunSpec.from_dict(tomllib.loads(SPECS[device].read_text()))
         start = time.perf_counter()
-        land = spec_landscape(spec, dq=spec.calculator["dq"], progress=True)
+        land = spec_landscape(
+            spec, dq=spec.calculator["dq"], q_range=spec.calculator["q_range"], progress=True
+        )
         seconds = time.perf_counter() - start
         v = land.depinning_voltages(BIAS)
         land.save(HERE / f"landscape-{device}-4nm.npz")
