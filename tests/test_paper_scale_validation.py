@@ -1,0 +1,85 @@
+"""The multiscale path against direct 300 K micromagnetics, from stored runs (issue 17, step 2).
+
+Direct runs: results/experiments/runs (scaled trapezoid 16 x 10, scaled straight 8 x 1) and
+results/paper-scale/heldout/runs (the held-out deep-notch trapezoid); multiscale runs of the
+same specs with thermal_m = 0.95 (calibrated on the trapezoid run): results/paper-scale/
+validation/runs and heldout/runs. Per-notch probit thresholds with one common spread
+(results/paper-scale/compare_runs.py). The numbers and what they mean:
+results/paper-scale/README.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import fisher_exact
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPER_SCALE = ROOT / "results" / "paper-scale"
+sys.path.insert(0, str(PAPER_SCALE))
+
+from compare_runs import summary  # noqa: E402
+
+DIRECT = ROOT / "results" / "experiments" / "runs"
+
+
+def _one(folder: Path, prefix: str) -> str:
+    files = sorted(folder.glob(prefix + "*.h5"))
+    assert len(files) == 1, (folder, prefix)
+    return str(files[0])
+
+
+@pytest.fixture(scope="module")
+def trapezoid():
+    return (
+        summary([_one(DIRECT, "c3b723f4")]),
+        summary([_one(PAPER_SCALE / "validation" / "runs", "2fb1da9b")]),
+    )
+
+
+def test_calibration_run_matches_per_notch_except_the_home_notch(trapezoid):
+    """The calibration case (thermal_m was chosen on it): notches 1-4 within 10 % and the
+    spread within 30 % (the issue's criteria); the home notch 0 misses at +16 %, asserted
+    below 20 % so that a change that worsens it fails."""
+    direct, model = trapezoid
+    ratios = {k: model["mu_V"][k] / direct["mu_V"][k] for k in direct["mu_V"]}
+    for k in (1, 2, 3, 4):
+        assert abs(ratios[k] - 1) < 0.10, (k, ratios[k])
+    assert abs(ratios[0] - 1) < 0.20, ratios[0]
+    assert abs(model["sigma_V"] / direct["sigma_V"] - 1) < 0.30
+
+
+def test_trapezoid_advances_mostly_notch_by_notch(trapezoid):
+    """Like the direct run, most forward moves are single notches (direct 94 %, model 82 %):
+    asserted >= 75 % (one-notch steps are what makes the trapezoid a multi-level writer)."""
+    _, model = trapezoid
+    assert 1 - model["multi_notch_fraction"] >= 0.75
+
+
+@pytest.fixture(scope="module")
+def straight():
+    return (
+        summary([_one(DIRECT, "1b05e5c7")]),
+        summary([_one(PAPER_SCALE / "validation" / "runs", "3f7146f1")]),
+    )
+
+
+def test_straight_track_jumps_several_notches_like_the_direct_run(straight):
+    """Scaled straight ramp from notch 0 (8 realisations, nothing calibrated on it): the model
+    also makes two-notch jumps; its fraction of multi-notch forward moves (43 %, 12 of 28) is
+    not different from the direct run's (67 %, 16 of 24) at 1 % false alarms (Fisher exact,
+    two-sided; measured p = 0.10). The first threshold is 24 % high and the spread about half
+    the direct one (README: the issue's 10 % / 30 % are missed here); asserted as measured
+    within 30 % and > 0.3x, so that a change for the worse fails."""
+    direct, model = straight
+    a = sum(v for k, v in direct["forward_jumps"].items() if k >= 2)
+    b = sum(v for k, v in model["forward_jumps"].items() if k >= 2)
+    n_a, n_b = sum(direct["forward_jumps"].values()), sum(model["forward_jumps"].values())
+    assert b > 0 and max(model["forward_jumps"]) >= 2
+    assert fisher_exact([[a, n_a - a], [b, n_b - b]]).pvalue > 0.01
+    assert abs(model["mu_V"][0] / direct["mu_V"][0] - 1) < 0.30
+    assert model["sigma_V"] / direct["sigma_V"] > 0.3
+    assert np.isfinite(model["sigma_V"])
