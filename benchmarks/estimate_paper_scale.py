@@ -96,7 +96,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f}; float32, demag once per step, {BATCH} members")
     print(
-        "| device | cell | magnetic cells | ms per member-step | dt (s) | wall time of the protocol (years) |"
+        "| device | cell | magnetic cells | ms per member-step | dt (s) "
+        "| wall time of the protocol (years) |"
     )
     print("|---|---|---|---|---|---|")
     for preset in ("paper-trapezoid", "paper-straight"):

@@ -370,7 +370,6 @@ class ReadoutGeometry:
             domain_mz=domain,
         )
 
-
     def at_position(self, position: np.ndarray) -> Readout:
         """Read out a straight wall at ``position`` (m, track x; any shape): what a reduced
         (collective-coordinate) model reports instead of a magnetisation array.

@@ -113,10 +113,17 @@ def multiscale_options(spec: RunSpec) -> dict[str, Any]:
 
 
 def landscape_dirs() -> list[Path]:
-    """Where the windows' landscapes are cached: the folder in ``$DWMTJ_LANDSCAPES``, else
-    ``~/.cache/dwmtj/landscapes`` (one file per window, named by the SHA-256 of its inputs)."""
+    """Where the windows' landscapes are cached (one file per window, named by the SHA-256 of
+    its inputs), in order of preference: the folder in ``$DWMTJ_LANDSCAPES``, the project's
+    committed ``results/paper-scale/landscapes`` (relative to the working directory, as the
+    datasets are), ``~/.cache/dwmtj/landscapes``. A folder named in the variable is used
+    (and created); otherwise the first that exists (read and written), else the last."""
     dirs = [Path(p) for p in os.environ.get(LANDSCAPES_ENV, "").split(os.pathsep) if p]
-    return [*dirs, Path.home() / ".cache" / "dwmtj" / "landscapes"]
+    return [
+        *dirs,
+        Path("results") / "paper-scale" / "landscapes",
+        Path.home() / ".cache" / "dwmtj" / "landscapes",
+    ]
 
 
 def spec_landscape(
@@ -132,7 +139,11 @@ def spec_landscape(
     from physics.multiscale.renormalise import renormalised
     from physics.multiscale.window import track_landscape
 
-    cache = landscape_dirs()[0]
+    dirs = landscape_dirs()
+    if os.environ.get(LANDSCAPES_ENV):
+        cache = dirs[0]  # the user's choice, created if needed
+    else:
+        cache = next((d for d in dirs if d.is_dir()), dirs[-1])
     return track_landscape(
         spec.track(),
         renormalised(spec.material_object(), float(thermal_m)),

@@ -64,9 +64,8 @@ def main() -> None:
         f"| sigma | {a['sigma_V']:.4f} | {b['sigma_V']:.4f} | {b['sigma_V'] / a['sigma_V']:.3f} |"
     )
     print(f"forward jumps: direct {a['forward_jumps']}, model {b['forward_jumps']}")
-    print(
-        f"multi-notch fraction: direct {a['multi_notch_fraction']}, model {b['multi_notch_fraction']}"
-    )
+    fa, fb = a["multi_notch_fraction"], b["multi_notch_fraction"]
+    print(f"multi-notch fraction: direct {fa}, model {fb}")
     if args.json:
         args.json.write_text(json.dumps({"direct": a, "model": b}, indent=2) + "\n")
 

@@ -1,9 +1,9 @@
 """The T = 0 pinning landscapes of the paper's full-size devices (issue 17, step 1): one window
 per notch at 4 nm cells (physics.multiscale.window.track_landscape, cached per window in
-results/paper-scale/landscapes/), their quasi-static depinning voltages at -4 mT, a 2 nm check
-of one notch per device, and a figure (h_pin, V h_sot vs q).
+results/paper-scale/landscapes/), their quasi-static depinning voltages at -4 mT (written to
+landscape-<device>-4nm.npz and landscapes.json).
 
-    nice -n 5 .venv/bin/python results/paper-scale/landscapes.py [--device trapezoid|straight] [--check-2nm]
+    nice -n 5 .venv/bin/python results/paper-scale/landscapes.py [--device trapezoid|straight]
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ BIAS = -4e-3 / MU0
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=sorted(SPECS), action="append")
-    parser.add_argument("--check-2nm", action="store_true", help="also notch 1 at 2 nm cells")
     args = parser.parse_args()
     import os
 
