@@ -28,12 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: run ids of every example / acceptance spec in the repo, before the rewrite (1c91caf)
 RUN_IDS = {
-    "physics/experiment/examples/demo-paper-straight.toml": [
-        "ff1345e0cdd8925f3961a8805dc99299c23f09e79a08bf905bd3a616436af07c",
-    ],
-    "physics/experiment/examples/demo-paper-trapezoid.toml": [
-        "2c1f1303fce01e23ed971a1177dd6af04d3e4305b5c2c67c7d4ad481cd954195",
-    ],
     "physics/experiment/examples/demo-scaled-straight.toml": [
         "a5ac29f499880beff8e5dddd9e7a6cf4a98d341c4fa8a718c257d62d7b60afa4",
     ],

@@ -20,6 +20,7 @@ import dwmtj
 from dwmtj.pipeline.config import build_config
 from dwmtj.pipeline.manifest import STAGES
 from dwmtj.pipeline.run import stage_keys
+from dwmtj.pipeline.stages import run_specs
 
 DATA = Path(__file__).parent / "data"
 TINY = [
@@ -115,10 +116,14 @@ def test_paper_preset_validates_and_plans_every_stage(
     planned = re.findall(r"^  (\w+)\s+(run|reuse)\s+key", printed, flags=re.M)
     assert planned == [(s, "run") for s in STAGES]
     cfg = build_config("paper")
-    # the paper scale: paper geometries, 16-member ensembles, the full stream protocol
+    # the paper's full-size devices on the multiscale path, 16-member ensembles over the
+    # paper's cycles, the 60-subset stream
     assert "paper-trapezoid" in printed and "paper-straight" in printed
-    assert printed.count("16 realisations x 120 pulses") == 2  # 10 cycles x 12 pulses
-    assert (cfg.stream_subsets, cfg.stream_epochs, cfg.stream_seeds) == (60, 30, 5)
+    specs = run_specs(cfg)
+    assert all(s.calculator["name"] == "multiscale" for s in specs.values())
+    assert specs["trapezoid"].protocol.n_cycles == 13 and specs["straight"].protocol.n_cycles == 10
+    assert all(s.n_realisations == 16 for s in specs.values())
+    assert cfg.stream_subsets == 60
     assert not out.exists()  # a dry run writes nothing
 
 
@@ -154,7 +159,7 @@ def test_fit_stage_gives_states_the_wall_jumped_over_no_level(tmp_path: Path) ->
     import shutil
 
     from dwmtj.pipeline.report import _scaled
-    from dwmtj.pipeline.stages import run_fit
+    from dwmtj.pipeline.stages import run_specs, run_fit
 
     runs_dir = Path(__file__).resolve().parents[1] / "results" / "experiments" / "runs"
     sources = {

@@ -46,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--preset",
         default="small",
         choices=("small", "paper"),
-        help="small: 2 CPU cores, < 20 min (default); paper: the paper's scale (GPU/cluster)",
+        help="small: the scaled devices, 2 CPU cores, < 20 min (default); paper: the paper's "
+        "full-size devices through the multiscale path, < 1 h on a CPU",
     )
     p.add_argument(
         "--dry-run",
@@ -87,8 +88,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--checkpoint",
         type=Path,
         help="trained ResNet folder for inference (default: "
-        "results/inference/checkpoint relative to the working directory; paper: "
-        "results/inference/paper-checkpoint)",
+        "results/inference/checkpoint relative to the working directory; the paper's "
+        "ResNet-56 x4 needs a GPU: dwmtj train resnet --paper)",
     )
     p.add_argument(
         "--data",

@@ -1,5 +1,6 @@
-"""The demo's settings: two presets (``small``: a 2-core CPU in minutes; ``paper``: the
-paper-scale configuration for a GPU or a cluster) plus command-line overrides.
+"""The demo's settings: two presets (``small``: the scaled devices on a 2-core CPU in minutes;
+``paper``: the paper's full-size devices through the multiscale path, under an hour on a CPU)
+plus command-line overrides.
 
 Everything is validated by :func:`build_config` before any stage starts, and every error
 names the option (``--realisations: ...``). The simulation settings themselves (geometry,
@@ -31,10 +32,6 @@ from physics.experiment.spec import RunSpec
 EXAMPLES = Path(str(resources.files("physics.experiment").joinpath("examples")))
 #: The trained ResNet the small preset's inference uses (relative to the working directory).
 DEFAULT_CHECKPOINT = Path("results/inference/checkpoint")
-#: Where the paper's ResNet-56 x4 (CIFAR-100) checkpoint is expected, relative to the
-#: working directory (``dwmtj train resnet --paper --out ...`` makes it; not committed: it
-#: needs a GPU).
-PAPER_CHECKPOINT = Path("results/inference/paper-checkpoint")
 
 #: The two devices of the demo, in order.
 DEVICES: tuple[str, ...] = ("trapezoid", "straight")
@@ -87,20 +84,19 @@ PRESETS: dict[str, dict[str, Any]] = {
     "small": {
         "specs": {d: EXAMPLES / f"demo-scaled-{d}.toml" for d in DEVICES},
     },
-    # The paper's scale (GPU / cluster): paper geometries and ensembles (from the TOMLs), the
-    # full 60 x 30 stream with 5 seeds and full-data ticks, inference of ResNet-56 x4 on all
-    # CIFAR-100 test images with 2-8 bit weights.
+    # The paper's devices on a CPU in under an hour: the full-size tracks through the
+    # multiscale path (results/paper-scale: 4 nm windowed landscapes, committed, + the
+    # stochastic wall model; 16 realisations x the paper's cycles), the full 60-subset
+    # stream at 5 epochs with 2 seeds, inference of the committed ResNet-8 on 2000 images.
     "paper": {
-        "specs": {d: EXAMPLES / f"demo-paper-{d}.toml" for d in DEVICES},
+        "specs": {d: EXAMPLES / f"demo-paper-scale-{d}.toml" for d in DEVICES},
         "stream_subsets": 60,
-        "stream_epochs": 30,
-        "stream_seeds": 5,
-        "stream_full_data": True,
-        "infer_bits": (2, 3, 4, 5, 6, 7, 8),
-        "infer_draws": 5,
-        "infer_test_images": None,
-        "checkpoint": PAPER_CHECKPOINT,
-        "workers": 2,
+        "stream_epochs": 5,
+        "stream_seeds": 2,
+        "infer_bits": (2, 3, 4, 5, 6),
+        "infer_draws": 3,
+        "infer_test_images": 2000,
+        "workers": 1,
     },
 }
 
@@ -237,7 +233,7 @@ def missing_inputs(cfg: DemoConfig) -> list[str]:
     if "inference" in cfg.stages() and not (cfg.checkpoint / "checkpoint.json").is_file():
         missing.append(
             f"--checkpoint: no trained network in {cfg.checkpoint.absolute()} (make it with "
-            f"`dwmtj train resnet{' --paper' if cfg.preset == 'paper' else ''} "
+            f"`dwmtj train resnet "
             f"--out {cfg.checkpoint}`, or stop earlier with --until stream)"
         )
     return missing

@@ -314,15 +314,21 @@ def track_landscape(
     x0, _, x1, _ = (float(b) for b in track.bounds)
     if window:
         pieces = []
-        # Each q is taken from the window whose core centre is nearest (below), so a window
-        # sweeps only the part of its core where it is the nearest, plus one grid step on each
-        # side: every q is minimised once, not twice as over the overlapping cores.
+        # Each q is taken from the window whose core centre is nearest among those whose core
+        # holds q (below), so a window sweeps only that part of its core, plus one grid step on
+        # each side: every q is minimised once, not twice as over the overlapping cores.
         centres = np.array([windows[k].centre for k in chosen])
-        nearest = np.argmin(np.abs(q_grid[:, None] - centres[None, :]), axis=1)
+        cores = np.array([(windows[k].q_a, windows[k].q_b) for k in chosen])
+        covers = (q_grid[:, None] >= cores[None, :, 0] - 0.5 * dq) & (
+            q_grid[:, None] <= cores[None, :, 1] + 0.5 * dq
+        )
+        distance = np.where(covers, np.abs(q_grid[:, None] - centres[None, :]), np.inf)
+        nearest = np.argmin(distance, axis=1)
         for i, k in enumerate(tqdm(chosen, desc="windows", disable=not progress)):
             w = windows[k]
-            lo = max(q_range[0], w.q_a)
-            hi = min(q_range[1], w.q_b)
+            # (half a step of slack: a q_range that starts on a core's edge stays covered)
+            lo = max(q_range[0], w.q_a - 0.5 * dq)
+            hi = min(q_range[1], w.q_b + 0.5 * dq)
             mine = np.flatnonzero(nearest == i)
             if mine.size == 0:
                 continue
