@@ -159,7 +159,7 @@ def test_fit_stage_gives_states_the_wall_jumped_over_no_level(tmp_path: Path) ->
     import shutil
 
     from dwmtj.pipeline.report import _scaled
-    from dwmtj.pipeline.stages import run_specs, run_fit
+    from dwmtj.pipeline.stages import run_fit
 
     runs_dir = Path(__file__).resolve().parents[1] / "results" / "experiments" / "runs"
     sources = {
