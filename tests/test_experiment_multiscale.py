@@ -171,3 +171,26 @@ def test_t0_dynamic_thresholds_match_direct_micromagnetics(landscape):
             v_dep = volts[np.argmax(moved)]
             lo, hi = brackets[k]
             assert lo - 0.025 < v_dep <= hi + 0.025, (k, v_dep)
+
+
+def test_a_reservoir_in_end_holds_the_wall_and_lets_it_re_enter(stored_landscape, tmp_path):
+    """Started at the IN end of the scaled trapezoid, the width gradient and the -4 mT bias
+    push a free wall out: with the default absorbing end it is gone for good (read at the IN
+    end, no forward pulse brings it back); with in_end = "reservoir" (the nucleation side) it
+    waits there and a 0.6 V pulse carries it to the notches (above notch 0's 0.41 V T = 0
+    dynamic threshold)."""
+    data = _spec()
+    data["protocol"].update(v_start=0.0, v_stop=0.6, n_steps=2, n_cycles=1)
+    data["protocol"]["initial_wall"] = {"at": "IN"}
+    data["protocol"]["pulse"] = {"width": 3e-9, "rise": 0.05e-9, "fall": 0.05e-9}
+    absorbing, _ = simulate_run(
+        RunSpec.from_dict(data), tmp_path / "a", progress=False, figures=False
+    )
+    data["calculator"]["in_end"] = "reservoir"
+    reservoir, _ = simulate_run(
+        RunSpec.from_dict(data), tmp_path / "b", progress=False, figures=False
+    )
+    a, b = open_run(absorbing).readouts, open_run(reservoir).readouts
+    x_in = float(open_run(absorbing).spec.track().bounds[0])
+    np.testing.assert_allclose(a["position"], x_in)  # gone at IN, both pulses
+    assert np.all(b["notch"][:, 1] >= 0)  # re-entered and captured at a notch

@@ -32,6 +32,11 @@ Calculator options (all optional):
                        before the first notch to near the CLK end; a wall that leaves it is
                        gone (read at that track end), so on a long straight track it may end
                        one notch spacing past the last notch, beyond the MTJ;
+``in_end``             ``"absorbing"`` (default): a wall pushed out at the IN side of the
+                       landscape is gone, as in the micromagnetic runs of the scaled tracks;
+                       ``"reservoir"``: the IN side holds it (the device's nucleation pad),
+                       it waits at the landscape's start and re-enters when a pulse drives
+                       it (the paper's cycles start from a wall at IN);
 ``thermal_m``          Callen-Callen renormalisation of the landscape's parameters
                        (:mod:`physics.multiscale.renormalise`), default 1 (measured
                        room-temperature parameters, the paper-scale runs); 0.95 stands in for
@@ -65,6 +70,7 @@ DEFAULTS: dict[str, Any] = {
     "thermal_m": 1.0,
     "dq": 1e-9,
     "q_range": None,
+    "in_end": "absorbing",
 }
 _OPTIONS = ("name", *DEFAULTS)
 #: The wall model's largest stable step (s) is checked by the model itself; this bounds typos.
@@ -86,6 +92,10 @@ def multiscale_options(spec: RunSpec) -> dict[str, Any]:
         raise ValueError(
             f"calculator.dt: {options['dt']:g} s is above {_MAX_DT:g} s, the wall model's "
             "precession needs ~1e-12 s"
+        )
+    if options["in_end"] not in ("absorbing", "reservoir"):
+        raise ValueError(
+            f"calculator.in_end: must be 'absorbing' or 'reservoir', got {options['in_end']!r}"
         )
     span = options["q_range"]
     if span is not None:
@@ -156,9 +166,10 @@ def spec_landscape(
     )
 
 
-def wall_model_of(landscape: Any) -> Any:
+def wall_model_of(landscape: Any, hold_low_end: bool = False) -> Any:
     """The :class:`~physics.multiscale.wall_model.WallModel` of a
-    :class:`~physics.multiscale.landscape.WallLandscape` (same arrays and scalars, SI)."""
+    :class:`~physics.multiscale.landscape.WallLandscape` (same arrays and scalars, SI);
+    ``hold_low_end``: the IN side holds the wall (``in_end = "reservoir"``)."""
     from physics.multiscale.wall_model import WallModel
 
     return WallModel(
@@ -173,6 +184,7 @@ def wall_model_of(landscape: Any) -> Any:
         h_dmi=landscape.h_dmi,
         h_k=landscape.h_k,
         field_like_ratio=landscape.field_like_ratio,
+        hold_low_end=hold_low_end,
     )
 
 
@@ -218,7 +230,7 @@ def simulate_multiscale(spec: RunSpec, progress: bool | None = None) -> RunResul
         q_range=options["q_range"],
         progress=progress,
     )
-    model = wall_model_of(landscape)
+    model = wall_model_of(landscape, hold_low_end=options["in_end"] == "reservoir")
     proto = spec.protocol
     geo = spec.readout_geometry()
     n_r = spec.n_realisations

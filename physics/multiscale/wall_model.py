@@ -105,7 +105,8 @@ precession frequency is ~1.5 % off; the deterministic and equilibrium tests run 
 pinning field, on the flank of the well; at 6 kB T the rate agrees with Langer to 7 %).
 
 Track ends: once q leaves [q_grid[0], q_grid[-1]] the wall is put at that end, flagged
-``escaped`` and frozen (a wall pushed out of the track is gone).
+``escaped`` and frozen (a wall pushed out of the track is gone); with ``hold_low_end`` the low
+end instead holds the wall at q_grid[0] (not escaped), from where a forward drive moves it on.
 
 Precision: the arrays follow JAX's default float (float32 unless ``jax_enable_x64``; run inside
 ``jax.enable_x64(True)`` for float64). float32 rounding of q over 1e5 steps is ~1e-5 of q, far
@@ -158,6 +159,10 @@ class WallModel(eqx.Module):
     """r: field-like field H_FL = r H_SH along +y (phi = pi/2)."""
     gamma0: float = GAMMA0_DEFAULT
     """mu0 |gamma| (m / (A s))."""
+    hold_low_end: bool = eqx.field(default=False, static=True)
+    """True: the low end of the grid (the IN side) holds the wall instead of absorbing it: a
+    wall driven below q_grid[0] waits there (not escaped) and moves on when driven forward (a
+    nucleation pad that keeps the wall)."""
 
 
 class PulseResult(NamedTuple):
@@ -347,7 +352,8 @@ def _float_dtype():
 
 def _prepare(model: WallModel, dtype) -> WallModel:
     m = check_model(model)
-    return WallModel(**{k: jnp.asarray(v, dtype) for k, v in m.items()})
+    arrays = {k: jnp.asarray(v, dtype) for k, v in m.items()}
+    return WallModel(**arrays, hold_low_end=bool(model.hold_low_end))
 
 
 # --- the dynamics ----------------------------------------------------------------------------
@@ -428,7 +434,7 @@ def _step(model, table, state: _State, k, xi, amplitude, bias, sigma0, times, n_
     q_new = state.q + dt * speed
     phi_new = state.phi + 0.5 * dt * (dphi0 + dphi1)
     lo, hi = model.q_grid[0], model.q_grid[-1]
-    out = (q_new < lo) | (q_new > hi)
+    out = (q_new > hi) if model.hold_low_end else (q_new < lo) | (q_new > hi)
     q_new = jnp.clip(q_new, lo, hi)
     frozen = state.escaped | (k >= n_steps)
     return _State(
