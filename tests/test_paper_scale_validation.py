@@ -83,3 +83,35 @@ def test_straight_track_jumps_several_notches_like_the_direct_run(straight):
     assert abs(model["mu_V"][0] / direct["mu_V"][0] - 1) < 0.30
     assert model["sigma_V"] / direct["sigma_V"] > 0.3
     assert np.isfinite(model["sigma_V"])
+
+
+@pytest.mark.parametrize("prefix", ["59f0516f"])
+def test_full_size_run_files_pass_dwmtj_fit(prefix, tmp_path):
+    """The paper's full-size protocols on the multiscale path (results/paper-scale/runs) are
+    ordinary run files: verified by open_run and fitted by `dwmtj fit`."""
+    from dwmtj.cli import main
+
+    run = _one(PAPER_SCALE / "runs", prefix)
+    out = tmp_path / "model.json"
+    assert main(["fit", run, "-o", str(out), "--law", "normal", "--n-rep", "20"]) == 0
+    assert out.stat().st_size > 0
+
+
+def test_held_out_deep_notches_are_predicted_where_the_notches_are_wide():
+    """The held-out case: notches 0.22 x the local width deep (the preset's 0.15 x), direct
+    300 K micromagnetics (16 x 5, run 8b905a3a) against the multiscale prediction made before
+    it was read (run cdbfad16, thermal_m = 0.95 from the preset). The deeper notches raise the
+    direct thresholds of notches 2-3 from ~0.35 V to ~0.56 V (+57 %), which the model predicts
+    within 5 % (0.968x, 0.950x); the spread within 5 %; notches 0 and 1, at the narrow end,
+    are over-predicted by 24 % and 13 % (as notch 0 of the calibration run). Asserted: the
+    issue's 10 % on notches 2-3, 30 % on the spread, and the measured misses with a margin."""
+    heldout = PAPER_SCALE / "heldout" / "runs"
+    direct = summary([_one(heldout, "8b905a3a")])
+    model = summary([_one(heldout, "cdbfad16")])
+    preset = summary([_one(DIRECT, "c3b723f4")])
+    ratio = {k: model["mu_V"][k] / direct["mu_V"][k] for k in (0, 1, 2, 3)}
+    for k in (2, 3):
+        assert abs(ratio[k] - 1) < 0.10, (k, ratio[k])
+        assert direct["mu_V"][k] > 1.3 * preset["mu_V"][k]  # the held-out case differs
+    assert abs(ratio[1] - 1) < 0.20 and abs(ratio[0] - 1) < 0.30
+    assert abs(model["sigma_V"] / direct["sigma_V"] - 1) < 0.30
