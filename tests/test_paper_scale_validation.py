@@ -85,7 +85,7 @@ def test_straight_track_jumps_several_notches_like_the_direct_run(straight):
     assert np.isfinite(model["sigma_V"])
 
 
-@pytest.mark.parametrize("prefix", ["59f0516f"])
+@pytest.mark.parametrize("prefix", ["59f0516f", "92655f05"])
 def test_full_size_run_files_pass_dwmtj_fit(prefix, tmp_path):
     """The paper's full-size protocols on the multiscale path (results/paper-scale/runs) are
     ordinary run files: verified by open_run and fitted by `dwmtj fit`."""
