@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-MU0 = 4e-7 * math.pi
+from physics.materials import MU0
 
 #: Per-position arrays, in this order, with their units.
 ARRAYS = {"q": "m", "h_pin": "A/m", "h_sot": "A/m/V", "width": "m", "energy": "J"}
