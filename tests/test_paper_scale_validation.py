@@ -85,7 +85,7 @@ def test_straight_track_jumps_several_notches_like_the_direct_run(straight):
     assert np.isfinite(model["sigma_V"])
 
 
-@pytest.mark.parametrize("prefix", ["59f0516f", "92655f05"])
+@pytest.mark.parametrize("prefix", ["59f0516f", "92655f05", "e0909409"])
 def test_full_size_run_files_pass_dwmtj_fit(prefix, tmp_path):
     """The paper's full-size protocols on the multiscale path (results/paper-scale/runs) are
     ordinary run files: verified by open_run and fitted by `dwmtj fit`."""
@@ -115,3 +115,46 @@ def test_held_out_deep_notches_are_predicted_where_the_notches_are_wide():
         assert direct["mu_V"][k] > 1.3 * preset["mu_V"][k]  # the held-out case differs
     assert abs(ratio[1] - 1) < 0.20 and abs(ratio[0] - 1) < 0.30
     assert abs(model["sigma_V"] / direct["sigma_V"] - 1) < 0.30
+
+
+def test_reset_at_minus_42_mT_is_weaker_in_the_model_than_in_micromagnetics():
+    """The reverse direction, which nothing was calibrated on (results/paper-scale/README.md,
+    "Reset"): the scaled trapezoid's write/reset runs, direct 300 K micromagnetics against the
+    multiscale model (thermal_m = 0.95) of the same protocol. The model misses: at -42 mT its
+    wall is ~90x above its Walker field and precesses, so the SOT drive averages out.
+    Measured: one -0.5 V, 6 ns pulse brings 4 of 4 direct walls home (notch 0 or IN) but 10 of
+    61 model walls (Fisher p = 0.0015); the first 1.5 ns pulse at -0.3 V moves 7 of 8 direct
+    walls back and 16 of 61 model walls (p = 0.0014). Asserted: the miss is significant at 1 %
+    false alarms (so that a model that fixes it fails this test and the README is updated)."""
+    from reset_table import compare
+
+    validation = PAPER_SCALE / "validation" / "runs"
+    long = compare(_one(DIRECT, "0c966676"), _one(validation, "10c7c6bf"))
+    home_direct = long["cycles"]["direct"]
+    home_model = long["cycles"]["model"]
+    assert home_direct["reset_home"] == home_direct["cycles_with_a_wall_to_reset"] == 4
+    assert home_model["reset_home"] / home_model["cycles_with_a_wall_to_reset"] < 0.3
+    assert long["cycles"]["home_fisher_p"] < 0.01
+    short = compare(_one(DIRECT, "33920183"), _one(validation, "a76a1e9d"))
+    first = short["per_amplitude"]["-0.3"]
+    assert first["direct"]["fraction_moved_back"] > 0.8
+    assert first["model"]["fraction_moved_back"] < 0.4
+    assert first["fisher_p"] < 0.01
+
+
+def test_full_size_reset_is_field_driven_notch_by_notch():
+    """Full-size trapezoid write/reset (run e0909409, 16 x 5 cycles, reset ramp -0.05 ... -1.5 V
+    at -42 mT): in the model the -42 mT bias alone exceeds the wide notches' pinning, so every
+    reset pulse from -0.05 V on moves the wall back about one notch (mean 1.0-1.2 states) and
+    it is home by -0.25 ... -0.3 V, never in one step; the paper resets from the last notch in
+    one step at 3.7 V (var 1.35 %). Asserted as measured (README: outside the validated
+    range, see the previous test)."""
+    from reset_table import one_run
+
+    run = one_run(_one(PAPER_SCALE / "runs", "e0909409"))
+    cycles = run["cycles"]
+    assert cycles["reset_home"] == cycles["cycles_with_a_wall_to_reset"] > 30
+    assert cycles["single_step_fraction"] == 0.0
+    assert cycles["v_reset_avg_V"] < 0.5
+    first = run["per_amplitude"]["-0.05"]
+    assert first["fraction_moved_back"] > 0.9 and 1.0 <= first["mean_states_back"] < 1.5
