@@ -9,7 +9,11 @@ device of Leonard et al. in place of its ``1 - tanh^2(m |W|)`` factor:
 2. For hidden weights (parameters with ndim >= 2), where the step would *shrink* |W|
    (``sign(W) * m > 0``, the step being ``-m``) it is multiplied by f_meta(W) of Eq. 1,
    ``f_meta = (1 - |W|) (w2 - w1)/w2 + w1/w2``; where it would *grow* |W| it is multiplied by
-   the asymmetry ``delta``. The stored moments are never attenuated.
+   the asymmetry ``delta``. The stored moments are never attenuated. Eq. 1 is evaluated at
+   ``clip(W, -1, 1)``: a device's W never leaves [-1, 1] (step 4), so this changes nothing
+   for it; a run without the clip (the ablation ladder's ``laborieux:...,fmeta=eq1``, issue
+   18) keeps the factor at ``w1/w2`` beyond |W| = 1 instead of letting Eq. 1 turn negative
+   (which would reverse consolidating steps and let |W| run away).
 3. 1-D parameters (batch-norm scales, biases) get the plain Adam step.
 4. Hidden weights are clipped to [-1, 1] (Eq. 1 turns negative beyond) and rounded to the
    device's weight levels: stochastically (unbiased: the expected level equals the clipped
@@ -139,8 +143,10 @@ def metaplastic_adam(
     The switches below may also be traced (per-run) values, so a device run and the
     Laborieux control share one vmapped program: ``use_tanh`` replaces Eq. 1 by
     ``1 - tanh^2(tanh_meta |W|)`` (:func:`f_meta_tanh`); ``clip`` = False skips the clip to
-    [-1, 1]; ``quantize`` = False skips the rounding onto ``weight_levels`` (it is computed
-    and discarded under vmap: pass ``weight_levels=None`` when no run rounds);
+    [-1, 1] (Eq. 1 is then evaluated at ``clip(W, -1, 1)``, so it stays at ``w1_over_w2``
+    beyond the device's range); ``quantize`` = False skips the rounding onto
+    ``weight_levels`` (it is computed and discarded under vmap: pass ``weight_levels=None``
+    when no run rounds);
     ``weight_decay`` times the weight is added to the gradient before the moments.
     """
     if stochastic_rounding and weight_levels is not None and key is None:
@@ -188,7 +194,9 @@ def metaplastic_adam(
             if p.ndim < 2:  # batch norm, biases: plain Adam
                 return -step_size * m / denom
             shrinking = jnp.sign(p) * m > 0.0
-            factor = jnp.where(tanh_law, f_meta_tanh(p, meta), f_meta(p, ratio))
+            # Eq. 1 saturates at w1/w2 beyond |W| = 1 (only reachable without the clip)
+            eq1 = f_meta(jnp.clip(p, -1.0, 1.0), ratio)
+            factor = jnp.where(tanh_law, f_meta_tanh(p, meta), eq1)
             scaled_m = jnp.where(shrinking, factor * m, asym * m)
             new_p = p - step_size * scaled_m / denom
             new_p = jnp.where(do_clip, jnp.clip(new_p, -1.0, 1.0), new_p)

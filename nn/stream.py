@@ -30,6 +30,17 @@ Laborieux-Axel/SynapticMetaplasticityBNN, ``Stream_Learning_FMNIST_Fig-4a``:
   eps 1e-5 (``bn_momentum``, ``bn_eps`` here), sign activation with the gradient passed
   where ``|x| <= 1``; the 784 input pixels in [0, 1] are not binarised (their
   ``Normalize(mean=0, std=1)`` is the identity); validation with the running statistics.
+
+The *ablation ladder* (issue 18, ``results/stream/ablation/``) switches the device's elements
+on one at a time in the control, with options of the same spec (:func:`_parse_control`):
+``fmeta=eq1,w1w2=R`` (Eq. 1 in place of the tanh^2 factor), ``delta=D``, ``clip=1`` (hidden
+weights clipped to [-1, 1]) and ``levels=N`` (rounded onto N evenly spaced levels with the
+device path's :func:`nn.metaplastic.round_to_levels`, at initialisation and after every
+step). The hidden weight W is the normalised weight of the device rule itself (its range
+[-1, 1] is the device's, its start uniform in +-0.05 as the control's). With every switch on
+and ``wd=0`` the control is the device rule of a preset with the same ratio, delta and
+levels (``laborieux:m=2.5,fmeta=eq1,w1w2=0.25,delta=3,clip=1,levels=4,wd=0`` = ``trapezoid``,
+tested); with the control's default ``wd=1e-7`` it differs from it by that weight decay only.
 """
 
 from __future__ import annotations
@@ -131,8 +142,12 @@ class SynapseSpec:
 
     ``binarized=False`` is the non-binarised linear synapse (Fig. 5b): the forward pass uses
     the quantised hidden weight itself instead of its sign. ``kind="laborieux"`` is the
-    software control (``device`` None): float weights, ``1 - tanh^2(meta |W|)``,
-    ``weight_decay`` added to the gradient, no clip, no rounding.
+    software control (``device`` None): by default float weights, ``1 - tanh^2(meta |W|)``,
+    ``weight_decay`` added to the gradient, delta 1, no clip, no rounding. Its ablation
+    switches (used only when ``kind="laborieux"``; a device reads them from ``device``):
+    ``fmeta`` ("tanh" or "eq1": Eq. 1 with ratio ``w1_over_w2``), ``delta`` (factor on steps
+    that grow |W|), ``clip`` (clip W to [-1, 1]) and ``levels`` (0: float weights; N: round
+    onto N evenly spaced levels in [-1, 1]).
     """
 
     label: str
@@ -141,6 +156,11 @@ class SynapseSpec:
     kind: str = "device"
     meta: float = 0.0
     weight_decay: float = 0.0
+    fmeta: str = "tanh"
+    w1_over_w2: float = 1.0
+    delta: float = 1.0
+    clip: bool = False
+    levels: int = 0
 
 
 #: The paper's comparison (Fig. 5a-b): straight delta=1, straight delta=3, trapezoid 1:4
@@ -148,34 +168,74 @@ class SynapseSpec:
 PAPER_DEVICES: tuple[str, ...] = ("straight", "straight:delta=3", "trapezoid", "linear:levels=32")
 
 _SPEC_KEYS = {"levels", "delta", "w1w2", "binarized"}
-_CONTROL_KEYS = {"m", "wd"}
+_CONTROL_KEYS = {"m", "wd", "fmeta", "w1w2", "delta", "clip", "levels"}
+_FMETA_LAWS = ("tanh", "eq1")
 #: weight decay of the Laborieux control unless ``wd=`` is given
 CONTROL_WEIGHT_DECAY = 1e-7
 
 
 def _parse_control(spec: str, opts: str) -> SynapseSpec:
-    """``laborieux[:m=M,wd=W]``: the Laborieux control (m = 0: plain BNN)."""
-    options: dict[str, float] = {"m": 0.0, "wd": CONTROL_WEIGHT_DECAY}
+    """``laborieux[:key=value,...]``: the Laborieux control (m = 0: plain BNN) and the
+    switches of the ablation ladder. All values dimensionless; W is the normalised hidden
+    weight (the device rule's: [-1, 1] is the device's range).
+
+    - ``m=M`` (>= 0, default 0): M of ``1 - tanh^2(M |W|)`` (unused with ``fmeta=eq1``);
+    - ``wd=W`` (>= 0, default 1e-7): weight decay, ``W * weight`` added to the gradient;
+    - ``fmeta=tanh|eq1`` (default tanh): the factor on consolidating steps (those that
+      shrink |W|); ``eq1`` is the paper's Eq. 1, ``(1 - |W|)(1 - R) + R``, evaluated at
+      ``clip(W, -1, 1)`` (so ``R`` beyond |W| = 1, reachable only without ``clip=1``);
+    - ``w1w2=R`` (in (0, 1]; required by, and only allowed with, ``fmeta=eq1``): Eq. 1's
+      ratio w1/w2 (0.25: the trapezoid's 1:4);
+    - ``delta=D`` (> 0, default 1): factor on steps that grow |W|;
+    - ``clip=0|1`` (default 0): clip hidden weights to [-1, 1] after every step;
+    - ``levels=N`` (integer >= 2; default: float weights): round hidden weights onto N evenly
+      spaced levels in [-1, 1] (the end levels are +-1) at initialisation and after every
+      step, stochastically (unbiased) unless ``--deterministic-rounding``, with the device
+      path's :func:`nn.metaplastic.round_to_levels` (which clamps to [-1, 1] first).
+    """
+    options: dict[str, float] = {"m": 0.0, "wd": CONTROL_WEIGHT_DECAY, "delta": 1.0}
+    law = "tanh"
     for item in filter(None, (o.strip() for o in opts.split(","))):
         key, eq, value = item.partition("=")
-        key = key.strip()
+        key, value = key.strip(), value.strip()
         if not eq or key not in _CONTROL_KEYS:
             raise ValueError(
                 f"device: bad option {item!r} in {spec!r}; laborieux takes "
                 f"key=value with key in {sorted(_CONTROL_KEYS)}"
             )
+        if key == "fmeta":
+            if value not in _FMETA_LAWS:
+                raise ValueError(f"device: fmeta must be one of {_FMETA_LAWS} in {spec!r}")
+            law = value
+            continue
         try:
             options[key] = float(value)
         except ValueError:
             raise ValueError(f"device: {key} is not a number in {spec!r}") from None
         if not (np.isfinite(options[key]) and options[key] >= 0):
             raise ValueError(f"device: {key} must be finite and >= 0 in {spec!r}")
+    if "w1w2" in options and law != "eq1":
+        raise ValueError(f"device: w1w2 is Eq. 1's ratio; it needs fmeta=eq1 in {spec!r}")
+    if law == "eq1" and not 0 < options.get("w1w2", -1.0) <= 1:
+        raise ValueError(f"device: fmeta=eq1 needs w1w2=R with R in (0, 1] in {spec!r}")
+    if not options["delta"] > 0:
+        raise ValueError(f"device: delta must be positive in {spec!r}")
+    if options.get("clip", 0.0) not in (0.0, 1.0):
+        raise ValueError(f"device: clip must be 0 or 1 in {spec!r}")
+    levels = options.get("levels", 0.0)
+    if "levels" in options and (levels != int(levels) or levels < 2):
+        raise ValueError(f"device: levels must be an integer >= 2 in {spec!r}")
     return SynapseSpec(
         label=spec.strip(),
         device=None,
         kind="laborieux",
         meta=options["m"],
         weight_decay=options["wd"],
+        fmeta=law,
+        w1_over_w2=options.get("w1w2", 1.0),
+        delta=options["delta"],
+        clip=options.get("clip", 0.0) == 1.0,
+        levels=int(levels),
     )
 
 
@@ -199,7 +259,8 @@ def parse_synapse_spec(spec: str) -> SynapseSpec:
     (N evenly spaced levels in [-1, 1]), ``delta=D``, ``w1w2=R`` (Eq. 1 ratio),
     ``binarized=0|1``. Example: ``trapezoid:levels=8``, ``straight:delta=3``.
     ``laborieux[:m=M,wd=W]`` is the software control (Laborieux et al.'s Adam-meta, float
-    weights; ``m`` default 0 = plain BNN, ``wd`` default 1e-7).
+    weights; ``m`` default 0 = plain BNN, ``wd`` default 1e-7), with the ablation switches
+    ``fmeta=eq1,w1w2=R,delta=D,clip=1,levels=N`` (:func:`_parse_control`).
     """
     if not spec or not spec.strip():
         raise ValueError("device: empty device specification")
@@ -246,9 +307,17 @@ def parse_synapse_spec(spec: str) -> SynapseSpec:
 def describe(spec: SynapseSpec) -> str:
     """A human-readable label: geometry ratio, delta, level count, binarisation."""
     if spec.kind == "laborieux":
+        # the default control's text is part of its checkpoints' settings: keep it unchanged
+        factor = (
+            f"1 - tanh^2({spec.meta:g}|W|)"
+            if spec.fmeta == "tanh"
+            else f"Eq. 1 w1/w2={spec.w1_over_w2:g}"
+        )
+        weights = f"{spec.levels} levels" if spec.levels else "float weights"
+        clip = ", clipped to [-1, 1]" if spec.clip else ""
         return (
-            f"{spec.label} (Laborieux control: 1 - tanh^2({spec.meta:g}|W|), delta=1, "
-            f"float weights, weight decay {spec.weight_decay:g}, binarised)"
+            f"{spec.label} (Laborieux control: {factor}, delta={spec.delta:g}, "
+            f"{weights}{clip}, weight decay {spec.weight_decay:g}, binarised)"
         )
     d = spec.device
     kind = "binarised" if spec.binarized else "non-binarised"
@@ -270,38 +339,59 @@ class RunDevices(eqx.Module):
     binarize: Array  # (R,) 1.0 = forward with sign(W_h)
     meta: Array  # (R,) m of 1 - tanh^2(m |W|) (control runs)
     tanh: Array  # (R,) 1.0 = the control's tanh^2 factor instead of Eq. 1
-    quantize: Array  # (R,) 1.0 = clip to [-1, 1] and round onto the levels (devices)
+    quantize: Array  # (R,) 1.0 = round onto the levels (devices; controls with levels=N)
     weight_decay: Array  # (R,) added to the gradient, times the weight
+    clip: Array  # (R,) 1.0 = clip to [-1, 1] after every step (devices; controls with clip=1)
 
 
 def stack_devices(specs: list[SynapseSpec], n_seeds: int) -> RunDevices:
     """Device arrays of the runs, device-major: run r = device r // n_seeds, seed r % n_seeds.
 
-    A control run gets placeholder levels (never used: its ``quantize`` is 0)."""
-    real = [s.device for s in specs if s.device is not None]
-    n_max = max([d.n_levels for d in real], default=2)
+    A control run without ``levels`` gets placeholder levels (never used: its ``quantize`` is
+    0); one with ``levels=N`` gets N evenly spaced levels in [-1, 1] (float64 ``linspace``
+    rounded to float32: the presets' 4 levels exactly)."""
+    n_max = max([2, *(len(_levels_of(s)) for s in specs)])
     rows: dict[str, list] = {k: [] for k in RunDevices.__annotations__}
     for s in specs:
         control = s.kind == "laborieux"
-        if control:
-            lv = np.linspace(-1, 1, n_max, dtype=np.float32)
-        else:
-            lv = np.asarray(s.device.weight_levels, np.float32)
+        lv = _levels_of(s)
+        if lv.size:
             lv = np.concatenate([lv, np.full(n_max - lv.size, lv[-1], np.float32)])
+        else:
+            lv = np.linspace(-1, 1, n_max, dtype=np.float32)
         for _ in range(n_seeds):
             rows["levels"].append(lv)
-            rows["w1_over_w2"].append(1.0 if control else float(s.device.w1_over_w2))
-            rows["delta"].append(1.0 if control else float(s.device.delta))
+            rows["w1_over_w2"].append(s.w1_over_w2 if control else float(s.device.w1_over_w2))
+            rows["delta"].append(s.delta if control else float(s.device.delta))
             rows["binarize"].append(1.0 if s.binarized else 0.0)
             rows["meta"].append(s.meta if control else 0.0)
-            rows["tanh"].append(1.0 if control else 0.0)
-            rows["quantize"].append(0.0 if control else 1.0)
+            rows["tanh"].append(1.0 if control and s.fmeta == "tanh" else 0.0)
+            rows["quantize"].append(1.0 if rounds_onto_levels(s) else 0.0)
             rows["weight_decay"].append(s.weight_decay)
+            rows["clip"].append(1.0 if (s.clip or not control) else 0.0)
     return RunDevices(**{k: jnp.asarray(np.asarray(v), F32) for k, v in rows.items()})
 
 
+def _levels_of(spec: SynapseSpec) -> np.ndarray:
+    """The hidden-weight levels a run rounds onto (empty: float weights)."""
+    if spec.kind == "laborieux":
+        if not spec.levels:
+            return np.zeros(0, np.float32)
+        # float64 linspace rounded once to float32, as the presets' levels (jnp.linspace in
+        # float32 misses -1/3 by 2 ulp, and the last rung would not be the trapezoid's rule)
+        return np.linspace(-1.0, 1.0, spec.levels).astype(np.float32)
+    return np.asarray(spec.device.weight_levels, np.float32)
+
+
+def rounds_onto_levels(spec: SynapseSpec) -> bool:
+    """Whether the run rounds its hidden weights onto levels (every device; a control with
+    ``levels=N``)."""
+    return spec.kind != "laborieux" or spec.levels > 0
+
+
 def _optimizer(cfg: StreamConfig, dev: RunDevices, key: Array, quantized: bool = True):
-    """The per-run rule; ``quantized=False`` (no run is a device) leaves out the rounding."""
+    """The per-run rule; ``quantized=False`` (no run rounds onto levels) leaves out the
+    rounding."""
     return metaplastic_adam(
         cfg.learning_rate,
         w1_over_w2=dev.w1_over_w2,
@@ -311,7 +401,7 @@ def _optimizer(cfg: StreamConfig, dev: RunDevices, key: Array, quantized: bool =
         stochastic_rounding=cfg.stochastic_rounding,
         tanh_meta=dev.meta,
         use_tanh=dev.tanh,
-        clip=dev.quantize,
+        clip=dev.clip,
         quantize=dev.quantize,
         weight_decay=dev.weight_decay,
     )
@@ -422,7 +512,7 @@ def _train_run(
 class StreamProgram:
     """The jitted, vmapped functions of one configuration (compiled once, reused per subset).
 
-    ``quantized=False`` when no run is a device (only Laborieux controls): the rounding is
+    ``quantized=False`` when no run rounds onto levels (only float controls): the rounding is
     left out of the program instead of computed and discarded.
     """
 
@@ -464,8 +554,8 @@ _PROGRAMS: dict[tuple[StreamConfig, bool], StreamProgram] = {}
 
 
 def needs_rounding(specs: list[SynapseSpec]) -> bool:
-    """Whether any synapse type is a device (quantised); False for controls only."""
-    return any(s.kind != "laborieux" for s in specs)
+    """Whether any synapse type rounds onto levels: a device, or a control with ``levels=N``."""
+    return any(rounds_onto_levels(s) for s in specs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -496,10 +586,7 @@ def seed_permutation(seed: int, n_train: int = N_TRAIN) -> np.ndarray:
 def _checkpoint_meta(cfg: StreamConfig, specs: list[SynapseSpec], data: Any) -> dict[str, Any]:
     return {
         "config": cfg.to_dict(),
-        "devices": [
-            [describe(s), [] if s.device is None else np.asarray(s.device.weight_levels).tolist()]
-            for s in specs
-        ],
+        "devices": [[describe(s), _levels_of(s).tolist()] for s in specs],
         "data": [
             str(getattr(data, "source", "")),
             int(data.x_train.shape[0]),

@@ -37,7 +37,14 @@ def register_train(networks: argparse._SubParsersAction) -> None:
         help="synapse type: preset (trapezoid, straight, linear) or compact-model "
         "JSON path, with options ':levels=N,delta=D,w1w2=R,binarized=0|1'; or the "
         "software control 'laborieux:m=M[,wd=W]' (Laborieux et al.'s Adam-meta, float "
-        "weights, 1-tanh^2(M|W|), weight decay W, default 1e-7; m=0: plain BNN); "
+        "weights, 1-tanh^2(M|W|), weight decay W, default 1e-7; m=0: plain BNN) with the "
+        "ablation switches (issue 18; W = normalised hidden weight, [-1, 1] = the device "
+        "range): fmeta=eq1,w1w2=R (Eq. 1 (1-|W|)(1-R)+R at clip(W,-1,1) in place of "
+        "tanh^2; R = w1/w2 in (0, 1]), delta=D (factor on steps that grow |W|, default 1), "
+        "clip=1 (clip W to [-1, 1] after every step), levels=N (round W onto N evenly "
+        "spaced levels in [-1, 1] at init and after every step, stochastically unless "
+        "--deterministic-rounding); e.g. "
+        "'laborieux:m=2.5,fmeta=eq1,w1w2=0.25,delta=3,clip=1,levels=4'; "
         "repeat for several (default: straight, straight:delta=3, trapezoid, "
         "linear:levels=32)",
     )
