@@ -33,7 +33,8 @@ def test_control_specs():
     assert plain.meta == 0.0
     assert parse_synapse_spec("laborieux:m=1,wd=0").weight_decay == 0.0
     assert "tanh^2(2.5|W|)" in describe(c)
-    for bad in ("laborieux:m=-1", "laborieux:levels=4", "laborieux:m=x", "laborieux:m"):
+    # (levels=N is an ablation switch since issue 18's ladder: tests/test_stream_ablation.py)
+    for bad in ("laborieux:m=-1", "laborieux:binarized=0", "laborieux:m=x", "laborieux:m"):
         with pytest.raises(ValueError, match="device"):
             parse_synapse_spec(bad)
     assert not needs_rounding([c, plain])

@@ -4,6 +4,8 @@ is the trapezoid's device rule."""
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -41,14 +43,23 @@ def one_run(spec: str):
     return jax.tree.map(lambda a: a[0], devs)
 
 
+@functools.partial(jax.jit, static_argnames=("lr", "quantized"))
+def _step(dev, key, w, g, lr: float, quantized: bool):
+    tx = _optimizer(StreamConfig(learning_rate=lr), dev, key, quantized)
+    params = {"w": w}
+    updates, _ = tx.update({"w": g}, tx.init(params), params)
+    return params["w"] + updates["w"]
+
+
 def one_step(spec: str, w, g, lr: float = 0.01, key=None, quantized: bool = False):
-    """One update from a fresh state of the stream program's rule for ``spec``; new weights."""
-    cfg = StreamConfig(learning_rate=lr)
-    dev = one_run(spec)
-    tx = _optimizer(cfg, dev, jax.random.PRNGKey(0) if key is None else key, quantized)
-    params = {"w": jnp.asarray(w, jnp.float32)}
-    updates, _ = tx.update({"w": jnp.asarray(g, jnp.float32)}, tx.init(params), params)
-    return np.asarray(params["w"] + updates["w"])
+    """One update from a fresh state of the stream program's rule for ``spec``; new weights.
+
+    Jitted (device parameters traced: one compilation per shape, lr and rounding)."""
+    key = jax.random.PRNGKey(0) if key is None else key
+    f32 = jnp.float32
+    return np.asarray(
+        _step(one_run(spec), key, jnp.asarray(w, f32), jnp.asarray(g, f32), lr, quantized)
+    )
 
 
 def test_default_control_spec_is_unchanged():
