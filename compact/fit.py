@@ -115,7 +115,7 @@ def fit_model(
             "f": f.tolist(),
             "f_se": f_se.tolist(),
             "w1_over_w2": r,
-            "w1_over_w2_se": r_se,
+            "w1_over_w2_se": r_se if np.isfinite(r_se) else None,
             "w1_over_w2_definition": W1_OVER_W2_DEFINITION,
             "rms_residual": rms,
             "max_residual": eq1_residuals(W, f, r)[1],

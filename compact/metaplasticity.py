@@ -54,8 +54,10 @@ from compact.depinning import DeviceLaws, NotchLaw
 from compact.transport import transition_matrices
 
 #: Largest RMS residual (in f, which runs from 1 down to w1/w2) for which Eq. 1 is said to
-#: describe the points: 0.05 is the f error of a threshold off by ~5 %, the order of the
-#: 0.05 V ramp step at 0.5-1 V thresholds (the resolution of the runs it is used on).
+#: describe the points: an error of 5 % of the largest update in the networks' learning-rate
+#: factor, and about 2 standard deviations of f for thresholds read off a 0.05 V ramp step
+#: at 0.5-1 V (uniform quantisation, step / sqrt(12)). The summary prints the RMS and the
+#: largest residual, so a reader can apply another limit.
 EQ1_RMS_TOLERANCE = 0.05
 
 

@@ -161,7 +161,7 @@ def plot_predictive(
 
 @paper_style()
 def plot_metaplasticity(model: CompactModel, path: str | Path) -> Path:
-    """Fig. 4b style: f = V_0/V_k vs wall position W with the fitted Eq. 1 line."""
+    """Fig. 4b style: f = V_0/V_k vs wall position W with the Eq. 1 line through the ends."""
     m = model.metaplasticity
     if m is None:
         raise ValueError("metaplasticity: the model has no Eq. 1 fit")
@@ -176,8 +176,12 @@ def plot_metaplasticity(model: CompactModel, path: str | Path) -> Path:
         f_meta(ww, m["w1_over_w2"]),
         "-",
         color="k",
-        label=f"Eq. 1, w1/w2 = {m['w1_over_w2']:.3f}",
+        label=f"Eq. 1, w1/w2 = V_0/V_last = {m['w1_over_w2']:.3f}",
     )
+    if m.get("eq1_describes_data") is False:
+        ax.set_title(
+            f"Eq. 1 does not describe the points (RMS {m['rms_residual']:.3f})", fontsize=7
+        )
     ax.set_xlabel("normalised wall position W")
     ax.set_ylabel("f_meta")
     ax.set_ylim(0, 1.05)

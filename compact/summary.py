@@ -134,7 +134,12 @@ def summary_table(model: CompactModel, check: PredictiveCheck | None = None) -> 
     if m is not None:
         delta = "n/a" if m["delta"] is None else f"{m['delta']:.2f}"
         se = m.get("w1_over_w2_se")
-        se_txt = "" if se is None or not math.isfinite(se) else f" +- {se:.3f}"
+        if se is None or not math.isfinite(se):
+            se_txt = ""
+        elif se > MAX_RELATIVE_SE * abs(m["w1_over_w2"]):  # an end threshold not identified
+            se_txt = " (SE not defined)"
+        else:
+            se_txt = f" +- {se:.3f}"
         max_txt = "" if m.get("max_residual") is None else f", max {m['max_residual']:.3f}"
         lines.append(
             f"Eq. 1: w1/w2 = {m['w1_over_w2']:.3f}{se_txt} (V_0/V_last), "
