@@ -97,7 +97,8 @@ def test_fit_of_a_ramp_run_starting_at_the_in_end():
     laws.forward[0] = NotchLaw("normal", {"mu_V": 0.01, "sigma_V": 0.001})
     v = np.round(np.arange(0.05, 2.51, 0.05), 10)
     n_c = 12
-    s = simulate_cycles(laws, np.tile(v, (n_c, 1)), 50e-9, 300.0, np.zeros(n_c, int), 1, rng)[0]
+    width, temp = np.asarray(50e-9), np.asarray(300.0)
+    s = simulate_cycles(laws, np.tile(v, (n_c, 1)), width, temp, np.zeros(n_c, int), 1, rng)[0]
     r_ohm = 100.0 - 5.0 * s + 0.1 * rng.standard_normal(s.shape)
     tr = from_run_arrays(TransitionArrays(v, s, r_ohm, 50e-9, 300.0))
     model = fit_model(tr, law="normal", missing_levels="omit")
