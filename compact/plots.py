@@ -169,6 +169,8 @@ def plot_metaplasticity(model: CompactModel, path: str | Path) -> Path:
     W = np.asarray(m["W"])
     f = np.asarray(m["f"])
     err = None if m.get("f_se") is None else np.asarray(m["f_se"], dtype=float)
+    if err is not None:  # an SE larger than f is not defined (near-step laws): no bar
+        err = np.where(err > f, np.nan, err)
     ax.errorbar(W, f, err, fmt="o", color=COLORS[2], label="V_C(0) / V_C(W)")
     ww = np.linspace(0, 1, 100)
     ax.plot(

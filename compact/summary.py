@@ -142,7 +142,7 @@ def summary_table(model: CompactModel, check: PredictiveCheck | None = None) -> 
             se_txt = f" +- {se:.3f}"
         max_txt = "" if m.get("max_residual") is None else f", max {m['max_residual']:.3f}"
         lines.append(
-            f"Eq. 1: w1/w2 = {m['w1_over_w2']:.3f}{se_txt} (V_0/V_last), "
+            f"Eq. 1: w1/w2 = V_0/V_last = {m['w1_over_w2']:.3f}{se_txt}, "
             f"RMS residual {m['rms_residual']:.3f}{max_txt}; delta = {delta}"
         )
         if m.get("eq1_verdict"):
