@@ -30,7 +30,8 @@ What runs
   (results/paper-scale/landscape-trapezoid-4nm.npz, thermal_m = 1, the room-temperature
   parameters of the paper-scale runs), same start, pulse, settle, bias and criterion, many
   realisations per voltage; and, where it is committed, on the landscape of notches 0-1 with
-  thermal_m = 0.95 (results/paper-scale/landscape-trapezoid-n01-m095-4nm.npz), the value that
+  thermal_m = 0.95 (results/paper-scale/landscape-trapezoid-n01-m095-4nm.npz; not committed
+  yet: ``--compute-m095`` computes it, window 0 is cached), the value that
   stands in for the 4 nm thermal micromagnetics (calibrated on the scaled trapezoid,
   results/paper-scale/README.md, "Calibration"): the direct run should be compared with THAT
   one first. The direct voltages bracket both models' V50.
@@ -88,13 +89,15 @@ RELAX, SETTLE = 2.5e-9, 5e-9
 #: One compiled call of the ensemble covers CHUNK s (s).
 CHUNK = 2.5e-9
 N_REALISATIONS = 16
-N_VOLTAGES = 6
+N_VOLTAGES = 5
 MODEL_MEMBERS = 1024
 MODEL_DT = 1e-12
-#: Measured on the project's 2-core CPU (shared, load ~2-3), 2026-12-06, this plan's notch-1
-#: window (116 x 150 cells) at float32, demag once per step, 4 members on one host device:
-#: wall seconds per member and Heun step (``--time-cpu``).
-CPU_S_PER_MEMBER_STEP = 6.0e-3
+#: Wall seconds per member and Heun step of this plan's notch-1 window (118 x 148 cells,
+#: float32, demag once per step, 4 members on one host device) on the project's 2-core CPU,
+#: 2026-12-06, shared: 6.4e-3 s at load average ~6.6 (the --smoke run's compiled chunks,
+#: 2.55 s per 4 members x 100 steps), 30.8e-3 s at load ~12 (--time-cpu). The full-track figure
+#: of results/paper-scale/README.md (22 ms on the 100,000-cell grid) scales to 3.9e-3 s.
+CPU_S_PER_MEMBER_STEP = 6.4e-3
 #: Assumed (not measured) H100 cost of one Heun step of the batch: a floor for the ~40 kernel
 #: launches of a step inside the scan, plus ~1 kB of memory traffic per cell and member (the
 #: padded demag FFTs, the noise, two field evaluations) at ~2 TB/s.
@@ -190,6 +193,31 @@ def load_landscapes() -> dict[str, Any]:
     return out
 
 
+def compute_m095_landscape() -> Any:
+    """Compute and save :data:`LANDSCAPE_M095`: the 4 nm landscape of notches 0-1 of the paper
+    trapezoid (windows 0 and 1, q = 100-700 nm, dq = 4 nm) with Ms, A, D, Ku renormalised by
+    thermal_m = 0.95 (:mod:`physics.multiscale.renormalise`). Windows are cached in
+    results/paper-scale/landscapes (window 0 is committed; window 1 takes ~15-30 min on the
+    shared 2-core CPU)."""
+    from geometries.presets import load_preset
+    from physics.materials import material_for_geometry
+    from physics.multiscale.renormalise import renormalised
+    from physics.multiscale.window import track_landscape
+
+    land = track_landscape(
+        load_preset(PRESET),
+        renormalised(material_for_geometry(PRESET), 0.95),
+        (CELL, CELL),
+        dq=4e-9,
+        q_range=(1e-7, 7e-7),
+        notches=[0, 1],
+        cache_dir=REPO / "results" / "paper-scale" / "landscapes",
+        progress=True,
+    )
+    land.save(LANDSCAPE_M095)
+    return land
+
+
 def model_fractions(
     landscape: Any,
     q_start: float,
@@ -251,8 +279,8 @@ def model_v50(
         if above.size == 0:
             return float("nan")
         i = int(above[0])
-        if i == 0:
-            return float(grid[0]) if r == rounds - 1 else float("nan")
+        if i == 0:  # below the range (first round) or a fluctuation at the bracket's edge
+            return float(grid[0]) if r > 0 else float("nan")
         lo, hi = float(grid[i - 1]), float(grid[i])
         if r == rounds - 1:
             f0, f1 = frac[i - 1], frac[i]
@@ -684,6 +712,11 @@ def main(argv: list[str] | None = None) -> int:
         "--deadline", type=float, default=540.0, help="s after start to finish by (default 540)"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--compute-m095",
+        action="store_true",
+        help="first compute the thermal_m = 0.95 landscape of notches 0-1 (if not committed)",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     deadline = start + args.deadline
@@ -702,6 +735,8 @@ def main(argv: list[str] | None = None) -> int:
     if n_r < 1:
         raise SystemExit("--realisations: must be >= 1")
 
+    if args.compute_m095 and not LANDSCAPE_M095.exists():
+        compute_m095_landscape()
     landscapes = load_landscapes()
     plan0, geo = make_plan(args.notch, [0.0], n_r, pulse)
     v50: dict[str, float] = {}
@@ -709,6 +744,8 @@ def main(argv: list[str] | None = None) -> int:
         voltages = list(args.voltages)
     elif args.smoke:
         voltages = [0.4, 0.8]
+    elif args.time_cpu:  # the cost does not depend on the voltages: skip the model's V50
+        voltages = [float(v) for v in np.linspace(0.4, 0.6, args.n_voltages)]
     else:
         for name, land in landscapes.items():
             if plan0.q_criterion > land.q[-1] or plan0.q_start < land.q[0]:
