@@ -84,3 +84,16 @@ def test_smoke_run_writes_a_well_formed_table(tmp_path):
     assert np.all(np.isfinite(q))
     assert np.all(np.abs(q - plan["q_start"]) < 20e-9)
     assert np.allclose(res["direct"]["t_chunk_end_s"][-1], 48e-12)
+
+
+def test_voltages_bracket_the_model_and_the_uncalibrated_offset():
+    """The direct voltages span the model's V50 and, with only the m = 1 prediction, reach
+    down to 0.5 x it (the uncalibrated model over-predicted the 4 nm micromagnetics by
+    1.7-1.9 x on the scaled trapezoid); with both predictions they span both."""
+    v = gpn.choose_voltages({"m=1": 0.53}, 5)
+    assert len(v) == 5 and v == sorted(v)
+    assert v[0] < 0.5 * 0.53 < 0.53 < v[-1]
+    v = gpn.choose_voltages({"m=1": 0.53, "m=0.95": 0.35}, 6)
+    assert v[0] < 0.35 and v[-1] > 0.53
+    with pytest.raises(RuntimeError):
+        gpn.choose_voltages({"m=1": float("nan")}, 5)
