@@ -32,6 +32,10 @@ the paper-scale specs), under the specs' -4 mT bias, with the IN side holding th
   model costs ~0.3 us per member and step on the shared CPU; 200 ns is 2e5 steps). ``v50_se``:
   its standard error from the Fisher information of the probit likelihood.
 
+Columns: device, notch, notch_centre_nm, start_nm, barrier_top_nm (q*_k), track_width_nm (the
+landscape's width at the notch centre, i.e. the constriction), fwhm_ns, edge_ns, plateau_ns,
+v_qs_V, v_t0_V, v50_V, v50_se_V, sigma_V (V), n_trials, seconds (per width and device).
+
 Outputs: ``pulse-length.csv`` and ``pulse-length.json`` next to this file and
 ``figures/pulse-length.png``. Wall model: dt = 1e-12 s, float32 (the specs' settings).
 
