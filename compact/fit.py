@@ -9,10 +9,21 @@ import numpy as np
 from compact.artifact import CompactModel, provenance
 from compact.conductance import conductance_levels
 from compact.depinning import DEFAULT_TAU0_S, DeviceLaws, fit_device_laws
-from compact.metaplasticity import asymmetry_delta, fit_eq1, metaplastic_points
+from compact.metaplasticity import (
+    assess_eq1,
+    asymmetry_delta,
+    eq1_residuals,
+    eq1_states,
+    fit_eq1,
+    metaplastic_points,
+)
 from compact.observations import Transitions
 from compact.transport import ReachFit, fit_reach
 
+W1_OVER_W2_DEFINITION = (
+    "V_0 / V_last: forward median threshold of the first over that of the last state with a "
+    "threshold estimate (Eq. 1 through f = 1 at W = 0 and f = w1/w2 at W = 1)"
+)
 DELTA_DEFINITION = (
     "mean notches moved per switching reset pulse (V<0, from the last notch at its median "
     "reset threshold) / mean notches moved per switching write pulse (V>0, each notch at its "
@@ -96,17 +107,30 @@ def fit_model(
     try:
         W, f, f_se = metaplastic_points(laws, width, temp, tr.notch_positions_m)
         r, r_se, rms = fit_eq1(W, f, f_se)
+        states = eq1_states(laws)
         delta = asymmetry_delta(laws, width, temp)
         meta = {
+            "states": states,
             "W": W.tolist(),
             "f": f.tolist(),
             "f_se": f_se.tolist(),
             "w1_over_w2": r,
-            "w1_over_w2_se": r_se,
+            "w1_over_w2_se": r_se if np.isfinite(r_se) else None,
+            "w1_over_w2_definition": W1_OVER_W2_DEFINITION,
             "rms_residual": rms,
+            "max_residual": eq1_residuals(W, f, r)[1],
+            **assess_eq1(r, rms),
             "delta": delta,
             "delta_definition": DELTA_DEFINITION,
         }
+        left_out = [k for k, lw in enumerate(laws.forward) if lw is not None and k not in states]
+        if left_out:
+            notes.append(
+                "Eq. 1 points leave out states whose forward trials all had one outcome "
+                f"(threshold only bounded): {left_out}"
+            )
+        if not meta["eq1_describes_data"]:
+            notes.append(meta["eq1_verdict"])
     except ValueError as exc:
         notes.append(f"metaplasticity not fitted: {exc}")
     r_all, s_all = np.asarray(tr.resistance_ohm, float), np.asarray(tr.end_notch)
@@ -119,7 +143,7 @@ def fit_model(
             "no readings (the wall always jumped over them), so no conductance "
             f"level: states {cond['missing_states']}"
         )
-    w_ratio = 1.0 if meta is None else float(np.clip(meta["w1_over_w2"], 1e-3, 1.0))
+    w_ratio = 1.0 if meta is None else float(meta["network_w1_over_w2"])
     delta = 1.0 if meta is None or meta["delta"] is None else float(meta["delta"])
     network = {
         "weight_levels": np.linspace(-1.0, 1.0, tr.n_states).tolist(),

@@ -161,7 +161,7 @@ def plot_predictive(
 
 @paper_style()
 def plot_metaplasticity(model: CompactModel, path: str | Path) -> Path:
-    """Fig. 4b style: f = V_0/V_k vs wall position W with the fitted Eq. 1 line."""
+    """Fig. 4b style: f = V_0/V_k vs wall position W with the Eq. 1 line through the ends."""
     m = model.metaplasticity
     if m is None:
         raise ValueError("metaplasticity: the model has no Eq. 1 fit")
@@ -169,6 +169,8 @@ def plot_metaplasticity(model: CompactModel, path: str | Path) -> Path:
     W = np.asarray(m["W"])
     f = np.asarray(m["f"])
     err = None if m.get("f_se") is None else np.asarray(m["f_se"], dtype=float)
+    if err is not None:  # an SE larger than f is not defined (near-step laws): no bar
+        err = np.where(err > f, np.nan, err)
     ax.errorbar(W, f, err, fmt="o", color=COLORS[2], label="V_C(0) / V_C(W)")
     ww = np.linspace(0, 1, 100)
     ax.plot(
@@ -176,8 +178,12 @@ def plot_metaplasticity(model: CompactModel, path: str | Path) -> Path:
         f_meta(ww, m["w1_over_w2"]),
         "-",
         color="k",
-        label=f"Eq. 1, w1/w2 = {m['w1_over_w2']:.3f}",
+        label=f"Eq. 1, w1/w2 = V_0/V_last = {m['w1_over_w2']:.3f}",
     )
+    if m.get("eq1_describes_data") is False:
+        ax.set_title(
+            f"Eq. 1 does not describe the points (RMS {m['rms_residual']:.3f})", fontsize=7
+        )
     ax.set_xlabel("normalised wall position W")
     ax.set_ylabel("f_meta")
     ax.set_ylim(0, 1.05)

@@ -86,7 +86,7 @@ def paper_trapezoid_model() -> CompactModel:
             "f": f.tolist(),
             "f_se": None,
             "w1_over_w2": r,
-            "w1_over_w2_se": r_se,
+            "w1_over_w2_se": r_se if np.isfinite(r_se) else None,
             "rms_residual": rms,
             "delta": delta,
             "delta_definition": "see compact.metaplasticity",

@@ -133,10 +133,20 @@ def summary_table(model: CompactModel, check: PredictiveCheck | None = None) -> 
     m = model.metaplasticity
     if m is not None:
         delta = "n/a" if m["delta"] is None else f"{m['delta']:.2f}"
+        se = m.get("w1_over_w2_se")
+        if se is None or not math.isfinite(se):
+            se_txt = ""
+        elif se > MAX_RELATIVE_SE * abs(m["w1_over_w2"]):  # an end threshold not identified
+            se_txt = " (SE not defined)"
+        else:
+            se_txt = f" +- {se:.3f}"
+        max_txt = "" if m.get("max_residual") is None else f", max {m['max_residual']:.3f}"
         lines.append(
-            f"Eq. 1: w1/w2 = {m['w1_over_w2']:.3f} +- {m['w1_over_w2_se']:.3f}, "
-            f"RMS residual {m['rms_residual']:.3f}; delta = {delta}"
+            f"Eq. 1: w1/w2 = V_0/V_last = {m['w1_over_w2']:.3f}{se_txt}, "
+            f"RMS residual {m['rms_residual']:.3f}{max_txt}; delta = {delta}"
         )
+        if m.get("eq1_verdict"):
+            lines.append(m["eq1_verdict"])
     if check is not None:
         for d, name in ((1, "write"), (-1, "reset")):
             data = check.jumps_data[d]

@@ -98,3 +98,30 @@ def test_report_json_gives_no_number_for_an_unidentified_threshold(tmp_path) -> 
     assert rows[0]["V50_V"] == pytest.approx(1.5) and rows[0]["V50_se_V"] == pytest.approx(0.01)
     for row in rows[1:]:
         assert row["V50_V"] is None and row["V50_se_V"] is None and row["spread_V"] is None
+
+
+def test_trapezoid_contrast_is_resolved_only_beyond_the_seed_spread() -> None:
+    """The demo's stream statement (issue 18): per-seed differences (same seed = same images
+    and initial weights for both devices), two-sided paired t-test at 5 %."""
+    import numpy as np
+
+    from dwmtj.pipeline.report import contrast_statement, paired_contrast
+
+    straight = np.array([81.2, 80.6, 81.5])
+    # +1.7 points with a per-seed scatter of 0.2: t = 1.7 / (0.2 / sqrt 3) ~ 15, resolved
+    c = paired_contrast(straight + [1.5, 1.9, 1.7], straight)
+    assert c["resolved"] and c["delta_pct"] == pytest.approx(1.7)
+    assert c["se_pct"] == pytest.approx(0.2 / np.sqrt(3))
+    assert "resolved" in contrast_statement("a", "b", c) and "NOT" not in contrast_statement(
+        "a", "b", c
+    )
+    # the same mean with a scatter larger than the effect: not resolved
+    c = paired_contrast(straight + [4.0, -1.5, 2.6], straight)
+    assert c["delta_pct"] == pytest.approx(1.7) and not c["resolved"]
+    assert "NOT resolved" in contrast_statement("a", "b", c)
+    # a resolved difference the wrong way is not the trapezoid's advantage
+    assert not paired_contrast(straight - [1.5, 1.9, 1.7], straight)["resolved"]
+    # one seed: no spread, never resolved
+    one = paired_contrast(np.array([85.0]), np.array([80.0]))
+    assert not one["resolved"] and one["se_pct"] is None
+    assert "one seed" in contrast_statement("a", "b", one)

@@ -66,9 +66,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--straight-spec", type=Path, help="run TOML of the straight track")
     p.add_argument("--fit-n-rep", type=positive_int, help="posterior-predictive replicates (200)")
     p.add_argument("--stream-subsets", type=positive_int, help="stream subsets (small: 10)")
-    p.add_argument("--stream-epochs", type=positive_int, help="epochs per subset (small: 5)")
+    p.add_argument("--stream-epochs", type=positive_int, help="epochs per subset (small: 30)")
     p.add_argument("--stream-subset-size", type=positive_int, help="images per subset (1000)")
-    p.add_argument("--stream-seeds", type=positive_int, help="seeds (small: 1)")
+    p.add_argument("--stream-seeds", type=positive_int, help="seeds (small: 3)")
     p.add_argument(
         "--stream-test-images",
         type=positive_int,

@@ -71,8 +71,54 @@ def fit_numbers(artifact: Path) -> dict[str, Any]:
     }
 
 
+#: False-alarm rate of the trapezoid-vs-straight statement (two-sided paired t-test).
+CONTRAST_ALPHA = 0.05
+
+
+def paired_contrast(a_pct: np.ndarray, b_pct: np.ndarray) -> dict[str, Any]:
+    """Final accuracy of device a minus device b (percentage points), paired by seed.
+
+    Seed s gives both devices the same image order and initial weights (:mod:`nn.stream`),
+    so the per-seed differences are the samples: their mean, its standard error and a
+    two-sided paired t-test. ``resolved`` is True when the difference is positive and the
+    test rejects "no difference" at :data:`CONTRAST_ALPHA` (needs at least 2 seeds).
+    """
+    diff = np.asarray(a_pct, float) - np.asarray(b_pct, float)
+    n = int(diff.size)
+    out: dict[str, Any] = {"n_seeds": n, "delta_pct": float(diff.mean()) if n else None}
+    if n < 2:
+        return {**out, "se_pct": None, "p_value": None, "resolved": False}
+    from scipy.stats import ttest_1samp
+
+    se = float(diff.std(ddof=1) / math.sqrt(n))
+    p = float(ttest_1samp(diff, 0.0).pvalue) if se > 0 else (0.0 if diff.mean() != 0 else 1.0)
+    return {
+        **out,
+        "se_pct": se,
+        "p_value": p,
+        "resolved": bool(diff.mean() > 0 and p < CONTRAST_ALPHA),
+    }
+
+
+def contrast_statement(a: str, b: str, c: dict[str, Any]) -> str:
+    """One sentence for the report: the effect with its uncertainty, or that it is not
+    resolved."""
+    if c["n_seeds"] < 2:
+        return f"{a} - {b}: {c['delta_pct']:+.2f} points with one seed: not resolved (no spread)"
+    verdict = (
+        "resolved"
+        if c["resolved"]
+        else f"NOT resolved at {100 * CONTRAST_ALPHA:.0f} % false alarms"
+    )
+    return (
+        f"{a} - {b}: {c['delta_pct']:+.2f} +- {c['se_pct']:.2f} points (paired over "
+        f"{c['n_seeds']} seeds, p = {c['p_value']:.2g}): {verdict}"
+    )
+
+
 def stream_numbers(h5: Path) -> dict[str, Any]:
-    """Final accuracy (%, mean and std over seeds, after the last subset) of each device."""
+    """Final accuracy (%, mean and std over seeds, after the last subset) of each device, and
+    the trapezoid-minus-straight contrast of each pair (fitted, paper) that ran."""
     result = load_result(h5)
     acc = 100 * np.asarray(result.stream_accuracy, float)
     out = {}
@@ -83,9 +129,17 @@ def stream_numbers(h5: Path) -> dict[str, Any]:
             "final_std_pct": float(final.std()),
             "curve_pct": acc[d].mean(axis=0).tolist(),
         }
+    contrasts = []
+    for prefix in ("fitted", "paper"):
+        a, b = f"{prefix} trapezoid", f"{prefix} straight"
+        if a in result.labels and b in result.labels:
+            ia, ib = result.labels.index(a), result.labels.index(b)
+            c = paired_contrast(acc[ia, :, -1], acc[ib, :, -1])
+            contrasts.append({"a": a, "b": b, **c, "statement": contrast_statement(a, b, c)})
     cfg = result.config
     return {
         "devices": out,
+        "contrasts": contrasts,
         "subsets": cfg.n_subsets,
         "epochs": cfg.epochs,
         "subset_size": cfg.subset_size,

@@ -330,6 +330,10 @@ def run_stream(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutpu
     paths = stream.save_result(result, folder)
     fig = stream.plot_fig5a(result, folder / "stream-accuracy.png")
     log("stream:\n" + paths["summary_md"].read_text())
+    from dwmtj.pipeline.report import stream_numbers
+
+    for c in stream_numbers(paths["h5"])["contrasts"]:
+        log(f"stream: {c['statement']}")
     files = [*paths.values(), fig, key_file]
     return StageOutput(
         _rel(out, files),

@@ -66,26 +66,43 @@ class Window:
 
 
 class _CroppedTrack:
-    """What build_system needs of a track, restricted to columns [i_a, i_b)."""
+    """What build_system needs of a track, restricted to columns [i_a, i_a + nx) and, with
+    ``j_a`` and ``dy``, to rows [j_a, j_a + ny) (otherwise the track's whole y range)."""
 
-    def __init__(self, track: Any, mask: np.ndarray, i_a: int, dx: float, name: str) -> None:
+    def __init__(
+        self,
+        track: Any,
+        mask: np.ndarray,
+        i_a: int,
+        dx: float,
+        name: str,
+        j_a: int | None = None,
+        dy: float | None = None,
+    ) -> None:
         x0, y0, _, y1 = (float(b) for b in track.bounds)
         self._mask = mask
         self.name = name
-        self.bounds = (x0 + i_a * dx, y0, x0 + (i_a + mask.shape[0]) * dx, y1)
+        x_a, x_b = x0 + i_a * dx, x0 + (i_a + mask.shape[0]) * dx
+        if j_a is None or dy is None:
+            self.bounds = (x_a, y0, x_b, y1)
+        else:
+            self.bounds = (x_a, y0 + j_a * dy, x_b, y0 + (j_a + mask.shape[1]) * dy)
         self.notch_centres = np.asarray(track.notch_centres, dtype=float)
 
     def mask(self, dx: float, dy: float, check: bool = True) -> np.ndarray:
         return self._mask
 
 
-def _crop_current(cur: CurrentSolution, i_a: int, i_b: int) -> CurrentSolution:
+def _crop_current(
+    cur: CurrentSolution, i_a: int, i_b: int, j_a: int = 0, j_b: int | None = None
+) -> CurrentSolution:
+    rows = slice(j_a, j_b)
     return CurrentSolution(
-        cur.J[i_a:i_b],
-        cur.phi[i_a:i_b],
-        cur.mask[i_a:i_b],
+        cur.J[i_a:i_b, rows],
+        cur.phi[i_a:i_b, rows],
+        cur.mask[i_a:i_b, rows],
         cur.x[i_a:i_b],
-        cur.y,
+        cur.y[rows],
         cur.cell,
         cur.voltage,
         cur.current,
@@ -180,44 +197,86 @@ def _sha(payload: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def window_path(
+@dataclass(frozen=True)
+class WindowSystem:
+    """The ubermag System of one window (:func:`window_system`) and what a run on it needs.
+
+    ``system``: the window's ``micromagneticmodel.System`` (frozen cut columns set to the
+    outside domains, the outside stray field as a static Zeeman term named "stray");
+    ``free``: (nx, ny) bool, the magnetic cells that may move (the cut columns are not free);
+    ``current``: the whole-track current solution (at its own voltage, A/m^2) cropped to the
+    window; ``columns`` = (i_a, i_b), ``rows`` = (j_a, j_b): the window's cell ranges in the
+    whole track's grid; ``x_left`` (m): the left edge of column i_a; ``widths`` (m): the
+    magnetic width of each window column."""
+
+    system: Any
+    free: np.ndarray
+    current: CurrentSolution
+    columns: tuple[int, int]
+    rows: tuple[int, int]
+    x_left: float
+    widths: np.ndarray
+
+
+def window_system(
     track: Any,
     material: Material,
     cell: tuple[float, float],
     window: Window,
-    q_targets: np.ndarray,
+    wall_position: float,
     *,
     current: CurrentSolution | None = None,
-    stiffness: float = DEFAULT_STIFFNESS,
-    stopping_mxHxm: float = DEFAULT_STOPPING,
-    progress: bool = False,
-    keep_states: bool = False,
-) -> PathResult:
-    """Constrained path of the wall over ``q_targets`` (m) inside ``window`` (frozen cut
-    columns, outside stray field, cropped whole-track current at 1 V); bias field zero, so
-    ``h_hold`` is h_pin."""
+    crop_rows: bool = False,
+    temperature: float = 0.0,
+    bias_field: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    pulse: Any = None,
+    pulse_dt: float | None = None,
+) -> WindowSystem:
+    """The System of the track cut to ``window`` (module docstring: frozen cut columns, outside
+    stray field, cropped whole-track current), with a straight wall at ``wall_position`` (m).
+
+    ``current``: the whole track's current solution (default: solved here at 1 V); it is
+    cropped, not re-solved, so J(x, y) is that of the whole track. ``crop_rows``: also drop
+    the rows without a magnetic cell in the window (a smaller FFT grid for a narrow window of a
+    wide track; the physics is the same). ``temperature`` (K), ``bias_field`` (A/m),
+    ``pulse`` and ``pulse_dt`` (s) are passed to :func:`physics.device.build_system` (the
+    current is rescaled to the pulse's amplitude from its own voltage)."""
     import discretisedfield as df
     import micromagneticmodel as mm
 
     dx, dy = float(cell[0]), float(cell[1])
     x0 = float(track.bounds[0])
     mask = np.asarray(track.mask(dx, dy), dtype=bool)
-    nx = mask.shape[0]
+    nx, ny = mask.shape
     i_a = int(round((window.x_a - x0) / dx))
     i_b = int(round((window.x_b - x0) / dx))
     if not 0 <= i_a < i_b <= nx:
         raise ValueError(f"window: [{window.x_a}, {window.x_b}] m is outside the track")
+    j_a, j_b = 0, ny
+    if crop_rows:
+        filled = np.flatnonzero(mask[i_a:i_b].any(axis=0))
+        if filled.size == 0:
+            raise ValueError(f"window: [{window.x_a}, {window.x_b}] m holds no magnetic cell")
+        j_a, j_b = int(filled[0]), int(filled[-1]) + 1
     if current is None:
         current = whole_track_current(track, material, (dx, dy))
-    sub = mask[i_a:i_b]
-    cropped = _CroppedTrack(track, sub, i_a, dx, getattr(track, "name", "") or "window")
+    sub = mask[i_a:i_b, j_a:j_b]
+    name = getattr(track, "name", "") or "window"
+    if crop_rows:
+        cropped = _CroppedTrack(track, sub, i_a, dx, name, j_a=j_a, dy=dy)
+    else:
+        cropped = _CroppedTrack(track, sub, i_a, dx, name)
+    cur = _crop_current(current, i_a, i_b, j_a, j_b)
     system = build_system(
         cropped,
         material,
         (dx, dy),
-        bias_field=(0.0, 0.0, 0.0),
-        wall_position=float(q_targets[0]),
-        current=_crop_current(current, i_a, i_b),
+        temperature=temperature,
+        bias_field=bias_field,
+        wall_position=float(wall_position),
+        current=cur,
+        pulse=pulse,
+        pulse_dt=pulse_dt,
         name="window",
     )
     free = sub.copy()
@@ -233,15 +292,46 @@ def window_path(
             free[-1] = False
         system.m = df.Field(system.m.mesh, nvdim=3, value=M, valid="norm")
         stray = outside_stray_field(mask, (dx, dy, material.t_fm), material.Ms, i_a, i_b)
+        stray = stray[:, j_a:j_b]
         system.energy += mm.Zeeman(
             H=df.Field(system.m.mesh, nvdim=3, value=stray[:, :, None, :]), name="stray"
         )
-    cur = _crop_current(current, i_a, i_b)
-    sot = (spin_hall_field(cur.J_magnitude, material), polarisation_from_current(cur.J))
-    return constrained_path(
-        system,
-        q_targets,
+    return WindowSystem(
+        system=system,
         free=free,
+        current=cur,
+        columns=(i_a, i_b),
+        rows=(j_a, j_b),
+        x_left=x0 + i_a * dx,
+        widths=sub.sum(axis=1) * dy,
+    )
+
+
+def window_path(
+    track: Any,
+    material: Material,
+    cell: tuple[float, float],
+    window: Window,
+    q_targets: np.ndarray,
+    *,
+    current: CurrentSolution | None = None,
+    stiffness: float = DEFAULT_STIFFNESS,
+    stopping_mxHxm: float = DEFAULT_STOPPING,
+    progress: bool = False,
+    keep_states: bool = False,
+) -> PathResult:
+    """Constrained path of the wall over ``q_targets`` (m) inside ``window`` (frozen cut
+    columns, outside stray field, cropped whole-track current at 1 V; :func:`window_system`);
+    bias field zero, so ``h_hold`` is h_pin."""
+    ws = window_system(track, material, cell, window, float(q_targets[0]), current=current)
+    sot = (
+        spin_hall_field(ws.current.J_magnitude, material),
+        polarisation_from_current(ws.current.J),
+    )
+    return constrained_path(
+        ws.system,
+        q_targets,
+        free=ws.free,
         sot=sot,
         stiffness=stiffness,
         stopping_mxHxm=stopping_mxHxm,
