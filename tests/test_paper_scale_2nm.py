@@ -24,8 +24,12 @@ from check_2nm import CELLS, CHECKS, barrier, landscape_file, notch_v_dep  # noq
 from physics.multiscale.landscape import WallLandscape  # noqa: E402
 
 DATA = json.loads((PAPER_SCALE / "check-2nm.json").read_text())
-#: |V_dep(4 nm) / V_dep(2 nm) - 1| measured per device, plus margin (see the assertion).
-TOLERANCE = {"trapezoid": None, "straight": None}
+#: Upper bounds on V(4 nm) / V(2 nm) - 1: measured trapezoid notch 0 +18.1 % (quasi-static),
+#: +4.7 % (V50, 300 K, 50 ns); straight notch 2 +1.5 %. The margins (2, 3 and 1.5 points)
+#: are of the order of the resolution of a maximum taken on the 4 nm q grid (near the
+#: maximum, neighbouring grid points of the 2 nm (h_pin - H) / h_sot differ by 3-5 %) and,
+#: for V50, of the 0.01 V step of its scan (2 %).
+TOLERANCE = {"trapezoid": 0.20, "straight": 0.03, "trapezoid_v50": 0.08}
 
 
 def _land(device: str, cell_nm: int) -> WallLandscape:
@@ -89,18 +93,20 @@ def test_reduced_range_reproduces_the_committed_4nm_threshold(device):
 
 @pytest.mark.parametrize("device", sorted(CHECKS))
 def test_4nm_threshold_is_close_to_2nm(device):
-    """The 4 nm threshold against the 2 nm one, same window and settings (TOLERANCE: the
-    measured difference plus margin)."""
+    """The 4 nm threshold against the 2 nm one, same window and settings: 4 nm over-pins
+    (ratio > 1), by less than TOLERANCE (the measured difference plus margin)."""
     entry = DATA["devices"][device]
     ratio = entry["4nm"]["v_dep_quasi_static_V"] / entry["2nm"]["v_dep_quasi_static_V"]
     assert ratio == pytest.approx(entry["ratio_4nm_over_2nm"], rel=1e-12)
-    assert abs(ratio - 1) < TOLERANCE[device], ratio
+    assert 1 < ratio < 1 + TOLERANCE[device], ratio
 
 
 def test_trapezoid_v50_at_300k():
     """The wall model at 300 K, 50 ns pulses, on both landscapes of the trapezoid's notch 0:
     V50 below the quasi-static threshold on each (thermal activation over 50 ns), and the
-    difference between the cells as measured (see TOLERANCE)."""
+    4 nm V50 above the 2 nm one by much less than the quasi-static threshold is (4.7 % vs
+    18 %: the 4 nm threshold is set by a one-grid-point spike of (h_pin - H) / h_sot that a
+    thermally activated wall crosses), below TOLERANCE."""
     entry = DATA["devices"]["trapezoid"]
     model = entry["wall_model_300K_50ns"]
     for cell in ("2nm", "4nm"):
@@ -109,4 +115,6 @@ def test_trapezoid_v50_at_300k():
         assert v50 < entry[cell]["v_dep_quasi_static_V"]
         f = np.asarray(model[cell]["fraction_depinned"])
         assert f[0] < 0.5 <= f[-1]
-    assert abs(model["v50_ratio_4nm_over_2nm"] - 1) < TOLERANCE["trapezoid"]
+    ratio = model["v50_ratio_4nm_over_2nm"]
+    assert 1 < ratio < 1 + TOLERANCE["trapezoid_v50"], ratio
+    assert ratio - 1 < 0.5 * (entry["ratio_4nm_over_2nm"] - 1)

@@ -2,30 +2,37 @@
 on at least one notch per device").
 
 One notch per device, its window (physics.multiscale.window.track_landscape, notches=[k]) over
-the notch's own well and exit barrier (q_range below: from just before its stable point at
--4 mT to just past the next notch's stable point, which is what
-WallLandscape.depinning_voltages needs for notch k), at 4 nm and at 2 nm cells with everything
-else as in landscapes.py (same spec, material, window margins, dq = 4 nm, stiffness,
-stopping). The 4 nm landscape is recomputed with these settings so that the two differ only
-in the cell; the committed full-track 4 nm value (landscapes.json) is reported next to it.
+the notch's own well and exit barrier only (CHECKS: from just before its stable point at -4 mT
+to past the maximum of (h_pin - H) / h_sot of the committed 4 nm landscape; a full window at
+2 nm would have taken ~2 h per notch on the loaded CPU), at 4 nm and at 2 nm cells with
+everything else as in landscapes.py (same spec, material, window margins, dq = 4 nm,
+stiffness, stopping). The threshold is WallLandscape.depinning_voltages at -4 mT with the
+checked notch as the landscape's only notch (:func:`notch_only`: the maximum from its stable
+point to the end of the range); on the committed 4 nm landscapes that equals the full-track
+value. The 4 nm landscape is recomputed with these settings so that the two differ only in
+the cell; the committed full-track 4 nm value (landscapes.json) is reported next to it.
 
-- trapezoid: notch 0 (the narrowest, 250-300 nm wide; its window is the smallest of the
-  track's, and notch 0 is the one the runs start from);
+- trapezoid: notch 0 (the narrowest, 250-300 nm wide: the smallest window, so the cheapest at
+  2 nm; notch 0 is the one the runs start from). Swept in two chunks run side by side; at
+  4 nm one sweep of the whole range gives the same threshold (``single-sweep``);
 - straight: notch 2 (the middle one; all five are equal within 5 % at 4 nm).
 
 Then, for the trapezoid notch, the wall model at 300 K (thermal_m = 1, as the paper-scale
 runs) with 50 ns pulses (10 ns edges) on both landscapes: the voltage at which half the walls
-leave the notch (V50), from a voltage scan of independent walls started at the notch's stable
-point.
+leave the notch (V50), from voltage scans of walls started at the notch's stable point.
 
     PYTHONPATH=. nice -n 19 .venv/bin/python results/paper-scale/check_2nm.py \
-        compute --device trapezoid --cell 2     # and straight, and --cell 4
+        compute --device trapezoid --cell 2 [--chunk 0|1]   # and straight, and --cell 4
+    PYTHONPATH=. nice -n 19 .venv/bin/python results/paper-scale/check_2nm.py \
+        single-sweep --device trapezoid --cell 4
     PYTHONPATH=. nice -n 19 .venv/bin/python results/paper-scale/check_2nm.py summarise
 
-``compute`` caches each window in $DWMTJ_CHECK_2NM_CACHE (default ~/.cache/dwmtj/check-2nm;
-an interrupted run resumes only when the whole window's q list is unchanged) and writes the
-assembled landscape to landscape-<device>-notch<k>-<cell>nm.npz; ``summarise`` writes
-check-2nm.json.
+``compute`` caches each chunk's window in $DWMTJ_CHECK_2NM_CACHE (default
+~/.cache/dwmtj/check-2nm; a chunk is stored when its sweep is complete) and writes the
+assembled landscape to landscape-<device>-notch<k>-<cell>nm.npz; ``summarise`` copies the
+windows used into landscapes/ (a few kB each) and writes check-2nm.json. With
+DWMTJ_CHECK_2NM_CACHE=results/paper-scale/landscapes, ``compute`` rebuilds a landscape from
+the committed windows (seconds plus the current solve; it then writes its timing-*.json there).
 """
 
 from __future__ import annotations
@@ -265,7 +272,9 @@ def v50(land: WallLandscape, device: str) -> dict:
     return out
 
 
-def window_files(land: WallLandscape, device: str) -> list[str]:
+def window_files(
+    land: WallLandscape, device: str, chunks: list[tuple[float, float]] | None = None
+) -> list[str]:
     """The cached windows (physics.multiscale.window's .npz, one per chunk) that ``land`` was
     assembled from: for each chunk, the file in landscapes/ or the check's cache with one
     more point each side of the chunk's q whose h_hold, interpolated on them, is the chunk's
@@ -276,7 +285,7 @@ def window_files(land: WallLandscape, device: str) -> list[str]:
 
     committed = HERE / "landscapes"
     found = []
-    for lo, hi in CHECKS[device]["chunks"]:
+    for lo, hi in CHECKS[device]["chunks"] if chunks is None else chunks:
         sel = (land.q >= lo - 1e-12) & (land.q <= hi + 1e-12)
         q_c, h_c = land.q[sel], land.h_pin[sel]
         for folder in (committed, cache_dir()):
@@ -350,7 +359,7 @@ def summarise() -> dict:
                     "v_dep_quasi_static_V": notch_v_dep(one, device),
                     "threshold_at_q_m": barrier(one, device)["threshold_at_q_m"],
                     "landscape_file": single.name,
-                    "window_files": window_files(one, device)[:1],
+                    "window_files": window_files(one, device, [(one.q[0], one.q[-1])]),
                 }
         entry["committed_full_track_4nm_V"] = committed[device]["v_dep_quasi_static_V"][
             check["notch"]
