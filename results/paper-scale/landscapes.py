@@ -28,6 +28,12 @@ SPECS = {
 BIAS = -4e-3 / MU0
 
 
+def device_spec(device: str) -> RunSpec:
+    """The run spec of a full-size device ("trapezoid" or "straight"), whose geometry,
+    material, cell and calculator options (dq, q_range) the landscapes use."""
+    return RunSpec.from_dict(tomllib.loads(SPECS[device].read_text()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=sorted(SPECS), action="append")
@@ -37,7 +43,7 @@ def main() -> None:
     os.environ.setdefault("DWMTJ_LANDSCAPES", str(HERE / "landscapes"))
     out = {}
     for device in args.device or sorted(SPECS):
-        spec = RunSpec.from_dict(tomllib.loads(SPECS[device].read_text()))
+        spec = device_spec(device)
         start = time.perf_counter()
         land = spec_landscape(
             spec, dq=spec.calculator["dq"], q_range=spec.calculator["q_range"], progress=True
