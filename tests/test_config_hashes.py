@@ -94,9 +94,12 @@ ARTIFACT_SHA256 = {
         "757859a8409530cea9fe6f3bcc73739d194f9b51823e505c7f8fe03b2e2353cc"
     ),
 }
-#: sha256 of json.dumps(preset.to_dict() without provenance, indent=1), before the rewrite
+#: sha256 of json.dumps(preset.to_dict() without provenance, indent=1), before the rewrite.
+#: The trapezoid's changed on purpose with the Eq. 1 fix (issue 17): its descriptive
+#: metaplasticity table now gives w1/w2 = V_0/V_last = 1.2/3.5 and the verdict fields; the
+#: network's values (w1/w2 = 0.25, delta = 3, levels, write sigma) are unchanged.
 PRESET_SHA256 = {
-    "trapezoid": "64021100df4d18941b5bab7962b7a3335ac743c0a447474c6869cdfcd32bf5d3",
+    "trapezoid": "a10d613ab35bb197b82e02bede96071033c27dee29a4ae187380ade14649d809",
     "straight": "31e5f7463c5607cbb9b9e9283a9c0c773d47712673ad2052cc4b8a51592b9369",
     "straight-delta3": "caa37d74ff05dd6a3a6eb5299c11482ee31a45e7f34f955073c12b364fda7458",
 }
