@@ -33,7 +33,10 @@ DELAY = 1.0  # s per synthetic run
 GONE_WITHIN_S = 8.0
 
 CLI_SCRIPT = """
-import sys
+import signal, sys
+# Python's own start-up handler, as from an interactive shell: a suite started in the
+# background (`make test &`, nohup) ignores SIGINT, and Python keeps it ignored
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path.insert(0, {tests!r})
 import physics.experiment.batch as batch
 from test_experiment_batch import synthetic_depinning_run

@@ -282,6 +282,9 @@ def test_real_sigint_is_one_line(tmp_path: Path) -> None:
     """The same for a real SIGINT (Ctrl-C) delivered to a running ``dwmtj`` process."""
     script = (
         "import os, signal, sys, time\n"
+        # Python's own start-up handler, as from an interactive shell: a suite started in the
+        # background (`make test &`, nohup) ignores SIGINT, and Python keeps it ignored
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from dwmtj.commands import geometry\n"
         "def wait(args):\n"
         "    os.kill(os.getpid(), signal.SIGINT)\n"
