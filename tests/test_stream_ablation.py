@@ -62,6 +62,17 @@ def one_step(spec: str, w, g, lr: float = 0.01, key=None, quantized: bool = Fals
     )
 
 
+def _synthetic_images(seed: int) -> tuple:
+    """400 training and 1000 test images (uint8 pixels, labels 0-9) of random noise."""
+    rng = np.random.default_rng(seed)
+    return (
+        jnp.asarray(rng.integers(0, 256, (400, 784), dtype=np.uint8)),
+        jnp.asarray(rng.integers(0, 10, 400, dtype=np.int32)),
+        jnp.asarray(rng.integers(0, 256, (1000, 784), dtype=np.uint8)),
+        jnp.asarray(rng.integers(0, 10, 1000, dtype=np.int32)),
+    )
+
+
 def test_default_control_spec_is_unchanged():
     c = parse_synapse_spec("laborieux:m=2.5")
     assert (c.fmeta, c.w1_over_w2, c.delta, c.clip, c.levels) == ("tanh", 1.0, 1.0, False, 0)
@@ -176,13 +187,7 @@ def test_levels_put_hidden_weights_on_the_grid_at_init_and_after_steps():
     devs = stack_devices(specs, 1)
     program = StreamProgram.for_config(CFG, needs_rounding(specs))
     runs = program.init(devs, jnp.stack([jax.random.PRNGKey(0)] * 2))
-    rng = np.random.default_rng(0)
-    data = (
-        jnp.asarray(rng.integers(0, 256, (400, 784), dtype=np.uint8)),
-        jnp.asarray(rng.integers(0, 10, 400, dtype=np.int32)),
-        jnp.asarray(rng.integers(0, 256, (1000, 784), dtype=np.uint8)),
-        jnp.asarray(rng.integers(0, 10, 1000, dtype=np.int32)),
-    )
+    data = _synthetic_images(0)
 
     def off_grid(w):
         return np.min(np.abs(np.asarray(w)[..., None] - LEVELS4), axis=-1)
@@ -240,13 +245,7 @@ def test_last_rung_without_weight_decay_is_the_trapezoid():
     devs = stack_devices(specs, 1)
     program = StreamProgram.for_config(cfg, True)  # run_stream below reuses it
     runs = program.init(devs, jnp.stack([jax.random.PRNGKey(0)] * 2))
-    rng = np.random.default_rng(1)
-    data = (
-        jnp.asarray(rng.integers(0, 256, (400, 784), dtype=np.uint8)),
-        jnp.asarray(rng.integers(0, 10, 400, dtype=np.int32)),
-        jnp.asarray(rng.integers(0, 256, (1000, 784), dtype=np.uint8)),
-        jnp.asarray(rng.integers(0, 10, 1000, dtype=np.int32)),
-    )
+    data = _synthetic_images(1)
     idx = jnp.asarray(np.stack([np.arange(200)] * 2), jnp.int32)
     runs, _ = program.train(2, runs, devs, idx, data)
     for name in ("w0", "w1", "w2"):
