@@ -21,7 +21,7 @@ import numpy as np
 from compact.artifact import load_model
 from compact.summary import thresholds
 from dwmtj.pipeline.config import DEVICES, DemoConfig
-from nn.stream import load_result
+from nn.stream import StreamResult, load_result
 
 #: The template of ``report.html`` (in ``dwmtj/pipeline/templates``).
 TEMPLATE = "report.html.j2"
@@ -116,6 +116,20 @@ def contrast_statement(a: str, b: str, c: dict[str, Any]) -> str:
     )
 
 
+def stream_contrasts(result: StreamResult) -> list[dict[str, Any]]:
+    """Trapezoid minus straight (final accuracy, points) for each pair (fitted, paper) that
+    ran, with its statement (:func:`paired_contrast`, :func:`contrast_statement`)."""
+    acc = 100 * np.asarray(result.stream_accuracy, float)
+    contrasts = []
+    for prefix in ("fitted", "paper"):
+        a, b = f"{prefix} trapezoid", f"{prefix} straight"
+        if a in result.labels and b in result.labels:
+            ia, ib = result.labels.index(a), result.labels.index(b)
+            c = paired_contrast(acc[ia, :, -1], acc[ib, :, -1])
+            contrasts.append({"a": a, "b": b, **c, "statement": contrast_statement(a, b, c)})
+    return contrasts
+
+
 def stream_numbers(h5: Path) -> dict[str, Any]:
     """Final accuracy (%, mean and std over seeds, after the last subset) of each device, and
     the trapezoid-minus-straight contrast of each pair (fitted, paper) that ran."""
@@ -129,17 +143,10 @@ def stream_numbers(h5: Path) -> dict[str, Any]:
             "final_std_pct": float(final.std()),
             "curve_pct": acc[d].mean(axis=0).tolist(),
         }
-    contrasts = []
-    for prefix in ("fitted", "paper"):
-        a, b = f"{prefix} trapezoid", f"{prefix} straight"
-        if a in result.labels and b in result.labels:
-            ia, ib = result.labels.index(a), result.labels.index(b)
-            c = paired_contrast(acc[ia, :, -1], acc[ib, :, -1])
-            contrasts.append({"a": a, "b": b, **c, "statement": contrast_statement(a, b, c)})
     cfg = result.config
     return {
         "devices": out,
-        "contrasts": contrasts,
+        "contrasts": stream_contrasts(result),
         "subsets": cfg.n_subsets,
         "epochs": cfg.epochs,
         "subset_size": cfg.subset_size,

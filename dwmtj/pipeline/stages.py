@@ -29,6 +29,7 @@ from compact.workflow import fit_runs
 from dwmtj.pipeline.config import DEVICES, DemoConfig, run_spec_table
 from dwmtj.pipeline.devices import demo_device, write_summary
 from dwmtj.pipeline.manifest import file_sha256
+from dwmtj.pipeline.report import stream_contrasts
 from nn import stream
 from nn.fashion_mnist import load_fashion_mnist
 from nn.inference import SWEEP_FILES, run_inference_sweep
@@ -330,9 +331,7 @@ def run_stream(cfg: DemoConfig, out: Path, log: Log, inputs: dict) -> StageOutpu
     paths = stream.save_result(result, folder)
     fig = stream.plot_fig5a(result, folder / "stream-accuracy.png")
     log("stream:\n" + paths["summary_md"].read_text())
-    from dwmtj.pipeline.report import stream_numbers
-
-    for c in stream_numbers(paths["h5"])["contrasts"]:
+    for c in stream_contrasts(result):
         log(f"stream: {c['statement']}")
     files = [*paths.values(), fig, key_file]
     return StageOutput(
