@@ -143,9 +143,17 @@ def _mean_m(system: mm.System) -> np.ndarray:
 
 
 def dynamics_row(
-    problem: str, make: Callable[[], mm.System], t: float, n: int, dtype: str, workdir: Path
+    problem: str,
+    make: Callable[[], mm.System],
+    t: float,
+    n: int,
+    dtype: str,
+    workdir: Path,
+    jax_method: str = "rkf54",
+    oommf_method: str | None = None,
 ) -> Row:
-    """One deterministic TimeDriver run on both engines from the same initial state."""
+    """One deterministic TimeDriver run on both engines from the same initial state, with the
+    JAX engine's ``jax_method`` and OOMMF's ``oommf_method`` (None: its default, rkf54)."""
     import physics.engine as engine
     from physics.calculators.oommf import OOMMFCalculator
 
@@ -153,10 +161,13 @@ def dynamics_row(
     m0 = _snapshot(system.m)
     with OOMMFCalculator(n_threads=os.cpu_count() or 1) as calc:
         load = os.getloadavg()[0]
-        oommf, result = timed(lambda: calc.run(system, t=t, n=n, workdir=workdir), children=True)
+        oommf, result = timed(
+            lambda: calc.run(system, t=t, n=n, workdir=workdir, method=oommf_method),
+            children=True,
+        )
         oommf_m = _mean_m(system)
         oommf_steps = _oommf_steps(result.table)
-    driver = engine.TimeDriver(dtype=dtype)
+    driver = engine.TimeDriver(dtype=dtype, method=jax_method)
     _copy_m(system, m0)
     first, _ = timed(lambda: driver.drive(system, t=t, n=n, verbose=0))
     _copy_m(system, m0)
@@ -164,7 +175,7 @@ def dynamics_row(
     diff = float(np.abs(_mean_m(system) - oommf_m).max())
     return Row(
         problem=problem,
-        settings=f"{t:g} s, n = {n}, {dtype}",
+        settings=f"{t:g} s, n = {n}, {dtype}; OOMMF {oommf_method or 'rkf54'}, JAX {jax_method}",
         oommf=oommf,
         oommf_steps=oommf_steps,
         jax=jx,
@@ -362,7 +373,8 @@ def markdown(rows: list[Row]) -> str:
 
 
 def run_all(rows: list[str], out_json: Path | None = None) -> list[Row]:
-    """Run the named rows (``sp4``, ``case_c``, ``case_c32``, ``relax``, ``thermal``)."""
+    """Run the named rows (``sp4``, ``case_c``, ``case_c32``, ``case_c_best``,
+    ``case_c32_best``, ``relax``, ``thermal``)."""
     from physics.calculators.oommf import oommf_available
 
     if not oommf_available():
@@ -382,6 +394,19 @@ def run_all(rows: list[str], out_json: Path | None = None) -> list[Row]:
             ],
             "case_c32": lambda: [
                 dynamics_row("case C", case_c_system, 2e-9, 200, "float32", work / "c32")
+            ],
+            # each engine's fastest method on this stiff mesh: OOMMF's 7FS pair (the widest
+            # stability region of its Runge-Kutta methods; its rk4 uses step doubling, 11
+            # evaluations per step) against the JAX engine's RK4(3) with PI control
+            "case_c_best": lambda: [
+                dynamics_row(
+                    "case C", case_c_system, 2e-9, 200, "float64", work / "cb64", "rk4", "rkf54s"
+                )
+            ],
+            "case_c32_best": lambda: [
+                dynamics_row(
+                    "case C", case_c_system, 2e-9, 200, "float32", work / "cb32", "rk4", "rkf54s"
+                )
             ],
             "relax": lambda: [relax_row(work / "relax")],
             "thermal": lambda: [

@@ -223,3 +223,17 @@ def test_cli_without_oommf_fails_in_one_line_before_any_work(
     assert len(err.splitlines()) == 1 and "OOMMF is not installed" in err
     assert "Traceback" not in err
     assert not (tmp_path / "runs").exists()
+
+
+def test_dry_run_method_choice(driven: tuple, tmp_path: Path) -> None:
+    # The T = 0 evolver's Runge-Kutta method is OOMMF's default (rkf54, not written) unless
+    # chosen; an unknown method fails before any file is written.
+    *_, system = driven
+    calc = OOMMFCalculator()
+    default = calc.run(system, t=1e-9, n=1, workdir=tmp_path / "a", dry_run=True)
+    assert "method" not in _block(default.mif_text, "Oxs_SpinXferEvolve")
+    chosen = calc.run(system, t=1e-9, n=1, workdir=tmp_path / "b", dry_run=True, method="rkf54s")
+    assert _value(_block(chosen.mif_text, "Oxs_SpinXferEvolve"), "method") == "rkf54s"
+    with pytest.raises(ValueError, match="^method: must be one of rk2, "):
+        calc.run(system, t=1e-9, n=1, workdir=tmp_path / "c", dry_run=True, method="rk45")
+    assert not (tmp_path / "c").exists()

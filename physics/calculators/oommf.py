@@ -28,6 +28,8 @@ INSTALL_HINT = (
     "Use dry_run=True to write the MIF files without running OOMMF."
 )
 
+#: The Runge-Kutta methods of OOMMF's T = 0 evolvers (Oxs_RungeKuttaEvolve, Oxs_SpinXferEvolve).
+RK_METHODS = ("rk2", "rk2heun", "rk4", "rkf54", "rkf54m", "rkf54s")
 #: Fixed time step of the thermal evolver (s), as in the OOMMF reference thermal runs.
 THERMAL_TIMESTEP = 1e-14
 
@@ -191,11 +193,23 @@ class OOMMFCalculator:
     # ---------------------------------------------------------------- drivers
     @staticmethod
     def time_driver(
-        system: Any, seed: int | None = None, thermal_timestep: float = THERMAL_TIMESTEP
+        system: Any,
+        seed: int | None = None,
+        thermal_timestep: float = THERMAL_TIMESTEP,
+        method: str | None = None,
     ) -> Any:
-        """The oommfc TimeDriver (with its evolver chosen from the System) for ``system``."""
+        """The oommfc TimeDriver (with its evolver chosen from the System) for ``system``.
+
+        ``method``: the Runge-Kutta method of the T = 0 evolver (one of :data:`RK_METHODS`;
+        None: OOMMF's default, rkf54)."""
         import micromagneticmodel as mm
         import oommfc as oc
+
+        if method is not None and method not in RK_METHODS:
+            raise ValueError(f"method: must be one of {', '.join(RK_METHODS)}, got {method!r}")
+        if method is not None and system.T > 0:
+            raise ValueError("method: the thermal evolver's method is fixed (rk2heun) at T > 0")
+        rk = {} if method is None else {"method": method}
 
         driver_cls = _seeded_driver_class(oc.TimeDriver)
         has_sot = bool(system.dynamics.get(type=mm.Slonczewski))
@@ -217,9 +231,9 @@ class OOMMFCalculator:
             driver.random_seed = seed
         elif has_sot:
             # Oxs_SpinXferEvolve; its J_direction defaults to -z: t = dz, the film thickness
-            driver = driver_cls(evolver=oc.SpinXferEvolver())
+            driver = driver_cls(evolver=oc.SpinXferEvolver(**rk))
         else:
-            driver = driver_cls(evolver=oc.RungeKuttaEvolver())
+            driver = driver_cls(evolver=oc.RungeKuttaEvolver(**rk))
         return driver
 
     @staticmethod
@@ -283,12 +297,14 @@ class OOMMFCalculator:
         workdir: str | Path = "runs-oommf",
         dry_run: bool = False,
         thermal_timestep: float = THERMAL_TIMESTEP,
+        method: str | None = None,
     ) -> OOMMFResult:
         """Time-evolve ``system`` for ``t`` seconds with ``n`` saved stages.
 
         The pulse recorded in the System (its Slonczewski ``func``) sets J(t); pick ``t`` at
         least the pulse's duration to see the whole pulse. T > 0 needs ``seed``;
-        ``thermal_timestep`` (s) is then the evolver's fixed step.
+        ``thermal_timestep`` (s) is then the evolver's fixed step. ``method``: the T = 0
+        evolver's Runge-Kutta method (:data:`RK_METHODS`; default OOMMF's rkf54).
         """
         if not (isinstance(t, (int, float)) and t > 0):
             raise ValueError(f"t: must be a positive time in s, got {t!r}")
@@ -298,5 +314,7 @@ class OOMMFCalculator:
             raise ValueError(
                 f"thermal_timestep: must be a positive time in s below t, got {thermal_timestep!r}"
             )
-        driver = self.time_driver(system, seed=seed, thermal_timestep=float(thermal_timestep))
+        driver = self.time_driver(
+            system, seed=seed, thermal_timestep=float(thermal_timestep), method=method
+        )
         return self._execute(driver, system, Path(workdir), dry_run, t=float(t), n=n)

@@ -4,10 +4,12 @@
     ``.drive(system, t=..., n=..., fixed_subregions=None, verbose=1)``: LLG (+ Slonczewski torque)
     from the current ``system.m`` for t seconds with n outputs; adaptive Runge-Kutta 5(4) at
     T = 0, stochastic Heun (``thermal.py``) at T > 0 with the largest fixed step <= thermal_dt
-    that divides t/n. ``method`` names the 5(4) pair as OOMMF's RungeKuttaEvolver does
+    that divides t/n. ``method`` names the pair as OOMMF's RungeKuttaEvolver does
     (``rkf54``: Dormand-Prince RK5(4)7FC, OOMMF's default; ``rkf54m``: 7FM, DOPRI5;
-    ``rkf54s``: 7FS; ``physics.engine.integrators``). The default 2e-14 s is converged for the
-    project's film at 2 nm cells
+    ``rkf54s``: 7FS), or ``rk4``: classical RK4 with an FSAL 3rd-order estimate and a PI step
+    controller, the cheapest where stiff exchange modes limit the step (small cells, currents;
+    not OOMMF's step-doubling rk4); ``physics.engine.integrators``. The default 2e-14 s is
+    converged for the project's film at 2 nm cells
     (stationary <mz> and SOT wall velocity; tests/test_engine_thermal_dt.py, numbers in
     results/experiments/README.md). Smaller cells or larger fields need a smaller step (the
     stable step scales with the cell volume and 1/H_ex). Sets
