@@ -5,7 +5,11 @@ compiled, one JAX host device: for each method (``rkf54`` = 7FC, ``rkf54m`` = 7F
 7FS) and tolerance, the step attempts, wall and CPU seconds, and the largest difference of
 <m> from OOMMF's reference table over the 20 outputs.
 
+A method may carry its PI controller's beta after a colon (``rk4:0`` is RK4(3) with the
+plain I controller, ``rkf54:0.04`` 7FC with PI control); the bare name uses the pair's own.
+
 Usage: .venv/bin/python benchmarks/compare_rk_pairs.py [--dtype float64] [--tols 1e-5 1e-4]
+       [--methods rkf54 rk4 rk4:0 rk4:0.04]
 """
 
 from __future__ import annotations
@@ -24,6 +28,17 @@ import numpy as np  # noqa: E402
 import side_by_side  # noqa: E402
 
 import physics.engine as engine  # noqa: E402
+from physics.engine import integrators  # noqa: E402
+
+
+def method_named(spec: str) -> str:
+    """``name`` or ``name:beta``: registers the variant with that PI beta; returns its name."""
+    name, _, beta = spec.partition(":")
+    if not beta:
+        return name
+    variant = integrators.tableau(name)._replace(name=spec, pi_beta=float(beta))
+    integrators.TABLEAUX[spec] = variant
+    return spec
 
 
 def cpu_seconds() -> float:
@@ -43,7 +58,7 @@ def main() -> None:
     system = side_by_side.case_c_system(1e12)
     m0 = side_by_side._snapshot(system.m)
     print(f"load average {os.getloadavg()[0]:.2f}")
-    for method in args.methods:
+    for method in map(method_named, args.methods):
         for tol in args.tols:
             driver = engine.TimeDriver(dtype=args.dtype, tol=tol, method=method)
             side_by_side._copy_m(system, m0)
@@ -54,8 +69,9 @@ def main() -> None:
             wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
             diff = np.abs(system.table.data[["mx", "my", "mz"]].to_numpy() - reference).max()
             attempts = driver.stats["accepted_steps"] + driver.stats["rejected_steps"]
+            evaluations = attempts * (integrators.tableau(method).stages - 1)
             print(
-                f"{method:>7} tol {tol:g}: {attempts} attempts "
+                f"{method:>8} tol {tol:g}: {attempts} attempts, {evaluations} evaluations "
                 f"({driver.stats['rejected_steps']} rejected), wall {wall:.2f} s, CPU {cpu:.2f} s,"
                 f" max |<m> - <m>_OOMMF| {diff:.1e}",
                 flush=True,
