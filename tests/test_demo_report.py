@@ -125,3 +125,12 @@ def test_trapezoid_contrast_is_resolved_only_beyond_the_seed_spread() -> None:
     one = paired_contrast(np.array([85.0]), np.array([80.0]))
     assert not one["resolved"] and one["se_pct"] is None
     assert "one seed" in contrast_statement("a", "b", one)
+    # two seeds whose differences agree to the last of 10 000 test images (what `demo --preset
+    # paper` gave: +0.90 twice): the spread is floored at the rounding, 0.01 / sqrt 6 points, so
+    # p is the t-test's with SE = 0.0029 and 1 degree of freedom (~0.002), not 0
+    tied = paired_contrast(np.array([84.60, 84.61]), np.array([83.70, 83.71]))
+    assert tied["se_pct"] == pytest.approx(0.01 / np.sqrt(6) / np.sqrt(2))
+    assert tied["p_value"] == pytest.approx(0.00205, rel=0.02) and tied["resolved"]
+    # the floor does not touch a real spread (above)
+    with pytest.raises(ValueError, match="^resolution_pct: must be a positive number"):
+        paired_contrast(straight, straight, resolution_pct=float("nan"))
