@@ -302,19 +302,28 @@ def demag_field(m: jnp.ndarray, Ms: jnp.ndarray, kernel: DemagKernel) -> jnp.nda
         return -jnp.stack(_apply_tensor(N, M[..., 0], M[..., 1], M[..., 2]), axis=-1)
     # Pruned zero-padded transforms: each 1-D FFT runs only over the rows that are not all
     # padding (the real FFT along x over the nx*ny*nz data rows, y over nz planes, ...), and the
-    # inverse truncates to the mesh after each axis; the three components share one batched
-    # call per axis (leading axis).
-    real_axis, complex_axes = axes[-1] + 1, [a + 1 for a in axes[:-1]]
-    spectra = jnp.fft.rfft(jnp.moveaxis(M, -1, 0), n=kernel.padded[real_axis - 1], axis=real_axis)
-    for a in reversed(complex_axes):
-        spectra = jnp.fft.fft(spectra, n=kernel.padded[a - 1], axis=a)
+    # inverse truncates to the mesh after each axis. Each component is transformed on its own
+    # (three independent forward and three inverse chains), not as one batched call along a
+    # leading axis: XLA's CPU FFT is single-threaded, and the independent chains cost less and
+    # partly overlap (case-C mesh: -15 % wall per demag field; benchmarks/README.md).
+    real_axis, complex_axes = axes[-1], list(axes[:-1])
+
+    def forward(component):
+        spectrum = jnp.fft.rfft(component, n=kernel.padded[real_axis], axis=real_axis)
+        for a in reversed(complex_axes):
+            spectrum = jnp.fft.fft(spectrum, n=kernel.padded[a], axis=a)
+        return spectrum
+
+    def inverse(spectrum):
+        for a in complex_axes:
+            spectrum = jax.lax.slice_in_dim(jnp.fft.ifft(spectrum, axis=a), 0, n[a], axis=a)
+        field = jnp.fft.irfft(spectrum, n=kernel.padded[real_axis], axis=real_axis)
+        return jax.lax.slice_in_dim(field, 0, n[real_axis], axis=real_axis)
+
     thin = n[2] == 1  # xz and yz vanish identically in a single layer: skip their products
-    h = -jnp.stack(_apply_tensor(N, spectra[0], spectra[1], spectra[2], thin))
-    for a in complex_axes:
-        h = jax.lax.slice_in_dim(jnp.fft.ifft(h, axis=a), 0, n[a - 1], axis=a)
-    fields = jnp.fft.irfft(h, n=kernel.padded[real_axis - 1], axis=real_axis)
-    fields = jax.lax.slice_in_dim(fields, 0, n[real_axis - 1], axis=real_axis)
-    return jnp.moveaxis(fields, 0, -1).astype(m.dtype)
+    spectra = [forward(M[..., i]) for i in range(3)]
+    fields = [-inverse(h) for h in _apply_tensor(N, *spectra, thin)]
+    return jnp.stack(fields, axis=-1).astype(m.dtype)
 
 
 def _apply_tensor(N, Mx, My, Mz, thin: bool = False):
