@@ -380,7 +380,7 @@ def parse_synapse_spec(spec: str) -> SynapseSpec:
         options["levels"] = "32"
     variants = {k: options[k] for k in _VARIANT_CHOICES if k in options}
     try:
-        if "grid" in variants and "levels" not in options:
+        if variants.get("grid", "uniform") != "uniform" and "levels" not in options:
             raise ValueError(f"device: grid= needs levels=N in {spec!r}")
         if "levels" in options and options.get("grid", "uniform") != "uniform":
             n, grid = int(options["levels"]), options["grid"]
