@@ -41,6 +41,23 @@ step). The hidden weight W is the normalised weight of the device rule itself (i
 and ``wd=0`` the control is the device rule of a preset with the same ratio, delta and
 levels (``laborieux:m=2.5,fmeta=eq1,w1w2=0.25,delta=3,clip=1,levels=4,wd=0`` = ``trapezoid``,
 tested); with the control's default ``wd=1e-7`` it differs from it by that weight decay only.
+
+The *rounding variants* (issue 18, step 2; ``results/stream/ablation/README.md``, "Rounding
+variants") are options of both spec kinds; their defaults are the paper's reading and leave
+every existing spec, its description and its program unchanged:
+
+- ``grid=uniform|magnitude|zero`` with ``levels=N`` (:func:`weight_grid`): N evenly spaced
+  levels (default); N magnitude levels per sign without zero; N per sign with zero;
+- ``round=step|epoch|subset``: round after every optimiser step (the paper's "after each
+  update", default), or only when the device is written, at the end of every epoch or
+  subset; in between the hidden weights are float and everything (forward sign, Eq. 1,
+  clip) reads the float weight. Every run is written once at initialisation;
+- ``zero=0|pm``: the forward weight of a binarised weight at 0 is 0 (``sign(0)``, default)
+  or a fixed +-1 per synapse (:func:`nn.bnn.zero_tie_signs`; the paper's "binarized ... to
+  either -1 or +1").
+
+A program compiles the late writes and the zero reads in only when some run needs them
+(:meth:`StreamProgram.for_specs`).
 """
 
 from __future__ import annotations
