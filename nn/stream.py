@@ -246,7 +246,8 @@ def _check_variants(spec: str, variants: dict[str, str], levels: int | None) -> 
             raise ValueError(f"device: {key} must be one of {_VARIANT_CHOICES[key]} in {spec!r}")
     grid = variants.get("grid", "uniform")
     if levels is None:
-        for key in variants:
+        if variants:
+            key = next(iter(variants))
             raise ValueError(f"device: {key}= needs levels=N (float weights) in {spec!r}")
         return
     if levels < _MIN_LEVELS[grid]:
@@ -396,6 +397,9 @@ def parse_synapse_spec(spec: str) -> SynapseSpec:
     if base == "linear" and "levels" not in options:
         options["levels"] = "32"
     variants = {k: options[k] for k in _VARIANT_CHOICES if k in options}
+    for key, value in variants.items():
+        if value not in _VARIANT_CHOICES[key]:
+            raise ValueError(f"device: {key} must be one of {_VARIANT_CHOICES[key]} in {spec!r}")
     try:
         if variants.get("grid", "uniform") != "uniform" and "levels" not in options:
             raise ValueError(f"device: grid= needs levels=N in {spec!r}")
@@ -426,9 +430,6 @@ def parse_synapse_spec(spec: str) -> SynapseSpec:
     levels = np.asarray(device.weight_levels, np.float32)
     if variants.get("zero", "0") != "0" and not np.any(levels == 0):
         raise ValueError(f"device: zero=pm needs a grid with a level at 0 in {spec!r}")
-    for key, value in variants.items():
-        if value not in _VARIANT_CHOICES[key]:
-            raise ValueError(f"device: {key} must be one of {_VARIANT_CHOICES[key]} in {spec!r}")
     return SynapseSpec(
         label=spec.strip(),
         device=device,
@@ -590,8 +591,8 @@ def _optimizer(
     )
 
 
-#: folded into the optimiser's key for the rounding at a late write (never a count that
-#: ``jax.random.split`` of the optimiser's key pairs with 0)
+#: folded into the optimiser's key for the rounding at a late write: a large constant, far
+#: from the small counters that ``jax.random.split`` of the same key hashes
 _WRITE_KEY_TAG = 0x7FFF_FFF1
 
 
