@@ -10,12 +10,20 @@ activation passes the gradient where |x| <= 1. Inputs to the first layer (pixels
 are not binarised. With ``binarize_weights = 0`` the forward pass uses W_h itself (the
 non-binarised linear synapse of Fig. 5b). The hidden sizes are a parameter (``sizes``;
 Laborieux et al.'s control uses 784-1024-1024-10). Everything is float32 and dimensionless.
+
+A hidden weight exactly at 0 (a level of a grid that includes zero) has ``sign(0) = 0``: by
+default its forward weight is 0, as ``torch.sign`` in the reference code and ``jnp.sign``
+here (a differential pair of equal conductances read by its current adds nothing). With
+``zero_weight`` on, such a weight is read as a fixed +-1 instead (:func:`zero_tie_signs`):
+a binary sensing MTJ or comparator outputs -1 or +1 only, and a tie resolves to the side of
+its own offset, fixed per synapse.
 """
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from jax import Array
 
@@ -51,6 +59,17 @@ def binarize_weight(w: Array) -> Array:
 binarize_weight.defvjp(lambda w: (jnp.sign(w), None), lambda _, g: (g,))
 
 
+def zero_tie_signs(layer: int, shape: tuple[int, ...]) -> np.ndarray:
+    """The fixed +-1 that a hidden weight exactly at 0 reads as, per synapse of layer ``layer``.
+
+    Pseudo-random, about half +1 and half -1 (no bias towards either sign), the same in
+    every call, run and seed: a comparator's offset is a property of the synapse, not of
+    the training. A numpy constant (no random numbers are drawn in the training step).
+    """
+    rng = np.random.default_rng([0x5E1A, layer, *shape])
+    return (2 * rng.integers(0, 2, shape) - 1).astype(np.float32)
+
+
 def init_params(
     key: Array, init_width: float = 0.1, sizes: tuple[int, ...] = LAYER_SIZES
 ) -> dict[str, Array]:
@@ -81,12 +100,16 @@ def forward(
     binarize_weights: Array | float = 1.0,
     bn_momentum: float = BN_MOMENTUM,
     bn_eps: float = BN_EPS,
+    zero_weight: Array | float | None = None,
 ) -> tuple[Array, dict[str, Array]]:
     """Logits for images ``x`` (batch, 784) in [0, 1] and the updated batch-norm statistics.
 
     ``train=True`` normalises with the batch statistics and updates the running ones;
     ``train=False`` uses the running statistics (validation). ``bn_momentum`` and ``bn_eps``:
     PyTorch's ``BatchNorm1d`` arguments (defaults: PyTorch's, which the reference code keeps).
+    ``zero_weight`` (may be traced; ``None`` leaves it out of the program): where > 0.5, a
+    binarised hidden weight exactly at 0 is read as :func:`zero_tie_signs` instead of 0
+    (module docstring); the gradient still goes to W_h unchanged.
     """
     h = jnp.asarray(x, F32)
     n_layers = len(params)
@@ -94,7 +117,12 @@ def forward(
     use_sign = jnp.asarray(binarize_weights, F32) > 0.5
     for i in range(n_layers):
         w = jnp.asarray(params[f"w{i}"], F32)
-        w_fwd = jnp.where(use_sign, binarize_weight(w), w)
+        w_bin = binarize_weight(w)
+        if zero_weight is not None:
+            ties = jnp.asarray(zero_tie_signs(i, w.shape))
+            tie_on = jnp.asarray(zero_weight, F32) > 0.5
+            w_bin = w_bin + jax.lax.stop_gradient(jnp.where(tie_on & (w == 0), ties, 0.0))
+        w_fwd = jnp.where(use_sign, w_bin, w)
         h = h @ w_fwd
         if train:
             mean = jnp.mean(h, axis=0)
@@ -122,6 +150,7 @@ def loss_and_state(
     binarize_weights: Array | float = 1.0,
     bn_momentum: float = BN_MOMENTUM,
     bn_eps: float = BN_EPS,
+    zero_weight: Array | float | None = None,
 ) -> tuple[Array, dict[str, Array]]:
     """Mean cross-entropy of a training batch and the updated batch-norm statistics."""
     logits, new_state = forward(
@@ -132,6 +161,7 @@ def loss_and_state(
         binarize_weights=binarize_weights,
         bn_momentum=bn_momentum,
         bn_eps=bn_eps,
+        zero_weight=zero_weight,
     )
     loss = optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
     return loss, new_state

@@ -41,6 +41,23 @@ step). The hidden weight W is the normalised weight of the device rule itself (i
 and ``wd=0`` the control is the device rule of a preset with the same ratio, delta and
 levels (``laborieux:m=2.5,fmeta=eq1,w1w2=0.25,delta=3,clip=1,levels=4,wd=0`` = ``trapezoid``,
 tested); with the control's default ``wd=1e-7`` it differs from it by that weight decay only.
+
+The *rounding variants* (issue 18, step 2; ``results/stream/ablation/README.md``, "Rounding
+variants") are options of both spec kinds; their defaults are the paper's reading and leave
+every existing spec, its description and its program unchanged:
+
+- ``grid=uniform|magnitude|zero`` with ``levels=N`` (:func:`weight_grid`): N evenly spaced
+  levels (default); N magnitude levels per sign without zero; N per sign with zero;
+- ``round=step|epoch|subset``: round after every optimiser step (the paper's "after each
+  update", default), or only when the device is written, at the end of every epoch or
+  subset; in between the hidden weights are float and everything (forward sign, Eq. 1,
+  clip) reads the float weight. Every run is written once at initialisation;
+- ``zero=0|pm``: the forward weight of a binarised weight at 0 is 0 (``sign(0)``, default)
+  or a fixed +-1 per synapse (:func:`nn.bnn.zero_tie_signs`; the paper's "binarized ... to
+  either -1 or +1").
+
+A program compiles the late writes and the zero reads in only when some run needs them
+(:meth:`StreamProgram.for_specs`).
 """
 
 from __future__ import annotations
@@ -147,7 +164,11 @@ class SynapseSpec:
     switches (used only when ``kind="laborieux"``; a device reads them from ``device``):
     ``fmeta`` ("tanh" or "eq1": Eq. 1 with ratio ``w1_over_w2``), ``delta`` (factor on steps
     that grow |W|), ``clip`` (clip W to [-1, 1]) and ``levels`` (0: float weights; N: round
-    onto N evenly spaced levels in [-1, 1]).
+    onto N evenly spaced levels in [-1, 1]). The rounding variants (issue 18; both kinds):
+    ``grid`` (how ``levels`` builds the grid, :func:`weight_grid`), ``write`` (when the
+    hidden weights are rounded: "step", "epoch" or "subset", :data:`WRITE_TIMES`) and
+    ``zero`` ("0": a weight at 0 reads as 0 in the forward pass; "pm": as a fixed +-1,
+    :func:`nn.bnn.zero_tie_signs`).
     """
 
     label: str
@@ -161,15 +182,82 @@ class SynapseSpec:
     delta: float = 1.0
     clip: bool = False
     levels: int = 0
+    grid: str = "uniform"
+    write: str = "step"
+    zero: str = "0"
 
 
 #: The paper's comparison (Fig. 5a-b): straight delta=1, straight delta=3, trapezoid 1:4
 #: delta=3 (4 levels), and the non-binarised linear synapse with 32 levels.
 PAPER_DEVICES: tuple[str, ...] = ("straight", "straight:delta=3", "trapezoid", "linear:levels=32")
 
-_SPEC_KEYS = {"levels", "delta", "w1w2", "binarized"}
-_CONTROL_KEYS = {"m", "wd", "fmeta", "w1w2", "delta", "clip", "levels"}
+#: the rounding variants' options (issue 18), for the control and the device path alike,
+#: with their allowed values (the first is the default: the paper's reading)
+_VARIANT_CHOICES: dict[str, tuple[str, ...]] = {
+    "grid": ("uniform", "magnitude", "zero"),
+    "round": ("step", "epoch", "subset"),
+    "zero": ("0", "pm"),
+}
+_SPEC_KEYS = {"levels", "delta", "w1w2", "binarized", *_VARIANT_CHOICES}
+_CONTROL_KEYS = {"m", "wd", "fmeta", "w1w2", "delta", "clip", "levels", *_VARIANT_CHOICES}
 _FMETA_LAWS = ("tanh", "eq1")
+#: when a run rounds its hidden weights onto the levels (``round=``), as the code stored in
+#: :attr:`RunDevices.write`
+WRITE_TIMES: tuple[str, ...] = _VARIANT_CHOICES["round"]
+
+
+def weight_grid(levels: int, grid: str = "uniform") -> np.ndarray:
+    """The sorted hidden-weight levels (float32, dimensionless, in [-1, 1]) of ``levels=N``.
+
+    - ``uniform`` (the paper's reading and the default): N evenly spaced levels with the end
+      levels at +-1 (N = 4: {-1, -1/3, 1/3, 1}; an odd N includes 0).
+    - ``magnitude``: N magnitude levels per sign, {+-k/N : k = 1..N}, 2N levels, no zero
+      (N = 4: {+-1/4, +-1/2, +-3/4, +-1}). |W| is the DW position along the track (Eq. 1,
+      Fig. 4b: 0 at the narrow end, 1 at the wide end) and the N notch positions are evenly
+      spaced with the last at the wide end; the sign is the device's other degree of freedom
+      (a differential pair, Fig. 4a).
+    - ``zero``: N magnitude levels per sign that include the narrow end, {+-k/(N-1) :
+      k = 0..N-1}, 2N - 1 levels with 0 (N = 4: {0, +-1/3, +-2/3, +-1}); the same values as
+      ``uniform`` with 2N - 1 levels.
+
+    Computed in float64 and rounded once to float32 (as the presets' levels: the uniform
+    4-level grid is the trapezoid preset's exactly).
+    """
+    if grid == "uniform":
+        values = np.linspace(-1.0, 1.0, levels)
+    elif grid == "magnitude":
+        mags = np.arange(1, levels + 1) / levels
+        values = np.concatenate([-mags[::-1], mags])
+    elif grid == "zero":
+        values = np.linspace(-1.0, 1.0, 2 * levels - 1)
+    else:
+        raise ValueError(f"grid: must be one of {_VARIANT_CHOICES['grid']}, got {grid!r}")
+    return values.astype(np.float32)
+
+
+_MIN_LEVELS = {"uniform": 2, "magnitude": 1, "zero": 2}
+
+
+def _check_variants(spec: str, variants: dict[str, str], levels: int | None) -> None:
+    """Validate the rounding variants (``grid``, ``round``, ``zero``) of ``spec`` against its
+    level count ``levels`` (``None``: float weights); raise a one-line ``device:`` error."""
+    for key, value in variants.items():
+        if value not in _VARIANT_CHOICES[key]:
+            raise ValueError(f"device: {key} must be one of {_VARIANT_CHOICES[key]} in {spec!r}")
+    grid = variants.get("grid", "uniform")
+    if levels is None:
+        if variants:
+            key = next(iter(variants))
+            raise ValueError(f"device: {key}= needs levels=N (float weights) in {spec!r}")
+        return
+    if levels < _MIN_LEVELS[grid]:
+        raise ValueError(
+            f"device: levels must be an integer >= {_MIN_LEVELS[grid]} with grid={grid} in {spec!r}"
+        )
+    if variants.get("zero", "0") != "0" and not np.any(weight_grid(levels, grid) == 0):
+        raise ValueError(f"device: zero=pm needs a grid with a level at 0 in {spec!r}")
+
+
 #: weight decay of the Laborieux control unless ``wd=`` is given
 CONTROL_WEIGHT_DECAY = 1e-7
 
@@ -191,9 +279,16 @@ def _parse_control(spec: str, opts: str) -> SynapseSpec:
     - ``levels=N`` (integer >= 2; default: float weights): round hidden weights onto N evenly
       spaced levels in [-1, 1] (the end levels are +-1) at initialisation and after every
       step, stochastically (unbiased) unless ``--deterministic-rounding``, with the device
-      path's :func:`nn.metaplastic.round_to_levels` (which clamps to [-1, 1] first).
+      path's :func:`nn.metaplastic.round_to_levels` (which clamps to [-1, 1] first);
+    - the rounding variants (need ``levels=N``; the defaults are the paper's reading and
+      the behaviour above): ``grid=uniform|magnitude|zero`` (:func:`weight_grid`),
+      ``round=step|epoch|subset`` (:data:`WRITE_TIMES`: round after every optimiser step, or
+      only when the device is written, at the end of each epoch or subset, the hidden
+      weights staying float in between) and ``zero=0|pm`` (the forward weight of a weight
+      at 0: 0, or a fixed +-1 per synapse; ``pm`` needs a grid with a level at 0).
     """
     options: dict[str, float] = {"m": 0.0, "wd": CONTROL_WEIGHT_DECAY, "delta": 1.0}
+    variants: dict[str, str] = {}
     law = "tanh"
     for item in filter(None, (o.strip() for o in opts.split(","))):
         key, eq, value = item.partition("=")
@@ -207,6 +302,13 @@ def _parse_control(spec: str, opts: str) -> SynapseSpec:
             if value not in _FMETA_LAWS:
                 raise ValueError(f"device: fmeta must be one of {_FMETA_LAWS} in {spec!r}")
             law = value
+            continue
+        if key in _VARIANT_CHOICES:
+            if value not in _VARIANT_CHOICES[key]:
+                raise ValueError(
+                    f"device: {key} must be one of {_VARIANT_CHOICES[key]} in {spec!r}"
+                )
+            variants[key] = value
             continue
         try:
             options[key] = float(value)
@@ -223,8 +325,14 @@ def _parse_control(spec: str, opts: str) -> SynapseSpec:
     if options.get("clip", 0.0) not in (0.0, 1.0):
         raise ValueError(f"device: clip must be 0 or 1 in {spec!r}")
     levels = options.get("levels", 0.0)
-    if "levels" in options and (levels != int(levels) or levels < 2):
-        raise ValueError(f"device: levels must be an integer >= 2 in {spec!r}")
+    grid = variants.get("grid", "uniform")
+    if "levels" in options and (levels != int(levels) or levels < _MIN_LEVELS[grid]):
+        raise ValueError(
+            f"device: levels must be an integer >= {_MIN_LEVELS[grid]}"
+            + ("" if grid == "uniform" else f" with grid={grid}")
+            + f" in {spec!r}"
+        )
+    _check_variants(spec, variants, int(levels) if "levels" in options else None)
     return SynapseSpec(
         label=spec.strip(),
         device=None,
@@ -236,6 +344,9 @@ def _parse_control(spec: str, opts: str) -> SynapseSpec:
         delta=options["delta"],
         clip=options.get("clip", 0.0) == 1.0,
         levels=int(levels),
+        grid=grid,
+        write=variants.get("round", "step"),
+        zero=variants.get("zero", "0"),
     )
 
 
@@ -257,7 +368,10 @@ def parse_synapse_spec(spec: str) -> SynapseSpec:
     BASE is a preset (``trapezoid``, ``straight``; ``linear`` = straight, non-binarised,
     32 levels by default) or the path of a compact-model JSON artifact. Keys: ``levels=N``
     (N evenly spaced levels in [-1, 1]), ``delta=D``, ``w1w2=R`` (Eq. 1 ratio),
-    ``binarized=0|1``. Example: ``trapezoid:levels=8``, ``straight:delta=3``.
+    ``binarized=0|1``, and the rounding variants ``grid=uniform|magnitude|zero`` (needs
+    ``levels=N``; :func:`weight_grid`), ``round=step|epoch|subset`` and ``zero=0|pm``
+    (:func:`_parse_control`). Example: ``trapezoid:levels=8``, ``straight:delta=3``,
+    ``trapezoid:grid=magnitude,levels=4``.
     ``laborieux[:m=M,wd=W]`` is the software control (Laborieux et al.'s Adam-meta, float
     weights; ``m`` default 0 = plain BNN, ``wd`` default 1e-7), with the ablation switches
     ``fmeta=eq1,w1w2=R,delta=D,clip=1,levels=N`` (:func:`_parse_control`).
@@ -282,8 +396,20 @@ def parse_synapse_spec(spec: str) -> SynapseSpec:
     binarized = base != "linear"
     if base == "linear" and "levels" not in options:
         options["levels"] = "32"
+    variants = {k: options[k] for k in _VARIANT_CHOICES if k in options}
+    for key, value in variants.items():
+        if value not in _VARIANT_CHOICES[key]:
+            raise ValueError(f"device: {key} must be one of {_VARIANT_CHOICES[key]} in {spec!r}")
     try:
-        if "levels" in options:
+        if variants.get("grid", "uniform") != "uniform" and "levels" not in options:
+            raise ValueError(f"device: grid= needs levels=N in {spec!r}")
+        if "levels" in options and options.get("grid", "uniform") != "uniform":
+            n, grid = int(options["levels"]), options["grid"]
+            _check_variants(spec, {"grid": grid}, n)
+            device = eqx.tree_at(
+                lambda d: d.weight_levels, device, jnp.asarray(weight_grid(n, grid))
+            )
+        elif "levels" in options:
             device = device.with_uniform_levels(int(options["levels"]))
         if "delta" in options:
             delta = float(options["delta"])
@@ -301,7 +427,17 @@ def parse_synapse_spec(spec: str) -> SynapseSpec:
         if str(exc).startswith("device:"):
             raise
         raise ValueError(f"device: cannot parse {spec!r}: {exc}") from None
-    return SynapseSpec(label=spec.strip(), device=device, binarized=binarized)
+    levels = np.asarray(device.weight_levels, np.float32)
+    if variants.get("zero", "0") != "0" and not np.any(levels == 0):
+        raise ValueError(f"device: zero=pm needs a grid with a level at 0 in {spec!r}")
+    return SynapseSpec(
+        label=spec.strip(),
+        device=device,
+        binarized=binarized,
+        grid=variants.get("grid", "uniform"),
+        write=variants.get("round", "step"),
+        zero=variants.get("zero", "0"),
+    )
 
 
 def describe(spec: SynapseSpec) -> str:
@@ -314,6 +450,10 @@ def describe(spec: SynapseSpec) -> str:
             else f"Eq. 1 w1/w2={spec.w1_over_w2:g}"
         )
         weights = f"{spec.levels} levels" if spec.levels else "float weights"
+        if spec.levels and spec.grid != "uniform":
+            weights = f"{_levels_of(spec).size} levels" + _variant_text(spec)
+        elif spec.levels:
+            weights += _variant_text(spec)
         clip = ", clipped to [-1, 1]" if spec.clip else ""
         return (
             f"{spec.label} (Laborieux control: {factor}, delta={spec.delta:g}, "
@@ -323,8 +463,23 @@ def describe(spec: SynapseSpec) -> str:
     kind = "binarised" if spec.binarized else "non-binarised"
     return (
         f"{spec.label} (w1/w2={float(d.w1_over_w2):g}, delta={float(d.delta):g}, "
-        f"{d.n_levels} levels, {kind})"
+        f"{d.n_levels} levels{_variant_text(spec)}, {kind})"
     )
+
+
+def _variant_text(spec: SynapseSpec) -> str:
+    """The rounding variants of ``spec`` in words; empty for the defaults (the description
+    of every spec without a variant is unchanged: checkpoints compare it)."""
+    parts = []
+    if spec.grid == "magnitude":
+        parts.append(f" ({len(_levels_of(spec)) // 2} magnitudes per sign, no zero)")
+    elif spec.grid == "zero":
+        parts.append(f" ({(len(_levels_of(spec)) + 1) // 2} magnitudes per sign with zero)")
+    if spec.write != "step":
+        parts.append(f", rounded only at each {spec.write}'s end")
+    if spec.zero == "pm":
+        parts.append(", a weight at 0 read as a fixed +-1")
+    return "".join(parts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -342,6 +497,8 @@ class RunDevices(eqx.Module):
     quantize: Array  # (R,) 1.0 = round onto the levels (devices; controls with levels=N)
     weight_decay: Array  # (R,) added to the gradient, times the weight
     clip: Array  # (R,) 1.0 = clip to [-1, 1] after every step (devices; controls with clip=1)
+    write: Array  # (R,) when to round onto the levels: index into WRITE_TIMES (0 = every step)
+    zero_read: Array  # (R,) 1.0 = a binarised weight at 0 reads as a fixed +-1 (zero=pm)
 
 
 def stack_devices(specs: list[SynapseSpec], n_seeds: int) -> RunDevices:
@@ -369,6 +526,8 @@ def stack_devices(specs: list[SynapseSpec], n_seeds: int) -> RunDevices:
             rows["quantize"].append(1.0 if rounds_onto_levels(s) else 0.0)
             rows["weight_decay"].append(s.weight_decay)
             rows["clip"].append(1.0 if (s.clip or not control) else 0.0)
+            rows["write"].append(float(WRITE_TIMES.index(s.write)))
+            rows["zero_read"].append(1.0 if s.zero == "pm" else 0.0)
     return RunDevices(**{k: jnp.asarray(np.asarray(v), F32) for k, v in rows.items()})
 
 
@@ -379,7 +538,7 @@ def _levels_of(spec: SynapseSpec) -> np.ndarray:
             return np.zeros(0, np.float32)
         # float64 linspace rounded once to float32, as the presets' levels (jnp.linspace in
         # float32 misses -1/3 by 2 ulp, and the last rung would not be the trapezoid's rule)
-        return np.linspace(-1.0, 1.0, spec.levels).astype(np.float32)
+        return weight_grid(spec.levels, spec.grid)
     return np.asarray(spec.device.weight_levels, np.float32)
 
 
@@ -389,9 +548,34 @@ def rounds_onto_levels(spec: SynapseSpec) -> bool:
     return spec.kind != "laborieux" or spec.levels > 0
 
 
-def _optimizer(cfg: StreamConfig, dev: RunDevices, key: Array, quantized: bool = True):
+def writes_late(spec: SynapseSpec) -> bool:
+    """Whether the run rounds only when the device is written (``round=epoch|subset``)."""
+    return rounds_onto_levels(spec) and spec.write != "step"
+
+
+def needs_late_writes(specs: list[SynapseSpec]) -> bool:
+    """Whether any run rounds at the end of epochs or subsets instead of after every step."""
+    return any(writes_late(s) for s in specs)
+
+
+def needs_zero_reads(specs: list[SynapseSpec]) -> bool:
+    """Whether any run reads a binarised weight at 0 as a fixed +-1 (``zero=pm``)."""
+    return any(s.zero == "pm" for s in specs)
+
+
+def _optimizer(
+    cfg: StreamConfig,
+    dev: RunDevices,
+    key: Array,
+    quantized: bool = True,
+    late_writes: bool = False,
+):
     """The per-run rule; ``quantized=False`` (no run rounds onto levels) leaves out the
-    rounding."""
+    rounding; ``late_writes`` (some run rounds only at the end of epochs or subsets) turns
+    the rounding after each step off for those runs (left out of the program otherwise)."""
+    quantize = dev.quantize
+    if late_writes:
+        quantize = jnp.where(dev.write == 0, dev.quantize, 0.0)
     return metaplastic_adam(
         cfg.learning_rate,
         w1_over_w2=dev.w1_over_w2,
@@ -402,8 +586,33 @@ def _optimizer(cfg: StreamConfig, dev: RunDevices, key: Array, quantized: bool =
         tanh_meta=dev.meta,
         use_tanh=dev.tanh,
         clip=dev.clip,
-        quantize=dev.quantize,
+        quantize=quantize,
         weight_decay=dev.weight_decay,
+    )
+
+
+#: folded into the optimiser's key for the rounding at a late write: a large constant, far
+#: from the small counters that ``jax.random.split`` of the same key hashes
+_WRITE_KEY_TAG = 0x7FFF_FFF1
+
+
+def _write_to_levels(
+    cfg: StreamConfig, params: dict[str, Array], dev: RunDevices, key: Array, when: int
+) -> dict[str, Array]:
+    """Round the hidden weights of a run that writes its device at ``when`` (an index into
+    :data:`WRITE_TIMES`) onto its levels, stochastically unless deterministic rounding; other
+    runs' weights are returned unchanged. The optimiser's key is not advanced (a new key is
+    folded from it), so the other runs' random streams are those of a program without late
+    writes."""
+    leaves, treedef = jax.tree.flatten(params)
+    keys = jax.random.split(jax.random.fold_in(key, _WRITE_KEY_TAG), len(leaves))
+    on = (dev.quantize > 0.5) & (dev.write == when)
+    return jax.tree.unflatten(
+        treedef,
+        [
+            jnp.where(on, round_to_levels(p, dev.levels, k if cfg.stochastic_rounding else None), p)
+            for p, k in zip(leaves, keys, strict=True)
+        ],
     )
 
 
@@ -428,7 +637,7 @@ def _init_run(
                 for p, k in zip(leaves, round_keys, strict=True)
             ],
         )
-    opt_state = _optimizer(cfg, dev, k_opt, quantized).init(params)
+    opt_state = _optimizer(cfg, dev, k_opt, quantized).init(params)  # init: no late writes
     return {
         "params": params,
         "bn": bnn.init_bn_state(cfg.layer_sizes),
@@ -438,7 +647,12 @@ def _init_run(
 
 
 def _evaluate_run(
-    cfg: StreamConfig, run: dict[str, Any], dev: RunDevices, x_test: Array, y_test: Array
+    cfg: StreamConfig,
+    run: dict[str, Any],
+    dev: RunDevices,
+    x_test: Array,
+    y_test: Array,
+    zero_reads: bool = False,
 ) -> Array:
     n = x_test.shape[0]
     chunk = min(cfg.eval_chunk, n)
@@ -456,6 +670,7 @@ def _evaluate_run(
             binarize_weights=dev.binarize,
             bn_momentum=cfg.bn_momentum,
             bn_eps=cfg.bn_eps,
+            zero_weight=dev.zero_read if zero_reads else None,
         )
         return total + jnp.sum(jnp.argmax(logits, -1) == y).astype(F32), None
 
@@ -474,19 +689,27 @@ def _train_run(
     x_test: Array,
     y_test: Array,
     quantized: bool = True,
+    late_writes: bool = False,
+    zero_reads: bool = False,
 ) -> tuple[dict[str, Any], Array]:
-    """Train one run on the images ``idx`` for ``n_epochs`` epochs; per-epoch accuracies."""
+    """Train one run on the images ``idx`` for ``n_epochs`` epochs; per-epoch accuracies.
+
+    ``late_writes``: runs with ``round=epoch`` (``round=subset``) are rounded onto their
+    levels at the end of every epoch (of this call: a subset, or one full-data epoch);
+    ``zero_reads``: the forward pass reads weights at 0 as ``dev.zero_read`` says. Both
+    static: left out of the program when no run needs them."""
     n_batches = idx.shape[0] // cfg.batch_size
     grad_fn = jax.value_and_grad(bnn.loss_and_state, has_aux=True)
+    zero_args = (dev.zero_read,) if zero_reads else ()
 
     def step(carry, batch_idx):
         params, bn_state, opt_state = carry
         x = x_train[batch_idx].astype(F32) / 255.0
         y = y_train[batch_idx]
         (_, new_bn), grads = grad_fn(
-            params, bn_state, x, y, dev.binarize, cfg.bn_momentum, cfg.bn_eps
+            params, bn_state, x, y, dev.binarize, cfg.bn_momentum, cfg.bn_eps, *zero_args
         )
-        tx = _optimizer(cfg, dev, opt_state.key, quantized)
+        tx = _optimizer(cfg, dev, opt_state.key, quantized, late_writes)
         updates, opt_state = tx.update(grads, opt_state, params)
         params = jax.tree.map(lambda p, u: p + u, params, updates)
         return (params, new_bn, opt_state), None
@@ -498,14 +721,21 @@ def _train_run(
         (params, bn_state, opt_state), _ = jax.lax.scan(
             step, (params, bn_state, opt_state), order.reshape(n_batches, cfg.batch_size)
         )
+        if late_writes:
+            when = WRITE_TIMES.index("epoch")
+            params = _write_to_levels(cfg, params, dev, opt_state.key, when)
         if cfg.eval_every_epoch:
-            acc = _evaluate_run(cfg, {"params": params, "bn": bn_state}, dev, x_test, y_test)
+            acc = _evaluate_run(
+                cfg, {"params": params, "bn": bn_state}, dev, x_test, y_test, zero_reads
+            )
         else:
             acc = jnp.full((), jnp.nan, F32)
         return (params, bn_state, opt_state, key), acc
 
     carry = (run["params"], run["bn"], run["opt"], run["key"])
     (params, bn_state, opt_state, key), accs = jax.lax.scan(epoch, carry, None, length=n_epochs)
+    if late_writes:
+        params = _write_to_levels(cfg, params, dev, opt_state.key, WRITE_TIMES.index("subset"))
     return {"params": params, "bn": bn_state, "opt": opt_state, "key": key}, accs
 
 
@@ -513,27 +743,51 @@ class StreamProgram:
     """The jitted, vmapped functions of one configuration (compiled once, reused per subset).
 
     ``quantized=False`` when no run rounds onto levels (only float controls): the rounding is
-    left out of the program instead of computed and discarded.
+    left out of the program instead of computed and discarded. ``late_writes`` (some run
+    has ``round=epoch|subset``) and ``zero_reads`` (some run has ``zero=pm``) add those
+    variants to the program; without them it is the program of the paper's reading.
     """
 
-    def __init__(self, cfg: StreamConfig, quantized: bool = True) -> None:
+    def __init__(
+        self,
+        cfg: StreamConfig,
+        quantized: bool = True,
+        late_writes: bool = False,
+        zero_reads: bool = False,
+    ) -> None:
         self.cfg = cfg
         self.quantized = quantized
+        self.late_writes = late_writes and quantized
+        self.zero_reads = zero_reads
         self.init = jax.jit(jax.vmap(lambda dev, key: _init_run(cfg, dev, key, quantized)))
         self.evaluate = jax.jit(
             jax.vmap(
-                lambda run, dev, xt, yt: _evaluate_run(cfg, run, dev, xt, yt),
+                lambda run, dev, xt, yt: _evaluate_run(cfg, run, dev, xt, yt, zero_reads),
                 in_axes=(0, 0, None, None),
             )
         )
         self._train: dict[int, Callable] = {}
 
     @classmethod
-    def for_config(cls, cfg: StreamConfig, quantized: bool = True) -> StreamProgram:
+    def for_config(
+        cls,
+        cfg: StreamConfig,
+        quantized: bool = True,
+        late_writes: bool = False,
+        zero_reads: bool = False,
+    ) -> StreamProgram:
         """The program of ``cfg``, shared by every call in this process (no recompilation)."""
-        if (cfg, quantized) not in _PROGRAMS:
-            _PROGRAMS[cfg, quantized] = cls(cfg, quantized)
-        return _PROGRAMS[cfg, quantized]
+        key = (cfg, quantized, late_writes, zero_reads)
+        if key not in _PROGRAMS:
+            _PROGRAMS[key] = cls(cfg, quantized, late_writes, zero_reads)
+        return _PROGRAMS[key]
+
+    @classmethod
+    def for_specs(cls, cfg: StreamConfig, specs: list[SynapseSpec]) -> StreamProgram:
+        """:meth:`for_config` with the features that ``specs`` need."""
+        return cls.for_config(
+            cfg, needs_rounding(specs), needs_late_writes(specs), needs_zero_reads(specs)
+        )
 
     def train(self, n_epochs: int, runs, devs, idx, data) -> tuple[dict[str, Any], Array]:
         """Advance every run ``n_epochs`` epochs on its images ``idx`` (R, n)."""
@@ -541,7 +795,18 @@ class StreamProgram:
             self._train[n_epochs] = jax.jit(
                 jax.vmap(
                     lambda run, dev, i, xtr, ytr, xte, yte: _train_run(
-                        self.cfg, n_epochs, run, dev, i, xtr, ytr, xte, yte, self.quantized
+                        self.cfg,
+                        n_epochs,
+                        run,
+                        dev,
+                        i,
+                        xtr,
+                        ytr,
+                        xte,
+                        yte,
+                        self.quantized,
+                        self.late_writes,
+                        self.zero_reads,
                     ),
                     in_axes=(0, 0, 0, None, None, None, None),
                 ),
@@ -550,7 +815,7 @@ class StreamProgram:
         return self._train[n_epochs](runs, devs, idx, *data)
 
 
-_PROGRAMS: dict[tuple[StreamConfig, bool], StreamProgram] = {}
+_PROGRAMS: dict[tuple[StreamConfig, bool, bool, bool], StreamProgram] = {}
 
 
 def needs_rounding(specs: list[SynapseSpec]) -> bool:
@@ -658,7 +923,7 @@ def run_stream(
                 f"out: {ckpt} holds a run with different settings "
                 f"({saved['meta']}); use another --out or delete it"
             )
-    program = StreamProgram.for_config(cfg, needs_rounding(specs))
+    program = StreamProgram.for_specs(cfg, specs)
 
     keys = jnp.stack([jax.random.PRNGKey(seeds[r % n_seed]) for r in range(n_runs)])
     runs = program.init(devs, keys)

@@ -45,6 +45,11 @@ def register_train(networks: argparse._SubParsersAction) -> None:
         "spaced levels in [-1, 1] at init and after every step, stochastically unless "
         "--deterministic-rounding); e.g. "
         "'laborieux:m=2.5,fmeta=eq1,w1w2=0.25,delta=3,clip=1,levels=4'; "
+        "rounding variants for either kind (issue 18; defaults: the paper's reading): "
+        "grid=uniform|magnitude|zero (with levels=N: N evenly spaced levels; N magnitudes "
+        "per sign {+-k/N}; N magnitudes per sign with 0, {+-k/(N-1)}), "
+        "round=step|epoch|subset (round after every step, or only at each epoch's or "
+        "subset's end), zero=0|pm (a weight at 0 reads as 0, or as a fixed +-1); "
         "repeat for several (default: straight, straight:delta=3, trapezoid, "
         "linear:levels=32)",
     )
