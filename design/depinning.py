@@ -51,6 +51,8 @@ from physics.materials import MU0, Material
 
 #: Grid points per notch for the escape integrals.
 N_GRID = 256
+#: Where the escape is absorbed: this many wall scales lam past the notch's exit edge.
+EXIT_WIDTHS = 3.0
 #: Bisection steps for V50 (the bracket shrinks by 2^-N_BISECT).
 N_BISECT = 48
 
@@ -65,11 +67,11 @@ class Pulse:
     bias: float = -4e-3 / MU0
 
 
-def notch_grids(p: Profile, n: int = N_GRID) -> tuple[jax.Array, jax.Array]:
-    """(grid (K, n) of wall positions in m, index of the notch centre on each row): from half-way
-    back to the previous notch (notch 0: half the first spacing, at least one notch length and
-    inside the track) to the next notch's centre (the last notch: half the last spacing past it,
-    inside the track)."""
+def notch_grids(p: Profile, n: int = N_GRID, exit_length=None) -> jax.Array:
+    """Grid (K, n) of wall positions (m) per notch: from half-way back to the previous notch
+    (notch 0: half the first spacing, inside the track) to the next notch's centre (the last
+    notch: half the last spacing past it, inside the track), or, with ``exit_length`` (m), to
+    at most that far past the notch's exit edge (x_k + b/2 + exit_length)."""
     x = p.positions
     K = x.shape[0]
     if K > 1:
@@ -81,6 +83,8 @@ def notch_grids(p: Profile, n: int = N_GRID) -> tuple[jax.Array, jax.Array]:
         ends = x + 2.0 * p.notch_width
     starts = jnp.maximum(x - back, 0.0)
     ends = jnp.minimum(ends, p.length)
+    if exit_length is not None:
+        ends = jnp.minimum(ends, x + 0.5 * p.notch_width + exit_length)
     u = jnp.linspace(0.0, 1.0, n)
     return starts[:, None] + (ends - starts)[:, None] * u[None, :]
 
@@ -88,8 +92,10 @@ def notch_grids(p: Profile, n: int = N_GRID) -> tuple[jax.Array, jax.Array]:
 def log_escape_time(
     p: Profile, V, material: Material, cal: Calibration, pulse: Pulse, n: int = N_GRID
 ) -> jax.Array:
-    """log tau_k(V) (tau in s) for every notch, shape (K,); V scalar or (K,) (V)."""
-    q = notch_grids(p, n)
+    """log tau_k(V) (tau in s) for every notch, shape (K,); V scalar or (K,) (V). The escape
+    is absorbed EXIT_WIDTHS wall scales lam past the notch's exit edge (the top of its exit
+    barrier), so that the slow calibrated mobility does not add the travel to the next notch."""
+    q = notch_grids(p, n, EXIT_WIDTHS * cal.c_delta * material.wall_width)
     V = jnp.broadcast_to(jnp.asarray(V), p.positions.shape)[:, None]
     kT = KB * pulse.temperature
     phi = tilted_energy(p, q, V, pulse.bias, material, cal) / kT
@@ -176,14 +182,17 @@ def landscape_v50(
     target = math.log(pulse.duration / math.log(2.0))
     qs_j = jnp.asarray(qs)
     centre = jnp.asarray(c)[:, None]
-    v_qs = jnp.max(
-        jnp.where(qs_j >= centre, (h_pin - pulse.bias) / h_sot, -jnp.inf), axis=1
-    ).clip(0.0)
+    v_qs = jnp.max(jnp.where(qs_j >= centre, (h_pin - pulse.bias) / h_sot, -jnp.inf), axis=1).clip(
+        0.0
+    )
 
     def log_tau(V):
         force = 2 * MU0 * Ms * t * w * (h_pin - pulse.bias - V[:, None] * h_sot)
         E = jnp.concatenate(
-            [jnp.zeros_like(force[:, :1]), jnp.cumsum(0.5 * (force[:, 1:] + force[:, :-1]) * dq, 1)],
+            [
+                jnp.zeros_like(force[:, :1]),
+                jnp.cumsum(0.5 * (force[:, 1:] + force[:, :-1]) * dq, 1),
+            ],
             axis=1,
         )
         phi = E / kT

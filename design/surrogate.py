@@ -77,7 +77,9 @@ def load_calibration(path: str | Path | None = None) -> Calibration:
     if not path.is_file():
         return Calibration()
     data = json.loads(path.read_text())
-    return Calibration(**{k: data[k] for k in ("c_pin", "c_delta", "c_sot", "log10_rate", "source")})
+    return Calibration(
+        **{k: data[k] for k in ("c_pin", "c_delta", "c_sot", "log10_rate", "source")}
+    )
 
 
 class Profile(NamedTuple):
@@ -124,9 +126,7 @@ def track_of(p: Profile, **kwargs) -> Track:
         sides="both",
         positions=tuple(float(x) for x in np.asarray(p.positions)),
     )
-    return Track.trapezoid(
-        float(p.w1), float(p.w2), float(p.length), notches=notches, **kwargs
-    )
+    return Track.trapezoid(float(p.w1), float(p.w2), float(p.length), notches=notches, **kwargs)
 
 
 def wall_energy_density(material: Material) -> float:
@@ -194,9 +194,7 @@ def pin_force(p: Profile, q, material: Material, cal: Calibration) -> jax.Array:
     return cal.c_pin * wall_energy_density(material) * material.t_fm * smoothed_slope(p, q, lam)
 
 
-def tilted_energy(
-    p: Profile, q, V, bias: float, material: Material, cal: Calibration
-) -> jax.Array:
+def tilted_energy(p: Profile, q, V, bias: float, material: Material, cal: Calibration) -> jax.Array:
     """E(q; V) - E(q[0]; V) (J) on an increasing grid q (m) at voltage V (V) and bias field
     (A/m along z): pinning (closed form), bias (trapezoid rule) and SOT work."""
     lam = cal.c_delta * material.wall_width

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from design.depinning import Pulse, landscape_v50, quasi_static_thresholds, v50_and_spread
@@ -98,7 +96,7 @@ def main() -> None:
         # stage 1: the landscape (c_pin, c_delta) on the T = 0 thresholds of every fit notch
         best = None
         for c_pin, c_delta in itertools.product(
-            np.arange(0.6, 2.01, 0.05), np.arange(0.1, 1.51, 0.05)
+            np.arange(0.6, 1.61, 0.05), np.arange(0.1, 1.01, 0.05)
         ):
             cal = Calibration(float(c_pin), float(c_delta), c_sot, 0.0, "scan")
             errs = [
@@ -118,7 +116,7 @@ def main() -> None:
         rms_qs, c_pin, c_delta = best
         # stage 2: the rate prefactor on the wall model's single-pulse V50 (fit cases only)
         best = None
-        for r in np.arange(-2.0, 0.01, 0.125):
+        for r in np.arange(-3.0, 0.01, 0.125):
             cal = Calibration(c_pin, c_delta, c_sot, float(r), "scan")
             errs = []
             for name in ("scaled-trapezoid", "paper-trapezoid"):

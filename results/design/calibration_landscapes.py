@@ -51,8 +51,13 @@ def main(names: list[str]) -> None:
                 "geometry": CASES[name],
                 "cell": [4e-9, 4e-9],
                 "calculator": {"name": "multiscale", "thermal_m": 0.95},
-                "protocol": {"kind": "voltage_ramp", "v_start": 0.1, "v_stop": 0.2,
-                             "n_steps": 2, "temperature": 300.0},
+                "protocol": {
+                    "kind": "voltage_ramp",
+                    "v_start": 0.1,
+                    "v_stop": 0.2,
+                    "n_steps": 2,
+                    "temperature": 300.0,
+                },
             }
         )
         start = time.perf_counter()

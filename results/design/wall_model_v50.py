@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import jax
 import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import norm
@@ -31,7 +30,10 @@ from physics.multiscale.wall_model import run_pulses
 CASES = {
     "scaled-trapezoid": ("results/design/calibration/scaled-trapezoid.npz", 1.5e-9, 0.05e-9),
     "scaled-trapezoid-deep": (
-        "results/design/calibration/scaled-trapezoid-deep.npz", 1.5e-9, 0.05e-9),
+        "results/design/calibration/scaled-trapezoid-deep.npz",
+        1.5e-9,
+        0.05e-9,
+    ),
     "paper-trapezoid": ("results/paper-scale/landscape-trapezoid-4nm.npz", 50e-9, 10e-9),
 }
 N = 128
@@ -65,19 +67,55 @@ def main() -> None:
             amp = np.repeat(volts, N)
             keys = ensemble_keys(100 + k, n_m)
             # relax at V = 0, then the pulse: one call with zero amplitude first
-            r0 = run_pulses(model, stable[k], 0.0, 0.0, BIAS, 300.0, keys, rise=0.0,
-                            plateau=0.5e-9, fall=0.0, settle=0.0)
-            r = run_pulses(model, np.asarray(r0.q), np.asarray(r0.phi), amp, BIAS, 300.0,
-                           ensemble_keys(200 + k, n_m), rise=edge, plateau=width - edge,
-                           fall=edge, settle=0.5e-9)
+            r0 = run_pulses(
+                model,
+                stable[k],
+                0.0,
+                0.0,
+                BIAS,
+                300.0,
+                keys,
+                rise=0.0,
+                plateau=0.5e-9,
+                fall=0.0,
+                settle=0.0,
+            )
+            r = run_pulses(
+                model,
+                np.asarray(r0.q),
+                np.asarray(r0.phi),
+                amp,
+                BIAS,
+                300.0,
+                ensemble_keys(200 + k, n_m),
+                rise=edge,
+                plateau=width - edge,
+                fall=edge,
+                settle=0.5e-9,
+            )
             dep = (np.asarray(r.q) > exits[k]) | np.asarray(r.escaped)
             kk = dep.reshape(len(volts), N).sum(1)
             v50, sig = probit(volts, kk, N)
-            res.append({"notch": k, "volts": volts.tolist(), "depinned": kk.tolist(),
-                        "v50_V": v50, "sigma_V": sig, "v_qs_V": float(qs[k])})
-            print(name, k, f"Vqs {qs[k]:.3f} V50 {v50:.3f} sigma {sig:.4f}", kk.tolist(), flush=True)
-        out[name] = {"landscape": path, "pulse_s": width, "edge_s": edge, "n_walls": N,
-                     "notches": res}
+            res.append(
+                {
+                    "notch": k,
+                    "volts": volts.tolist(),
+                    "depinned": kk.tolist(),
+                    "v50_V": v50,
+                    "sigma_V": sig,
+                    "v_qs_V": float(qs[k]),
+                }
+            )
+            print(
+                name, k, f"Vqs {qs[k]:.3f} V50 {v50:.3f} sigma {sig:.4f}", kk.tolist(), flush=True
+            )
+        out[name] = {
+            "landscape": path,
+            "pulse_s": width,
+            "edge_s": edge,
+            "n_walls": N,
+            "notches": res,
+        }
     Path("results/design/wall-model-v50.json").write_text(json.dumps(out, indent=1) + "\n")
 
 
