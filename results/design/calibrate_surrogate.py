@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 from pathlib import Path
 
 import jax
@@ -95,9 +96,11 @@ def main() -> None:
         c_sot = float(np.mean([c["sot_ratio"] for c in fit.values()]))
         # stage 1: the landscape (c_pin, c_delta) on the T = 0 thresholds of every fit notch
         best = None
-        for c_pin, c_delta in itertools.product(
-            np.arange(0.6, 1.61, 0.05), np.arange(0.1, 1.01, 0.05)
-        ):
+        grid = itertools.product(np.arange(0.6, 1.61, 0.05), np.arange(0.1, 1.01, 0.05))
+        if "--keep-landscape-fit" in sys.argv:  # stage 2 only: c_pin, c_delta as stored
+            stored = json.loads(CALIBRATION_FILE.read_text())
+            grid = [(stored["c_pin"], stored["c_delta"])]
+        for c_pin, c_delta in grid:
             cal = Calibration(float(c_pin), float(c_delta), c_sot, 0.0, "scan")
             errs = [
                 np.log(
