@@ -149,7 +149,8 @@ def _v50(p: Profile, material: Material, cal: Calibration, pulse: Pulse, n: int)
     slope = jax.jacfwd(lambda v: g(v, p))(v_star).diagonal()
     g0 = g(v_star, p)
     v50 = v_star - (g0 - jax.lax.stop_gradient(g0)) / jax.lax.stop_gradient(slope)
-    return v50, slope
+    # the slope again at v50, which carries dV50/dtheta, so that its own gradient is complete
+    return v50, jax.jacfwd(lambda v: g(v, p))(v50).diagonal()
 
 
 def v50_and_spread(

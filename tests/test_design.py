@@ -27,13 +27,15 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "results" / "design" / "targets"
 
 
-def small(spec, starts=2, steps=120):
+def small(spec, starts=1, steps=150):
+    """A cheap version of a spec: no depth variance in the objective, few samples."""
     import dataclasses
 
     return dataclasses.replace(
         spec,
+        constraints=dataclasses.replace(spec.constraints, depth_sigma_m=0.0),
         optimiser=dataclasses.replace(
-            spec.optimiser, starts=starts, steps=steps, yield_samples=50, robust_samples=4
+            spec.optimiser, starts=starts, steps=steps, yield_samples=20, robust_samples=1
         ),
     )
 
@@ -54,16 +56,18 @@ def test_gradient_matches_central_differences():
             jnp.array([0.5, -0.3, 0.2, 0.8]),
         )
 
+        @jax.jit
         def f(z):
             return loss(problem, to_profile(z, spec.constraints))
 
-        g = jax.grad(f)(z)
+        g = jax.jit(jax.grad(f))(z)
         flat, unravel = jax.flatten_util.ravel_pytree(z)
         gflat, _ = jax.flatten_util.ravel_pytree(g)
         h = 1e-5
+        f_flat = jax.jit(lambda x: f(unravel(x)))
         for i in range(flat.size):
             e = jnp.zeros_like(flat).at[i].set(h)
-            fd = (f(unravel(flat + e)) - f(unravel(flat - e))) / (2 * h)
+            fd = (f_flat(flat + e) - f_flat(flat - e)) / (2 * h)
             assert abs(float(gflat[i]) - float(fd)) <= 1e-4 * max(abs(float(fd)), 1e-3), (
                 i,
                 float(gflat[i]),
@@ -88,8 +92,8 @@ def test_v50_gradient_in_depth_is_positive():
 
 
 def test_design_meets_its_own_target():
-    """The 4-level scaled target: the best of 2 starts x 120 steps has every V50 within the
-    target's tolerance (5 %) in the model, all levels resolved."""
+    """The 4-level scaled target: one start x 150 steps (nominal objective) has every V50
+    within the target's tolerance (5 %) in the model, all levels resolved."""
     spec = small(load_design_spec(TARGETS / "scaled-4-levels.toml"))
     chosen, _ = run_design(spec, progress=False)
     assert chosen.feasible, chosen.reasons
@@ -122,7 +126,7 @@ def test_unreachable_level_is_reported_infeasible():
     so (feasible = False, naming the notch)."""
     import dataclasses
 
-    spec = small(load_design_spec(TARGETS / "scaled-4-levels.toml"), starts=1, steps=60)
+    spec = small(load_design_spec(TARGETS / "scaled-4-levels.toml"), steps=40)
     bad = dataclasses.replace(
         spec, target=dataclasses.replace(spec.target, levels_V=(5.0, 7.0, 9.0, 11.0))
     )
@@ -148,12 +152,12 @@ def _cli(tmp_path, text):
 @pytest.mark.parametrize(
     ("edit", "field"),
     [
-        (lambda s: s.replace("[0.25, 0.35, 0.45, 0.55]", "[0.25, nan, 0.45, 0.55]"), "levels_V"),
-        (lambda s: s.replace("[0.25, 0.35, 0.45, 0.55]", "[250, 350, 450, 550]"), "levels_V"),
-        (lambda s: s.replace("[0.25, 0.35, 0.45, 0.55]", "[0.25, 0.45, 0.35, 0.55]"), "levels_V"),
+        (lambda s: s.replace("[0.20, 0.35, 0.50, 0.65]", "[0.25, nan, 0.45, 0.55]"), "levels_V"),
+        (lambda s: s.replace("[0.20, 0.35, 0.50, 0.65]", "[250, 350, 450, 550]"), "levels_V"),
+        (lambda s: s.replace("[0.20, 0.35, 0.50, 0.65]", "[0.25, 0.45, 0.35, 0.55]"), "levels_V"),
         (lambda s: s.replace("min_width_m = 20e-9", "min_width_m = 200e-9"), "min_width_m"),
         (lambda s: s.replace("length_m = 300e-9", "length_m = 150e-9"), "levels_V"),
-        (lambda s: s.replace("[0.25, 0.35, 0.45, 0.55]", "[0.3, 0.301, 0.302, 0.303]"), "levels_V"),
+        (lambda s: s.replace("[0.20, 0.35, 0.50, 0.65]", "[0.3, 0.301, 0.302, 0.303]"), "levels_V"),
     ],
 )
 def test_cli_bad_targets_fail_in_one_line(tmp_path, edit, field):
