@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import NoReturn, TextIO
 
-from dwmtj.commands import current, demo, experiment, fit, geometry, inference, train
+from dwmtj.commands import current, demo, design, experiment, fit, geometry, inference, train
 
 #: Modules that register subcommands, in the order they appear in ``dwmtj --help``.
 COMMAND_MODULES: tuple[ModuleType, ...] = (
@@ -37,6 +37,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     train,
     inference,
     demo,
+    design,
 )
 
 

@@ -1,5 +1,5 @@
 """The layers of pyproject.toml's [tool.importlinter] hold (what `make check-imports` runs):
-dwmtj > nn > compact > physics > geometries > paperstyle, imports inside functions included;
+dwmtj > nn | design > compact > physics > geometries > paperstyle, imports inside functions included;
 and the contract does catch an upward import."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("dwmtj", "nn", "compact", "physics", "geometries", "paperstyle")
+PACKAGES = ("dwmtj", "nn", "design", "compact", "physics", "geometries", "paperstyle")
 
 
 def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,132 @@
+"""The design objective: target misfit plus margin and spread penalties, its expectation under
+fabrication variance of the notch depths, and the yield.
+
+For a profile with per-notch (V50_k, sigma_k) (V, :func:`design.depinning.v50_and_spread`):
+
+- targets T_k (V): the given levels, or for an f_meta target the Eq. 1 voltages
+  T_k = v_first / f(W_k), f(W) = (1 - W)(1 - r) + r, W_k = (x_k - x_0)/(x_{K-1} - x_0);
+- misfit: mean_k log(V50_k / T_k)^2;
+- margin (a notch is *resolved* when the next one does not go with it):
+  V50_{k+1} - V50_k >= z sqrt(sigma_k^2 + sigma_{k+1}^2), penalty mean relu(need - gap)^2 / T^2;
+- spread: sigma_k / V50_k <= s_max, penalty mean relu(sigma/V50 - s_max)^2.
+
+The robust objective is the mean over ``robust_samples`` depth perturbations d_k + eps_k,
+eps ~ N(0, depth_sigma) (common random numbers, fixed per start); the yield is the Monte
+Carlo probability that every neighbouring pair is resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from design.depinning import Pulse, v50_and_spread
+from design.params import perturb_depths
+from design.surrogate import Calibration, Profile
+from design.target import DesignSpec
+from physics.materials import MU0, Material
+
+#: Weights of the margin and spread penalties against the misfit.
+PENALTY_WEIGHT = 10.0
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Everything the objective needs besides the parameters (static under jit)."""
+
+    spec: DesignSpec
+    material: Material
+    cal: Calibration
+    pulse: Pulse
+
+    @classmethod
+    def of(cls, spec: DesignSpec, cal: Calibration) -> Problem:
+        """The problem of a validated design spec."""
+        p = spec.pulse
+        pulse = Pulse(float(p.duration_s), float(p.temperature_K), float(p.bias_T) / MU0)
+        return cls(spec, spec.material.material(), cal, pulse)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+def targets(problem: Problem, p: Profile) -> jax.Array:
+    """Target V50 of each notch (V), shape (K,)."""
+    t = problem.spec.target
+    if t.kind == "levels":
+        return jnp.asarray(t.levels_V, dtype=p.positions.dtype)
+    x = p.positions
+    W = (x - x[0]) / (x[-1] - x[0])
+    r = t.w1_over_w2
+    return t.v_first_V / ((1.0 - W) * (1.0 - r) + r)
+
+
+def terms(problem: Problem, p: Profile) -> dict[str, jax.Array]:
+    """Misfit, margin and spread penalties (dimensionless) and the predictions of ``p``."""
+    v50, sig = v50_and_spread(p, problem.material, problem.cal, problem.pulse)
+    T = targets(problem, p)
+    t = problem.spec.target
+    misfit = jnp.mean(jnp.log(v50 / T) ** 2)
+    need = t.min_margin * jnp.sqrt(sig[1:] ** 2 + sig[:-1] ** 2)
+    margin = jnp.mean((jax.nn.relu(need - jnp.diff(v50)) / jnp.mean(T)) ** 2)
+    spread = (
+        jnp.mean(jax.nn.relu(sig / v50 - t.max_spread) ** 2)
+        if t.max_spread is not None
+        else jnp.zeros(())
+    )
+    return {
+        "misfit": misfit,
+        "margin": margin,
+        "spread": spread,
+        "v50": v50,
+        "sigma": sig,
+        "target": T,
+    }
+
+
+def loss(problem: Problem, p: Profile, eps: jax.Array | None = None) -> jax.Array:
+    """The (robust) objective of profile ``p``; ``eps`` (S, K) depth perturbations (m) or
+    None for the nominal objective."""
+
+    def one(prof):
+        d = terms(problem, prof)
+        return d["misfit"] + PENALTY_WEIGHT * (d["margin"] + d["spread"])
+
+    if eps is None:
+        return one(p)
+    return jnp.mean(jax.vmap(lambda e: one(perturb_depths(p, e)))(eps))
+
+
+def resolved(problem: Problem, v50: np.ndarray, sig: np.ndarray) -> np.ndarray:
+    """Per neighbouring pair (K - 1,): V50 gap >= min_margin * combined spread."""
+    z = problem.spec.target.min_margin
+    return np.diff(v50) >= z * np.sqrt(sig[1:] ** 2 + sig[:-1] ** 2)
+
+
+def yield_estimate(problem: Problem, p: Profile, n: int, sigma_depth: float, seed: int = 0) -> dict:
+    """Monte Carlo over depth errors eps ~ N(0, sigma_depth) (m) per notch: the probability
+    that all K levels are resolved, that all V50 are within the target tolerance, and the
+    per-notch V50 spread (V) over the samples."""
+    K = p.positions.shape[0]
+    eps = sigma_depth * jax.random.normal(jax.random.key(seed), (n, K), dtype=p.depths.dtype)
+    v50, sig = jax.jit(
+        jax.vmap(
+            lambda e: v50_and_spread(
+                perturb_depths(p, e), problem.material, problem.cal, problem.pulse
+            )
+        )
+    )(eps)
+    v50, sig = np.asarray(v50), np.asarray(sig)
+    T = np.asarray(targets(problem, p))
+    ok = np.array([resolved(problem, a, b).all() for a, b in zip(v50, sig, strict=True)])
+    within = np.all(np.abs(v50 / T - 1) <= problem.spec.target.tolerance, axis=1)
+    return {
+        "samples": int(n),
+        "depth_sigma_m": float(sigma_depth),
+        "yield_resolved": float(ok.mean()),
+        "yield_within_tolerance": float((ok & within).mean()),
+        "v50_std_over_samples_V": v50.std(axis=0).tolist(),
+    }
