@@ -1,6 +1,6 @@
 """The layers of pyproject.toml's [tool.importlinter] hold (what `make check-imports` runs):
-dwmtj > nn | design > compact > physics > geometries > paperstyle, imports inside functions included;
-and the contract does catch an upward import."""
+dwmtj > nn | design > compact > physics > geometries > paperstyle, imports inside functions
+included; and the contract does catch an upward import."""
 
 from __future__ import annotations
 
