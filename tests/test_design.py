@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import geometries
 from design.depinning import Pulse, quasi_static_thresholds, v50_and_spread
 from design.objective import Problem, loss, resolved
 from design.optimise import InfeasibleTarget, check_feasible, run_design
@@ -216,3 +217,23 @@ def test_stored_validation_numbers():
     cal = load_calibration()
     assert report["calibration"]["c_pin"] == cal.c_pin
     assert report["calibration"]["log10_rate"] == cal.log10_rate
+
+
+def test_t0_micromagnetic_verification_from_the_stored_ladder():
+    """Issue 19, step 4 (T = 0 half), from stored runs: the micromagnetic ladder of the
+    committed 4-level design (results/design/verification) against the design model's T = 0
+    thresholds for the same track and material. Notches 0-2 lie inside the model's stated
+    +-35 % band; notch 3 (the deepest, outside the calibration's depth range) is the documented
+    miss: the engine holds the wall beyond the ladder's 1.0 V where the model says < 1.0 V."""
+    import json
+
+    here = ROOT / "results/design/verification"
+    ladder = json.loads((here / "ladder-scaled-4-levels-T0.json").read_text())
+    model = json.loads((here / "surrogate-t0.json").read_text())["scaled-4-levels"]
+    track = geometries.load_preset(ROOT / "results/design/scaled-4-levels/scaled-4-levels.toml")
+    assert np.allclose(ladder["notch_centre_m"], track.notches.positions, rtol=1e-9)
+    assert ladder["material"].endswith("thermal_m = 0.95")
+    predicted = np.asarray(model["thermal_m=0.95"])
+    measured = np.asarray(ladder["threshold_V"][:3], float)
+    assert np.all(np.abs(predicted[:3] / measured - 1) <= 0.35)
+    assert np.isnan(ladder["threshold_V"][3]) and ladder["v_low_V"][3] >= 1.0 > predicted[3]

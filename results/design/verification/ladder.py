@@ -1,0 +1,62 @@
+"""T = 0 micromagnetic depinning ladder of a designed scaled track (issue 19, step 4, first half).
+
+The JAX engine (stochastic-Heun code path at T = 0, 4 nm cells, float32, dt 1e-13 s), the
+design's pulse (1.5 ns FWHM, 50 ps edges, 0.2 ns settle, -4 mT) and the design's material: the
+ta-cofeb-mgo-trapezoid preset renormalised to thermal_m = 0.95 (Ms m, A m^2, D m^2, Ku m^3; the
+scaled-track calibration of results/paper-scale), so that the ladder checks the design model's
+T = 0 thresholds (results/design/verification/surrogate-t0.json) on the same footing.
+Every notch, 6 voltages per round, 2 rounds (bracket (v_high - v_low) / 25).
+
+    PYTHONPATH=. nice -n 10 .venv/bin/python results/design/verification/ladder.py scaled-4-levels
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from physics.experiment.depinning import depinning_ladder
+from physics.experiment.spec import RunSpec
+from physics.materials import load_material
+from physics.multiscale.renormalise import renormalised
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(name: str, v_low: float = 0.05, v_high: float = 1.0) -> None:
+    material = renormalised(load_material("ta-cofeb-mgo-trapezoid"), 0.95).to_dict()
+    spec = RunSpec.from_dict(
+        {
+            "geometry": str(HERE.parent / name / f"{name}.toml"),
+            "material": material,
+            "cell": [4e-9, 4e-9],
+            "protocol": {
+                "kind": "voltage_ramp",
+                "v_start": 0.1,
+                "v_stop": 0.1,
+                "n_steps": 1,
+                "temperature": 0.0,
+                "bias_field": -4e-3,
+                "settle_time": 0.2e-9,
+                "pulse": {"width": 1.5e-9, "rise": 0.05e-9, "fall": 0.05e-9},
+            },
+            "calculator": {"name": "jax", "dt": 1e-13, "dtype": "float32", "relax_time": 0.1e-9},
+        }
+    )
+    start = time.perf_counter()
+    ladder = depinning_ladder(spec, v_low, v_high, n_grid=6, rounds=2)
+    table = {
+        "command": f"results/design/verification/ladder.py {name}",
+        "material": "ta-cofeb-mgo-trapezoid, thermal_m = 0.95",
+        "wall_s": round(time.perf_counter() - start, 1),
+        **ladder.as_dict(),
+    }
+    out = HERE / f"ladder-{name}-T0.json"
+    out.write_text(json.dumps(table, indent=1))
+    print(json.dumps(ladder.as_dict()))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
