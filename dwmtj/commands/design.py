@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dwmtj.commands.options import positive_int
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``design`` subcommand to the ``dwmtj`` parser."""
@@ -21,8 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("target", type=Path, help="design target TOML file")
     p.add_argument("--out", type=Path, default=Path("results/design"), help="output folder")
-    p.add_argument("--starts", type=int, help="override optimiser.starts")
-    p.add_argument("--steps", type=int, help="override optimiser.steps")
+    p.add_argument("--starts", type=positive_int, help="override optimiser.starts (>= 1)")
+    p.add_argument("--steps", type=positive_int, help="override optimiser.steps (>= 1)")
     p.add_argument("--check", action="store_true", help="validate the target and stop")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=run_design_command)
