@@ -237,3 +237,30 @@ def test_t0_micromagnetic_verification_from_the_stored_ladder():
     measured = np.asarray(ladder["threshold_V"][:3], float)
     assert np.all(np.abs(predicted[:3] / measured - 1) <= 0.35)
     assert np.isnan(ladder["threshold_V"][3]) and ladder["v_low_V"][3] >= 1.0 > predicted[3]
+
+
+def test_300k_micromagnetic_verification_from_the_stored_ramp():
+    """Issue 19, step 4 (300 K half), from the stored run: the ramp V50 of each notch of the
+    4-level design (median first-passage voltage, 16 realisations) against the design's
+    predicted single-pulse V50. A ramp V50 can only sit at or below a single-pulse one, so a
+    ramp V50 above the prediction's +35 % band is a miss. Stored result: notch 0 on target, 1-3
+    missed (documented in results/design/README.md)."""
+    import json
+
+    from physics.experiment.store import open_run
+
+    here = ROOT / "results/design/verification"
+    stored = json.loads((here / "ramp-scaled-4-levels-300K.json").read_text())
+    run = open_run(here / "runs" / stored["run"])
+    x = np.asarray(run.readouts["position"])
+    volts = np.asarray(run.pulses["voltage"])[: x.shape[1]]
+    track = geometries.load_preset(ROOT / "results/design/scaled-4-levels/scaled-4-levels.toml")
+    c = np.asarray(track.notches.positions)
+    edges = np.append((c[:-1] + c[1:]) / 2, c[-1] + 20e-9)
+    first = [np.where((x > e).any(axis=1), volts[np.argmax(x > e, axis=1)], np.inf) for e in edges]
+    v50 = [float(np.median(f)) for f in first]
+    assert v50[:3] == pytest.approx([r["ramp_v50_V"] for r in stored["notches"][:3]])
+    predicted = np.asarray(stored["design"]["v50_V"])
+    assert predicted == pytest.approx([0.205, 0.351, 0.494, 0.646], abs=5e-4)
+    assert abs(v50[0] / predicted[0] - 1) <= 0.35
+    assert all(v50[k] > 1.35 * predicted[k] for k in (1, 2, 3))
