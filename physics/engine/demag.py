@@ -322,7 +322,7 @@ def demag_field(m: jnp.ndarray, Ms: jnp.ndarray, kernel: DemagKernel) -> jnp.nda
 
     thin = n[2] == 1  # xz and yz vanish identically in a single layer: skip their products
     spectra = [forward(M[..., i]) for i in range(3)]
-    fields = [-inverse(h) for h in _apply_tensor(N, *spectra, thin)]
+    fields = [-inverse(h) for h in _apply_tensor(N, spectra[0], spectra[1], spectra[2], thin)]
     return jnp.stack(fields, axis=-1).astype(m.dtype)
 
 
