@@ -1,4 +1,5 @@
-r"""Rigid domain wall on a tabulated pinning landscape: the (q, phi) model with thermal noise.
+r"""Domain wall on a tabulated pinning landscape: the (q, phi) model with thermal noise, rigid or
+as an elastic line of (q, phi) segments.
 
 Thousands of pulses on a track in one jitted, vmapped program: each member is one wall with its
 own start state, pulse amplitude, bias field, temperature and noise key. No trajectory is
@@ -7,7 +8,8 @@ stored, only end states (and, on request, q every ``record_every`` steps).
 Public API
 ----------
 ``WallModel(q_grid, h_pin, h_sot, width, Ms, thickness, alpha, delta, h_dmi, h_k=0.0,
-            field_like_ratio=0.0, gamma0=2.211e5)``  the landscape and the material (SI).
+            field_like_ratio=0.0, gamma0=2.211e5, segments=1, sigma_wall=0, exchange=0)``
+            the landscape and the material (SI); segments > 1: an elastic line.
 ``run_pulses(model, q0, phi0, amplitude, bias, temperature, key, *, rise, plateau, fall,
              settle, dt=1e-12, record_every=None) -> PulseResult(q, phi, escaped, speed_max,
              q_record)``  one trapezoidal pulse then ``settle`` s at V = 0, per member.
@@ -88,6 +90,35 @@ k_B T |w'| / (2 mu0 Ms t w^2), about 10 A/m for w going from 100 to 300 nm over 
 left out: the phi-dependent part of the width gradient of the wall energy (h_pin holds the
 phi = 0 part).
 
+Elastic line (``segments`` S > 1)
+---------------------------------
+A wall across a wide track need not move as one rigid object: thermally it can depin by a
+local bulge, and above Walker breakdown its angle need not precess as one. With S > 1 the wall
+is S segments (q_j, phi_j), j = 0 ... S-1, side by side across the width, each of length
+dy = w / S (w: the mean of the segments' local widths, held over a step) and each obeying the
+(q, phi) equations above for its own cross-section t dy, with two couplings (the
+"one-dimensional string" of the creep literature with the (q, phi) dynamics of each element;
+cf. Lemerle et al., PRL 80, 849 (1998) for the elastic line, Boulle et al., PRL 111, 217203
+(2013) for a tilting DMI wall):
+
+    E_line = sum_j sigma t (q_j+1 - q_j)^2 / (2 dy)                  (the wall's extra area)
+           + sum_j (4 A delta t / dy) (1 - cos(phi_j+1 - phi_j))    (exchange along the wall)
+
+so that H_q,j gains sigma / (2 mu0 Ms dy^2) (q_j+1 - 2 q_j + q_j-1) and H_phi,j gains
+-(2 A / (mu0 Ms dy^2)) (sin(phi_j+1 - phi_j) - sin(phi_j - phi_j-1)), with free ends (the
+missing neighbour of an end segment is absent). sigma = ``sigma_wall`` (J/m^2), A =
+``exchange`` (J/m). Each segment feels the landscape at its own position: h_pin(q_j) and
+h_sot(q_j) are fields, so every segment carries 1/S of the rigid wall's pinning force at the
+same position (the landscape from the constrained minimisation is a width-averaged quantity;
+where along the width the notch acts is not resolved). Each segment has its own thermal field
+for its volume 2 delta t w(q_j) / S, so the centre of mass fluctuates as the rigid wall, and
+the line's internal modes add the bulges. A straight line at T = 0 stays straight and
+reproduces the rigid wall exactly. Not included: the tilt dependence of the DMI energy
+(cos(phi - chi) of the q-phi-chi model), the DMI boundary condition at the edges, and the
+nonlinearity of the area term (small slopes). The wall's position (``q`` of the results, the
+escape test, the record) is the mean over the segments; ``q_line``/``phi_line`` hold the
+segments, and a run can start from them.
+
 Integration
 -----------
 Stochastic Heun (Stratonovich): predictor Euler, corrector trapezoid, the thermal field of step
@@ -163,6 +194,15 @@ class WallModel(eqx.Module):
     """True: the low end of the grid (the IN side) holds the wall instead of absorbing it: a
     wall driven below q_grid[0] waits there (not escaped) and moves on when driven forward (a
     nucleation pad that keeps the wall)."""
+    segments: int = eqx.field(default=1, static=True)
+    """Number of segments S across the track width (module docstring, "Elastic line"): 1 is
+    the rigid wall; S > 1 an elastic line of S (q, phi) segments coupled by the wall tension
+    and the exchange along the wall."""
+    sigma_wall: float = 0.0
+    """Wall energy per unit area (J/m^2), the line tension per unit thickness; needed for
+    segments > 1 (sigma = 4 A / delta - pi |D| for the Néel wall)."""
+    exchange: float = 0.0
+    """Exchange stiffness A (J/m) that couples the segments' angles; needed for segments > 1."""
 
 
 class PulseResult(NamedTuple):
@@ -178,6 +218,10 @@ class PulseResult(NamedTuple):
     """(N,) largest |q'| (m/s) over the run (Heun-averaged per step)."""
     q_record: jax.Array | None
     """(N, steps // record_every) q after every record_every steps, or None."""
+    q_line: jax.Array | None = None
+    """(N, S) each segment's position (m) at the end (the rigid wall: S = 1)."""
+    phi_line: jax.Array | None = None
+    """(N, S) each segment's angle (rad, not wrapped)."""
 
 
 class SequenceResult(NamedTuple):
@@ -262,6 +306,13 @@ def check_model(model: WallModel) -> dict:
         out[name] = _scalar(getattr(model, name), name, positive=True)
     for name in ("h_dmi", "h_k", "field_like_ratio"):
         out[name] = _scalar(getattr(model, name), name)
+    segments = model.segments
+    if isinstance(segments, bool) or not isinstance(segments, int | np.integer) or segments < 1:
+        _fail("segments", f"must be an integer >= 1, got {segments!r}")
+    for name in ("sigma_wall", "exchange"):
+        out[name] = _scalar(getattr(model, name), name, nonnegative=True)
+        if segments > 1 and not out[name] > 0:
+            _fail(name, f"must be > 0 for an elastic line (segments = {segments})")
     return out
 
 
@@ -319,7 +370,20 @@ def stability_number(
         + drive * (1 + abs(m["field_like_ratio"]))
         + m["delta"] * (pin_slope + abs(amplitude_max) * sot_slope)
     )
-    volume = 2 * m["delta"] * m["thickness"] * m["width"].min()
+    n_seg = int(model.segments)
+    dy = m["width"].min() / n_seg
+    if n_seg > 1:
+        # largest eigenvalue of the discrete Laplacian is 4 / dy^2: tension on q (in units of
+        # delta) and exchange on phi
+        h_max += (
+            4
+            / dy**2
+            * (
+                m["sigma_wall"] * m["delta"] / (2 * MU0 * m["Ms"])
+                + 2 * m["exchange"] / (MU0 * m["Ms"])
+            )
+        )
+    volume = 2 * m["delta"] * m["thickness"] * dy
     var = 2 * m["alpha"] * KB * temperature_max / (m["gamma0"] * MU0 * m["Ms"] * volume * dt)
     return float(m["gamma0"] * h_max * dt), float(m["gamma0"] * math.sqrt(var) * dt)
 
@@ -353,7 +417,7 @@ def _float_dtype():
 def _prepare(model: WallModel, dtype) -> WallModel:
     m = check_model(model)
     arrays = {k: jnp.asarray(v, dtype) for k, v in m.items()}
-    return WallModel(**arrays, hold_low_end=bool(model.hold_low_end))
+    return WallModel(**arrays, hold_low_end=bool(model.hold_low_end), segments=int(model.segments))
 
 
 # --- the dynamics ----------------------------------------------------------------------------
@@ -382,20 +446,45 @@ def _lookup(model: WallModel, table, q):
     i = jnp.clip(jnp.floor(x), 0, n - 2)
     f = jnp.clip(x - i, 0.0, 1.0)
     i = i.astype(jnp.int32)
+    f = f[..., None]
     row = table[i] * (1 - f) + table[i + 1] * f
-    return row[0], row[1], row[2]
+    return row[..., 0], row[..., 1], row[..., 2]
 
 
-def _rates(model: WallModel, h_pin, h_sot, phi, V, bias, h_th_q, h_th_phi):
+def _laplacian(a):
+    """Second difference along the last axis with free (Neumann) ends: the ends' missing
+    neighbour is the end itself."""
+    padded = jnp.concatenate([a[..., :1], a, a[..., -1:]], axis=-1)
+    return padded[..., 2:] - 2 * a + padded[..., :-2]
+
+
+def _coupling(model: WallModel, q, phi, dy):
+    """(tension field on q, exchange field on phi) (A/m) of the elastic line, segment spacing
+    dy (m); zero for the rigid wall. The exchange is the lattice form
+    sum (4 A delta t / dy) (1 - cos(phi_j+1 - phi_j)) (periodic in each angle, so a 2 pi
+    winding, a Bloch line pair, costs only its gradient energy)."""
+    if model.segments == 1:
+        return 0.0, 0.0
+    h_tension = model.sigma_wall / (2 * MU0 * model.Ms * dy**2) * _laplacian(q)
+    # dE/dphi_j / (mu0 Ms V_j) with V_j = 2 delta t dy; free ends
+    twist = jnp.sin(jnp.diff(phi))  # sin(phi_j+1 - phi_j), (S - 1,)
+    zero = jnp.zeros_like(phi[..., :1])
+    pull = jnp.concatenate([twist, zero], axis=-1) - jnp.concatenate([zero, twist], axis=-1)
+    h_exchange = -2 * model.exchange / (MU0 * model.Ms * dy**2) * pull
+    return h_tension, h_exchange
+
+
+def _rates(model: WallModel, h_pin, h_sot, phi, V, bias, h_th_q, h_th_phi, h_c_q=0.0, h_c_phi=0.0):
     """(q', phi') (m/s, rad/s) of the (q, phi) equations (module docstring), given the tables
-    at the wall's position."""
+    at the wall's (or each segment's) position and the elastic line's coupling fields."""
     sin, cos = jnp.sin(phi), jnp.cos(phi)
     drive = V * h_sot * cos
-    h_q = bias + drive - h_pin + h_th_q
+    h_q = bias + drive - h_pin + h_th_q + h_c_q
     h_phi = (
         (0.5 * jnp.pi * model.h_dmi - model.h_k * cos) * sin
         - model.field_like_ratio * drive
         + h_th_phi
+        + h_c_phi
     )
     scale = model.gamma0 / (1 + model.alpha**2)
     dq = model.delta * scale * (model.alpha * h_q + h_phi)
@@ -416,39 +505,53 @@ class _State(NamedTuple):
 
 
 def _step(model, table, state: _State, k, xi, amplitude, bias, sigma0, times, n_steps):
-    """One stochastic Heun step (index k, standard normals xi (2,)) of one member; steps with
-    k >= n_steps (padding of the last noise block) leave the state alone."""
+    """One stochastic Heun step (index k, standard normals xi (S, 2)) of one member (S
+    segments); steps with k >= n_steps (padding of the last noise block) leave the state
+    alone."""
     rise, plateau, fall, dt = times
     dtype = state.q.dtype
     t = k.astype(dtype) * dt
     V0 = amplitude * _profile(t, rise, plateau, fall)
     V1 = amplitude * _profile(t + dt, rise, plateau, fall)
+    n_seg = model.segments
     h_pin0, h_sot0, width = _lookup(model, table, state.q)
-    noise = (sigma0 / jnp.sqrt(width)) * xi
-    dq0, dphi0 = _rates(model, h_pin0, h_sot0, state.phi, V0, bias, noise[0], noise[1])
+    dy = jnp.mean(width) / n_seg  # segment spacing, held over the step
+    # each segment's thermal field for its own volume 2 delta t (w / S)
+    noise = (sigma0 / jnp.sqrt(width / n_seg))[..., None] * xi
+    c_q, c_phi = _coupling(model, state.q, state.phi, dy)
+    dq0, dphi0 = _rates(
+        model, h_pin0, h_sot0, state.phi, V0, bias, noise[..., 0], noise[..., 1], c_q, c_phi
+    )
     q1 = state.q + dt * dq0
     phi1 = state.phi + dt * dphi0
     h_pin1, h_sot1, _ = _lookup(model, table, q1)
-    dq1, dphi1 = _rates(model, h_pin1, h_sot1, phi1, V1, bias, noise[0], noise[1])
+    c_q, c_phi = _coupling(model, q1, phi1, dy)
+    dq1, dphi1 = _rates(
+        model, h_pin1, h_sot1, phi1, V1, bias, noise[..., 0], noise[..., 1], c_q, c_phi
+    )
     speed = 0.5 * (dq0 + dq1)
     q_new = state.q + dt * speed
     phi_new = state.phi + 0.5 * dt * (dphi0 + dphi1)
     lo, hi = model.q_grid[0], model.q_grid[-1]
-    out = (q_new > hi) if model.hold_low_end else (q_new < lo) | (q_new > hi)
+    centre = jnp.mean(q_new)  # the wall's position: the mean over the segments
+    out = (centre > hi) if model.hold_low_end else (centre < lo) | (centre > hi)
     q_new = jnp.clip(q_new, lo, hi)
     frozen = state.escaped | (k >= n_steps)
+    speed = jnp.abs(jnp.mean(speed))
     return _State(
         q=jnp.where(frozen, state.q, q_new),
         phi=jnp.where(frozen, state.phi, phi_new),
         escaped=state.escaped | (out & ~frozen),
-        speed_max=jnp.where(frozen, state.speed_max, jnp.maximum(state.speed_max, jnp.abs(speed))),
+        speed_max=jnp.where(frozen, state.speed_max, jnp.maximum(state.speed_max, speed)),
     )
 
 
 def _run_member(model, state, key, amplitude, bias, temperature, times, n_steps, record_every):
-    """One member through one pulse and its settle time: (end state, q record or None)."""
+    """One member through one pulse and its settle time: (end state, record of the mean q or
+    None)."""
     dt = times[-1]
     table = _table(model)
+    n_seg = model.segments
     # thermal field std at unit width: sigma^2 = 2 alpha kB T / (gamma0 mu0 Ms 2 delta t w dt)
     sigma0 = jnp.sqrt(
         2
@@ -459,7 +562,10 @@ def _run_member(model, state, key, amplitude, bias, temperature, times, n_steps,
     )
 
     def block(s, b):
-        xi = jax.random.normal(jax.random.fold_in(key, b), (NOISE_BLOCK, 2), s.q.dtype)
+        # the rigid wall (S = 1) draws (100, 2) as it always did
+        shape = (NOISE_BLOCK, 2) if n_seg == 1 else (NOISE_BLOCK, n_seg, 2)
+        xi = jax.random.normal(jax.random.fold_in(key, b), shape, s.q.dtype)
+        xi = xi.reshape(NOISE_BLOCK, n_seg, 2)
 
         def body(s, inputs):
             k, x = inputs
@@ -476,7 +582,7 @@ def _run_member(model, state, key, amplitude, bias, temperature, times, n_steps,
 
     def chunk(s, bs):
         s, _ = jax.lax.scan(block, s, bs)
-        return s, s.q
+        return s, jnp.mean(s.q)
 
     n_rec = n_steps // record_every
     bs = jnp.arange(n_rec * per).reshape(n_rec, per)
@@ -492,8 +598,7 @@ def _n_steps(rise, plateau, fall, settle, dt) -> int:
 @partial(jax.jit, static_argnames=("times", "n_steps", "record_every"))
 def _run_batch(model, q0, phi0, amplitude, bias, temperature, keys, times, n_steps, record_every):
     def member(q, phi, amp, b, T, key):
-        zero = jnp.zeros_like(q)
-        state = _State(q, phi, jnp.asarray(False), zero)
+        state = _State(q, phi, jnp.asarray(False), jnp.zeros((), q.dtype))
         return _run_member(model, state, key, amp, b, T, times, n_steps, record_every)
 
     return jax.vmap(member)(q0, phi0, amplitude, bias, temperature, keys)
@@ -502,14 +607,14 @@ def _run_batch(model, q0, phi0, amplitude, bias, temperature, keys, times, n_ste
 @partial(jax.jit, static_argnames=("times", "n_steps"))
 def _run_sequence(model, q0, phi0, amplitudes, biases, temperature, keys, times, n_steps):
     def member(q, phi, amps, bs, T, key):
-        state = _State(q, phi, jnp.asarray(False), jnp.zeros_like(q))
+        state = _State(q, phi, jnp.asarray(False), jnp.zeros((), q.dtype))
 
         def pulse(s, inputs):
             amp, b, p = inputs
             s, _ = _run_member(
                 model, s, jax.random.fold_in(key, p), amp, b, T, times, n_steps, None
             )
-            return s, (s.q, s.phi, s.escaped)
+            return s, (jnp.mean(s.q), jnp.mean(s.phi), s.escaped)
 
         _, out = jax.lax.scan(pulse, state, (amps, bs, jnp.arange(amps.shape[0])))
         return out
@@ -517,15 +622,28 @@ def _run_sequence(model, q0, phi0, amplitudes, biases, temperature, keys, times,
     return jax.vmap(member)(q0, phi0, amplitudes, biases, temperature, keys)
 
 
+def _line_array(value, field: str, n: int, n_seg: int) -> np.ndarray:
+    """A start state as (N, S): a scalar, (N,) (a straight wall) or (N, S) (one value per
+    segment)."""
+    a = _finite_array(value, field)
+    if a.ndim == 2:
+        if a.shape != (n, n_seg):
+            _fail(field, f"must be a scalar, (N={n},) or (N={n}, S={n_seg}), got {a.shape}")
+        return a
+    a = _member_array(a, field, n)
+    return np.broadcast_to(np.broadcast_to(a, (n,))[:, None], (n, n_seg))
+
+
 def _members(model, q0, phi0, amplitude, bias, temperature, key, two_d: bool):
     """Validate and broadcast the per-member inputs; returns (n, arrays...)."""
     grid = check_model(model)["q_grid"]
     key = _keys(key, None)
     n = key.shape[0]
-    q0 = _member_array(q0, "q0", n)
+    n_seg = int(model.segments)
+    q0 = _line_array(q0, "q0", n, n_seg)
     if np.any((q0 < grid[0]) | (q0 > grid[-1])):
         _fail("q0", f"must lie on the track [{grid[0]:.6g}, {grid[-1]:.6g}] m")
-    phi0 = _member_array(phi0, "phi0", n)
+    phi0 = _line_array(phi0, "phi0", n, n_seg)
     temperature = _member_array(temperature, "temperature", n)
     if np.any(temperature < 0):
         _fail("temperature", "must be >= 0 (K)")
@@ -550,8 +668,8 @@ def _members(model, q0, phi0, amplitude, bias, temperature, key, two_d: bool):
     shape = (n,)
     return (
         n,
-        np.broadcast_to(q0, shape),
-        np.broadcast_to(phi0, shape),
+        q0,
+        phi0,
         amplitude if two_d else np.broadcast_to(amplitude, shape),
         bias if two_d else np.broadcast_to(bias, shape),
         np.broadcast_to(temperature, shape),
@@ -579,7 +697,8 @@ def run_pulses(
     and ``settle`` s at V = 0, in one jitted vmapped call.
 
     q0 (m), phi0 (rad), amplitude (V), bias (A/m, the +z field), temperature (K): scalars or
-    (N,), N = len(key); key: (N, 2) PRNG keys (``physics.engine.ensemble.ensemble_keys``).
+    (N,), N = len(key) (q0 and phi0 also (N, S): each segment of an elastic line); key:
+    (N, 2) PRNG keys (``physics.engine.ensemble.ensemble_keys``).
     Step k of member i draws its noise from fold_in(key[i], k). All inputs are checked first
     (ValueError naming the field). ``record_every``: also return q every that many steps.
     """
@@ -602,7 +721,15 @@ def run_pulses(
         n_steps=n_steps,
         record_every=None if record_every is None else int(record_every),
     )
-    return PulseResult(state.q, state.phi, state.escaped, state.speed_max, record)
+    return PulseResult(
+        jnp.mean(state.q, axis=-1),
+        jnp.mean(state.phi, axis=-1),
+        state.escaped,
+        state.speed_max,
+        record,
+        state.q,
+        state.phi,
+    )
 
 
 def run_pulse_sequence(
@@ -624,9 +751,10 @@ def run_pulse_sequence(
     pulse to pulse (``lax.scan`` over pulses), one jitted call.
 
     amplitudes (V): (P,) shared or (N, P); biases (A/m): scalar, (P,), (N, 1) or (N, P);
-    q0, phi0, temperature: scalar or (N,); key (N, 2). Every pulse has the same shape (rise,
-    plateau, fall, then settle at V = 0). Pulse p of member i draws its noise from
-    fold_in(fold_in(key[i], p), k). Returns q, phi, escaped after every pulse, shape (N, P).
+    q0, phi0, temperature: scalar or (N,) (q0, phi0 also (N, S)); key (N, 2). Every pulse
+    has the same shape (rise, plateau, fall, then settle at V = 0). Pulse p of member i
+    draws its noise from fold_in(fold_in(key[i], p), k). Returns q, phi (means over the
+    segments), escaped after every pulse, shape (N, P).
     """
     n, q0, phi0, amplitudes, biases, temperature, key = _members(
         model, q0, phi0, amplitudes, biases, temperature, key, two_d=True
