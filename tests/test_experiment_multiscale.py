@@ -72,6 +72,9 @@ def _spec(**calculator) -> dict:
         ("dt", -1e-12, "calculator.dt"),
         ("window", "yes", "calculator.window"),
         ("demag_update", "step", "calculator.demag_update"),
+        ("segments", 0, "calculator.segments"),
+        ("segments", 2.0, "calculator.segments"),
+        ("segments", True, "calculator.segments"),
     ],
 )
 def test_bad_options_fail_in_one_line_naming_the_option(option, value, message):
@@ -119,6 +122,29 @@ def test_run_file_is_read_by_fit_and_is_reproducible(stored_landscape, tmp_path)
     out = tmp_path / "model.json"
     assert main(["fit", str(path), "-o", str(out), "--law", "normal"]) == 0
     assert out.stat().st_size > 0
+
+
+def test_an_elastic_line_run_is_stored_reproducible_and_not_the_rigid_wall(
+    stored_landscape, tmp_path
+):
+    """calculator.segments = 2: the line's state is carried from pulse to pulse (its shape
+    survives the readout), the run is seeded, and at 300 K it differs from the rigid wall
+    (which it equals at T = 0: tests/test_multiscale_elastic_line.py)."""
+    line = RunSpec.from_dict(_spec(segments=2))
+    path, _ = simulate_run(line, tmp_path / "a", figures=False, progress=False)
+    record = open_run(path)
+    assert record.spec.calculator["segments"] == 2
+    again, _ = simulate_run(line, tmp_path / "b", figures=False, progress=False)
+    np.testing.assert_array_equal(open_run(again).readouts["position"], record.readouts["position"])
+    rigid, _ = simulate_run(
+        RunSpec.from_dict(_spec()), tmp_path / "c", figures=False, progress=False
+    )
+    assert not np.array_equal(open_run(rigid).readouts["position"], record.readouts["position"])
+    # sigma from the material: 4 A / delta - pi |D| > 0 (a stable Néel wall)
+    from physics.experiment.simulate_multiscale import wall_model_of
+
+    model = wall_model_of(stored_landscape, segments=2, material=line.material_object())
+    assert 0 < model.sigma_wall < 4 * line.material_object().A / stored_landscape.delta
 
 
 def test_walls_that_leave_the_track_stay_gone(stored_landscape, tmp_path):

@@ -37,6 +37,11 @@ Calculator options (all optional):
                        ``"reservoir"``: the IN side holds it (the device's nucleation pad),
                        it waits at the landscape's start and re-enters when a pulse drives
                        it (the paper's cycles start from a wall at IN);
+``segments``           1 (default): the rigid wall; S > 1: an elastic line of S segments across
+                       the width (:mod:`physics.multiscale.wall_model`, "Elastic line"), its
+                       tension sigma = 4 A / delta - pi |D| and exchange A from the
+                       (renormalised) material; the line's shape is carried from pulse to
+                       pulse;
 ``thermal_m``          Callen-Callen renormalisation of the landscape's parameters
                        (:mod:`physics.multiscale.renormalise`), default 1 (measured
                        room-temperature parameters, the paper-scale runs); 0.95 stands in for
@@ -71,6 +76,7 @@ DEFAULTS: dict[str, Any] = {
     "dq": 1e-9,
     "q_range": None,
     "in_end": "absorbing",
+    "segments": 1,
 }
 _OPTIONS = ("name", *DEFAULTS)
 #: The wall model's largest stable step (s) is checked by the model itself; this bounds typos.
@@ -112,6 +118,9 @@ def multiscale_options(spec: RunSpec) -> dict[str, Any]:
                 f"calculator.q_range: must be [q_min, q_max] (m) inside the track "
                 f"[{x0:g}, {x1:g}], got {span!r}"
             )
+    seg = options["segments"]
+    if isinstance(seg, bool) or not isinstance(seg, int) or not 1 <= seg <= 64:
+        raise ValueError(f"calculator.segments: must be an integer in 1 ... 64, got {seg!r}")
     m = options["thermal_m"]
     if isinstance(m, bool) or not isinstance(m, int | float) or not 0 < m <= 1:
         raise ValueError(f"calculator.thermal_m: must be a number in (0, 1], got {m!r}")
@@ -166,11 +175,22 @@ def spec_landscape(
     )
 
 
-def wall_model_of(landscape: Any, hold_low_end: bool = False) -> Any:
+def wall_model_of(
+    landscape: Any, hold_low_end: bool = False, segments: int = 1, material: Any = None
+) -> Any:
     """The :class:`~physics.multiscale.wall_model.WallModel` of a
     :class:`~physics.multiscale.landscape.WallLandscape` (same arrays and scalars, SI);
-    ``hold_low_end``: the IN side holds the wall (``in_end = "reservoir"``)."""
+    ``hold_low_end``: the IN side holds the wall (``in_end = "reservoir"``); ``segments`` > 1:
+    an elastic line, whose tension sigma = 4 A / delta - pi |D| (J/m^2) and exchange A (J/m)
+    come from ``material`` (the landscape's, renormalised alike) and the landscape's delta."""
     from physics.multiscale.wall_model import WallModel
+
+    line = {}
+    if segments > 1:
+        if material is None:
+            raise ValueError("material: needed for an elastic line (segments > 1)")
+        sigma = 4 * material.A / landscape.delta - np.pi * abs(material.D)
+        line = {"segments": segments, "sigma_wall": float(sigma), "exchange": float(material.A)}
 
     return WallModel(
         q_grid=landscape.q,
@@ -185,6 +205,7 @@ def wall_model_of(landscape: Any, hold_low_end: bool = False) -> Any:
         h_k=landscape.h_k,
         field_like_ratio=landscape.field_like_ratio,
         hold_low_end=hold_low_end,
+        **line,
     )
 
 
@@ -230,7 +251,15 @@ def simulate_multiscale(spec: RunSpec, progress: bool | None = None) -> RunResul
         q_range=options["q_range"],
         progress=progress,
     )
-    model = wall_model_of(landscape, hold_low_end=options["in_end"] == "reservoir")
+    from physics.multiscale.renormalise import renormalised
+
+    n_seg = int(options["segments"])
+    model = wall_model_of(
+        landscape,
+        hold_low_end=options["in_end"] == "reservoir",
+        segments=n_seg,
+        material=renormalised(spec.material_object(), float(options["thermal_m"])),
+    )
     proto = spec.protocol
     geo = spec.readout_geometry()
     n_r = spec.n_realisations
@@ -272,6 +301,7 @@ def simulate_multiscale(spec: RunSpec, progress: bool | None = None) -> RunResul
         # state: q (m), phi (rad), gone (-1: pushed out at the IN side of the landscape, +1: at
         # the CLK side, 0: on the track). A wall that has left stays gone (nothing in the
         # model nucleates a new one), as in the micromagnetic runs.
+        # q, phi: (members, segments)
         q, phi, gone = state
         if shape == (0.0, 0.0, 0.0):  # a relaxation: V = 0 throughout
             shape = (0.0, dt, 0.0)
@@ -289,18 +319,19 @@ def simulate_multiscale(spec: RunSpec, progress: bool | None = None) -> RunResul
             settle=settle,
             dt=dt,
         )
-        q_new, escaped = np.asarray(result.q), np.asarray(result.escaped)
-        side = np.where(q_new > 0.5 * (grid[0] + grid[-1]), 1, -1)
+        q_new, escaped = np.asarray(result.q_line), np.asarray(result.escaped)
+        side = np.where(q_new.mean(axis=1) > 0.5 * (grid[0] + grid[-1]), 1, -1)
         new_gone = np.where(gone != 0, gone, np.where(escaped, side, 0))
+        keep = (gone != 0)[:, None]
         return (
-            np.where(gone != 0, q, q_new),
-            np.where(gone != 0, phi, np.asarray(result.phi)),
+            np.where(keep, q, q_new),
+            np.where(keep, phi, np.asarray(result.phi_line)),
             new_gone,
         )
 
     def position(state) -> np.ndarray:
         q, _, gone = state
-        return np.where(gone > 0, x_clk, np.where(gone < 0, x_in, q))
+        return np.where(gone > 0, x_clk, np.where(gone < 0, x_in, q.mean(axis=1)))
 
     def record(target: dict, columns: np.ndarray, state: Any) -> None:
         values = geo.at_position(position(state).reshape(n_r, len(columns)))
@@ -308,7 +339,11 @@ def simulate_multiscale(spec: RunSpec, progress: bool | None = None) -> RunResul
             target[name][:, columns] = value
 
     def fresh():
-        return (np.full(members, q_start), np.zeros(members), np.zeros(members, dtype=int))
+        return (
+            np.full((members, n_seg), q_start),
+            np.zeros((members, n_seg)),
+            np.zeros(members, dtype=int),
+        )
 
     state = fresh()
     for group in range(n_groups):
