@@ -222,3 +222,22 @@ def test_elastic_line_recalibrated_reproduces_the_rigid_trapezoid_numbers():
             if value and line.get(notch):
                 assert abs(line[notch] / value - 1) < 0.15, (case, notch)
         assert line["0"] > 1.1  # the home notch stays high
+
+
+def test_straight_track_model_over_pins_already_at_zero_temperature():
+    # T = 0 straight ramps, 0.02 V steps (validation/straight-ramp-T0*.toml): the direct run
+    # leaves notch 0 at 0.16 V, the rigid model at 0.20 V; deterministic, so the first pulse
+    # that moves the wall is exact up to the 0.02 V step.
+    from physics.experiment.run_statistics import pulse_transitions
+    from physics.experiment.store import open_run
+
+    def first_departure(prefix):
+        record = open_run(_one(PAPER_SCALE / "validation" / "runs", prefix))
+        tr = pulse_transitions(record)
+        assert record.spec.protocol.temperature == 0
+        moved = np.flatnonzero(tr.end.ravel() != 1)
+        return float(np.asarray(record.pulses["voltage"])[moved[0]])
+
+    direct, model = first_departure("f887423e"), first_departure("1ae200cd")
+    assert direct == pytest.approx(0.16)
+    assert model == pytest.approx(0.20)
