@@ -223,3 +223,22 @@ def test_dask_and_process_pool_give_identical_results(tmp_path):
     # different seeds differ (the comparison above is not vacuous)
     r0, r1 = (read_run(run_path(pool_dir, p.spec.run_id)).readouts["position"] for p in points[:2])
     assert not np.array_equal(r0, r1)
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_a_serial_run_shows_its_pulses_when_progress_is_on(tmp_path, monkeypatch, progress):
+    # The runs bar alone says "0/1" for the whole of a long single run: the serial executor
+    # hands its progress flag to the physics' bar over the pulses (also when stderr is a log,
+    # as the runs bar does).
+    import physics.experiment.simulate as simulate_module
+
+    seen = []
+
+    def fake_simulate(spec, progress=None):
+        seen.append(progress)
+        return synthetic_depinning_run(spec)
+
+    monkeypatch.setattr(simulate_module, "simulate", fake_simulate)
+    point = load_sweep(write_sweep(tmp_path / "s.toml", seeds=1))[0]
+    run_batch([point], tmp_path / "out", executor="serial", progress=progress)
+    assert seen == [progress]

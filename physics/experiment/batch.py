@@ -42,6 +42,7 @@ On a SLURM cluster, start a scheduler with dask-jobqueue and pass its address::
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import multiprocessing
 import os
@@ -114,14 +115,15 @@ class BatchReport:
         return text
 
 
-def default_run_function(spec: RunSpec) -> RunResult:
-    """The physics: :func:`physics.experiment.simulate.simulate`."""
+def default_run_function(spec: RunSpec, progress: bool | None = None) -> RunResult:
+    """The physics: :func:`physics.experiment.simulate.simulate` (``progress``: its bar over
+    the pulses; None: only on a terminal)."""
     # Imported here, not at the top: simulate loads JAX, the engine and ubermag (~2.4 s
     # measured on 2 CPU cores against 0.3 s for the rest of physics.experiment), and this
     # module is loaded by every reader of run files (compact, dwmtj plot) that never simulates.
     from physics.experiment.simulate import simulate
 
-    return simulate(spec)
+    return simulate(spec, progress=progress)
 
 
 #: Set in pool workers by :func:`_init_worker`: the parent's pid and the output folder.
@@ -341,6 +343,11 @@ def run_batch(
         raise ValueError(f"executor: must be one of {list(EXECUTORS)}, got {executor!r}")
     if executor == "dask" and scheduler is None:
         raise ValueError("scheduler: the dask executor needs a scheduler address or Client")
+    if run_fn is None and executor == "serial":
+        # a serial run shows its pulses under the runs bar (also in a log, as the runs bar
+        # does)
+        run_fn = functools.partial(default_run_function, progress=bool(progress))
+    # workers get the function by reference (its default: a pulse bar only on a terminal)
     run_fn = run_fn or default_run_function
     start = time.perf_counter()
     out_dir = Path(out_dir)
