@@ -5,7 +5,7 @@ The artifact: one forward normal law N(V50_k, sigma_k) per notch at the design's
 temperature (the model's prediction, marked ``assumed`` = False but with the provenance
 "design"), no reset laws (the reset direction is not designed), conductance levels from the
 MTJ area left parallel with the wall at each notch (RA and TMR of the material), and the
-network section with the target's (or implied) w1/w2 and delta.
+network section with the w1/w2 fitted to the predicted V50s (Eq. 1) and the target's delta.
 """
 
 from __future__ import annotations
@@ -109,7 +109,10 @@ def implied_model(problem: Problem, result: DesignResult, track: Track, name: st
     f = result.v50[0] / result.v50
     r, r_se, rms = fit_eq1(W, f, None)
     t = problem.spec.target
-    ratio = float(t.w1_over_w2) if t.kind == "f_meta" else float(np.clip(r, 1e-6, 1.0))
+    # the network gets the metaplasticity the design predicts (Eq. 1 fitted to V50_0 / V50_k),
+    # not the target's: the artifact is what the track would do, so that a network run
+    # measures the design, not the wish (an f_meta target's ratio is in the report)
+    ratio = float(np.clip(r, 1e-6, 1.0))
     return CompactModel(
         name=name,
         n_states=K,

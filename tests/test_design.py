@@ -264,3 +264,20 @@ def test_300k_micromagnetic_verification_from_the_stored_ramp():
     assert predicted == pytest.approx([0.205, 0.351, 0.494, 0.646], abs=5e-4)
     assert abs(v50[0] / predicted[0] - 1) <= 0.35
     assert all(v50[k] > 1.35 * predicted[k] for k in (1, 2, 3))
+
+
+def test_artifact_network_carries_the_predicted_metaplasticity_not_the_target():
+    """An f_meta design's artifact gives the network the Eq. 1 ratio fitted to the design's
+    own predicted V50s (0.474 for the committed w1/w2 = 0.5 target), so that a network run
+    measures the design, not the wish; the committed artifact is what the code writes."""
+    sys.path.insert(0, str(ROOT / "results" / "design"))
+    from refresh_artifact import artifact_from_stored
+
+    model = artifact_from_stored("scaled-fmeta-half")
+    fitted = model.metaplasticity["w1_over_w2"]
+    assert model.network["w1_over_w2"] == pytest.approx(fitted)
+    assert abs(fitted - 0.5) > 0.01
+    stored = json.loads(
+        (ROOT / "results/design/scaled-fmeta-half/scaled-fmeta-half-model.json").read_text()
+    )
+    assert stored["network"]["w1_over_w2"] == pytest.approx(fitted, rel=1e-9)
