@@ -244,3 +244,16 @@ def test_straight_track_model_over_pins_already_at_zero_temperature():
     # with 10 ns pulses the direct wall still leaves at 0.16 V: its quasi-static threshold is
     # in (0.14, 0.16] V, against the landscape's 0.26 V (README)
     assert first_departure("668d7f4b") == pytest.approx(0.16)
+
+
+def test_straight_landscape_pinning_field_matches_the_minimiser_so_the_sot_drive_misses():
+    # straight-field-check.json (straight_field_check.py): the engine's unconstrained
+    # minimiser depins the wall from notch 0 between two 1 mT steps that bracket the
+    # landscape's maximum h_pin, while the landscape's SOT threshold is ~1.7x the direct one.
+    import json
+
+    check = json.loads((PAPER_SCALE / "straight-field-check.json").read_text())
+    held, depinned = check["minimiser_held_at_mT"], check["minimiser_depinned_at_mT"]
+    assert depinned - held == pytest.approx(1.0)
+    assert held <= check["landscape_h_pin_max_mT"] <= depinned
+    assert check["landscape_quasi_static_v_dep_V"] > 1.5 * 0.16  # the direct SOT bracket's top
