@@ -101,8 +101,8 @@ def test_line_shape_fluctuates_as_boltzmann_says():
     # covariance is kB T K^-1: the centre of mass has the rigid wall's <q^2> = kB T /
     # (2 mu0 Ms t w kappa), the shape sum_j (q_j - q_bar)^2 the mean kB T tr(P K^-1) (P: the
     # projector off the mean). sigma = 2e-3 J/m^2 makes tension and pinning comparable.
-    # 4096 members after 6 ns (relaxation <= 0.6 ns), two-sided tests at 1 % false alarms each
-    # (chi-square for the mean; the shape statistic is a sum of 4096 independent weighted
+    # 2048 members after 3 ns (relaxation <= 0.6 ns), two-sided tests at 1 % false alarms each
+    # (chi-square for the mean; the shape statistic is a sum of 2048 independent weighted
     # chi-squares: normal with the exact mean and variance); fixed seed.
     n_seg, sigma = 5, 2e-3
     q = np.linspace(-40e-9, 40e-9, 161)
@@ -110,10 +110,10 @@ def test_line_shape_fluctuates_as_boltzmann_says():
         q, EQ_KAPPA * q, np.zeros_like(q), np.full_like(q, EQ_WIDTH),
         segments=n_seg, sigma_wall=sigma, exchange=2e-12, **EQ,
     )  # fmt: skip
-    n = 4096
+    n = 2048
     run = run_pulses(
         model, 0.0, 0.0, 0.0, 0.0, EQ_T, ensemble_keys(23, n),
-        rise=0.0, plateau=1e-12, fall=0.0, settle=6e-9, dt=1e-12,
+        rise=0.0, plateau=1e-12, fall=0.0, settle=3e-9, dt=1e-12,
     )  # fmt: skip
     assert not np.any(run.escaped)
     lines = np.asarray(run.q_line, float)
@@ -139,7 +139,7 @@ def test_exchange_coupled_angles_are_boltzmann():
     # Two segments (dy = 25 nm) whose angles feel DMI, the Néel-Bloch anisotropy and the
     # lattice exchange (4 A delta t / dy)(1 - cos(phi_2 - phi_1)) ~ 1 kB T (A = 5e-12 J/m):
     # the stationary density is exp(-E(phi_1, phi_2) / kB T) (q decouples: no SOT). <cos
-    # (phi_2 - phi_1)> and <cos phi> from a 2-D quadrature against 4096 members after 6 ns;
+    # (phi_2 - phi_1)> and <cos phi> from a 2-D quadrature against 2048 members after 3 ns;
     # each within 3 standard errors (false alarm 0.27 % each; fixed seed). A sign error in the
     # exchange makes the angles anti-aligned; a missing one gives <cos dphi> = <cos phi>^2.
     n_seg, A = 2, 5e-12
@@ -148,10 +148,10 @@ def test_exchange_coupled_angles_are_boltzmann():
         q, EQ_KAPPA * q, np.zeros_like(q), np.full_like(q, EQ_WIDTH),
         segments=n_seg, sigma_wall=2e-3, exchange=A, **EQ,
     )  # fmt: skip
-    n = 4096
+    n = 2048
     run = run_pulses(
         model, 0.0, 0.0, 0.0, 0.0, EQ_T, ensemble_keys(29, n),
-        rise=0.0, plateau=1e-12, fall=0.0, settle=6e-9, dt=1e-12,
+        rise=0.0, plateau=1e-12, fall=0.0, settle=3e-9, dt=1e-12,
     )  # fmt: skip
     phi = np.asarray(run.phi_line, float)
     dy = EQ_WIDTH / n_seg
