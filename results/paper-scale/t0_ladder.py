@@ -1,0 +1,98 @@
+"""Per-notch T = 0 SOT depinning thresholds, direct micromagnetics against the multiscale model,
+on a 0.01 V grid (issue 17; README "Where the straight-track miss starts").
+
+For each notch k of a scaled track: one deterministic realisation relaxed 1 ns at notch k, then
+1.5 ns pulses (50 ps edges, 0.2 ns settle, -4 mT) rising in 0.01 V steps over a range that
+brackets the notch; the threshold is the first pulse after which the wall has left notch k
+forward. The same protocol runs on the JAX engine (4 nm cells, float32, dt 1e-13 s, bare
+material) and on the multiscale rigid-wall model (thermal_m = 1, its landscape's h_sot), and
+the landscape's quasi-static threshold is listed beside them. The run files go to
+validation/runs (direct) and a temporary folder (model); writes ``t0-ladder-<track>.json``.
+
+    PYTHONPATH=. nice -n 5 .venv/bin/python results/paper-scale/t0_ladder.py scaled-trapezoid
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from physics.experiment.commands import simulate_run
+from physics.experiment.run_statistics import pulse_transitions
+from physics.experiment.simulate_multiscale import spec_landscape
+from physics.experiment.spec import RunSpec
+from physics.experiment.store import open_run
+from physics.materials import MU0
+
+HERE = Path(__file__).resolve().parent
+#: per track: voltage range (V) per notch, from the coarse T = 0 brackets
+RANGES = {
+    "scaled-trapezoid": [(0.30, 0.46), (0.38, 0.58), (0.52, 0.74), (0.52, 0.74), (0.52, 0.74)],
+}
+
+
+def spec_of(track: str, notch: int, v: tuple[float, float], calculator: dict) -> RunSpec:
+    n = int(round((v[1] - v[0]) / 0.01)) + 1
+    return RunSpec.from_dict(
+        {
+            "geometry": track,
+            "cell": [4e-9, 4e-9],
+            "n_realisations": 1,
+            "seed": 0,
+            "calculator": calculator,
+            "protocol": {
+                "kind": "voltage_ramp",
+                "v_start": v[0],
+                "v_stop": v[1],
+                "n_steps": n,
+                "n_cycles": 1,
+                "temperature": 0.0,
+                "bias_field": -4e-3,
+                "settle_time": 0.2e-9,
+                "pulse": {"width": 1.5e-9, "rise": 0.05e-9, "fall": 0.05e-9},
+                "initial_wall": {"at": notch},
+            },
+        }
+    )
+
+
+def threshold(path: Path, notch: int) -> tuple[float | None, str]:
+    """(first voltage after which the wall has left notch ``notch`` forward, run id)."""
+    record = open_run(path)
+    tr = pulse_transitions(record)
+    volts = np.asarray(record.pulses["voltage"], dtype=float)
+    moved = np.flatnonzero(tr.end.ravel() > notch + 1)
+    return (float(volts[moved[0]]) if moved.size else None), record.run_id
+
+
+def main() -> None:
+    track = sys.argv[1]
+    direct_cal = {"name": "jax", "dt": 1e-13, "dtype": "float32", "relax_time": 1e-9}
+    model_cal = {"name": "multiscale", "thermal_m": 1.0, "relax_time": 1e-9}
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, v in enumerate(RANGES[track]):
+            direct, direct_id = threshold(
+                simulate_run(spec_of(track, k, v, direct_cal), HERE / "validation" / "runs",
+                             figures=False, progress=False)[0], k)  # fmt: skip
+            model, _ = threshold(
+                simulate_run(spec_of(track, k, v, model_cal), tmp, figures=False,
+                             progress=False)[0], k)  # fmt: skip
+            rows.append({"notch": k, "range_V": v, "direct_V": direct, "model_V": model,
+                         "direct_run": direct_id})  # fmt: skip
+            print(rows[-1], flush=True)
+    land = spec_landscape(spec_of(track, 0, RANGES[track][0], model_cal), thermal_m=1.0)
+    qs = land.depinning_voltages(-4e-3 / MU0)
+    for row, v in zip(rows, qs, strict=False):
+        row["landscape_quasi_static_V"] = float(v)
+    (HERE / f"t0-ladder-{track}.json").write_text(json.dumps({"rows": rows}, indent=1) + "\n")
+    for r in rows:
+        print(r)
+
+
+if __name__ == "__main__":
+    main()
