@@ -2,7 +2,7 @@
 on a 0.01 V grid (issue 17; README "Where the straight-track miss starts").
 
 For each notch k of a scaled track: one deterministic realisation relaxed 1 ns at notch k, then
-1.5 ns pulses (50 ps edges, 0.2 ns settle, -4 mT) rising in 0.01 V steps over a range that
+1.5 ns pulses (50 ps edges, 0.2 ns settle, -4 mT) rising in 0.01 V (0.02 V) steps over a range that
 brackets the notch; the threshold is the first pulse after which the wall has left notch k
 forward. The same protocol runs on the JAX engine (4 nm cells, float32, dt 1e-13 s, bare
 material) and on the multiscale rigid-wall model (thermal_m = 1, its landscape's h_sot), and
@@ -10,6 +10,7 @@ the landscape's quasi-static threshold is listed beside them. The run files go t
 validation/runs (direct) and a temporary folder (model); writes ``t0-ladder-<track>.json``.
 
     PYTHONPATH=. nice -n 5 .venv/bin/python results/paper-scale/t0_ladder.py scaled-trapezoid
+    PYTHONPATH=. nice -n 5 .venv/bin/python results/paper-scale/t0_ladder.py heldout-deep-notches
 """
 
 from __future__ import annotations
@@ -29,17 +30,31 @@ from physics.experiment.store import open_run
 from physics.materials import MU0
 
 HERE = Path(__file__).resolve().parent
-#: per track: voltage range (V) per notch, from the coarse T = 0 brackets
-RANGES = {
-    "scaled-trapezoid": [(0.30, 0.46), (0.38, 0.58), (0.52, 0.74), (0.52, 0.74), (0.52, 0.74)],
+#: per case: the geometry (a preset name or a spec's geometry table), the voltage step (V) and
+#: the voltage range (V) per notch, from the coarse T = 0 brackets / the 300 K thresholds
+CASES = {
+    "scaled-trapezoid": (
+        "scaled-trapezoid",
+        0.01,
+        [(0.30, 0.46), (0.38, 0.58), (0.52, 0.74), (0.52, 0.74), (0.52, 0.74)],
+    ),
+    # the held-out deep-notch trapezoid (heldout/trapezoid-deep-notches-ramp.toml), notches 0-3
+    "heldout-deep-notches": (
+        {
+            "preset": "scaled-trapezoid",
+            "notches": {"depth": [8.8e-9, 11.3e-9, 13.8e-9, 16.2e-9, 18.7e-9]},
+        },
+        0.02,
+        [(0.30, 0.56), (0.34, 0.64), (0.56, 1.0), (0.56, 1.0)],
+    ),
 }
 
 
-def spec_of(track: str, notch: int, v: tuple[float, float], calculator: dict) -> RunSpec:
-    n = int(round((v[1] - v[0]) / 0.01)) + 1
+def spec_of(geometry, notch: int, v: tuple[float, float], step: float, calculator: dict) -> RunSpec:
+    n = int(round((v[1] - v[0]) / step)) + 1
     return RunSpec.from_dict(
         {
-            "geometry": track,
+            "geometry": geometry,
             "cell": [4e-9, 4e-9],
             "n_realisations": 1,
             "seed": 0,
@@ -71,21 +86,32 @@ def threshold(path: Path, notch: int) -> tuple[float | None, str]:
 
 def main() -> None:
     track = sys.argv[1]
+    geometry, step, ranges = CASES[track]
     direct_cal = {"name": "jax", "dt": 1e-13, "dtype": "float32", "relax_time": 1e-9}
     model_cal = {"name": "multiscale", "thermal_m": 1.0, "relax_time": 1e-9}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for k, v in enumerate(RANGES[track]):
-            direct, direct_id = threshold(
-                simulate_run(spec_of(track, k, v, direct_cal), HERE / "validation" / "runs",
-                             figures=False, progress=False)[0], k)  # fmt: skip
-            model, _ = threshold(
-                simulate_run(spec_of(track, k, v, model_cal), tmp, figures=False,
-                             progress=False)[0], k)  # fmt: skip
-            rows.append({"notch": k, "range_V": v, "direct_V": direct, "model_V": model,
-                         "direct_run": direct_id})  # fmt: skip
+        for k, v in enumerate(ranges):
+            direct_spec = spec_of(geometry, k, v, step, direct_cal)
+            direct_path, _ = simulate_run(
+                direct_spec, HERE / "validation" / "runs", figures=False, progress=False
+            )
+            direct, direct_id = threshold(direct_path, k)
+            model_spec = spec_of(geometry, k, v, step, model_cal)
+            model_path, _ = simulate_run(model_spec, tmp, figures=False, progress=False)
+            model, _ = threshold(model_path, k)
+            rows.append(
+                {
+                    "notch": k,
+                    "range_V": v,
+                    "step_V": step,
+                    "direct_V": direct,
+                    "model_V": model,
+                    "direct_run": direct_id,
+                }
+            )
             print(rows[-1], flush=True)
-    land = spec_landscape(spec_of(track, 0, RANGES[track][0], model_cal), thermal_m=1.0)
+    land = spec_landscape(spec_of(geometry, 0, ranges[0], step, model_cal), thermal_m=1.0)
     qs = land.depinning_voltages(-4e-3 / MU0)
     for row, v in zip(rows, qs, strict=False):
         row["landscape_quasi_static_V"] = float(v)
