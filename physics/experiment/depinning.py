@@ -251,8 +251,10 @@ def depinning_spec(
     settle_time: float = 0.5e-9,
     bias_field: float = -4e-3,
     calculator: dict | None = None,
+    material: str | dict | None = None,
 ) -> RunSpec:
-    """A T = 0 one-pulse RunSpec for :func:`depinning_ladder` (SI units: m, s, T for mu0 H)."""
+    """A T = 0 one-pulse RunSpec for :func:`depinning_ladder` (SI units: m, s, T for mu0 H);
+    ``material``: a preset name or a material table (default: the geometry's)."""
     data: dict[str, Any] = {
         "geometry": geometry,
         "protocol": {
@@ -270,6 +272,8 @@ def depinning_spec(
     }
     if cell is not None:
         data["cell"] = list(cell)
+    if material is not None:
+        data["material"] = material
     return RunSpec.from_dict(data)
 
 

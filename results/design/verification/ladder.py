@@ -17,8 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from physics.experiment.depinning import depinning_ladder
-from physics.experiment.spec import RunSpec
+from physics.experiment.depinning import depinning_ladder, depinning_spec
 from physics.materials import load_material
 from physics.multiscale.renormalise import renormalised
 
@@ -27,23 +26,13 @@ HERE = Path(__file__).resolve().parent
 
 def main(name: str, v_low: float = 0.05, v_high: float = 1.0) -> None:
     material = renormalised(load_material("ta-cofeb-mgo-trapezoid"), 0.95).to_dict()
-    spec = RunSpec.from_dict(
-        {
-            "geometry": str(HERE.parent / name / f"{name}.toml"),
-            "material": material,
-            "cell": [4e-9, 4e-9],
-            "protocol": {
-                "kind": "voltage_ramp",
-                "v_start": 0.1,
-                "v_stop": 0.1,
-                "n_steps": 1,
-                "temperature": 0.0,
-                "bias_field": -4e-3,
-                "settle_time": 0.2e-9,
-                "pulse": {"width": 1.5e-9, "rise": 0.05e-9, "fall": 0.05e-9},
-            },
-            "calculator": {"name": "jax", "dt": 1e-13, "dtype": "float32", "relax_time": 0.1e-9},
-        }
+    spec = depinning_spec(
+        str(HERE.parent / name / f"{name}.toml"),
+        cell=(4e-9, 4e-9),
+        pulse={"width": 1.5e-9, "rise": 0.05e-9, "fall": 0.05e-9},
+        settle_time=0.2e-9,
+        calculator={"name": "jax", "dt": 1e-13, "dtype": "float32", "relax_time": 0.1e-9},
+        material=material,
     )
     start = time.perf_counter()
     ladder = depinning_ladder(spec, v_low, v_high, n_grid=6, rounds=2)
