@@ -95,6 +95,20 @@ EQ = dict(Ms=1e6, thickness=1e-9, alpha=1.0, delta=5e-9, h_dmi=1.3e4, h_k=5e3)
 EQ_WIDTH, EQ_KAPPA, EQ_T = 50e-9, 3.66e12, 300.0
 
 
+def equilibrium_run(n_seg: int, sigma: float, exchange: float, seed: int, n: int):
+    """n lines of n_seg segments in the harmonic well h_pin = kappa q, no drive, 300 K, from
+    straight at q = 0, after 3 ns (relaxation <= 0.6 ns)."""
+    q = np.linspace(-40e-9, 40e-9, 161)
+    model = WallModel(
+        q, EQ_KAPPA * q, np.zeros_like(q), np.full_like(q, EQ_WIDTH),
+        segments=n_seg, sigma_wall=sigma, exchange=exchange, **EQ,
+    )  # fmt: skip
+    return run_pulses(
+        model, 0.0, 0.0, 0.0, 0.0, EQ_T, ensemble_keys(seed, n),
+        rise=0.0, plateau=1e-12, fall=0.0, settle=3e-9, dt=1e-12,
+    )  # fmt: skip
+
+
 def test_line_shape_fluctuates_as_boltzmann_says():
     # Harmonic well h_pin = kappa q on S = 5 segments of dy = 10 nm: E = q^T K q / 2 with
     # K = 2 mu0 Ms t dy kappa I + (sigma t / dy) L (L: the free-end second difference), so the
@@ -105,16 +119,8 @@ def test_line_shape_fluctuates_as_boltzmann_says():
     # (chi-square for the mean; the shape statistic is a sum of 2048 independent weighted
     # chi-squares: normal with the exact mean and variance); fixed seed.
     n_seg, sigma = 5, 2e-3
-    q = np.linspace(-40e-9, 40e-9, 161)
-    model = WallModel(
-        q, EQ_KAPPA * q, np.zeros_like(q), np.full_like(q, EQ_WIDTH),
-        segments=n_seg, sigma_wall=sigma, exchange=2e-12, **EQ,
-    )  # fmt: skip
     n = 2048
-    run = run_pulses(
-        model, 0.0, 0.0, 0.0, 0.0, EQ_T, ensemble_keys(23, n),
-        rise=0.0, plateau=1e-12, fall=0.0, settle=3e-9, dt=1e-12,
-    )  # fmt: skip
+    run = equilibrium_run(n_seg, sigma, 2e-12, seed=23, n=n)
     assert not np.any(run.escaped)
     lines = np.asarray(run.q_line, float)
     t, dy = EQ["thickness"], EQ_WIDTH / n_seg
@@ -143,16 +149,8 @@ def test_exchange_coupled_angles_are_boltzmann():
     # each within 3 standard errors (false alarm 0.27 % each; fixed seed). A sign error in the
     # exchange makes the angles anti-aligned; a missing one gives <cos dphi> = <cos phi>^2.
     n_seg, A = 2, 5e-12
-    q = np.linspace(-40e-9, 40e-9, 161)
-    model = WallModel(
-        q, EQ_KAPPA * q, np.zeros_like(q), np.full_like(q, EQ_WIDTH),
-        segments=n_seg, sigma_wall=2e-3, exchange=A, **EQ,
-    )  # fmt: skip
     n = 2048
-    run = run_pulses(
-        model, 0.0, 0.0, 0.0, 0.0, EQ_T, ensemble_keys(29, n),
-        rise=0.0, plateau=1e-12, fall=0.0, settle=3e-9, dt=1e-12,
-    )  # fmt: skip
+    run = equilibrium_run(n_seg, 2e-3, A, seed=29, n=n)
     phi = np.asarray(run.phi_line, float)
     dy = EQ_WIDTH / n_seg
     volume = 2 * EQ["delta"] * EQ["thickness"] * dy
