@@ -1,0 +1,103 @@
+"""The multiscale model against direct 300 K micromagnetics with adiabatic pulse edges (issue 17;
+README "Adiabatic edges").
+
+The direct runs of ``*-direct.toml`` (1 ns rise and fall, 1.5 ns FWHM) against the multiscale
+calculator on the same protocol, seed and cells, with ``--realisations`` model walls per case
+(default 64) for each ``--m`` (thermal_m). Per-notch probit thresholds with one common spread,
+the spread, the multi-notch jumps and notch 0 fitted alone (``elastic_line.summary`` /
+``compare`` / ``notch0_fit``). Writes ``compare.json`` and prints one line per configuration.
+
+    PYTHONPATH=. nice -n 5 .venv/bin/python results/paper-scale/adiabatic/compare.py \\
+        --m 1.0 0.97 0.95
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from elastic_line import compare, notch0_fit, summary  # noqa: E402
+
+from physics.experiment.commands import simulate_run  # noqa: E402
+from physics.experiment.spec import RunSpec  # noqa: E402
+from physics.experiment.store import run_path, run_status  # noqa: E402
+
+CASES = ("trapezoid-ramp", "straight-ramp")
+DT = 3e-13
+"""Model time step (s), as elastic_line.py."""
+
+
+def direct_run(case: str) -> str | None:
+    """The stored direct run file of ``case`` (None if it has not been run)."""
+    spec = RunSpec.from_dict(tomllib.loads((HERE / f"{case}-direct.toml").read_text()))
+    path = run_path(HERE / "runs", spec.run_id)
+    return str(path) if path.exists() and run_status(path) == "complete" else None
+
+
+def run_case(case: str, m: float, realisations: int, out: str) -> dict | None:
+    direct_path = direct_run(case)
+    if direct_path is None:
+        print(f"{case}: no direct run yet", flush=True)
+        return None
+    direct = summary([direct_path])
+    data = tomllib.loads((HERE / f"{case}-direct.toml").read_text())
+    data["n_realisations"] = realisations
+    data["calculator"] = {
+        "name": "multiscale",
+        "thermal_m": m,
+        "dt": DT,
+        "relax_time": data["calculator"]["relax_time"],
+    }
+    start = time.perf_counter()
+    path, _ = simulate_run(RunSpec.from_dict(data), out, figures=False, progress=False)
+    model = summary([str(path)])
+    row = {
+        "case": case,
+        "thermal_m": m,
+        "realisations": realisations,
+        "seconds": time.perf_counter() - start,
+        "model": model,
+        "direct": direct,
+        **compare(model, direct),
+        "notch0": {"model": notch0_fit(str(path)), "direct": notch0_fit(direct_path)},
+    }
+    n0 = row["notch0"]
+    n0["mu_ratio"] = n0["model"]["mu_V"] / n0["direct"]["mu_V"]
+    n0["sigma_ratio"] = n0["model"]["sigma_V"] / n0["direct"]["sigma_V"]
+    print(
+        f"{case:15s} m={m:.3f} mu ratio "
+        + " ".join("-" if v is None else f"{v:.2f}" for v in row["mu_ratio"].values())
+        + f"  sigma {row['sigma_ratio']:.2f}  multi-notch {row['multi_notch']}"
+        + f"  notch 0 alone: mu {n0['mu_ratio']:.2f} sigma {n0['sigma_ratio']:.2f}",
+        flush=True,
+    )
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--m", type=float, nargs="+", default=[1.0, 0.97, 0.95])
+    parser.add_argument("--realisations", type=int, default=64)
+    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES)
+    parser.add_argument("--json", default=str(HERE / "compare.json"))
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as out:
+        for m in args.m:
+            for case in args.cases:
+                row = run_case(case, m, args.realisations, out)
+                if row is not None:
+                    rows.append(row)
+                    Path(args.json).write_text(json.dumps({"rows": rows}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
