@@ -224,50 +224,77 @@ def test_elastic_line_recalibrated_reproduces_the_rigid_trapezoid_numbers():
         assert line["0"] > 1.1  # the home notch stays high
 
 
-def test_straight_track_model_over_pins_already_at_zero_temperature():
-    # T = 0 straight ramps, 0.02 V steps (validation/straight-ramp-T0*.toml): the direct run
-    # leaves notch 0 at 0.16 V, the rigid model at 0.20 V; deterministic, so the first pulse
-    # that moves the wall is exact up to the 0.02 V step.
+def _first_departure(folder: Path, prefix: str) -> float:
+    """The first ramp voltage (V) after which a T = 0 wall has left notch 0 (deterministic, so
+    exact up to the ramp's step)."""
     from physics.experiment.run_statistics import pulse_transitions
     from physics.experiment.store import open_run
 
-    def first_departure(prefix):
-        record = open_run(_one(PAPER_SCALE / "validation" / "runs", prefix))
-        tr = pulse_transitions(record)
-        assert record.spec.protocol.temperature == 0
-        moved = np.flatnonzero(tr.end.ravel() != 1)
-        return float(np.asarray(record.pulses["voltage"])[moved[0]])
-
-    direct, model = first_departure("f887423e"), first_departure("1ae200cd")
-    assert direct == pytest.approx(0.16)
-    assert model == pytest.approx(0.20)
-    # with 10 ns pulses the direct wall still leaves at 0.16 V: its quasi-static threshold is
-    # in (0.14, 0.16] V, against the landscape's 0.26 V (README)
-    assert first_departure("668d7f4b") == pytest.approx(0.16)
+    record = open_run(_one(folder, prefix))
+    tr = pulse_transitions(record)
+    assert record.spec.protocol.temperature == 0
+    moved = np.flatnonzero(tr.end.ravel() != 1)
+    return float(np.asarray(record.pulses["voltage"])[moved[0]])
 
 
-def test_straight_landscape_pinning_field_matches_the_minimiser_so_the_sot_drive_misses():
+def test_straight_track_with_50ps_edges_depins_early_in_both_but_more_in_micromagnetics():
+    # T = 0 straight ramps, 0.02 V steps, 50 ps edges (validation/straight-ramp-T0*.toml): the
+    # direct wall leaves notch 0 at 0.16 V with 1.5 ns and with 10 ns pulses (the edge kicks it,
+    # whatever the pulse's length), the rigid model at 0.20 V; the landscape's quasi-static
+    # threshold is 0.26 V (README "Adiabatic edges").
+    runs = PAPER_SCALE / "validation" / "runs"
+    assert _first_departure(runs, "f887423e") == pytest.approx(0.16)
+    assert _first_departure(runs, "668d7f4b") == pytest.approx(0.16)
+    assert _first_departure(runs, "1ae200cd") == pytest.approx(0.20)
+
+
+def test_straight_landscape_pinning_field_matches_the_minimiser():
     # straight-field-check.json (straight_field_check.py): the engine's unconstrained
     # minimiser depins the wall from notch 0 between two 1 mT steps that bracket the
-    # landscape's maximum h_pin, while the landscape's SOT threshold is ~1.7x the direct one.
+    # landscape's maximum h_pin.
     import json
 
     check = json.loads((PAPER_SCALE / "straight-field-check.json").read_text())
     held, depinned = check["minimiser_held_at_mT"], check["minimiser_depinned_at_mT"]
     assert depinned - held == pytest.approx(1.0)
     assert held <= check["landscape_h_pin_max_mT"] <= depinned
-    assert check["landscape_quasi_static_v_dep_V"] > 1.5 * 0.16  # the direct SOT bracket's top
 
 
-def test_straight_with_the_sot_drive_rescaled_lands_within_ten_percent_at_300K():
-    # straight-sot-rescaled.json (straight_sot_rescaled.py, a diagnostic): h_sot x 1.745 puts
-    # the 300 K notch-0 threshold within 10 % of the direct 0.101 V, while the T = 0 1.5 ns
-    # threshold falls below the direct 0.16 V (the rigid wall's early dynamic depinning).
+def test_straight_sot_depinning_is_adiabatic_for_1ns_edges_and_kicked_for_faster_ones():
+    # straight-adiabatic-check.json (straight_adiabatic_check.py, T = 0 LLG, float64 RKF54,
+    # 8 ns at a DC voltage reached over `rise`): a 3 ns ramp holds the wall at 0.9 V_dep of the
+    # landscape and moves it at 1.1 V_dep, so the landscape's SOT drive is right; at 0.9 V_dep
+    # a 1 ns edge still holds it, 0.5 ns and faster edges kick it over.
     import json
 
-    out = json.loads((PAPER_SCALE / "straight-sot-rescaled.json").read_text())
-    assert abs(out["300K_m0.95"]["mu_V"] / 0.101 - 1) < 0.10
-    assert out["T0_first_departure_V"] < 0.16
+    check = json.loads((PAPER_SCALE / "straight-adiabatic-check.json").read_text())
+    rows = check["rows"]
+
+    def left(ratio, rise):
+        (row,) = [
+            r for r in rows if r["rise_s"] == rise and r["v_over_v_dep"] == pytest.approx(ratio)
+        ]
+        return row["left_notch_0"]
+
+    assert not left(0.9, 3e-9) and left(1.1, 3e-9)
+    assert not left(0.9, 1e-9)
+    assert left(0.9, 0.5e-9) and left(0.9, 0.05e-9)
+
+
+def test_straight_t0_ladder_with_1ns_edges_direct_and_model_at_the_landscape_threshold():
+    # adiabatic/straight-ramp-T0-{direct,multiscale}.toml: the 50 ps ladder above with 1 ns
+    # edges. The direct wall leaves at 0.26 V, the model's at 0.24 V (one 0.02 V step apart),
+    # both within 10 % of the landscape's quasi-static 0.262 V.
+    import json
+
+    v_dep = json.loads((PAPER_SCALE / "straight-adiabatic-check.json").read_text())[
+        "v_dep_landscape_V"
+    ]
+    runs = PAPER_SCALE / "adiabatic" / "runs"
+    direct, model = _first_departure(runs, "9ac014d1"), _first_departure(runs, "8e0edeab")
+    assert direct == pytest.approx(0.26)
+    assert model == pytest.approx(0.24)
+    assert abs(direct / v_dep - 1) < 0.10 and abs(model / v_dep - 1) < 0.10
 
 
 def test_trapezoid_t0_fine_ladder_model_is_high_on_notches_0_to_2():

@@ -1,11 +1,12 @@
 """Field-driven depinning of the scaled straight track at T = 0: the landscape against an
 unconstrained minimisation (issue 17; README "Where the straight-track miss starts").
 
-The straight track's landscape over-pins its SOT depinning 1.6-1.9x (T = 0 direct runs with
-1.5 ns and 10 ns pulses). This separates the two parts of the landscape's threshold
+The straight track's landscape threshold (0.26 V) is 1.6-1.9x the direct T = 0 runs' with
+50 ps pulse edges (0.14-0.16 V). This separates the two parts of the landscape's threshold
 V_dep = (h_pin - H_bias) / h_sot: the pinning field h_pin alone is checked against the engine's
 own minimiser (HysteresisDriver: the wall at notch 0, no bias, +z field in 1 mT steps, each
-step minimised from the previous state) at 4 nm cells and bare parameters. Writes
+step minimised from the previous state) at 4 nm cells and bare parameters. (It is right; the
+SOT drive is right too when the pulse edges are slow: straight_adiabatic_check.py.) Writes
 ``straight-field-check.json``.
 
     PYTHONPATH=. nice -n 5 .venv/bin/python results/paper-scale/straight_field_check.py
@@ -56,8 +57,6 @@ def main() -> None:
         "minimiser_depinned_at_mT": float(fields_mT[jump + 1]),
         "minimiser_mean_mz": mz.tolist(),
         "fields_mT": fields_mT.tolist(),
-        "direct_sot_threshold_V": [0.14, 0.16],
-        "h_sot_factor_implied": v_qs / 0.15,
     }
     (HERE / "straight-field-check.json").write_text(json.dumps(out, indent=1) + "\n")
     print({k: v for k, v in out.items() if not isinstance(v, list)})
