@@ -1,5 +1,6 @@
 """Field-driven depinning of the scaled straight track at T = 0: the landscape against an
-unconstrained minimisation (issue 17; README "Where the straight-track miss starts").
+unconstrained minimisation (issue 17; README "The straight track at T = 0, and what the 50 ps
+edges do").
 
 The straight track's landscape threshold (0.26 V) is 1.6-1.9x the direct T = 0 runs' with
 50 ps pulse edges (0.14-0.16 V). This separates the two parts of the landscape's threshold

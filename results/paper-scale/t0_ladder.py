@@ -1,5 +1,5 @@
 """Per-notch T = 0 SOT depinning thresholds, direct micromagnetics against the multiscale model,
-on a 0.01 V grid (issue 17; README "Where the straight-track miss starts").
+on a 0.01 V grid (issue 17; README "The trapezoid at T = 0 on a fine grid").
 
 For each notch k of a scaled track: one deterministic realisation relaxed 1 ns at notch k, then
 1.5 ns pulses (50 ps edges, 0.2 ns settle, -4 mT) rising in 0.01 V (0.02 V) steps over a range that

@@ -3,7 +3,8 @@ README "Adiabatic edges").
 
 The direct runs of ``*-direct.toml`` (1 ns rise and fall, 1.5 ns FWHM) against the multiscale
 calculator on the same protocol, seed and cells, with ``--realisations`` model walls per case
-(default 64) for each ``--m`` (thermal_m). Per-notch probit thresholds with one common spread,
+(default 64) for each ``--m`` (thermal_m) and ``--segments`` (1: the rigid wall; S > 1: the
+elastic line). Per-notch probit thresholds with one common spread,
 the spread, the multi-notch jumps and notch 0 fitted alone (``elastic_line.summary`` /
 ``compare`` / ``notch0_fit``). Writes ``compare.json`` and prints one line per configuration.
 
@@ -42,7 +43,7 @@ def direct_run(case: str) -> str | None:
     return str(path) if path.exists() and run_status(path) == "complete" else None
 
 
-def run_case(case: str, m: float, realisations: int, out: str) -> dict | None:
+def run_case(case: str, m: float, realisations: int, out: str, segments: int = 1) -> dict | None:
     direct_path = direct_run(case)
     if direct_path is None:
         print(f"{case}: no direct run yet", flush=True)
@@ -53,6 +54,7 @@ def run_case(case: str, m: float, realisations: int, out: str) -> dict | None:
     data["calculator"] = {
         "name": "multiscale",
         "thermal_m": m,
+        "segments": segments,
         "dt": DT,
         "relax_time": data["calculator"]["relax_time"],
     }
@@ -62,6 +64,7 @@ def run_case(case: str, m: float, realisations: int, out: str) -> dict | None:
     row = {
         "case": case,
         "thermal_m": m,
+        "segments": segments,
         "realisations": realisations,
         "seconds": time.perf_counter() - start,
         "model": model,
@@ -73,7 +76,7 @@ def run_case(case: str, m: float, realisations: int, out: str) -> dict | None:
     n0["mu_ratio"] = n0["model"]["mu_V"] / n0["direct"]["mu_V"]
     n0["sigma_ratio"] = n0["model"]["sigma_V"] / n0["direct"]["sigma_V"]
     print(
-        f"{case:15s} m={m:.3f} mu ratio "
+        f"{case:15s} S={segments} m={m:.3f} mu ratio "
         + " ".join("-" if v is None else f"{v:.2f}" for v in row["mu_ratio"].values())
         + f"  sigma {row['sigma_ratio']:.2f}  multi-notch {row['multi_notch']}"
         + f"  notch 0 alone: mu {n0['mu_ratio']:.2f} sigma {n0['sigma_ratio']:.2f}",
@@ -86,17 +89,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--m", type=float, nargs="+", default=[1.0, 0.97, 0.95])
     parser.add_argument("--realisations", type=int, default=64)
+    parser.add_argument("--segments", type=int, nargs="+", default=[1], help="1: rigid wall")
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES)
     parser.add_argument("--json", default=str(HERE / "compare.json"))
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as out:
-        for m in args.m:
-            for case in args.cases:
-                row = run_case(case, m, args.realisations, out)
-                if row is not None:
-                    rows.append(row)
-                    Path(args.json).write_text(json.dumps({"rows": rows}, indent=2) + "\n")
+        for segments in args.segments:
+            for m in args.m:
+                for case in args.cases:
+                    row = run_case(case, m, args.realisations, out, segments)
+                    if row is not None:
+                        rows.append(row)
+                        Path(args.json).write_text(json.dumps({"rows": rows}, indent=2) + "\n")
 
 
 if __name__ == "__main__":
