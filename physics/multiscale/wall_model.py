@@ -21,6 +21,17 @@ Public API
 ``landscape_energy(model, V=0, bias=0) -> E``  E(q) (J) on q_grid at phi = 0.
 ``stability_number(model, dt, amplitude_max, bias_max, temperature_max)``  gamma0 H_max dt.
 
+Scope
+-----
+The landscape is the wall's adiabatic (quasi-static) energy along its path; the collective
+coordinates keep its translation and its moment's angle, not the ringing of the 2-D wall and
+the domains that a step of torque sets off. So the model is meant for pulses whose edges are
+slow against the wall's response time (~1/(alpha gamma0 H)): the paper's 10 ns edges, not the
+50 ps edges of the scaled presets' fast settings, which kick a micromagnetic wall over a notch
+well below the landscape's threshold (measured: results/paper-scale/README.md, "Adiabatic
+edges"). Fields far above the Walker field (the -42 mT resets) are outside it too (same
+README, "Reset").
+
 Geometry and signs
 ------------------
 The wall lies across a perpendicularly magnetised track along x; the domain at x < q is +z,

@@ -36,13 +36,20 @@ RISE_S = 3e-9
 T_S = 8e-9
 
 
-def wall_track(spec: RunSpec, volts: float, rise: float, t: float) -> list[float]:
-    """Wall position (m) at 9 equally spaced times of a T = 0 run from notch 0."""
+def wall_track(spec: RunSpec, volts: float, rise: float, t: float, notch: int = 0) -> list[float]:
+    """Wall position (m) at 8 equally spaced times of a T = 0 run from notch ``notch``: the
+    wall relaxed there at the spec's bias, then ``volts`` reached over a linear ramp of
+    ``rise`` s and held."""
     track, cell = spec.track(), spec.cell
     pulse = TrapezoidalPulse(amplitude=volts, rise=rise, plateau=50e-9, fall=1e-9)
     bias = float(spec.protocol.ramps[0].bias_h)
     system = build_system(
-        track, spec.material_object(), cell, bias_field=(0, 0, bias), wall_at_notch=0, pulse=pulse
+        track,
+        spec.material_object(),
+        cell,
+        bias_field=(0, 0, bias),
+        wall_at_notch=notch,
+        pulse=pulse,
     )
     pe.MinDriver(stopping_mxHxm=0.1).drive(system)
     driver = pe.TimeDriver(save_m=True)
