@@ -15,6 +15,7 @@ the spread, the multi-notch jumps and notch 0 fitted alone (``elastic_line.summa
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -22,14 +23,21 @@ import time
 import tomllib
 from pathlib import Path
 
+import numpy as np
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from elastic_line import compare, notch0_fit, summary  # noqa: E402
 
 from physics.experiment.commands import simulate_run  # noqa: E402
+from physics.experiment.run_statistics import (  # noqa: E402
+    fit_thresholds,
+    pinned_trials,
+    pulse_transitions,
+)
 from physics.experiment.spec import RunSpec  # noqa: E402
-from physics.experiment.store import run_path, run_status  # noqa: E402
+from physics.experiment.store import open_run, run_path, run_status  # noqa: E402
 
 CASES = ("trapezoid-ramp", "straight-ramp")
 DT = 3e-13
@@ -43,12 +51,57 @@ def direct_run(case: str) -> str | None:
     return str(path) if path.exists() and run_status(path) == "complete" else None
 
 
+def bootstrap_mu(path: str, n_boot: int = 200, seed: int = 0) -> dict:
+    """Standard errors (V) of the per-notch probit thresholds and of the common spread of a
+    run: the ramps (one realisation's cycle each, independent trajectories) resampled with
+    replacement ``n_boot`` times and refitted; a notch not identified in a resample is left
+    out of that notch's spread. The spread of the resampled values is taken robustly (IQR /
+    1.349): a resample of a small run can separate the outcomes perfectly and fit a huge
+    sigma."""
+    tr = pulse_transitions(open_run(path))
+    keys = sorted(set(zip(tr.realisation.tolist(), tr.cycle.tolist(), strict=True)))
+    ramps = []
+    for r, c in keys:
+        keep = (tr.realisation == r) & (tr.cycle == c)
+        ramps.append(
+            dataclasses.replace(
+                tr,
+                **{
+                    f.name: getattr(tr, f.name)[keep]
+                    for f in dataclasses.fields(tr)
+                    if f.name != "n_notches"
+                },
+            )
+        )
+    rng = np.random.default_rng(seed)
+    mus: dict[int, list[float]] = {}
+    sigmas = []
+    for _ in range(n_boot):
+        pick = rng.integers(0, len(ramps), len(ramps))
+        fit = fit_thresholds(pinned_trials([ramps[i] for i in pick]), "free")
+        sigmas.append(float(fit.sigma))
+        for k, m, ok in zip(fit.notches, fit.mu, fit.identified, strict=True):
+            if ok:
+                mus.setdefault(int(k), []).append(float(m))
+
+    def se(v: list[float]) -> float:
+        q75, q25 = np.percentile(v, [75, 25])
+        return float((q75 - q25) / 1.349)
+
+    return {
+        "n_ramps": len(ramps),
+        "mu_se_V": {k: se(v) for k, v in sorted(mus.items()) if len(v) > 1},
+        "sigma_se_V": se(sigmas),
+    }
+
+
 def run_case(case: str, m: float, realisations: int, out: str, segments: int = 1) -> dict | None:
     direct_path = direct_run(case)
     if direct_path is None:
         print(f"{case}: no direct run yet", flush=True)
         return None
     direct = summary([direct_path])
+    direct["bootstrap"] = bootstrap_mu(direct_path)
     data = tomllib.loads((HERE / f"{case}-direct.toml").read_text())
     data["n_realisations"] = realisations
     data["calculator"] = {
