@@ -131,18 +131,18 @@ def multiscale_options(spec: RunSpec) -> dict[str, Any]:
     return options
 
 
-def landscape_dirs() -> list[Path]:
+def landscape_dirs() -> tuple[Path, list[Path]]:
     """Where the windows' landscapes are cached (one file per window, named by the SHA-256 of
-    its inputs), in order of preference: the folder in ``$DWMTJ_LANDSCAPES``, the project's
-    committed ``results/paper-scale/landscapes`` (relative to the working directory, as the
-    datasets are), ``~/.cache/dwmtj/landscapes``. A folder named in the variable is used
-    (and created); otherwise the first that exists (read and written), else the last."""
-    dirs = [Path(p) for p in os.environ.get(LANDSCAPES_ENV, "").split(os.pathsep) if p]
-    return [
-        *dirs,
-        Path("results") / "paper-scale" / "landscapes",
-        Path.home() / ".cache" / "dwmtj" / "landscapes",
-    ]
+    its inputs): ``(write, read_only)``. New windows are written to the folder in
+    ``$DWMTJ_LANDSCAPES`` (created if needed), else to ``~/.cache/dwmtj/landscapes``; they are
+    also looked up, never written, in the project's committed ``results/paper-scale/landscapes``
+    (relative to the working directory, as the datasets are), so running a spec never adds
+    files to the repository."""
+    env = [Path(p) for p in os.environ.get(LANDSCAPES_ENV, "").split(os.pathsep) if p]
+    committed = Path("results") / "paper-scale" / "landscapes"
+    if env:
+        return env[0], [*env[1:], committed]
+    return Path.home() / ".cache" / "dwmtj" / "landscapes", [committed]
 
 
 def spec_landscape(
@@ -158,11 +158,7 @@ def spec_landscape(
     from physics.multiscale.renormalise import renormalised
     from physics.multiscale.window import track_landscape
 
-    dirs = landscape_dirs()
-    if os.environ.get(LANDSCAPES_ENV):
-        cache = dirs[0]  # the user's choice, created if needed
-    else:
-        cache = next((d for d in dirs if d.is_dir()), dirs[-1])
+    cache, read_only = landscape_dirs()
     return track_landscape(
         spec.track(),
         renormalised(spec.material_object(), float(thermal_m)),
@@ -171,6 +167,7 @@ def spec_landscape(
         dq=float(dq),
         q_range=None if q_range is None else (float(q_range[0]), float(q_range[1])),
         cache_dir=cache,
+        read_dirs=read_only,
         progress=bool(progress),
     )
 

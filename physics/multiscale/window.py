@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -341,9 +342,13 @@ def window_path(
     )
 
 
-def _cached(cache_dir: Path | None, key: str, compute) -> dict[str, np.ndarray]:
-    if cache_dir is not None:
-        path = Path(cache_dir) / f"{key}.npz"
+def _cached(
+    cache_dir: Path | None, key: str, compute, read_dirs: Sequence[Path] = ()
+) -> dict[str, np.ndarray]:
+    """The window result ``key`` from ``cache_dir`` or, read-only, from ``read_dirs``; else
+    ``compute()``, written (atomically) to ``cache_dir`` only."""
+    for folder in [*([cache_dir] if cache_dir is not None else []), *read_dirs]:
+        path = Path(folder) / f"{key}.npz"
         if path.exists():
             with np.load(path) as data:
                 return {k: np.asarray(data[k]) for k in data.files}
@@ -370,6 +375,7 @@ def track_landscape(
     stiffness: float = DEFAULT_STIFFNESS,
     stopping_mxHxm: float = DEFAULT_STOPPING,
     cache_dir: str | Path | None = None,
+    read_dirs: Sequence[str | Path] = (),
     progress: bool = True,
 ) -> WallLandscape:
     """The :class:`WallLandscape` of a notched track at T = 0 (SI units).
@@ -381,7 +387,8 @@ def track_landscape(
     with step ``dq`` over ``q_range`` (default: from the first window's core start to the last
     one's end). Each window's result is cached in ``cache_dir`` under the SHA-256 of its inputs
     (track, material, cell, window, q grid, stiffness, stopping, method version), so an
-    interrupted computation resumes.
+    interrupted computation resumes; ``read_dirs`` are searched too but never written (a
+    committed set of windows).
     """
     cell = (float(cell[0]), float(cell[1]))
     delta = material.wall_width
@@ -401,6 +408,7 @@ def track_landscape(
         "method": METHOD_VERSION,
     }
     cache = Path(cache_dir) if cache_dir is not None else None
+    readonly = [Path(d) for d in read_dirs]
     x0, _, x1, _ = (float(b) for b in track.bounds)
     if window:
         pieces = []
@@ -443,7 +451,7 @@ def track_landscape(
                 )
                 return _result_arrays(r)
 
-            pieces.append((w, _cached(cache, key, compute)))
+            pieces.append((w, _cached(cache, key, compute, readonly)))
         h_pin, h_sot = np.full(n, np.nan), np.full(n, np.nan)
         best = np.full(n, np.inf)
         for w, arr in pieces:
@@ -482,7 +490,7 @@ def track_landscape(
             )
             return _result_arrays(r)
 
-        arr = _cached(cache, key, compute)
+        arr = _cached(cache, key, compute, readonly)
         h_pin, h_sot = _interp_piece(arr, q_grid)
         settings = {"windows": None}
         stats = {
