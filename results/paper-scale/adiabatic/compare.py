@@ -19,7 +19,6 @@ import dataclasses
 import json
 import sys
 import tempfile
-import time
 import tomllib
 from pathlib import Path
 
@@ -28,9 +27,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from elastic_line import compare, notch0_fit, summary  # noqa: E402
+from elastic_line import model_against_direct, summary  # noqa: E402
 
-from physics.experiment.commands import simulate_run  # noqa: E402
 from physics.experiment.run_statistics import (  # noqa: E402
     fit_thresholds,
     pinned_trials,
@@ -111,23 +109,14 @@ def run_case(case: str, m: float, realisations: int, out: str, segments: int = 1
         "dt": DT,
         "relax_time": data["calculator"]["relax_time"],
     }
-    start = time.perf_counter()
-    path, _ = simulate_run(RunSpec.from_dict(data), out, figures=False, progress=False)
-    model = summary([str(path)])
     row = {
         "case": case,
         "thermal_m": m,
         "segments": segments,
         "realisations": realisations,
-        "seconds": time.perf_counter() - start,
-        "model": model,
-        "direct": direct,
-        **compare(model, direct),
-        "notch0": {"model": notch0_fit(str(path)), "direct": notch0_fit(direct_path)},
+        **model_against_direct(data, direct_path, out, direct),
     }
     n0 = row["notch0"]
-    n0["mu_ratio"] = n0["model"]["mu_V"] / n0["direct"]["mu_V"]
-    n0["sigma_ratio"] = n0["model"]["sigma_V"] / n0["direct"]["sigma_V"]
     print(
         f"{case:15s} S={segments} m={m:.3f} mu ratio "
         + " ".join("-" if v is None else f"{v:.2f}" for v in row["mu_ratio"].values())
