@@ -6,10 +6,13 @@ calculator on the same protocol, seed and cells, with ``--realisations`` model w
 (default 64) for each ``--m`` (thermal_m) and ``--segments`` (1: the rigid wall; S > 1: the
 elastic line). Per-notch probit thresholds with one common spread,
 the spread, the multi-notch jumps and notch 0 fitted alone (``elastic_line.summary`` /
-``compare`` / ``notch0_fit``). Writes ``compare.json`` and prints one line per configuration.
+``compare`` / ``notch0_fit``). Writes ``compare.json`` and prints one line per configuration. ``--predict`` runs the model
+alone (no direct run read): the held-out case's prediction, stored before its direct run.
 
     PYTHONPATH=. nice -n 5 .venv/bin/python results/paper-scale/adiabatic/compare.py \\
         --m 1.0 0.97 0.95
+    PYTHONPATH=. .venv/bin/python results/paper-scale/adiabatic/compare.py --predict \
+        --cases heldout-ramp --m 0.94 --json results/paper-scale/heldout/adiabatic/prediction.json
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from elastic_line import model_against_direct, summary  # noqa: E402
+from elastic_line import model_against_direct, notch0_fit, summary  # noqa: E402
 
+from physics.experiment.commands import simulate_run  # noqa: E402
 from physics.experiment.run_statistics import (  # noqa: E402
     fit_thresholds,
     pinned_trials,
@@ -37,15 +41,20 @@ from physics.experiment.run_statistics import (  # noqa: E402
 from physics.experiment.spec import RunSpec  # noqa: E402
 from physics.experiment.store import open_run, run_path, run_status  # noqa: E402
 
-CASES = ("trapezoid-ramp", "straight-ramp")
+CASES = {
+    "trapezoid-ramp": HERE / "trapezoid-ramp-direct.toml",
+    "straight-ramp": HERE / "straight-ramp-direct.toml",
+    "heldout-ramp": HERE.parent / "heldout/adiabatic/trapezoid-deep-notches-ramp-direct.toml",
+}
+"""Direct spec of each case; its runs are stored in ``runs/`` beside the spec."""
 DT = 3e-13
 """Model time step (s), as elastic_line.py."""
 
 
 def direct_run(case: str) -> str | None:
     """The stored direct run file of ``case`` (None if it has not been run)."""
-    spec = RunSpec.from_dict(tomllib.loads((HERE / f"{case}-direct.toml").read_text()))
-    path = run_path(HERE / "runs", spec.run_id)
+    spec = RunSpec.from_dict(tomllib.loads(CASES[case].read_text()))
+    path = run_path(CASES[case].parent / "runs", spec.run_id)
     return str(path) if path.exists() and run_status(path) == "complete" else None
 
 
@@ -93,14 +102,10 @@ def bootstrap_mu(path: str, n_boot: int = 200, seed: int = 0) -> dict:
     }
 
 
-def run_case(case: str, m: float, realisations: int, out: str, segments: int = 1) -> dict | None:
-    direct_path = direct_run(case)
-    if direct_path is None:
-        print(f"{case}: no direct run yet", flush=True)
-        return None
-    direct = summary([direct_path])
-    direct["bootstrap"] = bootstrap_mu(direct_path)
-    data = tomllib.loads((HERE / f"{case}-direct.toml").read_text())
+def model_spec(case: str, m: float, realisations: int, segments: int = 1) -> dict:
+    """The multiscale spec of ``case``: the direct spec with the model's calculator and
+    ``realisations`` walls; protocol, seed, geometry and cells unchanged."""
+    data = tomllib.loads(CASES[case].read_text())
     data["n_realisations"] = realisations
     data["calculator"] = {
         "name": "multiscale",
@@ -109,6 +114,40 @@ def run_case(case: str, m: float, realisations: int, out: str, segments: int = 1
         "dt": DT,
         "relax_time": data["calculator"]["relax_time"],
     }
+    return data
+
+
+def predict(case: str, m: float, realisations: int, out: str, segments: int = 1) -> dict:
+    """The model's thresholds for ``case`` without reading any direct run: a prediction to
+    store before the direct run is started or read."""
+    data = model_spec(case, m, realisations, segments)
+    path, _ = simulate_run(RunSpec.from_dict(data), out, figures=False, progress=False)
+    row = {
+        "case": case,
+        "thermal_m": m,
+        "segments": segments,
+        "realisations": realisations,
+        "model": summary([str(path)]),
+        "notch0": notch0_fit(str(path)),
+    }
+    mu = row["model"]["mu_V"]
+    print(
+        f"{case:15s} S={segments} m={m:.3f} PREDICTION mu "
+        + " ".join("-" if v is None else f"{v:.3f}" for v in mu.values())
+        + f" V  sigma {row['model']['sigma_V']:.3f} V",
+        flush=True,
+    )
+    return row
+
+
+def run_case(case: str, m: float, realisations: int, out: str, segments: int = 1) -> dict | None:
+    direct_path = direct_run(case)
+    if direct_path is None:
+        print(f"{case}: no direct run yet", flush=True)
+        return None
+    direct = summary([direct_path])
+    direct["bootstrap"] = bootstrap_mu(direct_path)
+    data = model_spec(case, m, realisations, segments)
     row = {
         "case": case,
         "thermal_m": m,
@@ -132,15 +171,23 @@ def main() -> None:
     parser.add_argument("--m", type=float, nargs="+", default=[1.0, 0.97, 0.95])
     parser.add_argument("--realisations", type=int, default=64)
     parser.add_argument("--segments", type=int, nargs="+", default=[1], help="1: rigid wall")
-    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES)
+    parser.add_argument(
+        "--cases", nargs="+", default=["trapezoid-ramp", "straight-ramp"], choices=list(CASES)
+    )
     parser.add_argument("--json", default=str(HERE / "compare.json"))
+    parser.add_argument(
+        "--predict",
+        action="store_true",
+        help="model only, no direct run read (a prediction to commit before the direct run)",
+    )
     args = parser.parse_args()
     rows = []
+    step = predict if args.predict else run_case
     with tempfile.TemporaryDirectory() as out:
         for segments in args.segments:
             for m in args.m:
                 for case in args.cases:
-                    row = run_case(case, m, args.realisations, out, segments)
+                    row = step(case, m, args.realisations, out, segments)
                     if row is not None:
                         rows.append(row)
                         Path(args.json).write_text(json.dumps({"rows": rows}, indent=2) + "\n")
