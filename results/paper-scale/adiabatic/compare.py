@@ -4,10 +4,11 @@ README "Adiabatic edges").
 The direct runs of ``*-direct.toml`` (1 ns rise and fall, 1.5 ns FWHM) against the multiscale
 calculator on the same protocol, seed and cells, with ``--realisations`` model walls per case
 (default 64) for each ``--m`` (thermal_m) and ``--segments`` (1: the rigid wall; S > 1: the
-elastic line). Per-notch probit thresholds with one common spread,
-the spread, the multi-notch jumps and notch 0 fitted alone (``elastic_line.summary`` /
-``compare`` / ``notch0_fit``). Writes ``compare.json`` and prints one line per configuration. ``--predict`` runs the model
-alone (no direct run read): the held-out case's prediction, stored before its direct run.
+elastic line). Per-notch probit thresholds with one common spread, the spread, the
+multi-notch jumps and notch 0 fitted alone (``elastic_line.summary`` / ``compare`` /
+``notch0_fit``). Writes ``compare.json`` and prints one line per configuration. ``--predict``
+runs the model alone, reading no direct run: the held-out case's prediction
+(``heldout/adiabatic/prediction.json``), stored before its direct run was started.
 
     PYTHONPATH=. nice -n 5 .venv/bin/python results/paper-scale/adiabatic/compare.py \\
         --m 1.0 0.97 0.95
