@@ -10,9 +10,11 @@ For a profile with per-notch (V50_k, sigma_k) (V, :func:`design.depinning.v50_an
   V50_{k+1} - V50_k >= z sqrt(sigma_k^2 + sigma_{k+1}^2), penalty mean relu(need - gap)^2 / T^2;
 - spread: sigma_k / V50_k <= s_max, penalty mean relu(sigma/V50 - s_max)^2.
 
-The robust objective is the mean over ``robust_samples`` depth perturbations d_k + eps_k,
-eps ~ N(0, depth_sigma) (common random numbers, fixed per start); the yield is the Monte
-Carlo probability that every neighbouring pair is resolved.
+The robust objective is the mean over ``robust_samples`` fabricated tracks: depth
+perturbations d_k + eps_k, eps ~ N(0, depth_sigma), and, where the constraints give an edge
+roughness, rough edges of geometries' seeded model (:func:`design.surrogate.roughness_ensemble`),
+as common random numbers fixed per start. The yield is the Monte Carlo probability, over
+fresh samples of both, that every neighbouring pair is resolved.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import numpy as np
 
 from design.depinning import Pulse, v50_and_spread
 from design.params import perturb_depths
-from design.surrogate import Calibration, Profile
+from design.surrogate import Calibration, Profile, roughness_ensemble
 from design.target import DesignSpec
 from physics.materials import MU0, Material
 
@@ -87,17 +89,43 @@ def terms(problem: Problem, p: Profile) -> dict[str, jax.Array]:
     }
 
 
-def loss(problem: Problem, p: Profile, eps: jax.Array | None = None) -> jax.Array:
-    """The (robust) objective of profile ``p``; ``eps`` (S, K) depth perturbations (m) or
-    None for the nominal objective."""
+def fabricated(p: Profile, eps: jax.Array, rough: jax.Array | None) -> Profile:
+    """The profile as fabricated: depths d + eps (m), and the rough edges' width change
+    ``rough`` (m, on geometries' grid; None: smooth)."""
+    q = perturb_depths(p, eps)
+    return q if rough is None else q._replace(rough=rough)
+
+
+def roughness_samples(problem: Problem, n: int, seed: int) -> jax.Array | None:
+    """(n, N) rough-edge width changes (m) of the constraints' edge roughness, or None if the
+    edges are smooth."""
+    c = problem.spec.constraints
+    if c.edge_roughness_m <= 0:
+        return None
+    return jnp.asarray(
+        roughness_ensemble(
+            c.edge_roughness_m, float(c.roughness_correlation_m), c.length_m, n, seed
+        )
+    )
+
+
+def loss(
+    problem: Problem, p: Profile, eps: jax.Array | None = None, rough: jax.Array | None = None
+) -> jax.Array:
+    """The (robust) objective of profile ``p``; ``eps`` (S, K) depth perturbations (m) and
+    ``rough`` (S, N) rough-edge width changes (m), or None for the nominal objective."""
 
     def one(prof):
         d = terms(problem, prof)
         return d["misfit"] + PENALTY_WEIGHT * (d["margin"] + d["spread"])
 
-    if eps is None:
+    if eps is None and rough is None:
         return one(p)
-    return jnp.mean(jax.vmap(lambda e: one(perturb_depths(p, e)))(eps))
+    if rough is None:
+        return jnp.mean(jax.vmap(lambda e: one(perturb_depths(p, e)))(eps))
+    if eps is None:
+        eps = jnp.zeros((rough.shape[0], p.positions.shape[0]), dtype=p.depths.dtype)
+    return jnp.mean(jax.vmap(lambda e, r: one(fabricated(p, e, r)))(eps, rough))
 
 
 def resolved(problem: Problem, v50: np.ndarray, sig: np.ndarray) -> np.ndarray:
@@ -106,19 +134,30 @@ def resolved(problem: Problem, v50: np.ndarray, sig: np.ndarray) -> np.ndarray:
     return np.diff(v50) >= z * np.sqrt(sig[1:] ** 2 + sig[:-1] ** 2)
 
 
-def yield_estimate(problem: Problem, p: Profile, n: int, sigma_depth: float, seed: int = 0) -> dict:
-    """Monte Carlo over depth errors eps ~ N(0, sigma_depth) (m) per notch: the probability
-    that all K levels are resolved, that all V50 are within the target tolerance, and the
-    per-notch V50 spread (V) over the samples."""
+#: Seed offset of the yield's rough edges (the robust objective's use seeds below it).
+YIELD_ROUGHNESS_SEED = 1_000_000
+
+
+def yield_estimate(
+    problem: Problem, p: Profile, n: int, sigma_depth: float, seed: int = 0, rough: bool = True
+) -> dict:
+    """Monte Carlo over depth errors eps ~ N(0, sigma_depth) (m) per notch and, with ``rough``
+    and an edge roughness in the constraints, over n rough-edge realisations (seeds
+    YIELD_ROUGHNESS_SEED + seed + i): the probability that all K levels are resolved, that
+    all V50 are within the target tolerance, and the per-notch V50 spread (V) over the
+    samples."""
     K = p.positions.shape[0]
     eps = sigma_depth * jax.random.normal(jax.random.key(seed), (n, K), dtype=p.depths.dtype)
-    v50, sig = jax.jit(
-        jax.vmap(
-            lambda e: v50_and_spread(
-                perturb_depths(p, e), problem.material, problem.cal, problem.pulse
-            )
-        )
-    )(eps)
+    c = problem.spec.constraints
+    edges = roughness_samples(problem, n, YIELD_ROUGHNESS_SEED + seed) if rough else None
+
+    def one(e, r):
+        return v50_and_spread(fabricated(p, e, r), problem.material, problem.cal, problem.pulse)
+
+    if edges is None:
+        v50, sig = jax.jit(jax.vmap(lambda e: one(e, None)))(eps)
+    else:
+        v50, sig = jax.jit(jax.vmap(one))(eps, edges)
     v50, sig = np.asarray(v50), np.asarray(sig)
     T = np.asarray(targets(problem, p))
     ok = np.array([resolved(problem, a, b).all() for a, b in zip(v50, sig, strict=True)])
@@ -126,6 +165,10 @@ def yield_estimate(problem: Problem, p: Profile, n: int, sigma_depth: float, see
     return {
         "samples": int(n),
         "depth_sigma_m": float(sigma_depth),
+        "edge_roughness_m": float(c.edge_roughness_m) if edges is not None else 0.0,
+        "roughness_correlation_m": (
+            float(c.roughness_correlation_m) if edges is not None else None
+        ),
         "yield_resolved": float(ok.mean()),
         "yield_within_tolerance": float((ok & within).mean()),
         "v50_std_over_samples_V": v50.std(axis=0).tolist(),

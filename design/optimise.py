@@ -21,7 +21,15 @@ import optax
 from tqdm.auto import tqdm
 
 from design.depinning import v50_and_spread
-from design.objective import Problem, loss, resolved, targets, terms, yield_estimate
+from design.objective import (
+    Problem,
+    loss,
+    resolved,
+    roughness_samples,
+    targets,
+    terms,
+    yield_estimate,
+)
 from design.params import Raw, as_numpy, random_raw, slack, to_profile
 from design.surrogate import Calibration, Profile, load_calibration
 from design.target import DesignSpec
@@ -107,22 +115,22 @@ def _optimiser(problem: Problem, steps: int, lr: float):
     c = problem.spec.constraints
     opt = optax.adam(lr)
 
-    def f(z, eps):
-        return loss(problem, to_profile(z, c), eps)
+    def f(z, eps, rough):
+        return loss(problem, to_profile(z, c), eps, rough)
 
     value_and_grad = jax.value_and_grad(f)
 
     @jax.jit
-    def run(z, eps):
+    def run(z, eps, rough):
         def step(carry, _):
             z, state = carry
-            v, g = value_and_grad(z, eps)
+            v, g = value_and_grad(z, eps, rough)
             g = jax.tree_util.tree_map(jnp.nan_to_num, g)
             updates, state = opt.update(g, state, z)
             return (optax.apply_updates(z, updates), state), v
 
         (z, _), history = jax.lax.scan(step, (z, opt.init(z)), None, length=steps)
-        return z, history, f(z, eps)
+        return z, history, f(z, eps, rough)
 
     return run
 
@@ -140,7 +148,8 @@ def design_count(problem: Problem, K: int, progress: bool = True) -> DesignResul
         eps = None
         if c.depth_sigma_m > 0:
             eps = c.depth_sigma_m * jax.random.normal(k_eps, (o.robust_samples, K))
-        z, history, final = run(z0, eps)
+        rough = roughness_samples(problem, o.robust_samples, o.robust_samples * s)
+        z, history, final = run(z0, eps, rough)
         prof = to_profile(z, c)
         nominal = terms(problem, prof)
         results.append(

@@ -30,6 +30,14 @@ I / V = t_hm / (rho_hm int_0^L dx / w(x)) (the series resistance of the whole pr
 The bias field H (A/m along z) pushes with 2 mu0 Ms t w_bar(q) H. Tilted energy at voltage V:
 E(q; V) = c_pin sigma_w t w_bar(q) - 2 mu0 Ms t H int w_bar dq - V F_sot q (J).
 
+Edge roughness (:mod:`geometries.roughness`). The rough edges add Delta w(x) = r_top(x) +
+r_bottom(x) to the width, sampled on geometries' own uniform grid x_j = j h over [0, L] and
+linearly interpolated in between, i.e. a sum of hat functions of height Delta w_j and base 2h.
+Each hat is a triangular bump, so its average over the wall's kernel is exact in the same
+closed form, Delta w_j (1 / h) [K2(u_j + h) - 2 K2(u_j) + K2(u_j - h)], u_j = q - x_j
+(:attr:`Profile.rough`): the rough edges pin the wall through the same F_pin, smooth in
+every sample. The drive's series resistance uses the rough width too.
+
 Calibration constants: c_pin (pinning strength), c_delta (kernel width in units of delta),
 c_sot (drive), log10_rate (the escape-rate prefactor of :mod:`design.depinning`, log10 of a
 factor on the overdamped mobility); :class:`Calibration` holds them with their provenance.
@@ -47,7 +55,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from geometries import NotchSpec, Track
+from geometries import EdgeRoughness, NotchSpec, Track
 from physics.engine.constants import E_CHARGE, HBAR
 from physics.materials import MU0, Material
 from physics.multiscale.landscape import WallLandscape, neel_bloch_field
@@ -86,7 +94,10 @@ class Profile(NamedTuple):
     """A trapezoid with two-sided triangular notches (a JAX pytree; lengths in m).
 
     w1, w2: widths at the IN (x = 0) and CLK (x = length) ends; notch_width: the notches'
-    length b along x; positions (K,): notch centres from IN; depths (K,): indentation per side.
+    length b along x; positions (K,): notch centres from IN; depths (K,): indentation per side;
+    rough (N,) or None: the edge roughness's width change Delta w (m, > 0 wider) at N >= 2
+    equally spaced points from x = 0 to x = length (geometries' sampling grid), linear in
+    between; None: smooth edges.
     """
 
     w1: jax.Array
@@ -95,16 +106,40 @@ class Profile(NamedTuple):
     notch_width: jax.Array
     positions: jax.Array
     depths: jax.Array
+    rough: jax.Array | None = None
+
+
+def roughness_width(roughness: EdgeRoughness, length: float) -> np.ndarray:
+    """Delta w = r_top + r_bottom (m) of geometries' seeded rough edges on their own sampling
+    grid over [0, length] (m): the :attr:`Profile.rough` of a track with ``roughness``."""
+    _, r_top, r_bottom = roughness.sample(length)
+    return r_top + r_bottom
+
+
+def roughness_ensemble(
+    amplitude: float, correlation_length: float, length: float, n: int, seed: int = 0
+) -> np.ndarray:
+    """(n, N) width changes Delta w (m) of n independent rough tracks: geometries'
+    :class:`~geometries.EdgeRoughness` with RMS ``amplitude`` per edge (m), Gaussian
+    ``correlation_length`` (m) and seeds seed, seed + 1, ...; fabrication variance for the
+    robust objective and the yield."""
+    return np.stack(
+        [
+            roughness_width(EdgeRoughness(amplitude, correlation_length, seed + i), length)
+            for i in range(n)
+        ]
+    )
 
 
 def profile_of(track: Track) -> Profile:
     """The :class:`Profile` of a geometries track (trapezoid or straight, two-sided triangular
-    notches); ValueError otherwise."""
+    notches, smooth or rough edges); ValueError otherwise."""
     spec = track.notches
     if spec is None or spec.shape != "triangular" or spec.sides != "both":
         raise ValueError("notches: the surrogate models two-sided triangular notches only")
-    if track.roughness is not None:
-        raise ValueError("roughness: the surrogate models smooth edges only")
+    rough = None
+    if track.roughness is not None and track.roughness.amplitude > 0:
+        rough = jnp.asarray(roughness_width(track.roughness, track.length))
     f = jnp.asarray
     return Profile(
         f(track.w1),
@@ -113,6 +148,7 @@ def profile_of(track: Track) -> Profile:
         f(spec.width),
         f(np.asarray(track.notch_centres, dtype=float)),
         f(spec.depths),
+        rough,
     )
 
 
@@ -139,12 +175,34 @@ def _logcosh(x):
     return a + jnp.log1p(jnp.exp(-2.0 * a)) - math.log(2.0)
 
 
+def _rough_grid(p: Profile) -> tuple[jax.Array, jax.Array]:
+    """(x_j, h) (m): the sampling points of ``p.rough`` and their step."""
+    assert p.rough is not None
+    n = p.rough.shape[-1]
+    return jnp.linspace(0.0, 1.0, n) * p.length, p.length / (n - 1)
+
+
 def width(p: Profile, x) -> jax.Array:
-    """Exact local width w(x) (m) of the profile at x (m), notches included."""
+    """Exact local width w(x) (m) of the profile at x (m), notches and roughness included."""
     x = jnp.asarray(x)
     base = p.w1 + (p.w2 - p.w1) * x / p.length
     u = jnp.abs(x[..., None] - p.positions) / (0.5 * p.notch_width)
-    return base - 2.0 * jnp.sum(p.depths * jnp.clip(1.0 - u, 0.0, None), axis=-1)
+    w = base - 2.0 * jnp.sum(p.depths * jnp.clip(1.0 - u, 0.0, None), axis=-1)
+    if p.rough is not None:
+        xs, _ = _rough_grid(p)
+        w = w + jnp.interp(x, xs, p.rough)
+    return w
+
+
+def _hat_sum(p: Profile, q, kernel) -> jax.Array:
+    """sum_j Delta w_j (1 / h) [k(u_j + h) - 2 k(u_j) + k(u_j - h)] of the rough edges' hat
+    functions (k = K2: their kernel average; k = K1: its slope); 0 for smooth edges."""
+    if p.rough is None:
+        return jnp.zeros_like(q)
+    xs, h = _rough_grid(p)
+    u = q[..., None] - xs
+    hat = (kernel(u + h) - 2.0 * kernel(u) + kernel(u - h)) / h
+    return jnp.sum(p.rough * hat, axis=-1)
 
 
 def smoothed_width(p: Profile, q, lam) -> jax.Array:
@@ -158,7 +216,7 @@ def smoothed_width(p: Profile, q, lam) -> jax.Array:
 
     u = q[..., None] - p.positions
     tri = (2.0 / b) * (k2(u + 0.5 * b) - 2.0 * k2(u) + k2(u - 0.5 * b))
-    return base - 2.0 * jnp.sum(p.depths * tri, axis=-1)
+    return base - 2.0 * jnp.sum(p.depths * tri, axis=-1) + _hat_sum(p, q, k2)
 
 
 def smoothed_slope(p: Profile, q, lam) -> jax.Array:
@@ -171,7 +229,8 @@ def smoothed_slope(p: Profile, q, lam) -> jax.Array:
 
     u = q[..., None] - p.positions
     tri = (2.0 / b) * (k1(u + 0.5 * b) - 2.0 * k1(u) + k1(u - 0.5 * b))
-    return (p.w2 - p.w1) / p.length - 2.0 * jnp.sum(p.depths * tri, axis=-1)
+    slope = (p.w2 - p.w1) / p.length - 2.0 * jnp.sum(p.depths * tri, axis=-1)
+    return slope + _hat_sum(p, q, k1)
 
 
 def inverse_width_integral(p: Profile, n: int = 4001) -> jax.Array:

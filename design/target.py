@@ -160,6 +160,20 @@ class Constraints(TypedConfig):
         ge=0,
         typical=(0, 1e-5),
     )
+    edge_roughness_m: Real = quantity(
+        0.0,
+        unit="m",
+        description="RMS edge roughness per edge (geometries.EdgeRoughness amplitude)",
+        ge=0,
+        typical=(0, 1e-7),
+    )
+    roughness_correlation_m: Real | None = quantity(
+        None,
+        unit="m",
+        description="correlation length of the edge roughness along x",
+        gt=0,
+        typical=(1e-10, 1e-5),
+    )
     cell_m: Real | None = quantity(
         None,
         unit="m",
@@ -170,6 +184,11 @@ class Constraints(TypedConfig):
 
     @model_validator(mode="after")
     def _limits(self) -> Constraints:
+        if self.edge_roughness_m > 0 and self.roughness_correlation_m is None:
+            raise ValueError(
+                "roughness_correlation_m: required when edge_roughness_m > 0 (the rough "
+                "edges' correlation length along x, m)"
+            )
         if self.min_width_m >= self.max_width_m:
             raise ValueError(
                 f"min_width_m: {self.min_width_m:g} m must be below max_width_m "

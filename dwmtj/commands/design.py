@@ -65,9 +65,16 @@ def run_design_command(args: argparse.Namespace) -> int:
         print(f"  {r}")
     print("  V50 (V): " + ", ".join(f"{v:.3f}" for v in chosen.v50))
     print("  sigma (V): " + ", ".join(f"{s:.3f}" for s in chosen.sigma))
+    y = chosen.yield_
+    rough = (
+        f", edge roughness {y['edge_roughness_m'] * 1e9:.1f} nm RMS"
+        f" / {y['roughness_correlation_m'] * 1e9:.0f} nm"
+        if y.get("edge_roughness_m")
+        else ""
+    )
     print(
-        f"  yield (all levels resolved, depth sigma "
-        f"{chosen.yield_['depth_sigma_m'] * 1e9:.1f} nm): {chosen.yield_['yield_resolved']:.3f}"
+        f"  yield (all levels resolved, depth sigma {y['depth_sigma_m'] * 1e9:.1f} nm{rough}): "
+        f"{y['yield_resolved']:.3f}"
     )
     for k, v in paths.items():
         print(f"  {k}: {v}")
