@@ -19,6 +19,7 @@ fresh samples of both, that every neighbouring pair is resolved.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import jax
@@ -134,6 +135,26 @@ def resolved(problem: Problem, v50: np.ndarray, sig: np.ndarray) -> np.ndarray:
     return np.diff(v50) >= z * np.sqrt(sig[1:] ** 2 + sig[:-1] ** 2)
 
 
+@functools.lru_cache(maxsize=16)
+def _batched_v50(material: Material, cal: Calibration, pulse: Pulse, rough: bool):
+    """One jitted program (profile, eps (n, K)[, rough (n, N)]) -> (V50, sigma) (n, K) per
+    material, calibration, pulse and smooth/rough: compiled once, reused for every design
+    and roughness amplitude of the same shapes."""
+    if rough:
+        return jax.jit(
+            jax.vmap(
+                lambda p, e, r: v50_and_spread(fabricated(p, e, r), material, cal, pulse),
+                in_axes=(None, 0, 0),
+            )
+        )
+    return jax.jit(
+        jax.vmap(
+            lambda p, e: v50_and_spread(perturb_depths(p, e), material, cal, pulse),
+            in_axes=(None, 0),
+        )
+    )
+
+
 #: Seed offset of the yield's rough edges (the robust objective's use seeds below it).
 YIELD_ROUGHNESS_SEED = 1_000_000
 
@@ -150,14 +171,8 @@ def yield_estimate(
     eps = sigma_depth * jax.random.normal(jax.random.key(seed), (n, K), dtype=p.depths.dtype)
     c = problem.spec.constraints
     edges = roughness_samples(problem, n, YIELD_ROUGHNESS_SEED + seed) if rough else None
-
-    def one(e, r):
-        return v50_and_spread(fabricated(p, e, r), problem.material, problem.cal, problem.pulse)
-
-    if edges is None:
-        v50, sig = jax.jit(jax.vmap(lambda e: one(e, None)))(eps)
-    else:
-        v50, sig = jax.jit(jax.vmap(one))(eps, edges)
+    batch = _batched_v50(problem.material, problem.cal, problem.pulse, edges is not None)
+    v50, sig = batch(p, eps) if edges is None else batch(p, eps, edges)
     v50, sig = np.asarray(v50), np.asarray(sig)
     T = np.asarray(targets(problem, p))
     ok = np.array([resolved(problem, a, b).all() for a, b in zip(v50, sig, strict=True)])
