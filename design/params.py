@@ -2,13 +2,16 @@
 
 The constraints hold by construction (no penalties needed for them), every map smooth:
 
-- widths: w1, w2 = w_min + (w_max - w_min) sigmoid(z) (m);
+- widths: w1, w2 = w_lo + (w_max - w_lo) sigmoid(z) (m), w_lo = w_min + 2 f_min: a notch of
+  the minimum depth f_min on either side still leaves the minimum width;
 - notch length: b = f_min + (b_max - f_min) sigmoid(z_b) (m), f_min the minimum feature;
 - positions: K centres with spacing >= s_min and >= end margin e from both ends:
   x_0 = e + S g_0, x_k = x_{k-1} + s_min + S g_k with g = softmax(z_pos) over K + 1 gaps and
   S = L - 2e - (K - 1) s_min the slack (m), so the last gap to the CLK end is S g_K >= 0;
 - depths (per side): d_k = f_min + (d_max,k - f_min) sigmoid(z_d,k), with
-  d_max,k = (w(x_k) - w_min) / 2 (the notch's bottom keeps the minimum width; m).
+  d_max,k = (w(x_k) - w_min) / 2 (the notch's bottom keeps the minimum width; m), and
+  d_max,k <= f w(x_k) where the constraints give a max_depth_fraction f (keeps designs inside
+  the depth range the surrogate was calibrated on).
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ def to_profile(z: Raw, c: Constraints) -> Profile:
     """The :class:`~design.surrogate.Profile` of the unconstrained parameters ``z``."""
     K = z.z_d.shape[0]
     s = jax.nn.sigmoid
-    w1, w2 = c.min_width_m + (c.max_width_m - c.min_width_m) * s(z.z_w)
+    w_lo = c.min_width_m + 2 * c.min_feature_m
+    w1, w2 = w_lo + (c.max_width_m - w_lo) * s(z.z_w)
     b = c.min_feature_m + (c.notch_length_max - c.min_feature_m) * s(z.z_b)
     g = jax.nn.softmax(z.z_pos)
     steps = slack(c, K) * g[:K] + jnp.concatenate(
@@ -51,6 +55,8 @@ def to_profile(z: Raw, c: Constraints) -> Profile:
     x = jnp.cumsum(steps)
     w_loc = w1 + (w2 - w1) * x / c.length_m
     d_max = 0.5 * (w_loc - c.min_width_m)
+    if c.max_depth_fraction is not None:
+        d_max = jnp.minimum(d_max, c.max_depth_fraction * w_loc)
     d = c.min_feature_m + (d_max - c.min_feature_m) * s(z.z_d)
     return Profile(w1, w2, jnp.asarray(c.length_m), b, x, d)
 

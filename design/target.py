@@ -160,6 +160,13 @@ class Constraints(TypedConfig):
         ge=0,
         typical=(0, 1e-5),
     )
+    max_depth_fraction: Real | None = quantity(
+        None,
+        unit="",
+        description="deepest notch per side as a fraction of the local track width",
+        gt=0,
+        lt=0.5,
+    )
     edge_roughness_m: Real = quantity(
         0.0,
         unit="m",
@@ -188,6 +195,16 @@ class Constraints(TypedConfig):
             raise ValueError(
                 "roughness_correlation_m: required when edge_roughness_m > 0 (the rough "
                 "edges' correlation length along x, m)"
+            )
+        narrowest = self.min_width_m + 2 * self.min_feature_m  # narrowest notched track
+        if (
+            self.max_depth_fraction is not None
+            and self.max_depth_fraction * narrowest < self.min_feature_m
+        ):
+            raise ValueError(
+                f"max_depth_fraction: {self.max_depth_fraction:g} x the narrowest notched track "
+                f"(min_width_m + 2 min_feature_m = {narrowest:g} m) is below min_feature_m "
+                f"{self.min_feature_m:g} m (no notch depth is allowed there)"
             )
         if self.min_width_m >= self.max_width_m:
             raise ValueError(

@@ -302,3 +302,43 @@ def test_designed_fmeta_synapse_reaches_its_targets_accuracy_from_the_stored_run
     same = paired_contrast(designed, target)
     assert not same["resolved"] and abs(same["delta_pct"]) < 0.5
     assert paired_contrast(paper, designed)["resolved"]
+
+
+def test_max_depth_fraction_bounds_every_depth():
+    """constraints.max_depth_fraction f: for any unconstrained parameters every notch depth
+    (per side) stays <= f x the local width and >= the minimum feature; without it the
+    optimiser may cut to (w - w_min) / 2. A fraction that leaves no depth on the narrowest
+    track is refused naming the field."""
+    import dataclasses
+
+    from geometries.validation import load
+
+    spec = load_design_spec(TARGETS / "scaled-4-levels.toml")
+    c = dataclasses.replace(spec.constraints, max_depth_fraction=0.2)
+    key = jax.random.key(0)
+    worst_free, worst = 0.0, 0.0
+    with jax.enable_x64(True):
+        for i in range(50):
+            z = Raw(
+                *(
+                    3.0 * jax.random.normal(k, s)
+                    for k, s in zip(
+                        jax.random.split(jax.random.fold_in(key, i), 4),
+                        [(2,), (), (5,), (4,)],
+                        strict=True,
+                    )
+                )
+            )
+            for cons in (c, spec.constraints):
+                p = to_profile(z, cons)
+                w_loc = p.w1 + (p.w2 - p.w1) * p.positions / p.length
+                frac = float(jnp.max(p.depths / w_loc))
+                assert float(jnp.min(p.depths)) >= cons.min_feature_m * (1 - 1e-12)
+                if cons is c:
+                    worst = max(worst, frac)
+                else:
+                    worst_free = max(worst_free, frac)
+    assert worst <= 0.2 * (1 + 1e-12)
+    assert worst_free > 0.25  # the bound is active: unbounded designs go deeper
+    with pytest.raises(ValueError, match="max_depth_fraction"):
+        load(type(c), {**spec.constraints.to_dict(), "max_depth_fraction": 0.1})  # 0.1 x 28 nm < 4 nm
