@@ -60,7 +60,11 @@ def design_yield(name: str, amplitude: float, samples: int, seed: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--designs", nargs="+", default=["scaled-4-levels", "scaled-fmeta-half"])
+    parser.add_argument(
+        "--designs",
+        nargs="+",
+        default=["scaled-4-levels", "scaled-fmeta-half", "scaled-4-levels-rough"],
+    )
     parser.add_argument("--amplitudes", type=float, nargs="+", default=[0.0, 0.5e-9, 1e-9, 2e-9])
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
