@@ -440,3 +440,41 @@ def test_adiabatic_calibration_and_straight_prediction(adiabatic):
             for j in jumps
         ]
         assert fisher_exact(table).pvalue > 0.01
+
+
+def test_heldout_adiabatic_prediction_holds_on_notches_0_2_3():
+    # README "Held-out case with adiabatic edges". The stored prediction (thermal_m 0.94 and
+    # 0.945, committed before the direct run) is what compare.json compared; the direct side
+    # re-derived from the stored run (heldout/adiabatic/runs, 465e5a38). At 0.94: notches 0, 2,
+    # 3 within 10 % and the spread within 30 % (the criteria); notch 1 rests on < 10
+    # direct trials; the model's multi-notch jumps exceed the direct run's (Fisher exact,
+    # two-sided, p < 0.01), as stated.
+    import json
+
+    here = PAPER_SCALE / "heldout" / "adiabatic"
+    pred = {r["thermal_m"]: r for r in json.loads((here / "prediction.json").read_text())["rows"]}
+    rows = {r["thermal_m"]: r for r in json.loads((here / "compare.json").read_text())["rows"]}
+    assert set(pred) == set(rows) == {0.94, 0.945}
+    for m in pred:
+        assert rows[m]["model"]["mu_V"] == pytest.approx(pred[m]["model"]["mu_V"])
+        assert rows[m]["realisations"] == pred[m]["realisations"] == 256
+    direct = summary([_one(here / "runs", "465e5a38")])
+    for k, mu in direct["mu_V"].items():
+        assert rows[0.94]["direct"]["mu_V"][str(k)] == pytest.approx(mu)
+    r = rows[0.94]
+    for k in ("0", "2", "3"):
+        assert abs(r["mu_ratio"][k] - 1) < 0.10, (k, r["mu_ratio"][k])
+    assert abs(r["sigma_ratio"] - 1) < 0.30
+    assert abs(r["notch0"]["mu_ratio"] - 1) < 0.10
+    from physics.experiment.run_statistics import pinned_trials, pulse_transitions
+    from physics.experiment.store import open_run
+
+    trials = pinned_trials(pulse_transitions(open_run(_one(here / "runs", "465e5a38"))))
+    assert (trials.notch == 1).sum() < 10
+    jumps = [r["model"]["forward_jumps"], r["direct"]["forward_jumps"]]
+    table = [
+        [sum(v for k, v in j.items() if int(k) >= 2), sum(v for k, v in j.items() if k == "1")]
+        for j in jumps
+    ]
+    assert fisher_exact(table).pvalue < 0.01
+    assert table[0][0] / sum(table[0]) > table[1][0] / sum(table[1])
