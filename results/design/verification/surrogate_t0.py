@@ -20,7 +20,7 @@ from physics.materials import MU0, load_material
 from physics.multiscale.renormalise import renormalised
 
 HERE = Path(__file__).resolve().parent
-DESIGNS = ("scaled-4-levels", "scaled-fmeta-half")
+DESIGNS = ("scaled-4-levels", "scaled-fmeta-half", "scaled-3-levels-calibrated")
 
 
 def main() -> None:
