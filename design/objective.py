@@ -122,10 +122,10 @@ def loss(
 
     if eps is None and rough is None:
         return one(p)
-    if rough is None:
-        return jnp.mean(jax.vmap(lambda e: one(perturb_depths(p, e)))(eps))
     if eps is None:
+        assert rough is not None
         eps = jnp.zeros((rough.shape[0], p.positions.shape[0]), dtype=p.depths.dtype)
+    # a None ``rough`` has no leaves: vmap passes it through to every sample
     return jnp.mean(jax.vmap(lambda e, r: one(fabricated(p, e, r)))(eps, rough))
 
 
@@ -136,21 +136,14 @@ def resolved(problem: Problem, v50: np.ndarray, sig: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=16)
-def _batched_v50(material: Material, cal: Calibration, pulse: Pulse, rough: bool):
-    """One jitted program (profile, eps (n, K)[, rough (n, N)]) -> (V50, sigma) (n, K) per
-    material, calibration, pulse and smooth/rough: compiled once, reused for every design
-    and roughness amplitude of the same shapes."""
-    if rough:
-        return jax.jit(
-            jax.vmap(
-                lambda p, e, r: v50_and_spread(fabricated(p, e, r), material, cal, pulse),
-                in_axes=(None, 0, 0),
-            )
-        )
+def _batched_v50(material: Material, cal: Calibration, pulse: Pulse):
+    """One jitted program (profile, eps (n, K), rough (n, N) or None) -> (V50, sigma) (n, K)
+    per material, calibration and pulse: compiled once per shape, reused for every design
+    and roughness amplitude."""
     return jax.jit(
         jax.vmap(
-            lambda p, e: v50_and_spread(perturb_depths(p, e), material, cal, pulse),
-            in_axes=(None, 0),
+            lambda p, e, r: v50_and_spread(fabricated(p, e, r), material, cal, pulse),
+            in_axes=(None, 0, 0),
         )
     )
 
@@ -159,20 +152,17 @@ def _batched_v50(material: Material, cal: Calibration, pulse: Pulse, rough: bool
 YIELD_ROUGHNESS_SEED = 1_000_000
 
 
-def yield_estimate(
-    problem: Problem, p: Profile, n: int, sigma_depth: float, seed: int = 0, rough: bool = True
-) -> dict:
-    """Monte Carlo over depth errors eps ~ N(0, sigma_depth) (m) per notch and, with ``rough``
-    and an edge roughness in the constraints, over n rough-edge realisations (seeds
+def yield_estimate(problem: Problem, p: Profile, n: int, sigma_depth: float, seed: int = 0) -> dict:
+    """Monte Carlo over depth errors eps ~ N(0, sigma_depth) (m) per notch and, where the
+    constraints give an edge roughness, over n rough-edge realisations (seeds
     YIELD_ROUGHNESS_SEED + seed + i): the probability that all K levels are resolved, that
     all V50 are within the target tolerance, and the per-notch V50 spread (V) over the
     samples."""
     K = p.positions.shape[0]
     eps = sigma_depth * jax.random.normal(jax.random.key(seed), (n, K), dtype=p.depths.dtype)
     c = problem.spec.constraints
-    edges = roughness_samples(problem, n, YIELD_ROUGHNESS_SEED + seed) if rough else None
-    batch = _batched_v50(problem.material, problem.cal, problem.pulse, edges is not None)
-    v50, sig = batch(p, eps) if edges is None else batch(p, eps, edges)
+    edges = roughness_samples(problem, n, YIELD_ROUGHNESS_SEED + seed)
+    v50, sig = _batched_v50(problem.material, problem.cal, problem.pulse)(p, eps, edges)
     v50, sig = np.asarray(v50), np.asarray(sig)
     T = np.asarray(targets(problem, p))
     ok = np.array([resolved(problem, a, b).all() for a, b in zip(v50, sig, strict=True)])
