@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/dwmtj demo --out demo-output
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" -q
+	$(BIN)/python -m pytest -m "not slow" -q --durations=15
 
 # The newest versions that pyproject.toml's ranges allow, in a separate venv: run it before
 # refreshing the lock (`make lock`), so that a new release that breaks us is seen first.

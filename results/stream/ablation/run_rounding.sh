@@ -6,7 +6,7 @@
 # decay 1e-7) and its straight-track equivalent (w1w2=1, delta=1); each device of a program
 # is one variant. 5 seeds, 60 subsets x 1000 images, 512-512, 30 epochs, no full-data ticks.
 #
-#   results/stream/ablation/run_rounding.sh [stochastic|deterministic|levels|all] [dwmtj options]
+#   results/stream/ablation/run_rounding.sh [stochastic|deterministic|levels|straight|all] [dwmtj options]
 #
 # from the repository root (default: all, one program after the other).
 #   stochastic:    the 9 variants below, stochastic rounding (45 runs, one vmapped program)
@@ -15,6 +15,9 @@
 #                  (<= ~0.05 here) never reaches half a level spacing (>= 1/15), so such a
 #                  run never leaves its initial levels (rung 6 stays in as the check).
 #   levels:        the trapezoid variants with more levels (35 runs; Supp. Fig. 3's level count)
+#   straight:      the straight track's controls (25 runs; results/stream/README.md, "What
+#                  differs", items 3 and 1): delta 1 and delta 3 with float weights, and
+#                  delta 3 on the paper's grid, the magnitude grid and the grid with zero
 # Extra options go to every `dwmtj train stream` call, e.g. `--max-steps 1` to time one
 # subset. Each program checkpoints after every subset under OUT/checkpoint (not committed);
 # rerunning the same command resumes where it stopped. Runs at nice 19 (the CPU is shared).
@@ -71,10 +74,23 @@ run_levels() {
         --out "$OUT/rounding_levels_512x30" "$@"
 }
 
+run_straight() {
+    # STRA3: the device path's straight:delta=3 in the control's spec language
+    local stra3="${STRA/delta=1/delta=3}"
+    nice -n 19 "$PY" -m dwmtj train stream "${COMMON[@]}" \
+        --device "${STRA%,levels=4}" \
+        --device "${stra3%,levels=4}" \
+        --device "$stra3" \
+        --device "$stra3,grid=magnitude" \
+        --device "$stra3,grid=zero,zero=pm" \
+        --out "$OUT/rounding_straight_512x30" "$@"
+}
+
 case "$which" in
     stochastic) run_stochastic "$@" ;;
     deterministic) run_deterministic "$@" ;;
     levels) run_levels "$@" ;;
-    all) run_stochastic "$@"; run_deterministic "$@"; run_levels "$@" ;;
-    *) echo "usage: $0 [stochastic|deterministic|levels|all] [dwmtj options]" >&2; exit 2 ;;
+    straight) run_straight "$@" ;;
+    all) run_stochastic "$@"; run_deterministic "$@"; run_straight "$@"; run_levels "$@" ;;
+    *) echo "usage: $0 [stochastic|deterministic|levels|straight|all] [dwmtj options]" >&2; exit 2 ;;
 esac
