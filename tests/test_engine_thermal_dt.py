@@ -144,6 +144,7 @@ def test_domain_statistics_and_wall_velocity_converge_when_dt_is_halved():
     assert v[1e-14].mean() > 30.0  # the wall moves (+x for mp = +y, D > 0), tens of m/s
 
 
+@pytest.mark.slow  # ~55 s: the suite's 15-minute budget; the 2 nm dt test above stays default
 def test_4nm_cells_fast_step_and_one_demag_per_step_keep_domain_statistics():
     # The scaled presets' fast settings (results/experiments/README.md): 4 x 4 x 1 nm cells,
     # dt = 1.6e-13 s, one demag convolution per Heun step. Exchange is 4x softer than at 2 nm,

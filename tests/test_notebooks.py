@@ -145,6 +145,7 @@ def test_01_device_and_current(tmp_path, monkeypatch):
     assert r["system"]["cells"] == [150, 50, 1]
 
 
+@pytest.mark.slow  # ~50 s: the suite's 15-minute budget (its APIs have default tests of their own)
 def test_02_depinning_simulations(tmp_path, monkeypatch):
     r = execute("02-depinning-simulations", tmp_path, monkeypatch)
     # the wall starts at notch 0 (x = 60 nm) and relaxation keeps it pinned there: within
@@ -201,6 +202,7 @@ def test_03_compact_model(tmp_path, monkeypatch):
     assert a["device_levels_ohm"] == pytest.approx(r["resistance_mean_ohm"])
 
 
+@pytest.mark.slow  # ~45 s: the suite's 15-minute budget (its APIs have default tests of their own)
 def test_04_networks(tmp_path, monkeypatch, datasets_dir):
     if (
         not (datasets_dir / "fashion_mnist").is_dir()
