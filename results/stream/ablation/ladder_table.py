@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import h5py
@@ -131,6 +132,36 @@ def table(control: Path) -> list[dict[str, str]]:
     return rows
 
 
+def write_table(
+    rows: list[dict[str, str]],
+    header: list[str],
+    csv_path: Path,
+    code: Callable[[dict[str, str]], str] | None = None,
+) -> str:
+    """Write ``rows`` as CSV to ``csv_path`` and return them as a Markdown table; ``code``
+    renders the spec cell (the column named ``spec``) of a row."""
+    with open(csv_path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n", restval="")
+        w.writeheader()
+        w.writerows(rows)
+    md = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in rows:
+        cells = [r.get(h, "") for h in header]
+        if code is not None and "spec" in header:
+            cells[header.index("spec")] = code(r)
+        md.append("| " + " | ".join(cells) + " |")
+    return "\n".join(md) + "\n"
+
+
+def replace_between_markers(path: Path, begin: str, end: str, text: str) -> None:
+    """Replace what stands between the ``begin`` and ``end`` lines of ``path`` by ``text``."""
+    head, found, rest = path.read_text().partition(begin)
+    if not found:
+        raise ValueError(f"{path}: no {begin!r} marker")
+    _, _, tail = rest.partition(end)
+    path.write_text(f"{head}{begin}\n{text}{end}{tail}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = STREAM / "control_fig4a"
@@ -158,22 +189,10 @@ def main() -> None:
         "final acc. (%)",
         "last 10 subsets (%)",
     ]
-    with open(HERE / "ladder_table.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n", restval="")
-        w.writeheader()
-        w.writerows(rows)
-    md = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for r in rows:
-        cells = [r.get(h, "") for h in header]
-        cells[2] = f"`{cells[2]}`"
-        md.append("| " + " | ".join(cells) + " |")
-    text = "\n".join(md) + "\n"
+    text = write_table(rows, header, HERE / "ladder_table.csv", code=lambda r: f"`{r['spec']}`")
     (HERE / "ladder_table.md").write_text(text)
     if args.readme:
-        readme = HERE / "README.md"
-        head, _, rest = readme.read_text().partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        readme.write_text(f"{head}{BEGIN}\n{text}{END}{tail}")
+        replace_between_markers(HERE / "README.md", BEGIN, END, text)
     print(text, end="")
 
 

@@ -29,7 +29,6 @@ its last finished subset and marked UNFINISHED; contrasts use finished programs 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
@@ -38,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ladder_table import N_SUBSETS, read_run  # noqa: E402
+from ladder_table import N_SUBSETS, read_run, replace_between_markers, write_table  # noqa: E402
 
 from dwmtj.pipeline.report import paired_contrast  # noqa: E402
 
@@ -284,16 +283,12 @@ def main() -> None:
     rows = table(runs)
     header = ["program", "spec", "seeds", "subsets done", "final acc. (%)", "last 10 subsets (%)"]
     stem = f"{args.suffix}"
-    with open(HERE / f"rounding_table{stem}.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n", restval="")
-        w.writeheader()
-        w.writerows(rows)
-    md = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for r in rows:
-        cells = [r.get(h, "") for h in header]
-        cells[1] = f"`{cells[1].removeprefix('laborieux:')}`" if cells[1] else ""
-        md.append("| " + " | ".join(cells) + " |")
-    text = "\n".join(md) + "\n"
+    text = write_table(
+        rows,
+        header,
+        HERE / f"rounding_table{stem}.csv",
+        code=lambda r: f"`{r['spec'].removeprefix('laborieux:')}`" if r.get("spec") else "",
+    )
     cs = contrasts(runs)
     vs = verdicts(runs)
     rung6 = check_rung6(runs)
@@ -325,10 +320,7 @@ def main() -> None:
     both = text + "\n" + "\n".join(ctext) + "\n\n" + "\n".join(vtext) + "\n"
     (HERE / f"rounding_table{stem}.md").write_text(both)
     if args.readme:
-        readme = HERE / "README.md"
-        head, _, rest = readme.read_text().partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        readme.write_text(f"{head}{BEGIN}\n{both}{END}{tail}")
+        replace_between_markers(HERE / "README.md", BEGIN, END, both)
     payload = {
         "suffix": args.suffix,
         "paper_pct": PAPER_PCT,
