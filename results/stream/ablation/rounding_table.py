@@ -254,8 +254,7 @@ def verdicts(runs: dict) -> list[dict]:
 
 def check_rung6(runs: dict) -> float | None:
     """Largest |TRAP here - rung 6 of the ladder| over the common seeds and subsets (%)."""
-    ladder = read_run(HERE / "rungs2-6_512x30")
-    run = runs["stochastic"]
+    ladder, run = runs["ladder"], runs["stochastic"]
     if ladder is None or run is None or TRAP not in ladder["labels"]:
         return None
     a = 100.0 * run["acc"][run["labels"].index(TRAP)]
