@@ -86,7 +86,12 @@ class DeviceModel(eqx.Module):
         return int(np.asarray(self.weight_levels).size)
 
     def with_uniform_levels(self, n: int) -> DeviceModel:
-        """A copy whose hidden-weight levels are ``n`` evenly spaced values in [-1, 1]."""
+        """A copy whose hidden-weight levels are ``n`` evenly spaced values in [-1, 1].
+
+        Computed in float64 and rounded once to float32, so that every level is the float32
+        nearest to -1 + 2k/(n - 1) (a float32 ``jnp.linspace`` misses some by an ulp or two)
+        and the grid is the same as the stream control's ``levels=n``."""
         if n < 2:
             raise ValueError(f"n: need at least 2 levels, got {n}")
-        return eqx.tree_at(lambda d: d.weight_levels, self, jnp.linspace(-1.0, 1.0, n))
+        levels = jnp.asarray(np.linspace(-1.0, 1.0, n), jnp.float32)
+        return eqx.tree_at(lambda d: d.weight_levels, self, levels)

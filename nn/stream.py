@@ -199,7 +199,17 @@ _VARIANT_CHOICES: dict[str, tuple[str, ...]] = {
     "zero": ("0", "pm"),
 }
 _SPEC_KEYS = {"levels", "delta", "w1w2", "binarized", *_VARIANT_CHOICES}
-_CONTROL_KEYS = {"m", "wd", "fmeta", "w1w2", "delta", "clip", "levels", *_VARIANT_CHOICES}
+_CONTROL_KEYS = {
+    "m",
+    "wd",
+    "fmeta",
+    "w1w2",
+    "delta",
+    "clip",
+    "levels",
+    "binarized",
+    *_VARIANT_CHOICES,
+}
 _FMETA_LAWS = ("tanh", "eq1")
 #: when a run rounds its hidden weights onto the levels (``round=``), as the code stored in
 #: :attr:`RunDevices.write`
@@ -276,6 +286,8 @@ def _parse_control(spec: str, opts: str) -> SynapseSpec:
       ratio w1/w2 (0.25: the trapezoid's 1:4);
     - ``delta=D`` (> 0, default 1): factor on steps that grow |W|;
     - ``clip=0|1`` (default 0): clip hidden weights to [-1, 1] after every step;
+    - ``binarized=0|1`` (default 1): 0 reads the hidden weight itself in the forward pass
+      (the non-binarised linear synapse of Fig. 5b with float weights: its control);
     - ``levels=N`` (integer >= 2; default: float weights): round hidden weights onto N evenly
       spaced levels in [-1, 1] (the end levels are +-1) at initialisation and after every
       step, stochastically (unbiased) unless ``--deterministic-rounding``, with the device
@@ -324,6 +336,13 @@ def _parse_control(spec: str, opts: str) -> SynapseSpec:
         raise ValueError(f"device: delta must be positive in {spec!r}")
     if options.get("clip", 0.0) not in (0.0, 1.0):
         raise ValueError(f"device: clip must be 0 or 1 in {spec!r}")
+    if options.get("binarized", 1.0) not in (0.0, 1.0):
+        raise ValueError(f"device: binarized must be 0 or 1 in {spec!r}")
+    binarized = options.get("binarized", 1.0) == 1.0
+    if not binarized and variants.get("zero", "0") != "0":
+        raise ValueError(
+            f"device: zero=pm reads a binarised weight; it needs binarized=1 in {spec!r}"
+        )
     levels = options.get("levels", 0.0)
     grid = variants.get("grid", "uniform")
     if "levels" in options and (levels != int(levels) or levels < _MIN_LEVELS[grid]):
@@ -343,6 +362,7 @@ def _parse_control(spec: str, opts: str) -> SynapseSpec:
         w1_over_w2=options.get("w1w2", 1.0),
         delta=options["delta"],
         clip=options.get("clip", 0.0) == 1.0,
+        binarized=binarized,
         levels=int(levels),
         grid=grid,
         write=variants.get("round", "step"),
@@ -455,9 +475,10 @@ def describe(spec: SynapseSpec) -> str:
         elif spec.levels:
             weights += _variant_text(spec)
         clip = ", clipped to [-1, 1]" if spec.clip else ""
+        kind = "binarised" if spec.binarized else "non-binarised"
         return (
             f"{spec.label} (Laborieux control: {factor}, delta={spec.delta:g}, "
-            f"{weights}{clip}, weight decay {spec.weight_decay:g}, binarised)"
+            f"{weights}{clip}, weight decay {spec.weight_decay:g}, {kind})"
         )
     d = spec.device
     kind = "binarised" if spec.binarized else "non-binarised"

@@ -132,7 +132,8 @@ def test_ladder_specs_parse_and_bad_ones_raise():
         "laborieux:clip=2",
         "laborieux:levels=1",
         "laborieux:levels=3.5",
-        "laborieux:binarized=0",
+        "laborieux:binarized=2",
+        "laborieux:binarized=0,levels=3,grid=zero,zero=pm",  # zero=pm reads a sign
     ):
         with pytest.raises(ValueError, match="device"):
             parse_synapse_spec(bad)
@@ -254,6 +255,26 @@ def test_last_rung_without_weight_decay_is_the_trapezoid():
     # run_stream with both: identical curves (same keys: run r uses seed r % n_seeds)
     res = run_stream(specs, _FakeData(*[np.asarray(a) for a in data]), cfg, progress=False)
     np.testing.assert_array_equal(res.stream_accuracy[0], res.stream_accuracy[1])
+
+
+def test_non_binarised_control_on_32_levels_is_the_linear_synapse():
+    # binarized=0 with the straight rule (Eq. 1 at 1:1, delta 1), clip, 32 levels and wd=0 is
+    # the device path's linear synapse (Fig. 5b): same levels, keys and curves; with float
+    # weights (no levels) it is the linear synapse's rounding-free control
+    linear = "laborieux:m=2.5,fmeta=eq1,w1w2=1,delta=1,clip=1,binarized=0,wd=0"
+    specs = [parse_synapse_spec(s) for s in ("linear:levels=32", linear + ",levels=32", linear)]
+    assert not specs[1].binarized and specs[1].levels == 32
+    assert describe(specs[2]).endswith("weight decay 0, non-binarised)")
+    np.testing.assert_array_equal(
+        np.asarray(specs[0].device.weight_levels), np.asarray(one_run(linear + ",levels=32").levels)
+    )
+    cfg = StreamConfig(
+        n_subsets=2, subset_size=200, epochs=2, n_seeds=1, full_data=False, hidden_width=32
+    )
+    data = [np.asarray(a) for a in _synthetic_images(2)]
+    res = run_stream(specs, _FakeData(*data), cfg, progress=False)
+    np.testing.assert_array_equal(res.stream_accuracy[0], res.stream_accuracy[1])
+    assert np.all(np.isfinite(res.stream_accuracy[2]))
 
 
 class _FakeData:

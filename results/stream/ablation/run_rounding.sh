@@ -6,7 +6,7 @@
 # decay 1e-7) and its straight-track equivalent (w1w2=1, delta=1); each device of a program
 # is one variant. 5 seeds, 60 subsets x 1000 images, 512-512, 30 epochs, no full-data ticks.
 #
-#   results/stream/ablation/run_rounding.sh [stochastic|deterministic|levels|straight|all] [dwmtj options]
+#   results/stream/ablation/run_rounding.sh [stochastic|deterministic|levels|straight|ticks|linear|all] [dwmtj options]
 #
 # from the repository root (default: all, one program after the other).
 #   stochastic:    the 9 variants below, stochastic rounding (45 runs, one vmapped program)
@@ -18,6 +18,10 @@
 #   straight:      the straight track's controls (25 runs; results/stream/README.md, "What
 #                  differs", items 3 and 1): delta 1 and delta 3 with float weights, and
 #                  delta 3 on the paper's grid, the magnitude grid and the grid with zero
+#   ticks:         the full-data ticks of Fig. 5a (30 runs; "What differs", item 4): straight
+#                  delta 1, delta 3 and the trapezoid, float weights and the 4-level grid
+#   linear:        Fig. 5b's non-binarised linear synapse on 32 levels and with float
+#                  weights (10 runs; "What differs", item 4)
 # Extra options go to every `dwmtj train stream` call, e.g. `--max-steps 1` to time one
 # subset. Each program checkpoints after every subset under OUT/checkpoint (not committed);
 # rerunning the same command resumes where it stopped. Runs at nice 19 (the CPU is shared).
@@ -86,11 +90,36 @@ run_straight() {
         --out "$OUT/rounding_straight_512x30" "$@"
 }
 
+run_ticks() {
+    # Fig. 5a's full-data ticks (30 epochs on all 60 000 images; results/stream/README.md,
+    # "What differs", item 4): the paper's ticks run straight delta 1 > straight delta 3 >
+    # trapezoid, ours the other way round. The three rules with float weights and on the
+    # paper's 4-level grid; one stream subset only (--subsets 1), since only the ticks count.
+    local stra3="${STRA/delta=1/delta=3}"
+    nice -n 19 "$PY" -m dwmtj train stream --seeds 5 --subsets 1 --hidden 512 512 \
+        --epochs 30 --no-progress \
+        --device "${STRA%,levels=4}" --device "${stra3%,levels=4}" --device "${TRAP%,levels=4}" \
+        --device "$STRA" --device "$stra3" --device "$TRAP" \
+        --out "$OUT/rounding_ticks_512x30" "$@"
+}
+
+run_linear() {
+    # Fig. 5b's non-binarised linear synapse ("What differs", item 4): the device path's
+    # linear:levels=32 in the control's language (straight rule, clipped, binarized=0, 32
+    # levels) and its rounding-free control (float weights)
+    local lin="${STRA%,levels=4},binarized=0"
+    nice -n 19 "$PY" -m dwmtj train stream "${COMMON[@]}" \
+        --device "$lin,levels=32" --device "$lin" \
+        --out "$OUT/rounding_linear_512x30" "$@"
+}
+
 case "$which" in
     stochastic) run_stochastic "$@" ;;
     deterministic) run_deterministic "$@" ;;
     levels) run_levels "$@" ;;
     straight) run_straight "$@" ;;
+    ticks) run_ticks "$@" ;;
+    linear) run_linear "$@" ;;
     all) run_stochastic "$@"; run_deterministic "$@"; run_straight "$@"; run_levels "$@" ;;
-    *) echo "usage: $0 [stochastic|deterministic|levels|straight|all] [dwmtj options]" >&2; exit 2 ;;
+    *) echo "usage: $0 [stochastic|deterministic|levels|straight|ticks|linear|all] [dwmtj options]" >&2; exit 2 ;;
 esac
