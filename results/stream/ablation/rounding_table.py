@@ -1,6 +1,7 @@
 """The rounding variants' table and contrasts (issue 18, step 2, second half).
 
-Reads the programs of ``run_rounding.sh`` (``stochastic``, ``deterministic``, ``levels``),
+Reads the programs of ``run_rounding.sh`` (``stochastic``, ``deterministic``, ``straight``,
+``levels``, ``linear``; the ``ticks`` program has a script of its own, ``ticks_table.py``),
 each from its freshest state (``OUT/checkpoint/progress.json`` while a run is going on, else
 ``OUT/stream.h5``), and writes next to this script:
 
@@ -43,13 +44,15 @@ from dwmtj.pipeline.report import paired_contrast  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 BEGIN, END = "<!-- rounding-table: made by rounding_table.py -->", "<!-- /rounding-table -->"
-PROGRAMS = ("stochastic", "deterministic", "straight", "levels")
+PROGRAMS = ("stochastic", "deterministic", "straight", "levels", "linear")
 TRAP = "laborieux:m=2.5,fmeta=eq1,w1w2=0.25,delta=3,clip=1,levels=4"
 STRA = "laborieux:m=2.5,fmeta=eq1,w1w2=1,delta=1,clip=1,levels=4"
 RUNG5 = "laborieux:m=2.5,fmeta=eq1,w1w2=0.25,delta=3,clip=1"
 STRA1_FLOAT = "laborieux:m=2.5,fmeta=eq1,w1w2=1,delta=1,clip=1"
 STRA3 = "laborieux:m=2.5,fmeta=eq1,w1w2=1,delta=3,clip=1,levels=4"
 STRA3_FLOAT = "laborieux:m=2.5,fmeta=eq1,w1w2=1,delta=3,clip=1"
+#: Fig. 5b's non-binarised linear synapse with float weights ("+ ,levels=32": the device's)
+LINEAR_FLOAT = STRA1_FLOAT + ",binarized=0"
 #: the paper's straight delta 3 leads the trapezoid for about the first 35 subsets (Fig. 5a)
 EARLY_SUBSETS = 35
 #: the paper's Fig. 5a after 60 subsets (read off the figure), and how close counts
@@ -189,6 +192,20 @@ def contrasts(runs: dict) -> list[dict]:
                 _acc(runs, "stochastic", TRAP + extra),
             )
         )
+    out.append(
+        _contrast(
+            "linear, non-binarised: 32 levels - float",
+            _acc(runs, "linear", LINEAR_FLOAT + ",levels=32"),
+            _acc(runs, "linear", LINEAR_FLOAT),
+        )
+    )
+    out.append(
+        _contrast(
+            "trapezoid (paper's reading) - linear on 32 levels",
+            _acc(runs, "stochastic", TRAP),
+            _acc(runs, "linear", LINEAR_FLOAT + ",levels=32"),
+        )
+    )
     for base, counts in (
         (TRAP, (8, 16)),
         (TRAP + ",round=subset", (8, 16)),
