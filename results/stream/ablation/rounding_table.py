@@ -224,13 +224,25 @@ def contrasts(runs: dict) -> list[dict]:
     return [c for c in out if c is not None]
 
 
+#: the verdicts' control row: the paper's rules with float weights (the ladder's rung 5 and the
+#: straight program's float runs); a reading of nothing in the paper's text, the yardstick
+FLOAT_CONTROL = ("float weights (control, no grid)", "float", "", "none")
+
+
+def _n_seeds(runs: dict) -> int:
+    """Seeds of the rounding programs (those of the stochastic one)."""
+    run = runs.get("stochastic")
+    return int(run["acc"].shape[1]) if run is not None else 0
+
+
 def verdicts(runs: dict) -> list[dict]:
     """Per reading: the end of the stream against the paper's Fig. 5a numbers.
 
     A track "reproduces" the paper's number when the mean over seeds of its last-10-subset
     mean is within PAPER_TOLERANCE_PCT of it (the single subset 60 moves by up to a point from
     one subset to the next; both are reported). Also reported: the trapezoid's lead over the
-    straight track (paper: about 3 points).
+    straight track (paper: about 3 points). The last row, marked ``control``, is the same
+    measure for the rules with float weights (:data:`FLOAT_CONTROL`).
     """
     readings = [
         (reading, "stochastic", extra, "stochastic rounding") for reading, extra in READINGS.items()
@@ -239,13 +251,22 @@ def verdicts(runs: dict) -> list[dict]:
         ("rounded at each subset's end", "deterministic", ",round=subset", "deterministic rounding")
     )
     out = []
-    for reading, program, extra, rounding in readings:
+    for reading, program, extra, rounding in [*readings, FLOAT_CONTROL]:
         row: dict = {"reading": reading, "rounding": rounding}
         tracks = [("trapezoid", program, TRAP + extra), ("straight", program, STRA + extra)]
         if program == "stochastic" and extra in STRAIGHT3_READINGS.values():
             tracks.append(("straight, delta 3", "straight", STRA3 + extra))
+        if program == "float":  # the paper's rules without the grid: not a reading of its text
+            row["control"] = True
+            tracks = [
+                ("trapezoid", "ladder", RUNG5),
+                ("straight", "straight", STRA1_FLOAT),
+                ("straight, delta 3", "straight", STRA3_FLOAT),
+            ]
         for track, prog, spec in tracks:
             acc = _acc(runs, prog, spec)
+            if acc is not None and prog == "ladder":
+                acc = acc[: _n_seeds(runs)]  # the seeds of the rounding programs
             if acc is None:
                 row[track] = None
                 continue

@@ -148,8 +148,9 @@ def main() -> None:
     lines += [f"| {c['contrast']} | {_fmt(c)} |" for c in result["contrasts"]]
     lines.append("")
     lines += [
-        f"The paper's order (straight delta 1 > straight delta 3 > trapezoid) with {w} "
-        f"weights: {'holds' if ok else 'does not hold'}."
+        f"The paper's order (straight delta 1 > straight delta 3 > trapezoid) with "
+        f"{'float weights' if w == 'float' else 'weights on the 4-level grid'}: "
+        f"{'holds' if ok else 'does not hold'}."
         for w, ok in result["paper_order_holds"].items()
     ]
     both = text + "\n" + "\n".join(lines) + "\n"
