@@ -131,6 +131,7 @@ def metaplastic_adam(
     clip: bool | Array = True,
     quantize: bool | Array = True,
     weight_decay: float | Array = 0.0,
+    fmeta_every_step: bool | Array = False,
 ) -> optax.GradientTransformation:
     """The metaplastic Adam rule (module docstring) for a device with Eq. 1 ratio ``w1_over_w2``.
 
@@ -148,6 +149,12 @@ def metaplastic_adam(
     ``weight_levels`` (it is computed and discarded under vmap: pass ``weight_levels=None``
     when no run rounds);
     ``weight_decay`` times the weight is added to the gradient before the moments.
+    ``fmeta_every_step`` = True multiplies every hidden-weight step by the factor, the
+    growing ones by ``delta`` on top (issue 18's other reading of the paper's "the
+    metaplastic update is obtained by multiplying the metaplastic function by the optimizer
+    update ... an additional asymmetry parameter delta": a wall at the wide end is hard to
+    move either way); False (default) is Laborieux et al.'s, the factor on shrinking steps
+    only.
     """
     if stochastic_rounding and weight_levels is not None and key is None:
         raise ValueError("key: stochastic rounding needs a PRNG key")
@@ -160,6 +167,7 @@ def metaplastic_adam(
     do_clip = jnp.asarray(clip, F32) > 0.5
     do_round = jnp.asarray(quantize, F32) > 0.5
     wd = jnp.asarray(weight_decay, F32)
+    meta_all = jnp.asarray(fmeta_every_step, F32) > 0.5
 
     def init_fn(params: optax.Params) -> MetaplasticAdamState:
         zeros = jax.tree.map(lambda p: jnp.zeros(jnp.shape(p), F32), params)
@@ -197,7 +205,8 @@ def metaplastic_adam(
             # Eq. 1 saturates at w1/w2 beyond |W| = 1 (only reachable without the clip)
             eq1 = f_meta(jnp.clip(p, -1.0, 1.0), ratio)
             factor = jnp.where(tanh_law, f_meta_tanh(p, meta), eq1)
-            scaled_m = jnp.where(shrinking, factor * m, asym * m)
+            growth = jnp.where(meta_all, asym * factor, asym)
+            scaled_m = jnp.where(shrinking, factor * m, growth * m)
             new_p = p - step_size * scaled_m / denom
             new_p = jnp.where(do_clip, jnp.clip(new_p, -1.0, 1.0), new_p)
             if levels is not None:

@@ -185,6 +185,7 @@ class SynapseSpec:
     grid: str = "uniform"
     write: str = "step"
     zero: str = "0"
+    fmeta_on: str = "shrink"
 
 
 #: The paper's comparison (Fig. 5a-b): straight delta=1, straight delta=3, trapezoid 1:4
@@ -198,7 +199,10 @@ _VARIANT_CHOICES: dict[str, tuple[str, ...]] = {
     "round": ("step", "epoch", "subset"),
     "zero": ("0", "pm"),
 }
-_SPEC_KEYS = {"levels", "delta", "w1w2", "binarized", *_VARIANT_CHOICES}
+_SPEC_KEYS = {"levels", "delta", "w1w2", "binarized", "fmeta_on", *_VARIANT_CHOICES}
+#: which hidden-weight steps the metaplastic factor multiplies (issue 18): "shrink" (those
+#: that shrink |W|, Laborieux et al.'s and the default) or "all" (every step; delta on top)
+FMETA_ON: tuple[str, ...] = ("shrink", "all")
 _CONTROL_KEYS = {
     "m",
     "wd",
@@ -208,6 +212,7 @@ _CONTROL_KEYS = {
     "clip",
     "levels",
     "binarized",
+    "fmeta_on",
     *_VARIANT_CHOICES,
 }
 _FMETA_LAWS = ("tanh", "eq1")
@@ -302,6 +307,7 @@ def _parse_control(spec: str, opts: str) -> SynapseSpec:
     options: dict[str, float] = {"m": 0.0, "wd": CONTROL_WEIGHT_DECAY, "delta": 1.0}
     variants: dict[str, str] = {}
     law = "tanh"
+    fmeta_on = "shrink"
     for item in filter(None, (o.strip() for o in opts.split(","))):
         key, eq, value = item.partition("=")
         key, value = key.strip(), value.strip()
@@ -310,6 +316,11 @@ def _parse_control(spec: str, opts: str) -> SynapseSpec:
                 f"device: bad option {item!r} in {spec!r}; laborieux takes "
                 f"key=value with key in {sorted(_CONTROL_KEYS)}"
             )
+        if key == "fmeta_on":
+            if value not in FMETA_ON:
+                raise ValueError(f"device: fmeta_on must be one of {FMETA_ON} in {spec!r}")
+            fmeta_on = value
+            continue
         if key == "fmeta":
             if value not in _FMETA_LAWS:
                 raise ValueError(f"device: fmeta must be one of {_FMETA_LAWS} in {spec!r}")
@@ -363,6 +374,7 @@ def _parse_control(spec: str, opts: str) -> SynapseSpec:
         delta=options["delta"],
         clip=options.get("clip", 0.0) == 1.0,
         binarized=binarized,
+        fmeta_on=fmeta_on,
         levels=int(levels),
         grid=grid,
         write=variants.get("round", "step"),
@@ -447,6 +459,9 @@ def parse_synapse_spec(spec: str) -> SynapseSpec:
         if str(exc).startswith("device:"):
             raise
         raise ValueError(f"device: cannot parse {spec!r}: {exc}") from None
+    fmeta_on = options.get("fmeta_on", "shrink")
+    if fmeta_on not in FMETA_ON:
+        raise ValueError(f"device: fmeta_on must be one of {FMETA_ON} in {spec!r}")
     levels = np.asarray(device.weight_levels, np.float32)
     if variants.get("zero", "0") != "0" and not np.any(levels == 0):
         raise ValueError(f"device: zero=pm needs a grid with a level at 0 in {spec!r}")
@@ -457,6 +472,7 @@ def parse_synapse_spec(spec: str) -> SynapseSpec:
         grid=variants.get("grid", "uniform"),
         write=variants.get("round", "step"),
         zero=variants.get("zero", "0"),
+        fmeta_on=fmeta_on,
     )
 
 
@@ -474,6 +490,8 @@ def describe(spec: SynapseSpec) -> str:
             weights = f"{_levels_of(spec).size} levels" + _variant_text(spec)
         elif spec.levels:
             weights += _variant_text(spec)
+        elif spec.fmeta_on == "all":
+            weights += ", f_meta on every step"
         clip = ", clipped to [-1, 1]" if spec.clip else ""
         kind = "binarised" if spec.binarized else "non-binarised"
         return (
@@ -500,6 +518,8 @@ def _variant_text(spec: SynapseSpec) -> str:
         parts.append(f", rounded only at each {spec.write}'s end")
     if spec.zero == "pm":
         parts.append(", a weight at 0 read as a fixed +-1")
+    if spec.fmeta_on == "all":
+        parts.append(", f_meta on every step")
     return "".join(parts)
 
 
@@ -520,6 +540,7 @@ class RunDevices(eqx.Module):
     clip: Array  # (R,) 1.0 = clip to [-1, 1] after every step (devices; controls with clip=1)
     write: Array  # (R,) when to round onto the levels: index into WRITE_TIMES (0 = every step)
     zero_read: Array  # (R,) 1.0 = a binarised weight at 0 reads as a fixed +-1 (zero=pm)
+    meta_all: Array  # (R,) 1.0 = the metaplastic factor on every step (fmeta_on=all)
 
 
 def stack_devices(specs: list[SynapseSpec], n_seeds: int) -> RunDevices:
@@ -549,6 +570,7 @@ def stack_devices(specs: list[SynapseSpec], n_seeds: int) -> RunDevices:
             rows["clip"].append(1.0 if (s.clip or not control) else 0.0)
             rows["write"].append(float(WRITE_TIMES.index(s.write)))
             rows["zero_read"].append(1.0 if s.zero == "pm" else 0.0)
+            rows["meta_all"].append(1.0 if s.fmeta_on == "all" else 0.0)
     return RunDevices(**{k: jnp.asarray(np.asarray(v), F32) for k, v in rows.items()})
 
 
@@ -609,6 +631,7 @@ def _optimizer(
         clip=dev.clip,
         quantize=quantize,
         weight_decay=dev.weight_decay,
+        fmeta_every_step=dev.meta_all,
     )
 
 

@@ -34,7 +34,7 @@ def test_control_specs():
     assert parse_synapse_spec("laborieux:m=1,wd=0").weight_decay == 0.0
     assert "tanh^2(2.5|W|)" in describe(c)
     # (levels=N is an ablation switch since issue 18's ladder: tests/test_stream_ablation.py)
-    for bad in ("laborieux:m=-1", "laborieux:binarized=0", "laborieux:m=x", "laborieux:m"):
+    for bad in ("laborieux:m=-1", "laborieux:binarized=2", "laborieux:m=x", "laborieux:m"):
         with pytest.raises(ValueError, match="device"):
             parse_synapse_spec(bad)
     assert not needs_rounding([c, plain])

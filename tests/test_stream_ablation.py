@@ -167,6 +167,28 @@ def test_delta_scales_only_growing_steps():
     np.testing.assert_allclose(ratio, [[1, 1, 3, 3]], rtol=3e-5)
 
 
+def test_fmeta_on_all_scales_growing_steps_by_delta_times_eq1():
+    # the other reading of the paper's rule: Eq. 1 on every step, delta on top for growing ones
+    w = np.array([[0.5, -0.5, 0.5, -0.5, 0.25]], np.float32)
+    g = np.array([[1.0, -1.0, -1.0, 1.0, -1.0]], np.float32)  # shrink, shrink, grow x3
+    plain = one_step("laborieux:m=0", w, g, 0.1) - w
+    base = "laborieux:m=2.5,fmeta=eq1,w1w2=0.25,delta=3"
+    ratio = (one_step(base + ",fmeta_on=all", w, g, 0.1) - w) / plain
+    np.testing.assert_allclose(ratio, [[0.625, 0.625, 1.875, 1.875, 2.4375]], rtol=3e-5)
+    # the straight track (Eq. 1 at 1:1 is 1) is unchanged by it
+    straight = "laborieux:m=2.5,fmeta=eq1,w1w2=1,delta=3"
+    np.testing.assert_array_equal(
+        one_step(straight + ",fmeta_on=all", w, g, 0.1), one_step(straight, w, g, 0.1)
+    )
+    # the device path takes it too, and the default text stays unchanged
+    spec = parse_synapse_spec("trapezoid:fmeta_on=all")
+    assert spec.fmeta_on == "all" and describe(spec).endswith("f_meta on every step, binarised)")
+    assert "every step" not in describe(parse_synapse_spec("trapezoid"))
+    for bad in ("trapezoid:fmeta_on=some", "laborieux:fmeta_on=grow"):
+        with pytest.raises(ValueError, match="device: fmeta_on"):
+            parse_synapse_spec(bad)
+
+
 def test_clip_keeps_hidden_weights_within_one():
     rng = np.random.default_rng(2)
     w = rng.uniform(-1, 1, (20, 20)).astype(np.float32)

@@ -6,7 +6,7 @@
 # decay 1e-7) and its straight-track equivalent (w1w2=1, delta=1); each device of a program
 # is one variant. 5 seeds, 60 subsets x 1000 images, 512-512, 30 epochs, no full-data ticks.
 #
-#   results/stream/ablation/run_rounding.sh [stochastic|deterministic|levels|straight|ticks|linear|all] [dwmtj options]
+#   results/stream/ablation/run_rounding.sh [stochastic|deterministic|levels|straight|ticks|linear|fmeta_on|all] [dwmtj options]
 #
 # from the repository root (default: all, one program after the other).
 #   stochastic:    the 9 variants below, stochastic rounding (45 runs, one vmapped program)
@@ -22,6 +22,8 @@
 #                  delta 1, delta 3 and the trapezoid, float weights and the 4-level grid
 #   linear:        Fig. 5b's non-binarised linear synapse on 32 levels and with float
 #                  weights (10 runs; "What differs", item 4)
+#   fmeta_on:      the trapezoid with Eq. 1 on every step (fmeta_on=all), float and 4 levels
+#                  (10 runs; "What differs", item 3)
 # Extra options go to every `dwmtj train stream` call, e.g. `--max-steps 1` to time one
 # subset. Each program checkpoints after every subset under OUT/checkpoint (not committed);
 # rerunning the same command resumes where it stopped. Runs at nice 19 (the CPU is shared).
@@ -113,6 +115,14 @@ run_linear() {
         --out "$OUT/rounding_linear_512x30" "$@"
 }
 
+run_fmeta_on() {
+    # the other reading of the paper's rule ("What differs", item 3): Eq. 1 on every step of
+    # the trapezoid, delta on top of growing steps (fmeta_on=all), float and on the 4-level grid
+    nice -n 19 "$PY" -m dwmtj train stream "${COMMON[@]}" \
+        --device "${TRAP%,levels=4},fmeta_on=all" --device "$TRAP,fmeta_on=all" \
+        --out "$OUT/rounding_fmeta_on_512x30" "$@"
+}
+
 case "$which" in
     stochastic) run_stochastic "$@" ;;
     deterministic) run_deterministic "$@" ;;
@@ -120,6 +130,7 @@ case "$which" in
     straight) run_straight "$@" ;;
     ticks) run_ticks "$@" ;;
     linear) run_linear "$@" ;;
+    fmeta_on) run_fmeta_on "$@" ;;
     all) run_stochastic "$@"; run_deterministic "$@"; run_straight "$@"; run_levels "$@" ;;
-    *) echo "usage: $0 [stochastic|deterministic|levels|straight|ticks|linear|all] [dwmtj options]" >&2; exit 2 ;;
+    *) echo "usage: $0 [stochastic|deterministic|levels|straight|ticks|linear|fmeta_on|all] [dwmtj options]" >&2; exit 2 ;;
 esac
