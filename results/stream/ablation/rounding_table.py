@@ -44,7 +44,10 @@ from dwmtj.pipeline.report import paired_contrast  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 BEGIN, END = "<!-- rounding-table: made by rounding_table.py -->", "<!-- /rounding-table -->"
-PROGRAMS = ("stochastic", "deterministic", "straight", "levels", "linear")
+PROGRAMS = ("stochastic", "deterministic", "straight", "levels", "linear", "fmeta_on")
+#: the trapezoid with Eq. 1 on every step (the ``fmeta_on`` program; the straight track is
+#: unchanged by it: Eq. 1 at 1:1 is 1)
+ALL_STEPS = ",fmeta_on=all"
 TRAP = "laborieux:m=2.5,fmeta=eq1,w1w2=0.25,delta=3,clip=1,levels=4"
 STRA = "laborieux:m=2.5,fmeta=eq1,w1w2=1,delta=1,clip=1,levels=4"
 RUNG5 = "laborieux:m=2.5,fmeta=eq1,w1w2=0.25,delta=3,clip=1"
@@ -192,6 +195,34 @@ def contrasts(runs: dict) -> list[dict]:
                 _acc(runs, "stochastic", TRAP + extra),
             )
         )
+    trap_all, trap_all_float = (
+        _acc(runs, "fmeta_on", TRAP + ALL_STEPS),
+        _acc(runs, "fmeta_on", RUNG5 + ALL_STEPS),
+    )
+    for name, a, b in (
+        (
+            "trapezoid, 4 levels: f_meta on every step - on shrinking steps",
+            trap_all,
+            _acc(runs, "stochastic", TRAP),
+        ),
+        ("trapezoid, float: f_meta on every step - on shrinking steps", trap_all_float, trap_float),
+        (
+            "4 levels: straight delta 3 - trapezoid with f_meta on every step",
+            _acc(runs, "straight", STRA3),
+            trap_all,
+        ),
+        (
+            "float: straight delta 3 - trapezoid with f_meta on every step",
+            _acc(runs, "straight", STRA3_FLOAT),
+            trap_all_float,
+        ),
+        (
+            "4 levels: trapezoid with f_meta on every step - straight",
+            trap_all,
+            _acc(runs, "stochastic", STRA),
+        ),
+    ):
+        out.append(_contrast(name, a, b))
     out.append(
         _contrast(
             "linear, non-binarised: 32 levels - float",
@@ -251,11 +282,18 @@ def verdicts(runs: dict) -> list[dict]:
         ("rounded at each subset's end", "deterministic", ",round=subset", "deterministic rounding")
     )
     out = []
+    readings.append(("f_meta on every step", "fmeta_on", ALL_STEPS, "stochastic rounding"))
     for reading, program, extra, rounding in [*readings, FLOAT_CONTROL]:
         row: dict = {"reading": reading, "rounding": rounding}
         tracks = [("trapezoid", program, TRAP + extra), ("straight", program, STRA + extra)]
         if program == "stochastic" and extra in STRAIGHT3_READINGS.values():
             tracks.append(("straight, delta 3", "straight", STRA3 + extra))
+        if program == "fmeta_on":  # only the trapezoid changes
+            tracks = [
+                ("trapezoid", program, TRAP + extra),
+                ("straight", "stochastic", STRA),
+                ("straight, delta 3", "straight", STRA3),
+            ]
         if program == "float":  # the paper's rules without the grid: not a reading of its text
             row["control"] = True
             tracks = [
