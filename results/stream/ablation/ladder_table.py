@@ -153,6 +153,27 @@ def write_table(
     return "\n".join(md) + "\n"
 
 
+def format_contrast(c: dict) -> str:
+    """A paired contrast (``dwmtj.pipeline.report.paired_contrast``) as one table cell."""
+    if c["se_pct"] is None:
+        return f"{c['delta_pct']:+.2f} (1 seed)"
+    return f"{c['delta_pct']:+.2f} +- {c['se_pct']:.2f}, p = {c['p_value']:.2g}"
+
+
+def table_parser(description: str, marker: str, suffix: bool = True) -> argparse.ArgumentParser:
+    """The command line shared by the table scripts: ``--readme`` (replace the table between
+    the ``marker`` markers of README.md) and, with ``suffix``, ``--suffix``."""
+    parser = argparse.ArgumentParser(description=description)
+    if suffix:
+        parser.add_argument("--suffix", default="", help="folder suffix, e.g. _2seeds")
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help=f"also replace the table between the {marker} markers of README.md",
+    )
+    return parser
+
+
 def replace_between_markers(path: Path, begin: str, end: str, text: str) -> None:
     """Replace what stands between the ``begin`` and ``end`` lines of ``path`` by ``text``."""
     head, found, rest = path.read_text().partition(begin)
@@ -163,18 +184,13 @@ def replace_between_markers(path: Path, begin: str, end: str, text: str) -> None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = table_parser(__doc__.splitlines()[0], "ladder-table", suffix=False)
     default = STREAM / "control_fig4a"
     parser.add_argument(
         "--control",
         type=Path,
         default=default if default.is_dir() else Path("/work/control/control_fig4a"),
         help="folder of the Fig. 4a control run (rung 0)",
-    )
-    parser.add_argument(
-        "--readme",
-        action="store_true",
-        help="also replace the table between the ladder-table markers of README.md",
     )
     args = parser.parse_args()
     rows = table(args.control)

@@ -29,7 +29,6 @@ its last finished subset and marked UNFINISHED; contrasts use finished programs 
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -38,7 +37,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ladder_table import N_SUBSETS, read_run, replace_between_markers, write_table  # noqa: E402
+from ladder_table import (
+    N_SUBSETS,
+    format_contrast,
+    read_run,
+    replace_between_markers,
+    table_parser,
+    write_table,
+)  # noqa: E402
 
 from dwmtj.pipeline.report import paired_contrast  # noqa: E402
 
@@ -339,20 +345,8 @@ def check_rung6(runs: dict) -> float | None:
     return float(np.max(np.abs(a[both] - b[both]))) if both.any() else None
 
 
-def _fmt(c: dict) -> str:
-    if c["se_pct"] is None:
-        return f"{c['delta_pct']:+.2f} (1 seed)"
-    return f"{c['delta_pct']:+.2f} +- {c['se_pct']:.2f}, p = {c['p_value']:.2g}"
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--suffix", default="", help="folder suffix, e.g. _2seeds")
-    parser.add_argument(
-        "--readme",
-        action="store_true",
-        help="also replace the tables between the rounding-table markers of README.md",
-    )
+    parser = table_parser(__doc__.splitlines()[0], "rounding-table")
     args = parser.parse_args()
     runs = load(args.suffix)
     rows = table(runs)
@@ -372,7 +366,11 @@ def main() -> None:
         "|---|---|---|---|",
     ]
     ctext += [
-        f"| {c['contrast']} | {_fmt(c['final'])} | {_fmt(c['last10'])} | {_fmt(c['first35'])} |"
+        "| "
+        + " | ".join(
+            [c["contrast"], *(format_contrast(c[k]) for k in ("final", "last10", "first35"))]
+        )
+        + " |"
         for c in cs
     ]
     vtext = [

@@ -20,7 +20,6 @@ to itself:
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -28,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ladder_table import replace_between_markers, write_table  # noqa: E402
+from ladder_table import format_contrast, replace_between_markers, table_parser, write_table  # noqa: E402
 
 from dwmtj.pipeline.report import paired_contrast  # noqa: E402
 from nn.stream import load_result  # noqa: E402
@@ -122,18 +121,8 @@ def contrasts(ticks: dict[str, np.ndarray]) -> dict:
     return {"contrasts": out, "paper_order_holds": order}
 
 
-def _fmt(c: dict) -> str:
-    return f"{c['delta_pct']:+.2f} +- {c['se_pct']:.2f}, p = {c['p_value']:.2g}"
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--suffix", default="", help="folder suffix, e.g. _2seeds")
-    parser.add_argument(
-        "--readme",
-        action="store_true",
-        help="also replace the table between the ticks-table markers of README.md",
-    )
+    parser = table_parser(__doc__.splitlines()[0], "ticks-table")
     args = parser.parse_args()
     ticks = load(args.suffix)
     header = ["rule", "weights", "spec", "seeds", "full-data tick (%)"]
@@ -145,7 +134,7 @@ def main() -> None:
     )
     result = contrasts(ticks)
     lines = ["| contrast (a - b, points, paired by seed) | tick |", "|---|---|"]
-    lines += [f"| {c['contrast']} | {_fmt(c)} |" for c in result["contrasts"]]
+    lines += [f"| {c['contrast']} | {format_contrast(c)} |" for c in result["contrasts"]]
     lines.append("")
     lines += [
         f"The paper's order (straight delta 1 > straight delta 3 > trapezoid) with "
