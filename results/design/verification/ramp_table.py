@@ -8,10 +8,18 @@ and their standard deviation (the ramp's spread). The ramp gives every notch sev
 rising voltages, so its V50 sits at or below the single-pulse V50 that the design predicts.
 
     PYTHONPATH=. .venv/bin/python results/design/verification/ramp_table.py
+    PYTHONPATH=. .venv/bin/python results/design/verification/ramp_table.py \
+        --design scaled-3-levels-calibrated --runs results/design/verification/runs-3-levels-300K \
+        --out ramp-scaled-3-levels-calibrated-300K.json
+
+``--runs``: run files, or folders whose complete run files (``*.h5``) are pooled (the
+realisations of a seed sweep; every run must have the same voltages). Defaults: the 4-level
+design and its one run.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -24,16 +32,35 @@ HERE = Path(__file__).resolve().parent
 RUN = "0f435f46e638ba45b73731e01b608508b08475cb9d4d1d658ffa057bd43c1959.h5"
 
 
+def _run_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(path.glob("*.h5")) if path.is_dir() else [path]
+    if not files:
+        raise SystemExit(f"runs: no run files in {', '.join(map(str, paths))}")
+    return files
+
+
 def main() -> None:
-    run = open_run(HERE / "runs" / RUN)
-    track = geometries.load_preset(HERE.parent / "scaled-4-levels" / "scaled-4-levels.toml")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--design", default="scaled-4-levels", help="folder under results/design")
+    parser.add_argument("--runs", type=Path, nargs="+", default=[HERE / "runs" / RUN])
+    parser.add_argument("--out", default="ramp-scaled-4-levels-300K.json", help="file name here")
+    args = parser.parse_args()
+    files = _run_files(args.runs)
+    runs = [open_run(f) for f in files]  # refuses partial or corrupt files
+    design = HERE.parent / args.design
+    track = geometries.load_preset(design / f"{args.design}.toml")
     centres = np.asarray(track.notches.positions)
     edges = np.append((centres[:-1] + centres[1:]) / 2, centres[-1] + 20e-9)
-    x = np.asarray(run.readouts["position"])  # (realisations, pulses), m
-    volts = np.asarray(run.pulses["voltage"])[: x.shape[1]]
-    report = json.loads(
-        (HERE.parent / "scaled-4-levels" / "scaled-4-levels-report.json").read_text()
-    )
+    x = np.concatenate(
+        [np.asarray(r.readouts["position"]) for r in runs]
+    )  # (realisations, pulses), m
+    volts = np.asarray(runs[0].pulses["voltage"])[: x.shape[1]]
+    for f, r in zip(files, runs, strict=True):
+        if not np.allclose(np.asarray(r.pulses["voltage"])[: x.shape[1]], volts):
+            raise SystemExit(f"runs: {f.name} has other voltages than {files[0].name}")
+    report = json.loads((design / f"{args.design}-report.json").read_text())
     rows = []
     for k, edge in enumerate(edges):
         beyond = x > edge
@@ -49,8 +76,14 @@ def main() -> None:
             }
         )
     predicted = report.get("predicted") or report.get("design") or {}
-    out = {"run": RUN, "voltages_V": volts.round(4).tolist(), "notches": rows, "design": predicted}
-    (HERE / "ramp-scaled-4-levels-300K.json").write_text(json.dumps(out, indent=1))
+    run_names = [f.name for f in files]
+    out = {
+        "run": run_names[0] if len(run_names) == 1 else run_names,
+        "voltages_V": volts.round(4).tolist(),
+        "notches": rows,
+        "design": predicted,
+    }
+    (HERE / args.out).write_text(json.dumps(out, indent=1))
     print(json.dumps(rows, indent=1))
 
 
