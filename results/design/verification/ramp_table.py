@@ -6,6 +6,8 @@ k + 1 (notch 3: 20 nm beyond it). Per notch: the median of those voltages over t
 realisations (the ramp's V50; realisations that never leave count as above the last voltage)
 and their standard deviation (the ramp's spread). The ramp gives every notch several tries at
 rising voltages, so its V50 sits at or below the single-pulse V50 that the design predicts.
+Also counted: walls behind the midpoint between the IN end and notch 0 (moved the wrong way,
+by the bias or the track's taper) after the first and the last pulse.
 
     PYTHONPATH=. .venv/bin/python results/design/verification/ramp_table.py
     PYTHONPATH=. .venv/bin/python results/design/verification/ramp_table.py \
@@ -61,25 +63,37 @@ def main() -> None:
         if not np.allclose(np.asarray(r.pulses["voltage"])[: x.shape[1]], volts):
             raise SystemExit(f"runs: {f.name} has other voltages than {files[0].name}")
     report = json.loads((design / f"{args.design}-report.json").read_text())
+    # walls that went the wrong way: behind the midpoint between the IN end and notch 0
+    behind = x < centres[0] / 2
+    kept = ~behind.any(axis=1)  # never behind it after any pulse
     rows = []
     for k, edge in enumerate(edges):
         beyond = x > edge
         first = np.where(beyond.any(axis=1), volts[np.argmax(beyond, axis=1)], np.inf)
         left = np.isfinite(first)
-        rows.append(
-            {
-                "notch": k,
-                "realisations": int(x.shape[0]),
-                "left_by_last_pulse": int(left.sum()),
-                "ramp_v50_V": float(np.median(first)) if left.sum() * 2 > x.shape[0] else None,
-                "ramp_spread_V": float(np.std(first[left], ddof=1)) if left.sum() > 2 else None,
-            }
-        )
+        row = {
+            "notch": k,
+            "realisations": int(x.shape[0]),
+            "left_by_last_pulse": int(left.sum()),
+            "ramp_v50_V": float(np.median(first)) if left.sum() * 2 > x.shape[0] else None,
+            "ramp_spread_V": float(np.std(first[left], ddof=1)) if left.sum() > 2 else None,
+        }
+        if not kept.all():  # the same among the walls that never went behind notch 0
+            fk, lk = first[kept], left[kept]
+            row["kept_walls"] = int(kept.sum())
+            row["kept_left_by_last_pulse"] = int(lk.sum())
+            row["kept_ramp_v50_V"] = float(np.median(fk)) if lk.sum() * 2 > kept.sum() else None
+        rows.append(row)
     predicted = report.get("predicted") or report.get("design") or {}
     run_names = [f.name for f in files]
     out = {
         "run": run_names[0] if len(run_names) == 1 else run_names,
         "voltages_V": volts.round(4).tolist(),
+        "behind_notch_0": {
+            "after_first_pulse": int(behind[:, 0].sum()),
+            "after_last_pulse": int(behind[:, -1].sum()),
+            "realisations": int(x.shape[0]),
+        },
         "notches": rows,
         "design": predicted,
     }
