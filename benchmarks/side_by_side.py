@@ -252,6 +252,16 @@ def thermal_system(J: float = 5e11) -> mm.System:
     return system
 
 
+THERMAL_DEMAG_UPDATES = {
+    "stage": "demag at both Heun stages (OOMMF's scheme)",
+    "step": "demag once per step",
+    8: "demag once per 8 steps, the other cells' field extrapolated",
+}
+"""The JAX engine's thermal rows: ``demag_update`` and its description
+(:mod:`physics.engine.thermal`); members in blocks of ``member_block`` (one member at a time on
+case C's mesh)."""
+
+
 def thermal_rows(dt: float, oommf_steps: int, batch: int, steps: int, workdir: Path) -> list[Row]:
     """Realisation-ns per wall hour at 300 K and a fixed step dt (s).
 
@@ -259,45 +269,60 @@ def thermal_rows(dt: float, oommf_steps: int, batch: int, steps: int, workdir: P
     realisation for 100 steps and for ``oommf_steps`` steps; its steady rate is the difference
     of the two (so its process start-up, ~1-2 s, is not charged to it). The JAX engine runs an
     ensemble of ``batch`` members for ``steps`` steps, split over every JAX host device, twice
-    (the second, compiled call is timed): with the demag field at both Heun stages (the same
-    scheme as OOMMF's) and once per step (``demag_update="step"``, validated in
-    tests/test_engine_thermal_dt.py). The OOMMF column is OOMMF's steady-state time for the
-    same realisation-ns as the JAX ensemble.
+    (the second, compiled call is timed), for each scheme of :data:`THERMAL_DEMAG_UPDATES`:
+    the demag field at both Heun stages (the same scheme as OOMMF's), once per step
+    (``demag_update="step"``, validated in tests/test_engine_thermal_dt.py) and once per 8 steps
+    (``demag_update=8``, tests/test_engine_thermal_mts.py). OOMMF runs with every core and with
+    one thread; the OOMMF column is its steady-state time for the same realisation-ns as the
+    JAX ensemble in the faster of the two ways to run an ensemble on this machine: one process
+    on every core, or one single-threaded process per core (taken as the one-process rate
+    times the cores, an upper bound for OOMMF).
     """
     import jax.numpy as jnp
 
     from physics.calculators.oommf import OOMMFCalculator
-    from physics.engine.ensemble import ensemble_keys, run_ensemble
+    from physics.engine.ensemble import ensemble_keys, member_block, run_ensemble
     from physics.engine.system import build_params
 
     system = thermal_system()
     m0 = _snapshot(system.m)
-    walls = {}
-    with OOMMFCalculator(n_threads=os.cpu_count() or 1) as calc:
-        load = os.getloadavg()[0]
-        for count in (100, oommf_steps):
-            _copy_m(system, m0)
-            walls[count], result = timed(
-                lambda count=count: calc.run(
-                    system,
-                    t=count * dt,
-                    n=1,
-                    seed=1,
-                    thermal_timestep=dt,
-                    workdir=workdir / str(count),
-                ),
-                children=True,
-            )
-            counted = _oommf_steps(result.table)
-    per_step = (walls[oommf_steps].wall - walls[100].wall) / (oommf_steps - 100)
-    per_step_cpu = (walls[oommf_steps].cpu - walls[100].cpu) / (oommf_steps - 100)
+    cores = os.cpu_count() or 1
+    per_step, per_step_cpu = {}, {}  # OOMMF's steady s per step, by its thread count
+    for threads in sorted({cores, 1}, reverse=True):
+        walls = {}
+        with OOMMFCalculator(n_threads=threads) as calc:
+            if threads == cores:
+                load = os.getloadavg()[0]
+            for count in (100, oommf_steps):
+                _copy_m(system, m0)
+                walls[count], result = timed(
+                    lambda count=count, calc=calc, threads=threads: calc.run(
+                        system,
+                        t=count * dt,
+                        n=1,
+                        seed=1,
+                        thermal_timestep=dt,
+                        workdir=workdir / f"{threads}-threads" / str(count),
+                    ),
+                    children=True,
+                )
+                if threads == cores:
+                    counted = _oommf_steps(result.table)
+        steps_timed = oommf_steps - 100
+        per_step[threads] = (walls[oommf_steps].wall - walls[100].wall) / steps_timed
+        per_step_cpu[threads] = (walls[oommf_steps].cpu - walls[100].cpu) / steps_timed
+    # OOMMF's best ensemble throughput on this machine: one realisation on every core, or one
+    # single-threaded process per core (its rate taken as cores x the one-process rate, i.e.
+    # without the memory contention of running them together: an upper bound for OOMMF).
+    best = min(per_step, key=lambda threads: per_step[threads] * threads / cores)
+    per_step_best = per_step[best] * best / cores
     rows = []
     with jax.enable_x64(False):
         m, params, _ = build_params(thermal_system(), dtype=jnp.float32)
         keys = ensemble_keys(0, batch)
-        for update in ("stage", "step"):
+        for update in THERMAL_DEMAG_UPDATES:
 
-            def run(update: str = update) -> jax.Array:
+            def run(update: str | int = update) -> jax.Array:
                 return run_ensemble(
                     m,
                     params,
@@ -310,14 +335,18 @@ def thermal_rows(dt: float, oommf_steps: int, batch: int, steps: int, workdir: P
 
             first, _ = timed(run)
             jx, _ = timed(run)
+            per_device = -(-batch // jax.device_count())
+            block = member_block(per_device, m.shape[:3], jax.devices()[0].platform)
             work = batch * steps  # realisation-steps
-            oommf = Timing(per_step * work, per_step_cpu * work)
+            oommf = Timing(per_step_best * work, per_step_cpu[best] * best / cores * work)
             rows.append(
                 Row(
-                    problem=f"300 K, dt = {dt:g} s, JAX demag per {update}",
+                    problem=f"300 K, dt = {dt:g} s, JAX {THERMAL_DEMAG_UPDATES[update]}",
                     settings=(
-                        f"OOMMF 1 realisation ({oommf_steps} - 100 steps); JAX float32 "
-                        f"{batch} members x {steps} steps on {jax.device_count()} devices"
+                        f"OOMMF 1 realisation ({oommf_steps} - 100 steps), its faster ensemble "
+                        f"{cores // best} process(es) x {best} thread(s); JAX float32 {batch} "
+                        f"members x {steps} steps on {jax.device_count()} devices, "
+                        f"members per block {block or 'all'}"
                     ),
                     oommf=oommf,
                     oommf_steps=counted,
@@ -326,7 +355,12 @@ def thermal_rows(dt: float, oommf_steps: int, batch: int, steps: int, workdir: P
                     jax_first_call_wall=first.wall,
                     load_average=load,
                     check=(
-                        f"realisation-ns per wall hour: OOMMF {dt * 1e9 * 3600 / per_step:.3g}, "
+                        "realisation-ns per wall hour: OOMMF "
+                        + ", ".join(
+                            f"{dt * 1e9 * 3600 / per_step[n]:.3g} ({n} thread(s), 1 process)"
+                            for n in per_step
+                        )
+                        + f", best {dt * 1e9 * 3600 / per_step_best:.3g}; "
                         f"JAX {work * dt * 1e9 * 3600 / jx.wall:.3g}"
                     ),
                 )

@@ -114,7 +114,9 @@ def test_sweep_expansion_and_errors(tmp_path):
         expand_sweep(dict(base, sweep={"geometry": ["scaled-trapezoid", "hexagon"]}))
     # the engine's options are checked when the spec is built, before any run starts
     calculators = [{"name": "jax", "demag_update": u} for u in ("step", "never")]
-    with pytest.raises(ValueError, match="calculator.demag_update: must be 'stage' or 'step'"):
+    with pytest.raises(
+        ValueError, match="calculator.demag_update: must be 'stage', 'step' or a whole"
+    ):
         expand_sweep(dict(base, sweep={"calculator": calculators}))
     with pytest.raises(ValueError, match="calculator.tolerance: unknown option"):
         expand_sweep(dict(base, sweep={"calculator": [{"name": "jax", "tolerance": 1e-5}]}))

@@ -42,6 +42,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .params import Params
 from .thermal import (
+    DemagUpdate,
     FieldFn,
     ObserveFn,
     RhsFn,
@@ -91,6 +92,25 @@ def ensemble_devices(n: int, devices: Sequence[Device] | None = None) -> list[De
     return devices[: max(1, min(len(devices), int(n)))]
 
 
+CELLS_PER_BLOCK = 8192
+"""Mesh cells per vmapped block of members on a CPU (:func:`member_block`)."""
+
+
+def member_block(members: int, n: Sequence[int], platform: str) -> int | None:
+    """Members per vmapped block on one device (None: all ``members`` at once).
+
+    On a CPU, blocks of about :data:`CELLS_PER_BLOCK` cells: a larger vmap's working set spills
+    out of the cache and each member-step costs more (case C's 8192-cell mesh at 300 K: 1.4-1.7x
+    per member-step for 16 members at once against one at a time, benchmarks/README.md), while a
+    small mesh needs several members per block to amortise the loop's per-operation cost. Other
+    platforms (GPUs) take every member at once. n: the mesh (nx, ny, nz).
+    """
+    if platform != "cpu":
+        return None
+    block = max(1, CELLS_PER_BLOCK // max(1, int(np.prod(n))))
+    return None if block >= members else block
+
+
 def _pad_members(x, n_padded: int):
     """x with its leading (member) axis extended to n_padded by repeating its first members
     (padding members are computed and dropped: they only make the batch divide evenly)."""
@@ -111,6 +131,7 @@ def _pad_members(x, n_padded: int):
         "rhs_fn",
         "batched_m0",
         "demag_update",
+        "block",
         "mesh",
     ),
 )
@@ -129,6 +150,7 @@ def _run_batch(
     rhs_fn,
     batched_m0,
     demag_update="stage",
+    block=None,
     mesh=None,
 ):
     def batch(m0, params, keys, amplitudes, dt, t0):
@@ -148,8 +170,15 @@ def _run_batch(
                 demag_update,
             )
 
-        in_axes = (0 if batched_m0 else None, 0, 0)
-        return jax.vmap(member, in_axes=in_axes)(m0, keys, amplitudes)
+        if block is None:
+            in_axes = (0 if batched_m0 else None, 0, 0)
+            return jax.vmap(member, in_axes=in_axes)(m0, keys, amplitudes)
+        # Members in sequential vmapped blocks of `block`: a block's working set stays in the
+        # CPU's cache (benchmarks/README.md, "Members one block at a time"); the same results
+        # as one vmap, to rounding.
+        if batched_m0:
+            return jax.lax.map(lambda a: member(*a), (m0, keys, amplitudes), batch_size=block)
+        return jax.lax.map(lambda a: member(m0, *a), (keys, amplitudes), batch_size=block)
 
     if mesh is None:
         return batch(m0, params, keys, amplitudes, dt, t0)
@@ -180,7 +209,8 @@ def run_ensemble(
     field_fn: FieldFn | None = None,
     rhs_fn: RhsFn | None = None,
     devices: Sequence[Device] | None = None,
-    demag_update: str = "stage",
+    demag_update: DemagUpdate = "stage",
+    block: int | str | None = "auto",
 ) -> ThermalRun:
     """N realisations in one jitted, vmapped call; see the module docstring (dt, t0 in s).
 
@@ -188,9 +218,20 @@ def run_ensemble(
     one device runs unsharded, on JAX's default placement). Members are split into equal
     contiguous blocks, padded by repeating members when N does not divide (at most
     len(devices) - 1 extra members, dropped from the result); each member's result does not
-    depend on the split. demag_update: ``"stage"`` (default) or ``"step"`` (one demag
-    convolution per step; :func:`physics.engine.thermal.heun_step`).
+    depend on the split. demag_update: ``"stage"`` (default), ``"step"`` (one demag
+    convolution per step) or an integer k (one per k steps; :mod:`physics.engine.thermal`).
+    block: members vmapped together on a device, the device's blocks running one after the
+    other (``jax.lax.map``); None vmaps all of a device's members at once; ``"auto"`` (default)
+    is :func:`member_block`. Each member's result does not depend on it.
     """
+    if (
+        block != "auto"
+        and block is not None
+        and (isinstance(block, bool | str) or int(block) != block or block < 1)
+    ):
+        raise ValueError(
+            f"block: must be 'auto', None or a positive whole number of members, got {block!r}"
+        )
     _validate(dt, steps_per_output, n_outputs, demag_update)
     field_fn, rhs_fn = _default_fns(field_fn, rhs_fn)
     keys = jnp.asarray(keys)
@@ -210,6 +251,8 @@ def run_ensemble(
     if amplitudes is None:  # unused by the members; an array keeps one sharding layout
         amplitudes = jnp.zeros((n,), dtype=m0.dtype)
     devices = ensemble_devices(n, devices)
+    if block == "auto":
+        block = member_block(-(-n // len(devices)), m0.shape[-4:-1], devices[0].platform)
     static = (
         int(steps_per_output),
         int(n_outputs),
@@ -219,6 +262,7 @@ def run_ensemble(
         rhs_fn,
         batched_m0,
         demag_update,
+        None if block is None else int(block),
     )
     if len(devices) == 1:
         return _run_batch(m0, params, keys, amplitudes, dt, t0, *static)

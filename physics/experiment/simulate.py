@@ -25,7 +25,9 @@ Calculator options (``spec.calculator``, all optional):
 ``demag_update``     ``"stage"`` (default: the demag convolution at both Heun stages) or
                      ``"step"`` (once per step, the corrector updating each cell's self term:
                      ~20 % less CPU; :func:`physics.engine.thermal.heun_step`, validated in
-                     results/experiments/README.md).
+                     results/experiments/README.md), or an integer k (one convolution per
+                     k steps, the other cells' field held in between:
+                     :mod:`physics.engine.thermal`).
 
 ``calculator.name = "oommf"`` runs the same protocol with OOMMF, one realisation per process:
 :func:`physics.experiment.simulate_oommf.simulate_oommf` (its own options, validated by
@@ -44,6 +46,7 @@ from tqdm.auto import tqdm
 
 from physics.engine.ensemble import ensemble_keys, run_ensemble
 from physics.engine.system import build_params
+from physics.engine.thermal import demag_interval
 from physics.experiment.limits import check_run_memory, check_time_step
 from physics.experiment.run_parts import (
     _steps,
@@ -80,10 +83,10 @@ def _options(spec: RunSpec) -> dict:
         )
     require_positive_times(options, ("dt", "relax_time"))
     require_outputs_per_pulse(options)
-    if options["demag_update"] not in ("stage", "step"):
-        raise ValueError(
-            f"calculator.demag_update: must be 'stage' or 'step', got {options['demag_update']!r}"
-        )
+    try:
+        demag_interval(options["demag_update"])
+    except ValueError as err:
+        raise ValueError(f"calculator.{err}") from None
     check_time_step(spec, float(options["dt"]))
     check_run_memory(spec, options["dtype"])
     return options
