@@ -172,6 +172,66 @@ def v50_and_spread(
     return v50, sigma
 
 
+def log_backward_escape_time(
+    p: Profile, V, material: Material, cal: Calibration, pulse: Pulse, n: int = N_GRID
+) -> jax.Array:
+    """log tau_back (tau in s) of the wall at notch 0 escaping *backwards*, towards the IN end
+    (q = 0), at voltage V (V) and ``pulse``'s bias and temperature: the mean first-passage time
+    from notch 0's centre x_0 to the midpoint x_0 / 2 (absorbing; where a stored run counts the
+    wall as behind notch 0), with a reflecting wall half-way to notch 1 (x_0 + 2 notch widths
+    for a single notch). The same overdamped escape as :func:`log_escape_time` mirrored,
+
+        tau = int_{x_0/2}^{x_0} dx exp(E(x)/k_B T) / D(x) int_x^R dy exp(-E(y)/k_B T),
+
+    with the calibrated rate. The -4 mT bias and a width that narrows towards the IN end both
+    tilt the landscape backwards, so notch 0 has to hold against them between pulses (at V = 0)
+    as well as carry its forward threshold."""
+    x0 = p.positions[0]
+    ahead = 0.5 * (p.positions[1] - x0) if p.positions.shape[0] > 1 else 2.0 * p.notch_width
+    u = jnp.linspace(0.0, 1.0, n)
+    q = 0.5 * x0 + (x0 + ahead - 0.5 * x0) * u
+    kT = KB * pulse.temperature
+    phi = tilted_energy(p, q, V, pulse.bias, material, cal) / kT
+    lam = cal.c_delta * material.wall_width
+    wbar = smoothed_width(p, q, lam)
+    t = material.t_fm
+    mobility = GAMMA0_DEFAULT * material.wall_width / (2 * material.alpha * MU0 * material.Ms * t)
+    log_d = jnp.log(kT * mobility) + cal.log10_rate * math.log(10.0) - jnp.log(wbar)
+    log_dq = jnp.log(q[1] - q[0])
+    # int_x^R exp(-phi): the cumulative log-sum-exp from the reflecting end
+    inner = jax.lax.cumlogsumexp((-phi + log_dq)[::-1])[::-1]
+    outer = jnp.where(q <= x0, phi - log_d + inner + log_dq, -jnp.inf)
+    return jax.nn.logsumexp(outer)
+
+
+def backward_escape_probability(
+    p: Profile, material: Material, cal: Calibration, pulse: Pulse, hold_time: float, V=0.0
+) -> jax.Array:
+    """Probability that the wall leaves notch 0 backwards within ``hold_time`` (s) at voltage V
+    (V): 1 - exp(-hold_time / tau_back) (:func:`log_backward_escape_time`)."""
+    log_tau = log_backward_escape_time(p, V, material, cal, pulse)
+    return -jnp.expm1(-hold_time * jnp.exp(-log_tau))
+
+
+def protocol_backward_escape_probability(
+    p: Profile,
+    material: Material,
+    cal: Calibration,
+    pulse: Pulse,
+    times,
+    volts,
+) -> jax.Array:
+    """Probability that the wall at notch 0 escapes backwards (:func:`log_backward_escape_time`)
+    during a drive V(t) given as a piecewise-linear table (``times`` in s, increasing;
+    ``volts`` in V): 1 - exp(-int dt / tau_back(V(t))), the integral by the trapezoid rule on a
+    grid of 801 points. ``pulse`` gives the bias and the temperature."""
+    times = jnp.asarray(times)
+    t = jnp.linspace(times[0], times[-1], 801)
+    v = jnp.interp(t, times, jnp.asarray(volts))
+    rate = jnp.exp(-jax.vmap(lambda vv: log_backward_escape_time(p, vv, material, cal, pulse))(v))
+    return -jnp.expm1(-jnp.trapezoid(rate, t))
+
+
 def landscape_v50(
     land, pulse: Pulse, log10_rate: float = 0.0, n_bisect: int = N_BISECT
 ) -> tuple[jax.Array, jax.Array, jax.Array]:

@@ -8,7 +8,11 @@ For a profile with per-notch (V50_k, sigma_k) (V, :func:`design.depinning.v50_an
 - misfit: mean_k log(V50_k / T_k)^2;
 - margin (a notch is *resolved* when the next one does not go with it):
   V50_{k+1} - V50_k >= z sqrt(sigma_k^2 + sigma_{k+1}^2), penalty mean relu(need - gap)^2 / T^2;
-- spread: sigma_k / V50_k <= s_max, penalty mean relu(sigma/V50 - s_max)^2.
+- spread: sigma_k / V50_k <= s_max, penalty mean relu(sigma/V50 - s_max)^2;
+- hold (with ``hold_time_s``): notch 0 keeps the wall against the bias and the taper at V = 0,
+  P_back = 1 - exp(-hold_time / tau_back) <= max_backward_escape, i.e.
+  log tau_back >= log(hold_time / -log(1 - max_backward_escape)), penalty relu of the shortfall
+  in e-folds, squared (:func:`design.depinning.log_backward_escape_time`).
 
 The robust objective is the mean over ``robust_samples`` fabricated tracks: depth
 perturbations d_k + eps_k, eps ~ N(0, depth_sigma), and, where the constraints give an edge
@@ -26,7 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from design.depinning import Pulse, v50_and_spread
+from design.depinning import Pulse, log_backward_escape_time, v50_and_spread
 from design.params import perturb_depths
 from design.surrogate import Calibration, Profile, roughness_ensemble
 from design.target import DesignSpec
@@ -80,10 +84,17 @@ def terms(problem: Problem, p: Profile) -> dict[str, jax.Array]:
         if t.max_spread is not None
         else jnp.zeros(())
     )
+    log_tau_back = log_backward_escape_time(p, 0.0, problem.material, problem.cal, problem.pulse)
+    hold = jnp.zeros(())
+    if t.hold_time_s is not None:
+        need = jnp.log(t.hold_time_s / -jnp.log1p(-t.max_backward_escape))
+        hold = jax.nn.relu(need - log_tau_back) ** 2
     return {
         "misfit": misfit,
         "margin": margin,
         "spread": spread,
+        "hold": hold,
+        "log_tau_back": log_tau_back,
         "v50": v50,
         "sigma": sig,
         "target": T,
@@ -118,7 +129,7 @@ def loss(
 
     def one(prof):
         d = terms(problem, prof)
-        return d["misfit"] + PENALTY_WEIGHT * (d["margin"] + d["spread"])
+        return d["misfit"] + PENALTY_WEIGHT * (d["margin"] + d["spread"] + d["hold"])
 
     if eps is None and rough is None:
         return one(p)

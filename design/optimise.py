@@ -54,6 +54,8 @@ class DesignResult:
     starts: list[dict] = field(default_factory=list)
     yield_: dict = field(default_factory=dict)
     v_qs: np.ndarray | None = None
+    tau_back: float | None = None
+    """Mean time (s) for the wall at notch 0 to escape backwards at V = 0 (the model's)."""
 
 
 def counts_of(spec: DesignSpec) -> list[int]:
@@ -161,6 +163,7 @@ def design_count(problem: Problem, K: int, progress: bool = True) -> DesignResul
                 "v50": np.asarray(nominal["v50"]),
                 "sigma": np.asarray(nominal["sigma"]),
                 "target": np.asarray(nominal["target"]),
+                "tau_back": float(np.exp(nominal["log_tau_back"])),
             }
         )
     finite = [r for r in results if math.isfinite(r["loss"])]
@@ -181,6 +184,13 @@ def design_count(problem: Problem, K: int, progress: bool = True) -> DesignResul
     if t.max_spread is not None:
         for k in np.flatnonzero(best["sigma"] / best["v50"] > t.max_spread):
             reasons.append(f"notch {k}: sigma/V50 above max_spread")
+    if t.hold_time_s is not None:
+        p_back = -math.expm1(-t.hold_time_s / best["tau_back"])
+        if p_back > t.max_backward_escape:
+            reasons.append(
+                f"notch 0: the wall leaves it backwards within hold_time_s with probability "
+                f"{p_back:.3g} (max_backward_escape {t.max_backward_escape:g})"
+            )
     from design.depinning import quasi_static_thresholds
 
     v_qs = np.asarray(quasi_static_thresholds(prof, problem.material, problem.cal, problem.pulse))
@@ -205,6 +215,7 @@ def design_count(problem: Problem, K: int, progress: bool = True) -> DesignResul
             for r in results
         ],
         v_qs=v_qs,
+        tau_back=best["tau_back"],
     )
     res.yield_ = yield_estimate(
         problem, prof, o.yield_samples, max(c.depth_sigma_m, 0.0), seed=o.seed

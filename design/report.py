@@ -227,6 +227,7 @@ def write_outputs(
             "v50_V": result.v50.tolist(),
             "sigma_V": result.sigma.tolist(),
             "v_qs_T0_V": None if result.v_qs is None else result.v_qs.tolist(),
+            "backward_escape_time_s": result.tau_back,
             "target_V": result.target.tolist(),
         },
         "yield": result.yield_,

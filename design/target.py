@@ -7,6 +7,8 @@ Example (results/design/targets/*.toml)::
     kind = "levels"                # or "f_meta"
     levels_V = [0.25, 0.35, 0.45, 0.55]
     min_margin = 2.0               # neighbouring V50s apart by >= 2 sqrt(s_k^2 + s_k+1^2)
+    hold_time_s = 5e-9             # optional: notch 0 keeps the wall at V = 0 this long
+    max_backward_escape = 0.01     # ... with at most this probability of losing it backwards
     [pulse]
     duration_s = 1.5e-9
     temperature_K = 300.0
@@ -71,6 +73,23 @@ class TargetSpec(TypedConfig):
     )
     tolerance: Real = quantity(
         0.05, unit="", description="relative V50 error that still meets the target", gt=0, lt=1
+    )
+    hold_time_s: Real | None = quantity(
+        None,
+        unit="s",
+        description=(
+            "time at V = 0 per pulse (relaxation, edges, settle) for which notch 0 must hold "
+            "the wall against the bias and the taper"
+        ),
+        gt=0,
+        typical=(1e-12, 1e-3),
+    )
+    max_backward_escape: Real = quantity(
+        0.01,
+        unit="",
+        description="largest probability that the wall leaves notch 0 backwards in hold_time_s",
+        gt=0,
+        lt=1,
     )
 
     @model_validator(mode="after")
