@@ -91,6 +91,21 @@ def notch_grids(p: Profile, n: int = N_GRID, exit_length=None) -> jax.Array:
     return starts[:, None] + (ends - starts)[:, None] * u[None, :]
 
 
+def _energy_and_log_diffusion(
+    p: Profile, q, V, material: Material, cal: Calibration, pulse: Pulse
+) -> tuple[jax.Array, jax.Array]:
+    """(E(q; V) / k_B T, log D(q)) on the grid q (m): the tilted landscape in units of k_B T
+    and the log of the wall's diffusion coefficient D = k_B T mu 10^log10_rate / w_bar(q)
+    (m^2/s), as the escape integrals use them."""
+    kT = KB * pulse.temperature
+    phi = tilted_energy(p, q, V, pulse.bias, material, cal) / kT
+    wbar = smoothed_width(p, q, cal.c_delta * material.wall_width)
+    t = material.t_fm
+    mobility = GAMMA0_DEFAULT * material.wall_width / (2 * material.alpha * MU0 * material.Ms * t)
+    log_d = jnp.log(kT * mobility) + cal.log10_rate * math.log(10.0) - jnp.log(wbar)
+    return phi, log_d
+
+
 def log_escape_time(
     p: Profile, V, material: Material, cal: Calibration, pulse: Pulse, n: int = N_GRID
 ) -> jax.Array:
@@ -99,13 +114,7 @@ def log_escape_time(
     barrier), so that the slow calibrated mobility does not add the travel to the next notch."""
     q = notch_grids(p, n, EXIT_WIDTHS * cal.c_delta * material.wall_width)
     V = jnp.broadcast_to(jnp.asarray(V), p.positions.shape)[:, None]
-    kT = KB * pulse.temperature
-    phi = tilted_energy(p, q, V, pulse.bias, material, cal) / kT
-    lam = cal.c_delta * material.wall_width
-    wbar = smoothed_width(p, q, lam)
-    t = material.t_fm
-    mobility = GAMMA0_DEFAULT * material.wall_width / (2 * material.alpha * MU0 * material.Ms * t)
-    log_d = jnp.log(kT * mobility) + cal.log10_rate * math.log(10.0) - jnp.log(wbar)
+    phi, log_d = _energy_and_log_diffusion(p, q, V, material, cal, pulse)
     log_dq = jnp.log(q[:, 1] - q[:, 0])[:, None]
     inner = jax.lax.cumlogsumexp(-phi + log_dq, axis=1)
     return jax.nn.logsumexp(phi - log_d + inner + log_dq, axis=1)
@@ -190,13 +199,7 @@ def log_backward_escape_time(
     ahead = 0.5 * (p.positions[1] - x0) if p.positions.shape[0] > 1 else 2.0 * p.notch_width
     u = jnp.linspace(0.0, 1.0, n)
     q = 0.5 * x0 + (x0 + ahead - 0.5 * x0) * u
-    kT = KB * pulse.temperature
-    phi = tilted_energy(p, q, V, pulse.bias, material, cal) / kT
-    lam = cal.c_delta * material.wall_width
-    wbar = smoothed_width(p, q, lam)
-    t = material.t_fm
-    mobility = GAMMA0_DEFAULT * material.wall_width / (2 * material.alpha * MU0 * material.Ms * t)
-    log_d = jnp.log(kT * mobility) + cal.log10_rate * math.log(10.0) - jnp.log(wbar)
+    phi, log_d = _energy_and_log_diffusion(p, q, V, material, cal, pulse)
     log_dq = jnp.log(q[1] - q[0])
     # int_x^R exp(-phi): the cumulative log-sum-exp from the reflecting end
     inner = jax.lax.cumlogsumexp((-phi + log_dq)[::-1])[::-1]

@@ -71,6 +71,18 @@ def targets(problem: Problem, p: Profile) -> jax.Array:
     return t.v_first_V / ((1.0 - W) * (1.0 - r) + r)
 
 
+def hold_penalty(problem: Problem, p: Profile) -> tuple[jax.Array, jax.Array]:
+    """(hold penalty, log tau_back) of ``p``: the squared shortfall, in e-folds, of notch 0's
+    backward escape time at V = 0 against what ``hold_time_s`` and ``max_backward_escape`` need
+    (0 without ``hold_time_s``), and log tau_back (tau_back in s)."""
+    t = problem.spec.target
+    log_tau_back = log_backward_escape_time(p, 0.0, problem.material, problem.cal, problem.pulse)
+    if t.hold_time_s is None:
+        return jnp.zeros(()), log_tau_back
+    need = jnp.log(t.hold_time_s / -jnp.log1p(-t.max_backward_escape))
+    return jax.nn.relu(need - log_tau_back) ** 2, log_tau_back
+
+
 def terms(problem: Problem, p: Profile) -> dict[str, jax.Array]:
     """Misfit, margin and spread penalties (dimensionless) and the predictions of ``p``."""
     v50, sig = v50_and_spread(p, problem.material, problem.cal, problem.pulse)
@@ -84,11 +96,7 @@ def terms(problem: Problem, p: Profile) -> dict[str, jax.Array]:
         if t.max_spread is not None
         else jnp.zeros(())
     )
-    log_tau_back = log_backward_escape_time(p, 0.0, problem.material, problem.cal, problem.pulse)
-    hold = jnp.zeros(())
-    if t.hold_time_s is not None:
-        need = jnp.log(t.hold_time_s / -jnp.log1p(-t.max_backward_escape))
-        hold = jax.nn.relu(need - log_tau_back) ** 2
+    hold, log_tau_back = hold_penalty(problem, p)
     return {
         "misfit": misfit,
         "margin": margin,

@@ -92,6 +92,33 @@ def domain_mz(
     return mz[:, mz.shape[1] // 2 :].mean(axis=1)
 
 
+def wall_velocities(
+    nx: int,
+    ny: int,
+    dt: float,
+    members: int,
+    seed: int,
+    t: float = 200e-12,
+    n_outputs: int = 4,
+    cell: float = CELL,
+    demag_update: str | int = "stage",
+) -> np.ndarray:
+    """Per-member mean SOT-driven velocity (m/s) of the wall of an nx x ny strip (J = 5e11
+    A/m^2, 300 K), from <mz> between the first and the last of n_outputs outputs over t (s)."""
+    m0, params, _ = build_params(film(nx, ny, wall=True, J=5e11, cell=cell), dtype=jnp.float32)
+    run = run_ensemble(
+        m0,
+        params,
+        ensemble_keys(seed, members),
+        dt=dt,
+        steps_per_output=int(round(t / n_outputs / dt)),
+        n_outputs=n_outputs,
+        demag_update=demag_update,
+    )
+    x = nx * cell * (1 + np.asarray(run.observed)[:, :, 2]) / 2  # wall position from <mz>
+    return (x[:, -1] - x[:, 0]) / (t * (n_outputs - 1) / n_outputs)
+
+
 def agree(a: np.ndarray, b: np.ndarray, n_sigma: float = 4.0) -> bool:
     """Member means agree within n_sigma combined standard errors (4: a false alarm < 1e-4)."""
     se = np.hypot(a.std(ddof=1) / np.sqrt(a.size), b.std(ddof=1) / np.sqrt(b.size))
