@@ -75,6 +75,10 @@ def _spec(**calculator) -> dict:
         ("segments", 0, "calculator.segments"),
         ("segments", 2.0, "calculator.segments"),
         ("segments", True, "calculator.segments"),
+        ("end_margin", -1e-9, "calculator.end_margin"),
+        ("end_margin", float("inf"), "calculator.end_margin"),
+        ("end_margin", 200e-9, "calculator.end_margin"),
+        ("end_margin", "8 nm", "calculator.end_margin"),
     ],
 )
 def test_bad_options_fail_in_one_line_naming_the_option(option, value, message):

@@ -32,6 +32,13 @@ Calculator options (all optional):
                        before the first notch to near the CLK end; a wall that leaves it is
                        gone (read at that track end), so on a long straight track it may end
                        one notch spacing past the last notch, beyond the MTJ;
+``end_margin``         how far before the CLK end the landscape's last window stops (m),
+                       default 2 delta of the (renormalised) material; a renormalised wall is
+                       wide (delta ~ 20 nm at thermal_m 0.94 on the scaled tracks), so the
+                       default can end the landscape ~40 nm before the track does, and a wall
+                       leaving the last notch is then read at the CLK end while a direct run
+                       still reads it at that notch; a smaller margin (e.g. 8e-9) takes the
+                       landscape to the end;
 ``in_end``             ``"absorbing"`` (default): a wall pushed out at the IN side of the
                        landscape is gone, as in the micromagnetic runs of the scaled tracks;
                        ``"reservoir"``: the IN side holds it (the device's nucleation pad),
@@ -51,6 +58,7 @@ Calculator options (all optional):
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -75,6 +83,7 @@ DEFAULTS: dict[str, Any] = {
     "thermal_m": 1.0,
     "dq": 1e-9,
     "q_range": None,
+    "end_margin": None,
     "in_end": "absorbing",
     "segments": 1,
 }
@@ -118,6 +127,15 @@ def multiscale_options(spec: RunSpec) -> dict[str, Any]:
                 f"calculator.q_range: must be [q_min, q_max] (m) inside the track "
                 f"[{x0:g}, {x1:g}], got {span!r}"
             )
+    margin = options["end_margin"]
+    if margin is not None:
+        x0, _, x1, _ = spec.track().bounds
+        ok = isinstance(margin, int | float) and not isinstance(margin, bool)
+        if not ok or not math.isfinite(margin) or not 0 <= margin < 0.5 * (x1 - x0):
+            raise ValueError(
+                "calculator.end_margin: must be a length (m) in [0, half the track length "
+                f"{0.5 * (x1 - x0):g}), got {margin!r}"
+            )
     seg = options["segments"]
     if isinstance(seg, bool) or not isinstance(seg, int) or not 1 <= seg <= 64:
         raise ValueError(f"calculator.segments: must be an integer in 1 ... 64, got {seg!r}")
@@ -152,6 +170,7 @@ def spec_landscape(
     dq: float = 1e-9,
     q_range: Any = None,
     progress: bool | None = None,
+    end_margin: float | None = None,
 ) -> Any:
     """The :class:`~physics.multiscale.landscape.WallLandscape` of the spec's track, material
     (renormalised by ``thermal_m``) and cell (cached, see :func:`landscape_dirs`)."""
@@ -166,6 +185,7 @@ def spec_landscape(
         window=window,
         dq=float(dq),
         q_range=None if q_range is None else (float(q_range[0]), float(q_range[1])),
+        end_margin=None if end_margin is None else float(end_margin),
         cache_dir=cache,
         read_dirs=read_only,
         progress=bool(progress),
@@ -247,6 +267,7 @@ def simulate_multiscale(spec: RunSpec, progress: bool | None = None) -> RunResul
         dq=options["dq"],
         q_range=options["q_range"],
         progress=progress,
+        end_margin=options["end_margin"],
     )
     from physics.multiscale.renormalise import renormalised
 

@@ -109,10 +109,12 @@ def run_reset(case: str, segments: int, m: float, out: str, dt: float = DT) -> d
     return {"case": case, "segments": segments, "thermal_m": m, "dt": dt, **result}
 
 
-def notch0_fit(path: str) -> dict:
+def notch0_fit(path: str | list[str]) -> dict:
     """Probit fit of the trials that start at notch 0 alone (its own mu and sigma, V): the
-    first threshold, which does not lean on the other notches' trials."""
-    trials = pinned_trials(pulse_transitions(open_run(path)))
+    first threshold, which does not lean on the other notches' trials. A list of run files
+    of one device is pooled."""
+    paths = [path] if isinstance(path, str) else list(path)
+    trials = pinned_trials([pulse_transitions(open_run(p)) for p in paths])
     keep = trials.notch == 0
     fit = fit_thresholds(
         PinnedTrials(trials.notch[keep], trials.voltage[keep], trials.depinned[keep])
@@ -138,7 +140,7 @@ def compare(model: dict, direct: dict) -> dict:
     }
 
 
-def model_against_direct(data: dict, direct_path: str, out: str, direct: dict) -> dict:
+def model_against_direct(data: dict, direct_path: str | list[str], out: str, direct: dict) -> dict:
     """Run the model spec ``data`` into ``out`` and compare it with the direct run
     (``direct`` = its :func:`summary`): seconds, both summaries, :func:`compare`'s ratios, and
     notch 0 fitted alone on both sides with its mu and sigma ratios."""

@@ -48,25 +48,39 @@ CASES = {
     "heldout-ramp": HERE.parent / "heldout/adiabatic/trapezoid-deep-notches-ramp-direct.toml",
 }
 """Direct spec of each case; its runs are stored in ``runs/`` beside the spec."""
+CASES["trapezoid-ramp-2seeds"] = CASES["trapezoid-ramp"]
+POOLED = {
+    "trapezoid-ramp-2seeds": [
+        HERE / "trapezoid-ramp-direct.toml",
+        HERE / "trapezoid-ramp-direct-seed2.toml",
+    ]
+}
+"""Cases whose direct side pools several runs of one protocol (seeds); the model side runs
+the first spec's protocol and seed."""
 DT = 3e-13
 """Model time step (s), as elastic_line.py."""
 
 
-def direct_run(case: str) -> str | None:
-    """The stored direct run file of ``case`` (None if it has not been run)."""
-    spec = RunSpec.from_dict(tomllib.loads(CASES[case].read_text()))
-    path = run_path(CASES[case].parent / "runs", spec.run_id)
+def _complete_run(spec_path: Path) -> str | None:
+    spec = RunSpec.from_dict(tomllib.loads(spec_path.read_text()))
+    path = run_path(spec_path.parent / "runs", spec.run_id)
     return str(path) if path.exists() and run_status(path) == "complete" else None
 
 
-def bootstrap_mu(path: str, n_boot: int = 200, seed: int = 0) -> dict:
-    """Standard errors (V) of the per-notch probit thresholds and of the common spread of a
-    run: the ramps (one realisation's cycle each, independent trajectories) resampled with
-    replacement ``n_boot`` times and refitted; a notch not identified in a resample is left
-    out of that notch's spread. The spread of the resampled values is taken robustly (IQR /
-    1.349): a resample of a small run can separate the outcomes perfectly and fit a huge
-    sigma."""
-    tr = pulse_transitions(open_run(path))
+def direct_run(case: str) -> str | None:
+    """The stored direct run file of ``case`` (None if it has not been run)."""
+    return _complete_run(CASES[case])
+
+
+def direct_runs(case: str) -> list[str] | None:
+    """The stored direct run files of ``case`` (:data:`POOLED` or the one of
+    :func:`direct_run`); None unless all have run."""
+    paths = [_complete_run(p) for p in POOLED.get(case, [CASES[case]])]
+    return None if any(p is None for p in paths) else [p for p in paths if p is not None]
+
+
+def _ramps(tr) -> list:
+    """The ramps of a run's transitions: one (realisation, cycle) each."""
     keys = sorted(set(zip(tr.realisation.tolist(), tr.cycle.tolist(), strict=True)))
     ramps = []
     for r, c in keys:
@@ -81,6 +95,20 @@ def bootstrap_mu(path: str, n_boot: int = 200, seed: int = 0) -> dict:
                 },
             )
         )
+    return ramps
+
+
+def bootstrap_mu(path: str | list[str], n_boot: int = 200, seed: int = 0) -> dict:
+    """Standard errors (V) of the per-notch probit thresholds and of the common spread of a
+    run (or of several runs of one protocol, pooled): the ramps (one realisation's cycle
+    each, independent trajectories) resampled with replacement ``n_boot`` times and
+    refitted; a notch not identified in a resample is left out of that notch's spread. The
+    spread of the resampled values is taken robustly (IQR / 1.349): a resample of a small run
+    can separate the outcomes perfectly and fit a huge sigma."""
+    paths = [path] if isinstance(path, str) else list(path)
+    ramps = []
+    for p in paths:
+        ramps += _ramps(pulse_transitions(open_run(p)))
     rng = np.random.default_rng(seed)
     mus: dict[int, list[float]] = {}
     sigmas = []
@@ -103,9 +131,12 @@ def bootstrap_mu(path: str, n_boot: int = 200, seed: int = 0) -> dict:
     }
 
 
-def model_spec(case: str, m: float, realisations: int, segments: int = 1) -> dict:
+def model_spec(
+    case: str, m: float, realisations: int, segments: int = 1, end_margin: float | None = None
+) -> dict:
     """The multiscale spec of ``case``: the direct spec with the model's calculator and
-    ``realisations`` walls; protocol, seed, geometry and cells unchanged."""
+    ``realisations`` walls; protocol, seed, geometry and cells unchanged. ``end_margin`` (m):
+    the calculator's (None: its default, 2 delta before the CLK end)."""
     data = tomllib.loads(CASES[case].read_text())
     data["n_realisations"] = realisations
     data["calculator"] = {
@@ -115,6 +146,8 @@ def model_spec(case: str, m: float, realisations: int, segments: int = 1) -> dic
         "dt": DT,
         "relax_time": data["calculator"]["relax_time"],
     }
+    if end_margin is not None:
+        data["calculator"]["end_margin"] = end_margin
     return data
 
 
@@ -141,19 +174,28 @@ def predict(case: str, m: float, realisations: int, out: str, segments: int = 1)
     return row
 
 
-def run_case(case: str, m: float, realisations: int, out: str, segments: int = 1) -> dict | None:
-    direct_path = direct_run(case)
-    if direct_path is None:
+def run_case(
+    case: str,
+    m: float,
+    realisations: int,
+    out: str,
+    segments: int = 1,
+    end_margin: float | None = None,
+) -> dict | None:
+    direct_paths = direct_runs(case)
+    if direct_paths is None:
         print(f"{case}: no direct run yet", flush=True)
         return None
-    direct = summary([direct_path])
-    direct["bootstrap"] = bootstrap_mu(direct_path)
-    data = model_spec(case, m, realisations, segments)
+    direct = summary(direct_paths)
+    direct["bootstrap"] = bootstrap_mu(direct_paths)
+    direct_path = direct_paths[0] if len(direct_paths) == 1 else direct_paths
+    data = model_spec(case, m, realisations, segments, end_margin)
     row = {
         "case": case,
         "thermal_m": m,
         "segments": segments,
         "realisations": realisations,
+        **({} if end_margin is None else {"end_margin_m": end_margin}),
         **model_against_direct(data, direct_path, out, direct),
     }
     n0 = row["notch0"]
@@ -177,18 +219,26 @@ def main() -> None:
     )
     parser.add_argument("--json", default=str(HERE / "compare.json"))
     parser.add_argument(
+        "--end-margin",
+        type=float,
+        default=None,
+        help="the model landscape's end margin (m; default: the calculator's, 2 delta)",
+    )
+    parser.add_argument(
         "--predict",
         action="store_true",
         help="model only, no direct run read (a prediction to commit before the direct run)",
     )
     args = parser.parse_args()
     rows = []
-    step = predict if args.predict else run_case
     with tempfile.TemporaryDirectory() as out:
         for segments in args.segments:
             for m in args.m:
                 for case in args.cases:
-                    row = step(case, m, args.realisations, out, segments)
+                    if args.predict:
+                        row = predict(case, m, args.realisations, out, segments)
+                    else:
+                        row = run_case(case, m, args.realisations, out, segments, args.end_margin)
                     if row is not None:
                         rows.append(row)
                         Path(args.json).write_text(json.dumps({"rows": rows}, indent=2) + "\n")

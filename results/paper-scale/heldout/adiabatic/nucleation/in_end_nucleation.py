@@ -1,0 +1,90 @@
+"""What throws the held-out walls "back" at high drive: a reversed domain nucleated at the
+narrow IN end (issue 17; results/paper-scale/README.md, "Held-out case with adiabatic edges").
+
+The held-out deep-notch trapezoid, the wall at notch 3, ONE forward pulse as in the direct ramp
+(1 ns edges, 1.5 ns FWHM, 1 ns settle, -4 mT), m stored at the end (``pulse-*.toml``): at T = 0
+(one wall; 0.76, 0.84, 0.92, 1.00 V) and at 300 K (8 walls; 0.84 and 1.00 V). Per wall: the
+equal-area position that the readout reports, and the share of the cells within 20 nm of the
+IN end that read m_z < 0 (a reversed domain there, i.e. a second wall). Writes
+``in-end-nucleation.json``.
+
+    PYTHONPATH=. .venv/bin/python \\
+        results/paper-scale/heldout/adiabatic/nucleation/in_end_nucleation.py
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+IN_END_CELLS = 5
+"""Columns of 4 nm cells at the IN end whose reversed share is reported (20 nm)."""
+
+
+def in_end_reversed(path: str | Path) -> np.ndarray:
+    """(walls,) share of the cells in the first :data:`IN_END_CELLS` columns with m_z < 0,
+    from the stored m after the (single) pulse."""
+    with h5py.File(path, "r") as f:
+        mz = np.asarray(f["snapshots/m"][:, -1, ..., 0, 2])  # (walls, nx, ny)
+    end = mz[:, :IN_END_CELLS, :]
+    inside = np.abs(end) > 1e-6
+    return ((end < 0) & inside).sum((1, 2)) / inside.sum((1, 2))
+
+
+def centre_front(path: str | Path, dx: float) -> np.ndarray:
+    """(walls,) x (m) of the right end of the +z region on the track's middle row of cells:
+    where the original wall is, whatever happened at the IN end."""
+    with h5py.File(path, "r") as f:
+        mz = np.asarray(f["snapshots/m"][:, -1, ..., 0, 2])  # (walls, nx, ny)
+    row = mz[:, :, mz.shape[2] // 2]
+    up = row > 0.3
+    cols = np.arange(row.shape[1])
+    return (np.where(up, cols, -1).max(-1) + 1) * dx
+
+
+def main() -> None:
+    from physics.experiment.commands import simulate_run
+    from physics.experiment.spec import RunSpec
+    from physics.experiment.store import open_run
+
+    rows = []
+    for spec_path in sorted(HERE.glob("pulse-*.toml")):
+        spec = RunSpec.from_dict(tomllib.loads(spec_path.read_text()))
+        path, _ = simulate_run(spec, HERE / "runs", figures=False, progress=True)
+        record = open_run(path)
+        notch3 = float(np.sort(spec.track().notch_centres)[3])
+        position = np.asarray(record.readouts["position"], dtype=float)[:, 0]
+        share = in_end_reversed(path)
+        rows.append(
+            {
+                "spec": spec_path.name,
+                "run_id": record.run_id,
+                "voltage_V": float(spec.protocol.ramps[0].v_start),
+                "temperature_K": float(spec.protocol.temperature),
+                "notch3_m": notch3,
+                "start_m": np.asarray(record.initial["position"], dtype=float)[:, 0].tolist(),
+                "position_m": position.tolist(),
+                "in_end_reversed": share.tolist(),
+                "centre_front_m": centre_front(path, float(spec.cell[0])).tolist(),
+                "read_behind_notch3": int((position < notch3 - 15e-9).sum()),
+                "nucleated": int((share > 0.5).sum()),
+                "behind_and_nucleated": int(((position < notch3 - 15e-9) & (share > 0.5)).sum()),
+            }
+        )
+        r = rows[-1]
+        print(
+            f"{spec_path.name}: {len(position)} walls, read behind notch 3: "
+            f"{r['read_behind_notch3']}, IN end nucleated: {r['nucleated']}, both: "
+            f"{r['behind_and_nucleated']}",
+            flush=True,
+        )
+    (HERE / "in-end-nucleation.json").write_text(json.dumps({"rows": rows}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
