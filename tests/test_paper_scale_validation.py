@@ -619,18 +619,19 @@ def _plateau_rows():
     import json
 
     rows = json.loads((PAPER_SCALE / "reset" / "walker-plateau.json").read_text())["rows"]
-    return {(r["track"], r["field_T"]): r for r in rows}
+    return {(r["track"], r["field_T"], r["temperature_K"]): r for r in rows}
 
 
 def test_free_2d_walls_move_near_the_walker_velocity_at_the_write_bias():
     # README "Reset" (reset/walker_plateau.py, 300 K micromagnetics of a free wall on smooth
     # tracks, stored positions re-fitted here): at -4 mT (9x the rigid wall's Walker field)
     # the 2-D wall moves back at 0.6-1.0 v_W, > 8x the rigid (q, phi) wall's time-averaged
-    # speed; at -42 mT (90x) it precesses nearly as the rigid wall does (< 0.15 v_W), on every
-    # smooth track: the fast -42 mT reset of the notched trapezoid (21-33 m/s) needs its notches.
+    # speed, at 300 K and at T = 0 alike; at -42 mT (90x) it precesses nearly as the rigid
+    # wall does (< 0.15 v_W), on every smooth track: the fast -42 mT reset of the notched
+    # trapezoid (21-33 m/s) needs its notches.
     rows = _plateau_rows()
-    assert {t for t, _ in rows} == {"straight-50nm", "straight-100nm", "trapezoid-smooth"}
-    for (track, field), r in rows.items():
+    assert {t for t, _, _ in rows} == {"straight-50nm", "straight-100nm", "trapezoid-smooth"}
+    for (track, field, _), r in rows.items():
         t = np.asarray(r["t_s"])
         x = np.asarray(r["position_m"])
         keep = (np.arange(t.size) >= 1) & (x > 40e-9) & (x < 260e-9)
@@ -646,7 +647,9 @@ def test_free_2d_walls_move_near_the_walker_velocity_at_the_write_bias():
     import json
 
     field_alone = json.loads(mech)["cases"]["field"]["direct"]["speed_over_3_readouts_m_per_s"]
-    assert field_alone > 2 * max(r["mean_speed_m_per_s"] for (_, f), r in rows.items() if f < -0.01)
+    assert field_alone > 2 * max(
+        r["mean_speed_m_per_s"] for (_, f, _), r in rows.items() if f < -0.01
+    )
 
 
 @pytest.mark.slow
@@ -656,7 +659,7 @@ def test_walker_plateau_run_reproduces_one_stored_case():
     sys.path.insert(0, str(PAPER_SCALE / "reset"))
     from walker_plateau import wall_speed
 
-    stored = _plateau_rows()[("straight-50nm", -4e-3)]
+    stored = _plateau_rows()[("straight-50nm", -4e-3, 300.0)]
     row = wall_speed("straight-50nm", -4e-3)
     assert np.asarray(row["position_m"]) == pytest.approx(
         np.asarray(stored["position_m"]), abs=2e-9

@@ -28,6 +28,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 THERMAL_M = 0.95
 FIELDS_T = (-4e-3, -42e-3)
+TRACKS = ("straight-50nm", "straight-100nm", "trapezoid-smooth")
 CELL = (4e-9, 4e-9)
 START = 250e-9
 T_RUN, N_SAMPLES = 2e-9, 10
@@ -62,7 +63,8 @@ def material():
     return spec.material_object()
 
 
-def wall_speed(name: str, field_T: float) -> dict:
+def wall_speed(name: str, field_T: float, temperature: float = TEMPERATURE) -> dict:
+    """One case (module docstring): ``WALLS`` walls at ``temperature`` (K), one at T = 0."""
     import jax.numpy as jnp
 
     from physics.device import build_system
@@ -76,7 +78,7 @@ def wall_speed(name: str, field_T: float) -> dict:
         track,
         bare,
         CELL,
-        temperature=TEMPERATURE,
+        temperature=temperature,
         bias_field=(0.0, 0.0, field_T / MU0),
         wall_position=START,
     )
@@ -90,7 +92,7 @@ def wall_speed(name: str, field_T: float) -> dict:
     run = run_ensemble(
         m0,
         params,
-        ensemble_keys(SEED, WALLS),
+        ensemble_keys(SEED, WALLS if temperature > 0 else 1),
         dt=DT,
         steps_per_output=int(round(T_RUN / N_SAMPLES / DT)),
         n_outputs=N_SAMPLES,
@@ -119,6 +121,7 @@ def wall_speed(name: str, field_T: float) -> dict:
     return {
         "track": name,
         "field_T": field_T,
+        "temperature_K": temperature,
         "t_s": t.tolist(),
         "position_m": x.tolist(),
         "speed_m_per_s": speeds,
@@ -129,25 +132,37 @@ def wall_speed(name: str, field_T: float) -> dict:
     }
 
 
+CASES = [(name, field, TEMPERATURE) for name in TRACKS for field in FIELDS_T] + [
+    (name, -4e-3, 0.0) for name in TRACKS
+]
+"""(track, field (T), temperature (K)): every track and field at 300 K, and the write bias at
+T = 0 (is the plateau thermal?)."""
+
+
 def main() -> None:
+    out = HERE / "walker-plateau.json"
+    old = json.loads(out.read_text())["rows"] if out.exists() else []
+    done = {(r["track"], r["field_T"], r.get("temperature_K", TEMPERATURE)): r for r in old}
     rows = []
-    for name in tracks():
-        for field in FIELDS_T:
-            row = wall_speed(name, field)
-            rows.append(row)
-            print(
-                f"{name}, H = {field * 1e3:.0f} mT: "
-                f"{row['mean_speed_m_per_s']:.1f} m/s "
-                f"(v_W {row['walker_velocity_m_per_s']:.1f}, rigid wall "
-                f"{row['rigid_wall_speed_m_per_s']:.1f}; walls "
-                + " ".join(f"{v:.0f}" for v in row["speed_m_per_s"])
-                + ")",
-                flush=True,
-            )
-            (HERE / "walker-plateau.json").write_text(
-                json.dumps({"thermal_m": THERMAL_M, "cell_m": list(CELL), "rows": rows}, indent=1)
-                + "\n"
-            )
+    for name, field, temperature in CASES:
+        row = done.get((name, field, temperature))
+        if row is None:
+            row = wall_speed(name, field, temperature)
+        row["temperature_K"] = temperature
+        rows.append(row)
+        print(
+            f"{name}, H = {field * 1e3:.0f} mT, {temperature:.0f} K: "
+            f"{row['mean_speed_m_per_s']:.1f} m/s "
+            f"(v_W {row['walker_velocity_m_per_s']:.1f}, rigid wall "
+            f"{row['rigid_wall_speed_m_per_s']:.1f}; walls "
+            + " ".join(f"{v:.0f}" for v in row["speed_m_per_s"])
+            + ")",
+            flush=True,
+        )
+        out.write_text(
+            json.dumps({"thermal_m": THERMAL_M, "cell_m": list(CELL), "rows": rows}, indent=1)
+            + "\n"
+        )
 
 
 if __name__ == "__main__":
