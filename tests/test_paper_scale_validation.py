@@ -390,6 +390,15 @@ def test_landscape_quasi_static_thresholds_against_slowly_driven_llg():
     assert not left[(2, 0.85)] and left[(2, 0.9)]
 
 
+def _jump_table(row: dict) -> list[list[int]]:
+    """[[multi-notch, one-notch] forward jumps] of the model and the direct side of a
+    comparison row (compare.json), for a Fisher exact test."""
+    return [
+        [sum(v for k, v in j.items() if int(k) >= 2), sum(v for k, v in j.items() if k == "1")]
+        for j in (row["model"]["forward_jumps"], row["direct"]["forward_jumps"])
+    ]
+
+
 @pytest.fixture(scope="module")
 def adiabatic():
     import json
@@ -434,11 +443,7 @@ def test_adiabatic_calibration_and_straight_prediction(adiabatic):
         st = adiabatic[("straight-ramp", 1, m)]
         assert abs(st["notch0"]["mu_ratio"] - 1) < 0.10
         assert abs(st["mu_ratio"]["0"] - 1) < 0.15
-        jumps = [st["model"]["forward_jumps"], st["direct"]["forward_jumps"]]
-        table = [
-            [sum(v for k, v in j.items() if int(k) >= 2), sum(v for k, v in j.items() if k == "1")]
-            for j in jumps
-        ]
+        table = _jump_table(st)
         assert fisher_exact(table).pvalue > 0.01
 
 
@@ -471,11 +476,7 @@ def test_heldout_adiabatic_prediction_holds_on_notches_0_2_3():
 
     trials = pinned_trials(pulse_transitions(open_run(_one(here / "runs", "465e5a38"))))
     assert (trials.notch == 1).sum() < 10
-    jumps = [r["model"]["forward_jumps"], r["direct"]["forward_jumps"]]
-    table = [
-        [sum(v for k, v in j.items() if int(k) >= 2), sum(v for k, v in j.items() if k == "1")]
-        for j in jumps
-    ]
+    table = _jump_table(r)
     assert fisher_exact(table).pvalue < 0.01
     assert table[0][0] / sum(table[0]) > table[1][0] / sum(table[1])
 
@@ -546,11 +547,7 @@ def test_heldout_with_the_landscape_to_the_track_end(tmp_path, monkeypatch):
     for k in ("0", "2", "3"):
         assert abs(r["mu_ratio"][k] - 1) < 0.10, (k, r["mu_ratio"][k])
     assert abs(r["sigma_ratio"] - 1) < 0.30
-    jumps = [r["model"]["forward_jumps"], r["direct"]["forward_jumps"]]
-    table = [
-        [sum(v for k, v in j.items() if int(k) >= 2), sum(v for k, v in j.items() if k == "1")]
-        for j in jumps
-    ]
+    table = _jump_table(r)
     assert fisher_exact(table).pvalue > 0.05
 
 
