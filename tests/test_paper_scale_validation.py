@@ -616,48 +616,53 @@ def _plateau_rows():
     import json
 
     rows = json.loads((PAPER_SCALE / "reset" / "walker-plateau.json").read_text())["rows"]
-    return {(r["track"], r["field_T"], r["temperature_K"]): r for r in rows}
+    return {(r["width_m"], r["field_T"], r["temperature_K"]): r for r in rows}
 
 
-def test_free_2d_walls_move_near_the_walker_velocity_at_the_write_bias():
-    # README "Reset" (reset/walker_plateau.py, 300 K micromagnetics of a free wall on smooth
-    # tracks, stored positions re-fitted here): at -4 mT (9x the rigid wall's Walker field)
-    # the 2-D wall moves back at 0.6-1.0 v_W, > 8x the rigid (q, phi) wall's time-averaged
-    # speed, at 300 K and at T = 0 alike; at -42 mT (90x) it precesses nearly as the rigid
-    # wall does (< 0.15 v_W), on every smooth track: the fast -42 mT reset of the notched
-    # trapezoid (21-33 m/s) needs its notches.
-    rows = _plateau_rows()
-    assert {t for t, _, _ in rows} == {"straight-50nm", "straight-100nm", "trapezoid-smooth"}
-    for (track, field, _), r in rows.items():
-        t = np.asarray(r["t_s"])
-        x = np.asarray(r["position_m"])
-        keep = (np.arange(t.size) >= 1) & (x > 40e-9) & (x < 260e-9)
-        speeds = [-np.polyfit(t[k], xi[k], 1)[0] for xi, k in zip(x, keep, strict=True)]
-        assert speeds == pytest.approx(r["speed_m_per_s"], rel=1e-6)
-        v = float(np.mean(speeds))
-        v_w, rigid = r["walker_velocity_m_per_s"], r["rigid_wall_speed_m_per_s"]
-        if field == -4e-3:
-            assert 0.6 * v_w < v < v_w and v > 8 * rigid, (track, v)
-        else:
-            assert v < 0.15 * v_w, (track, v)
-    mech = (PAPER_SCALE / "reset" / "reset-mechanism.json").read_text()
+def test_free_2d_walls_go_further_back_than_the_rigid_wall_above_walker():
+    # README "Reset" (reset/walker_plateau.py; speeds re-fitted here from the stored
+    # positions). A free wall on smooth strips pushed back by the field alone: at -4 mT both
+    # the 2-D and the rigid wall oscillate (the 2-D wall turns forward again within 8 ns), but
+    # the 2-D wall is > 1.3x faster over 0.4-2 ns and > 1.5x further over 8 ns, at T = 0 as at
+    # 300 K; at -42 mT it is > 2x further over 8 ns; the notched trapezoid's reset
+    # (reset-mechanism.json) is faster than every smooth strip at -42 mT.
     import json
 
-    field_alone = json.loads(mech)["cases"]["field"]["direct"]["speed_over_3_readouts_m_per_s"]
-    assert field_alone > 2 * max(
-        r["mean_speed_m_per_s"] for (_, f, _), r in rows.items() if f < -0.01
-    )
+    sys.path.insert(0, str(PAPER_SCALE / "reset"))
+    from walker_plateau import speeds
+
+    rows = _plateau_rows()
+    assert len(rows) == 6
+    for (width, field, temperature), r in rows.items():
+        mm, rw = r["micromagnetics"], r["rigid"]
+        again = speeds(np.asarray(mm["t_s"]), np.asarray(mm["position_m"]))
+        assert again["early_m_per_s"] == pytest.approx(mm["early_m_per_s"], nan_ok=True)
+        assert again["mean_m_per_s"] == pytest.approx(mm["mean_m_per_s"], nan_ok=True)
+        early = np.nanmean(mm["early_m_per_s"]) / np.nanmean(rw["early_m_per_s"])
+        mean = np.nanmean(mm["mean_m_per_s"]) / np.nanmean(rw["mean_m_per_s"])
+        if field == -4e-3:
+            assert early > 1.3 and mean > 1.5, (width, temperature, early, mean)
+            x = np.asarray(mm["position_m"])
+            assert np.all(x[:, -1] > x.min(axis=1) + 20e-9)  # turned forward again
+        else:
+            assert mean > 2, (width, mean)
+    mech = json.loads((PAPER_SCALE / "reset" / "reset-mechanism.json").read_text())
+    field_alone = mech["cases"]["field"]["direct"]["speed_over_3_readouts_m_per_s"]
+    smooth = [
+        np.nanmean(r["micromagnetics"]["mean_m_per_s"]) for k, r in rows.items() if k[1] < -0.01
+    ]
+    assert field_alone > max(smooth)
 
 
 @pytest.mark.slow
 def test_walker_plateau_run_reproduces_one_stored_case():
-    # One row of reset/walker-plateau.json recomputed (4 walls, 2 ns at 300 K, ~1 min): the
-    # same keys give the same positions to float32 rounding of the run.
+    # One micromagnetic row of reset/walker-plateau.json recomputed (one wall, 8 ns at T = 0,
+    # 50 nm strip, ~1 min): the same positions to 2 nm.
     sys.path.insert(0, str(PAPER_SCALE / "reset"))
-    from walker_plateau import wall_speed
+    from walker_plateau import micromagnetic
 
-    stored = _plateau_rows()[("straight-50nm", -4e-3, 300.0)]
-    row = wall_speed("straight-50nm", -4e-3)
-    assert np.asarray(row["position_m"]) == pytest.approx(
+    stored = _plateau_rows()[(50e-9, -4e-3, 0.0)]["micromagnetics"]
+    again = micromagnetic(50e-9, -4e-3, 0.0)
+    assert np.asarray(again["position_m"]) == pytest.approx(
         np.asarray(stored["position_m"]), abs=2e-9
     )
