@@ -666,3 +666,68 @@ def test_walker_plateau_run_reproduces_one_stored_case():
     assert np.asarray(again["position_m"]) == pytest.approx(
         np.asarray(stored["position_m"]), abs=2e-9
     )
+
+
+def test_pooled_adiabatic_calibration_meets_the_10_percent_criterion():
+    # README "Adiabatic edges at 300 K", two seeds: the calibration ramp's direct side pooled
+    # over runs 7a6a344f and 67e8f36d (96 ramps; re-derived here from the stored files), the
+    # model with 256 walls and the landscape to 8 nm before the CLK end. The rule (mean log
+    # ratio closest to 0) again picks thermal_m 0.94, and there all four identified notches
+    # are within 10 % and the spread within 30 % (the issue's criteria); the seed-2 run alone
+    # reproduces seed 1's thresholds within 6 %.
+    import json
+
+    sys.path.insert(0, str(PAPER_SCALE / "adiabatic"))
+    from compare import direct_runs
+
+    paths = direct_runs("trapezoid-ramp-2seeds")
+    assert paths is not None and [Path(p).name[:8] for p in paths] == ["7a6a344f", "67e8f36d"]
+    pooled = summary(paths)
+    one, two = summary(paths[:1]), summary(paths[1:])
+    for k in range(4):
+        assert abs(two["mu_V"][k] / one["mu_V"][k] - 1) < 0.06, k
+    rows = json.loads((PAPER_SCALE / "adiabatic" / "compare-2seeds.json").read_text())["rows"]
+    trap = {r["thermal_m"]: r for r in rows if r["case"] == "trapezoid-ramp-2seeds"}
+    for r in trap.values():
+        assert r["end_margin_m"] == 8e-9 and r["realisations"] == 256
+        for k, mu in pooled["mu_V"].items():
+            assert r["direct"]["mu_V"].get(str(k)) == (pytest.approx(mu) if mu else None)
+    best = min(trap, key=lambda m: abs(trap[m]["mean_log_ratio"]))
+    assert best == 0.94
+    ratios = [v for v in trap[0.94]["mu_ratio"].values() if v is not None]
+    assert len(ratios) == 4 and all(abs(v - 1) < 0.10 for v in ratios), ratios
+    assert abs(trap[0.94]["sigma_ratio"] - 1) < 0.30
+    assert abs(trap[0.94]["notch0"]["mu_ratio"] - 1) < 0.10
+    assert fisher_exact(_jump_table(trap[0.94])).pvalue > 0.05
+
+
+def test_model_loses_walls_backwards_from_notch_0_after_strong_pulses():
+    # README "Adiabatic edges at 300 K", backward moves (adiabatic/backward_moves.py, the
+    # direct side re-derived here): below notch 0's threshold the model and the direct runs
+    # lose walls backwards at rates not different at 1 % false alarms; at or above it the
+    # model loses far more (Fisher p < 1e-6 on the pooled calibration ramp), and at T = 0
+    # the model's wall driven past notch 1 by 0.30 V runs back over it after the pulse.
+    import json
+
+    sys.path.insert(0, str(PAPER_SCALE / "adiabatic"))
+    sys.path.insert(0, str(PAPER_SCALE / "heldout" / "adiabatic"))
+    from backward_moves import blocks, pooled_table
+    from compare import direct_runs
+
+    data = json.loads((PAPER_SCALE / "adiabatic" / "backward-moves.json").read_text())
+    assert data["thermal_m"] == 0.94
+    for case in ("trapezoid-ramp-2seeds", "heldout-ramp", "straight-ramp"):
+        paths = direct_runs(case)
+        assert paths is not None
+        direct = pooled_table(paths)
+        assert direct["0"] == data[case]["direct_notch0"]
+        again = blocks(direct, {"0": data[case]["model_notch0"]})
+        assert again["below_threshold"] == data[case]["below_threshold"]
+        assert data[case]["below_threshold"]["fisher_p"] > 0.01
+    strong = data["trapezoid-ramp-2seeds"]["at_or_above"]
+    assert strong["fisher_p"] < 1e-6
+    assert strong["model"][0] / strong["model"][1] > 5 * strong["direct"][0] / strong["direct"][1]
+    traj = data["model_t0_from_notch0"]
+    notch1 = traj["notch_stable_m"][1]
+    q = np.asarray(traj["0.30"])
+    assert q.max() > notch1 + 10e-9 and q[-1] < notch1 - 20e-9
