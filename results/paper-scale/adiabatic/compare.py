@@ -188,7 +188,6 @@ def run_case(
         return None
     direct = summary(direct_paths)
     direct["bootstrap"] = bootstrap_mu(direct_paths)
-    direct_path = direct_paths[0] if len(direct_paths) == 1 else direct_paths
     data = model_spec(case, m, realisations, segments, end_margin)
     row = {
         "case": case,
@@ -196,7 +195,7 @@ def run_case(
         "segments": segments,
         "realisations": realisations,
         **({} if end_margin is None else {"end_margin_m": end_margin}),
-        **model_against_direct(data, direct_path, out, direct),
+        **model_against_direct(data, direct_paths, out, direct),
     }
     n0 = row["notch0"]
     print(

@@ -113,7 +113,7 @@ def micromagnetic(width: float, field_T: float, temperature: float) -> dict:
     area = np.asarray(run.observed)  # (walls, samples), m^2
     t = np.asarray(run.t)[0] if np.ndim(run.t) > 1 else np.asarray(run.t)
     widths = np.full(int(round(LENGTH / CELL[0])), width)
-    x = np.array([[position_from_area(a, widths, 0.0, CELL[0]) for a in row] for row in area])
+    x = position_from_area(area, widths, 0.0, CELL[0])
     return {"t_s": t.astype(float).tolist(), "position_m": x.tolist(), **speeds(t, x)}
 
 

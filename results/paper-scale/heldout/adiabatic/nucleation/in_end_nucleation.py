@@ -15,36 +15,30 @@ IN end that read m_z < 0 (a reversed domain there, i.e. a second wall). Writes
 from __future__ import annotations
 
 import json
+import sys
 import tomllib
 from pathlib import Path
 
-import h5py
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-IN_END_CELLS = 5
-"""Columns of 4 nm cells at the IN end whose reversed share is reported (20 nm)."""
+sys.path.insert(0, str(HERE.parents[2] / "reset"))
+
+from reset_mechanism import snapshot_measures  # noqa: E402
+
+CELL = (4e-9, 4e-9)
 
 
 def in_end_reversed(path: str | Path) -> np.ndarray:
-    """(walls,) share of the cells in the first :data:`IN_END_CELLS` columns with m_z < 0,
-    from the stored m after the (single) pulse."""
-    with h5py.File(path, "r") as f:
-        mz = np.asarray(f["snapshots/m"][:, -1, ..., 0, 2])  # (walls, nx, ny)
-    end = mz[:, :IN_END_CELLS, :]
-    inside = np.abs(end) > 1e-6
-    return ((end < 0) & inside).sum((1, 2)) / inside.sum((1, 2))
+    """(walls,) share of the cells within 20 nm of the IN end with m_z < 0 after the
+    (single) pulse (``reset_mechanism.snapshot_measures``)."""
+    return snapshot_measures(Path(path), CELL)["in_end_reversed"][:, -1]
 
 
-def centre_front(path: str | Path, dx: float) -> np.ndarray:
-    """(walls,) x (m) of the right end of the +z region on the track's middle row of cells:
-    where the original wall is, whatever happened at the IN end."""
-    with h5py.File(path, "r") as f:
-        mz = np.asarray(f["snapshots/m"][:, -1, ..., 0, 2])  # (walls, nx, ny)
-    row = mz[:, :, mz.shape[2] // 2]
-    up = row > 0.3
-    cols = np.arange(row.shape[1])
-    return (np.where(up, cols, -1).max(-1) + 1) * dx
+def centre_front(path: str | Path, dx: float = CELL[0]) -> np.ndarray:
+    """(walls,) x (m) of the right end of the +z region on the track's middle row of cells
+    after the pulse: where the original wall is, whatever happened at the IN end."""
+    return snapshot_measures(Path(path), (dx, dx))["front_m"][:, -1]
 
 
 def main() -> None:
