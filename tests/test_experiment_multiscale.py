@@ -79,12 +79,26 @@ def _spec(**calculator) -> dict:
         ("end_margin", float("inf"), "calculator.end_margin"),
         ("end_margin", 200e-9, "calculator.end_margin"),
         ("end_margin", "8 nm", "calculator.end_margin"),
+        ("in_margin", -1e-9, "calculator.in_margin"),
+        ("in_margin", 1e-9, "calculator.in_margin"),  # under two landscape steps
+        ("in_margin", float("nan"), "calculator.in_margin"),
+        ("in_margin", 40e-9, "calculator.in_margin"),  # past the first window's start
+        ("in_margin", "8 nm", "calculator.in_margin"),
+        ("in_margin", True, "calculator.in_margin"),
     ],
 )
 def test_bad_options_fail_in_one_line_naming_the_option(option, value, message):
     with pytest.raises(ValueError) as err:
         RunSpec.from_dict(_spec(**{option: value}))
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_in_margin_needs_the_windows():
+    for extra in ({"window": False}, {"q_range": [40e-9, 250e-9]}):
+        with pytest.raises(ValueError) as err:
+            RunSpec.from_dict(_spec(in_margin=8e-9, **extra))
+        assert "calculator.in_margin" in str(err.value) and "\n" not in str(err.value)
+    RunSpec.from_dict(_spec(in_margin=8e-9))  # accepted
 
 
 def test_position_readout_matches_the_magnetisation_readout():

@@ -39,6 +39,12 @@ Calculator options (all optional):
                        leaving the last notch is then read at the CLK end while a direct run
                        still reads it at that notch; a smaller margin (e.g. 8e-9) takes the
                        landscape to the end;
+``in_margin``          how far after the IN end the landscape's first window starts (m),
+                       default half a notch spacing before the first notch; a wall driven back
+                       past notch 0 then leaves the landscape (and is gone, or held with
+                       ``in_end = "reservoir"``), while a micromagnetic wall can run on towards
+                       the IN end and come back (results/paper-scale/README.md, "Capture at
+                       T = 0"); a small margin (e.g. 8e-9) takes the landscape to the IN end;
 ``in_end``             ``"absorbing"`` (default): a wall pushed out at the IN side of the
                        landscape is gone, as in the micromagnetic runs of the scaled tracks;
                        ``"reservoir"``: the IN side holds it (the device's nucleation pad),
@@ -84,6 +90,7 @@ DEFAULTS: dict[str, Any] = {
     "dq": 1e-9,
     "q_range": None,
     "end_margin": None,
+    "in_margin": None,
     "in_end": "absorbing",
     "segments": 1,
 }
@@ -136,6 +143,22 @@ def multiscale_options(spec: RunSpec) -> dict[str, Any]:
                 "calculator.end_margin: must be a length (m) in [0, half the track length "
                 f"{0.5 * (x1 - x0):g}), got {margin!r}"
             )
+    margin = options["in_margin"]
+    if margin is not None:
+        x0, _, _, _ = spec.track().bounds
+        centres = np.sort(np.asarray(spec.track().notch_centres, dtype=float))
+        spacing = centres[1] - centres[0] if len(centres) > 1 else 0.0
+        # the first window's core starts half a spacing before the first notch
+        # (physics.multiscale.window.default_windows); two grid steps at the IN end
+        lo, hi = 2 * dq, centres[0] - spacing / 2 - x0 - dq
+        ok = isinstance(margin, int | float) and not isinstance(margin, bool)
+        if not ok or not math.isfinite(margin) or not lo <= margin < hi:
+            raise ValueError(
+                f"calculator.in_margin: must be a length (m) in [{lo:g}, {hi:g}) (from two "
+                f"landscape steps to the first window's start), got {margin!r}"
+            )
+        if options["window"] is not True or options["q_range"] is not None:
+            raise ValueError("calculator.in_margin: needs window = true and no q_range")
     seg = options["segments"]
     if isinstance(seg, bool) or not isinstance(seg, int) or not 1 <= seg <= 64:
         raise ValueError(f"calculator.segments: must be an integer in 1 ... 64, got {seg!r}")
@@ -171,6 +194,7 @@ def spec_landscape(
     q_range: Any = None,
     progress: bool | None = None,
     end_margin: float | None = None,
+    in_margin: float | None = None,
 ) -> Any:
     """The :class:`~physics.multiscale.landscape.WallLandscape` of the spec's track, material
     (renormalised by ``thermal_m``) and cell (cached, see :func:`landscape_dirs`)."""
@@ -186,6 +210,7 @@ def spec_landscape(
         dq=float(dq),
         q_range=None if q_range is None else (float(q_range[0]), float(q_range[1])),
         end_margin=None if end_margin is None else float(end_margin),
+        in_margin=None if in_margin is None else float(in_margin),
         cache_dir=cache,
         read_dirs=read_only,
         progress=bool(progress),
@@ -268,6 +293,7 @@ def simulate_multiscale(spec: RunSpec, progress: bool | None = None) -> RunResul
         q_range=options["q_range"],
         progress=progress,
         end_margin=options["end_margin"],
+        in_margin=options["in_margin"],
     )
     from physics.multiscale.renormalise import renormalised
 

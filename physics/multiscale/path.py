@@ -230,7 +230,8 @@ def constrained_path(
     progress: bool = False,
     desc: str = "path",
 ) -> PathResult:
-    """Sweep the wall along ``q_targets`` (m, increasing) by constrained minimisation.
+    """Sweep the wall along ``q_targets`` (m, increasing, or decreasing to sweep it back towards
+    -x) by constrained minimisation.
 
     system: an ubermag System (e.g. ``physics.device.build_system(..., bias_field=(0, 0, 0))``)
         whose ``m`` holds a wall near ``q_targets[0]`` (written +z domain on the left); only
@@ -244,8 +245,9 @@ def constrained_path(
     mask's column widths.
     """
     q_targets = np.asarray(q_targets, dtype=float)
-    if q_targets.ndim != 1 or len(q_targets) < 3 or np.any(np.diff(q_targets) <= 0):
-        raise ValueError("q_targets: must be at least 3 increasing positions (m)")
+    steps = np.diff(q_targets) if q_targets.ndim == 1 else np.zeros(0)
+    if q_targets.ndim != 1 or len(q_targets) < 3 or not (np.all(steps > 0) or np.all(steps < 0)):
+        raise ValueError("q_targets: must be at least 3 increasing or decreasing positions (m)")
     if not stiffness > 0:
         raise ValueError(f"stiffness: must be positive ((A/m)/m), got {stiffness!r}")
     start = time.perf_counter()
@@ -310,10 +312,11 @@ def constrained_path(
             t_rigid = translation_tangent(states[j], magnetic, (dx, dy)) * free_mask[..., None]
             snap[j] = np.linalg.norm(t_path) > SNAP_RATIO * np.linalg.norm(t_rigid)
         if snap.any() and not snap.all():
-            h_sot[snap] = np.interp(U[snap], U[~snap], h_sot[~snap])
+            kept = np.argsort(U[~snap])
+            h_sot[snap] = np.interp(U[snap], U[~snap][kept], h_sot[~snap][kept])
     else:
         snap = np.zeros(len(U), dtype=bool)
-    dq = np.diff(q_targets)
+    dq = np.abs(np.diff(q_targets))
     gap = float(np.max(np.abs(np.diff(q)) / dq))
     return PathResult(
         U_target=U_targets,

@@ -371,6 +371,7 @@ def track_landscape(
     q_range: tuple[float, float] | None = None,
     margin: float | None = None,
     end_margin: float | None = None,
+    in_margin: float | None = None,
     notches: list[int] | None = None,
     stiffness: float = DEFAULT_STIFFNESS,
     stopping_mxHxm: float = DEFAULT_STOPPING,
@@ -385,7 +386,12 @@ def track_landscape(
     windows computed (the landscape then covers their cores only). window=False: one sweep on
     the whole track (the reference the windows are validated against). The q grid is uniform
     with step ``dq`` over ``q_range`` (default: from the first window's core start to the last
-    one's end). Each window's result is cached in ``cache_dir`` under the SHA-256 of its inputs
+    one's end). ``in_margin`` (m, windows only): the landscape also covers the stretch from
+    in_margin after the IN end to the first window's core, by one more sweep on the first
+    window extended to the IN end that starts at that core's first point and moves the wall
+    back towards IN (a sweep started at the IN end itself leaves a distorted wall that it
+    carries into notch 0); the grid keeps its points, extended by whole steps. Each window's
+    result is cached in ``cache_dir`` under the SHA-256 of its inputs
     (track, material, cell, window, q grid, stiffness, stopping, method version), so an
     interrupted computation resumes; ``read_dirs`` are searched too but never written (a
     committed set of windows).
@@ -394,10 +400,28 @@ def track_landscape(
     delta = material.wall_width
     windows = default_windows(track, delta, cell, margin=margin, end_margin=end_margin)
     chosen = list(range(len(windows))) if notches is None else sorted(notches)
+    x0, _, x1, _ = (float(b) for b in track.bounds)
+    core_start = windows[chosen[0]].q_a
+    if in_margin is not None:
+        in_margin = float(in_margin)
+        if not window or chosen[0] != 0 or q_range is not None:
+            raise ValueError(
+                "in_margin: needs the windows (window=True) from the first notch, no q_range"
+            )
+        if not (math.isfinite(in_margin) and 2 * dq <= in_margin < core_start - x0 - dq):
+            raise ValueError(
+                f"in_margin: must be a length (m) in [{2 * dq:g}, {core_start - x0 - dq:g}) "
+                f"(two grid steps, the first window's core start less one step), "
+                f"got {in_margin!r}"
+            )
     if q_range is None:
-        q_range = (windows[chosen[0]].q_a, windows[chosen[-1]].q_b)
+        q_range = (core_start, windows[chosen[-1]].q_b)
     n = int(math.floor((q_range[1] - q_range[0]) / dq + 1e-9)) + 1
     q_grid = q_range[0] + dq * np.arange(n)
+    if in_margin is not None:  # extended by whole steps: the points after it stay bit for bit
+        n_in = int(math.floor((core_start - x0 - in_margin) / dq + 1e-9))
+        q_grid = np.concatenate([core_start - dq * np.arange(n_in, 0, -1), q_grid])
+        n = len(q_grid)
     current = whole_track_current(track, material, cell)
     base = {
         "track": track.to_dict() if hasattr(track, "to_dict") else repr(track),
@@ -409,7 +433,6 @@ def track_landscape(
     }
     cache = Path(cache_dir) if cache_dir is not None else None
     readonly = [Path(d) for d in read_dirs]
-    x0, _, x1, _ = (float(b) for b in track.bounds)
     if window:
         pieces = []
         # Each q is taken from the window whose core centre is nearest among those whose core
@@ -460,6 +483,39 @@ def track_landscape(
             dist = np.abs(q_grid - w.centre)
             take = inside & (dist < best)
             h_pin[take], h_sot[take], best[take] = h[take], s[take], dist[take]
+        behind = q_grid < core_start - 0.5 * dq
+        if in_margin is not None and behind.any():
+            first = windows[chosen[0]]
+            w_in = Window(
+                x_a=x0,
+                x_b=first.x_b,
+                q_a=float(q_grid[0]),
+                q_b=core_start,
+                cut_left=False,
+                cut_right=first.cut_right,
+            )
+            j0 = int(np.flatnonzero(behind)[-1]) + 1  # the core's first point
+            qs_in = np.concatenate([[q_grid[j0] + dq], q_grid[j0::-1], [q_grid[0] - dq]])
+            key = _sha(base | {"window": w_in.__dict__, "q": qs_in.tolist()})
+
+            def compute_in(w=w_in, qs=qs_in):
+                r = window_path(
+                    track,
+                    material,
+                    cell,
+                    w,
+                    qs,
+                    current=current,
+                    stiffness=stiffness,
+                    stopping_mxHxm=stopping_mxHxm,
+                    progress=progress,
+                )
+                return _result_arrays(r)
+
+            arr = _cached(cache, key, compute_in, readonly)
+            h, s = _interp_piece(arr, q_grid)
+            h_pin[behind], h_sot[behind] = h[behind], s[behind]
+            pieces.append((w_in, arr))
         settings = {"windows": [p[0].__dict__ for p in pieces]}
         stats = {
             "seconds": float(sum(p[1]["seconds"][0] for p in pieces)),

@@ -11,6 +11,12 @@ compared with a two-sided Fisher exact test. Also the model's wall at T = 0 thro
 at 0.25 and 0.30 V, q every 0.1 ns. Writes ``backward-moves.json``.
 
     PYTHONPATH=. .venv/bin/python results/paper-scale/adiabatic/backward_moves.py --m 0.94
+    PYTHONPATH=. .venv/bin/python results/paper-scale/adiabatic/backward_moves.py --m 0.94 \
+        --in-margin 8e-9 --json results/paper-scale/adiabatic/backward-moves-in-end.json
+
+``--in-margin`` takes the model's landscape to that distance from the IN end (README "Capture
+at T = 0, and the landscape to the IN end"); by default it starts half a notch spacing before
+notch 0, and a wall that runs back past that point is gone.
 """
 
 from __future__ import annotations
@@ -68,7 +74,9 @@ def blocks(direct: dict, model: dict) -> dict:
     return out
 
 
-def t0_trajectories(m: float, volts: tuple[float, ...] = (0.25, 0.30)) -> dict:
+def t0_trajectories(
+    m: float, in_margin: float | None = None, volts: tuple[float, ...] = (0.25, 0.30)
+) -> dict:
     """The model's wall at T = 0 from notch 0 of the calibration trapezoid through one pulse of
     the ramp (1 ns edges, 1.5 ns FWHM, 1 ns settle, -4 mT): q (m) every 0.1 ns."""
     import numpy as np
@@ -78,11 +86,12 @@ def t0_trajectories(m: float, volts: tuple[float, ...] = (0.25, 0.30)) -> dict:
     from physics.multiscale.renormalise import renormalised
     from physics.multiscale.wall_model import run_pulses
 
-    spec = RunSpec.from_dict(model_spec("trapezoid-ramp", m, 1, 1, END_MARGIN))
-    land = sm.spec_landscape(spec, thermal_m=m, end_margin=END_MARGIN)
+    spec = RunSpec.from_dict(model_spec("trapezoid-ramp", m, 1, 1, END_MARGIN, in_margin))
+    land = sm.spec_landscape(spec, thermal_m=m, end_margin=END_MARGIN, in_margin=in_margin)
     model = sm.wall_model_of(land, material=renormalised(spec.material_object(), m))
     bias = float(spec.protocol.ramps[0].bias_h)
-    start = float(land.stable_points(bias)[0])
+    stable = np.asarray(land.stable_points(bias), dtype=float)
+    start = float(stable[np.argmin(np.abs(stable - np.min(land.notch_centres)))])
     out = {"notch_stable_m": land.stable_points(bias).tolist(), "dt_record_s": 1e-10}
     for v in volts:
         r = run_pulses(
@@ -107,14 +116,23 @@ def t0_trajectories(m: float, volts: tuple[float, ...] = (0.25, 0.30)) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--m", type=float, default=0.94, help="thermal_m of the model")
+    parser.add_argument(
+        "--in-margin",
+        type=float,
+        default=None,
+        help="the landscape's start after the IN end (m; default: the calculator's)",
+    )
+    parser.add_argument("--json", default=str(HERE / "backward-moves.json"))
     args = parser.parse_args()
     result: dict = {"thermal_m": args.m, "model_walls": WALLS, "end_margin_m": END_MARGIN}
+    if args.in_margin is not None:
+        result["in_margin_m"] = args.in_margin
     with tempfile.TemporaryDirectory() as out:
         for case in CASES:
             paths = direct_runs(case)
             if paths is None:
                 raise SystemExit(f"{case}: no direct run")
-            data = model_spec(case, args.m, WALLS, 1, END_MARGIN)
+            data = model_spec(case, args.m, WALLS, 1, END_MARGIN, args.in_margin)
             model_path, _ = simulate_run(
                 RunSpec.from_dict(data), out, figures=False, progress=False
             )
@@ -133,12 +151,12 @@ def main() -> None:
                     f"model {b['model'][0]}/{b['model'][1]}, p = {b['fisher_p']:.2g}",
                     flush=True,
                 )
-    result["model_t0_from_notch0"] = t0_trajectories(args.m)
+    result["model_t0_from_notch0"] = t0_trajectories(args.m, args.in_margin)
     traj = result["model_t0_from_notch0"]
     for v in ("0.25", "0.30"):
         q = [round(x * 1e9) for x in traj[v]]
         print(f"model, T = 0, {v} V from notch 0: q (nm) every 0.1 ns: {q}")
-    (HERE / "backward-moves.json").write_text(json.dumps(result, indent=1) + "\n")
+    Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,13 @@ runs the model alone, reading no direct run: the held-out case's prediction
         --m 1.0 0.97 0.95
     PYTHONPATH=. .venv/bin/python results/paper-scale/adiabatic/compare.py --predict \
         --cases heldout-ramp --m 0.94 --json results/paper-scale/heldout/adiabatic/prediction.json
+
+The stored comparisons of this session's README sections were made with
+``--realisations 256 --end-margin 8e-9`` and: ``--cases trapezoid-ramp-2seeds straight-ramp
+--m 0.935 0.94 0.945 0.95 --json .../compare-2seeds.json``; ``--cases straight-ramp-2seeds
+--m 0.94 --json .../compare-straight-2seeds.json``; ``--cases trapezoid-ramp-2seeds
+straight-ramp-2seeds heldout-ramp --m 0.94 0.935 0.945 --in-margin 8e-9 --json
+.../compare-in-end.json`` (windows from ``results/paper-scale/landscapes``).
 """
 
 from __future__ import annotations
@@ -49,11 +56,16 @@ CASES = {
 }
 """Direct spec of each case; its runs are stored in ``runs/`` beside the spec."""
 CASES["trapezoid-ramp-2seeds"] = CASES["trapezoid-ramp"]
+CASES["straight-ramp-2seeds"] = CASES["straight-ramp"]
 POOLED = {
     "trapezoid-ramp-2seeds": [
         HERE / "trapezoid-ramp-direct.toml",
         HERE / "trapezoid-ramp-direct-seed2.toml",
-    ]
+    ],
+    "straight-ramp-2seeds": [
+        HERE / "straight-ramp-direct.toml",
+        HERE / "straight-ramp-direct-seed2.toml",
+    ],
 }
 """Cases whose direct side pools several runs of one protocol (seeds); the model side runs
 the first spec's protocol and seed."""
@@ -132,11 +144,17 @@ def bootstrap_mu(path: str | list[str], n_boot: int = 200, seed: int = 0) -> dic
 
 
 def model_spec(
-    case: str, m: float, realisations: int, segments: int = 1, end_margin: float | None = None
+    case: str,
+    m: float,
+    realisations: int,
+    segments: int = 1,
+    end_margin: float | None = None,
+    in_margin: float | None = None,
 ) -> dict:
     """The multiscale spec of ``case``: the direct spec with the model's calculator and
-    ``realisations`` walls; protocol, seed, geometry and cells unchanged. ``end_margin`` (m):
-    the calculator's (None: its default, 2 delta before the CLK end)."""
+    ``realisations`` walls; protocol, seed, geometry and cells unchanged. ``end_margin`` and
+    ``in_margin`` (m): the calculator's (None: its defaults, the landscape from half a notch
+    spacing before notch 0 to 2 delta before the CLK end)."""
     data = tomllib.loads(CASES[case].read_text())
     data["n_realisations"] = realisations
     data["calculator"] = {
@@ -148,6 +166,8 @@ def model_spec(
     }
     if end_margin is not None:
         data["calculator"]["end_margin"] = end_margin
+    if in_margin is not None:
+        data["calculator"]["in_margin"] = in_margin
     return data
 
 
@@ -181,6 +201,7 @@ def run_case(
     out: str,
     segments: int = 1,
     end_margin: float | None = None,
+    in_margin: float | None = None,
 ) -> dict | None:
     direct_paths = direct_runs(case)
     if direct_paths is None:
@@ -188,13 +209,14 @@ def run_case(
         return None
     direct = summary(direct_paths)
     direct["bootstrap"] = bootstrap_mu(direct_paths)
-    data = model_spec(case, m, realisations, segments, end_margin)
+    data = model_spec(case, m, realisations, segments, end_margin, in_margin)
     row = {
         "case": case,
         "thermal_m": m,
         "segments": segments,
         "realisations": realisations,
         **({} if end_margin is None else {"end_margin_m": end_margin}),
+        **({} if in_margin is None else {"in_margin_m": in_margin}),
         **model_against_direct(data, direct_paths, out, direct),
     }
     n0 = row["notch0"]
@@ -224,6 +246,13 @@ def main() -> None:
         help="the model landscape's end margin (m; default: the calculator's, 2 delta)",
     )
     parser.add_argument(
+        "--in-margin",
+        type=float,
+        default=None,
+        help="the model landscape's start after the IN end (m; default: the calculator's, "
+        "half a notch spacing before notch 0)",
+    )
+    parser.add_argument(
         "--predict",
         action="store_true",
         help="model only, no direct run read (a prediction to commit before the direct run)",
@@ -237,7 +266,15 @@ def main() -> None:
                     if args.predict:
                         row = predict(case, m, args.realisations, out, segments)
                     else:
-                        row = run_case(case, m, args.realisations, out, segments, args.end_margin)
+                        row = run_case(
+                            case,
+                            m,
+                            args.realisations,
+                            out,
+                            segments,
+                            args.end_margin,
+                            args.in_margin,
+                        )
                     if row is not None:
                         rows.append(row)
                         Path(args.json).write_text(json.dumps({"rows": rows}, indent=2) + "\n")
