@@ -926,3 +926,22 @@ def test_at_minus_4_mT_both_free_walls_run_back_equally_far_and_turn_together():
             assert mm["end_m"] < rw["end_m"]
         else:
             assert mm["back_m"] > 2 * rw["back_m"]
+
+
+def test_the_free_sot_driven_wall_is_the_rigid_wall_on_a_smooth_strip():
+    # README "Straight track, two seeds" (capture/sot_free_wall.py): without notches, at the
+    # straight track's current densities for 0.26 and 0.34 V, the 2-D wall's plateau speed is
+    # within 10 % of the rigid wall's, and the distance to its farthest point within 15 % of the
+    # rigid wall's (1.06-1.12; both walls move > 200 nm, so this is not two walls standing
+    # still); the straight track's gap is therefore in the notches.
+    import json
+
+    data = json.loads((PAPER_SCALE / "adiabatic" / "capture" / "sot-free-wall.json").read_text())
+    assert [r["track_voltage_V"] for r in data["rows"]] == [0.26, 0.34]
+    start = 150e-9
+    for r in data["rows"]:
+        mm, rw = r["micromagnetics"], r["rigid"]
+        assert abs(mm["plateau_speed_m_per_s"] / rw["plateau_speed_m_per_s"] - 1) < 0.10
+        assert rw["farthest_m"] - start > 200e-9
+        ratio = (mm["farthest_m"] - start) / (rw["farthest_m"] - start)
+        assert abs(ratio - 1) < 0.15, ratio
