@@ -434,6 +434,27 @@ def track_landscape(
     cache = Path(cache_dir) if cache_dir is not None else None
     readonly = [Path(d) for d in read_dirs]
     if window:
+
+        def sweep(w: Window, qs: np.ndarray) -> dict[str, np.ndarray]:
+            """The constrained path over ``qs`` in window ``w``, cached under its inputs."""
+            key = _sha(base | {"window": w.__dict__, "q": qs.tolist()})
+
+            def compute():
+                r = window_path(
+                    track,
+                    material,
+                    cell,
+                    w,
+                    qs,
+                    current=current,
+                    stiffness=stiffness,
+                    stopping_mxHxm=stopping_mxHxm,
+                    progress=progress,
+                )
+                return _result_arrays(r)
+
+            return _cached(cache, key, compute, readonly)
+
         pieces = []
         # Each q is taken from the window whose core centre is nearest among those whose core
         # holds q (below), so a window sweeps only that part of its core, plus one grid step on
@@ -458,23 +479,7 @@ def track_landscape(
             sel = (q_grid >= lo - 1e-15) & (q_grid <= hi + 1e-15)
             # sweep one step beyond the core on each side: the tangent at its ends is central
             qs = np.concatenate([[q_grid[sel][0] - dq], q_grid[sel], [q_grid[sel][-1] + dq]])
-            key = _sha(base | {"window": w.__dict__, "q": qs.tolist()})
-
-            def compute(w=w, qs=qs):
-                r = window_path(
-                    track,
-                    material,
-                    cell,
-                    w,
-                    qs,
-                    current=current,
-                    stiffness=stiffness,
-                    stopping_mxHxm=stopping_mxHxm,
-                    progress=progress,
-                )
-                return _result_arrays(r)
-
-            pieces.append((w, _cached(cache, key, compute, readonly)))
+            pieces.append((w, sweep(w, qs)))
         h_pin, h_sot = np.full(n, np.nan), np.full(n, np.nan)
         best = np.full(n, np.inf)
         for w, arr in pieces:
@@ -496,23 +501,7 @@ def track_landscape(
             )
             j0 = int(np.flatnonzero(behind)[-1]) + 1  # the core's first point
             qs_in = np.concatenate([[q_grid[j0] + dq], q_grid[j0::-1], [q_grid[0] - dq]])
-            key = _sha(base | {"window": w_in.__dict__, "q": qs_in.tolist()})
-
-            def compute_in(w=w_in, qs=qs_in):
-                r = window_path(
-                    track,
-                    material,
-                    cell,
-                    w,
-                    qs,
-                    current=current,
-                    stiffness=stiffness,
-                    stopping_mxHxm=stopping_mxHxm,
-                    progress=progress,
-                )
-                return _result_arrays(r)
-
-            arr = _cached(cache, key, compute_in, readonly)
+            arr = sweep(w_in, qs_in)
             h, s = _interp_piece(arr, q_grid)
             h_pin[behind], h_sot[behind] = h[behind], s[behind]
             pieces.append((w_in, arr))

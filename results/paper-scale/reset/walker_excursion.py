@@ -30,25 +30,11 @@ import walker_plateau as wp  # noqa: E402
 def rigid_path(width: float, field_T: float, temperature: float) -> np.ndarray:
     """Mean position (m) of the rigid walls at the samples of ``walker_plateau``."""
     from physics.engine.ensemble import ensemble_keys
-    from physics.multiscale.landscape import neel_bloch_field
     from physics.multiscale.renormalise import renormalised
-    from physics.multiscale.wall_model import WallModel, run_pulses
+    from physics.multiscale.wall_model import run_pulses
 
     mat = renormalised(wp.material(), wp.THERMAL_M) if temperature > 0 else wp.material()
-    delta = mat.wall_width
-    q = np.linspace(0.0, wp.LENGTH, 1001)
-    model = WallModel(
-        q_grid=q,
-        h_pin=np.zeros_like(q),
-        h_sot=np.zeros_like(q),
-        width=np.full_like(q, width),
-        Ms=mat.Ms,
-        thickness=mat.t_fm,
-        alpha=mat.alpha,
-        delta=delta,
-        h_dmi=mat.D / (wp.MU0 * mat.Ms * delta),
-        h_k=neel_bloch_field(mat.Ms, mat.t_fm, delta),
-    )
+    model = wp.flat_model(mat, width)
     n = wp.MODEL_WALLS if temperature > 0 else 1
     r = run_pulses(
         model,

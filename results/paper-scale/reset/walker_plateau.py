@@ -117,19 +117,18 @@ def micromagnetic(width: float, field_T: float, temperature: float) -> dict:
     return {"t_s": t.astype(float).tolist(), "position_m": x.tolist(), **speeds(t, x)}
 
 
-def rigid(width: float, field_T: float, temperature: float) -> dict:
-    from physics.engine.ensemble import ensemble_keys
+def flat_model(mat, width: float, length: float = LENGTH, h_sot: float = 0.0):
+    """The rigid (q, phi) wall of ``mat`` on a flat landscape (no pinning) over [0, length] (m)
+    of a strip ``width`` (m) wide, with ``h_sot`` (A/m per V) everywhere."""
     from physics.multiscale.landscape import neel_bloch_field
-    from physics.multiscale.renormalise import renormalised
-    from physics.multiscale.wall_model import WallModel, run_pulses
+    from physics.multiscale.wall_model import WallModel
 
-    mat = renormalised(material(), THERMAL_M) if temperature > 0 else material()
     delta = mat.wall_width
-    q = np.linspace(0.0, LENGTH, 1001)
-    model = WallModel(
+    q = np.linspace(0.0, length, 1001)
+    return WallModel(
         q_grid=q,
         h_pin=np.zeros_like(q),
-        h_sot=np.zeros_like(q),
+        h_sot=np.full_like(q, h_sot),
         width=np.full_like(q, width),
         Ms=mat.Ms,
         thickness=mat.t_fm,
@@ -138,6 +137,16 @@ def rigid(width: float, field_T: float, temperature: float) -> dict:
         h_dmi=mat.D / (MU0 * mat.Ms * delta),
         h_k=neel_bloch_field(mat.Ms, mat.t_fm, delta),
     )
+
+
+def rigid(width: float, field_T: float, temperature: float) -> dict:
+    from physics.engine.ensemble import ensemble_keys
+    from physics.multiscale.renormalise import renormalised
+    from physics.multiscale.wall_model import run_pulses
+
+    mat = renormalised(material(), THERMAL_M) if temperature > 0 else material()
+    delta = mat.wall_width
+    model = flat_model(mat, width)
     n = MODEL_WALLS if temperature > 0 else 1
     every = int(round(T_RUN / N_SAMPLES / MODEL_DT))
     r = run_pulses(

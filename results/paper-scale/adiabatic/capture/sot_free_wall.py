@@ -102,27 +102,18 @@ def micromagnetic(v: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def rigid(v: float) -> tuple[np.ndarray, np.ndarray]:
+    import sys
+
     from physics.device import spin_hall_field
     from physics.engine.ensemble import ensemble_keys
-    from physics.multiscale.landscape import neel_bloch_field
-    from physics.multiscale.wall_model import WallModel, run_pulses
+    from physics.multiscale.wall_model import run_pulses
+
+    sys.path.insert(0, str(HERE.parents[1] / "reset"))
+    from walker_plateau import flat_model
 
     mat = material()
-    delta = mat.wall_width
-    q = np.linspace(0.0, LENGTH, 1001)
     h_sot = math.pi / 2 * float(spin_hall_field(1.0 / (mat.rho_hm * LENGTH), mat))
-    model = WallModel(
-        q_grid=q,
-        h_pin=np.zeros_like(q),
-        h_sot=np.full_like(q, h_sot),
-        width=np.full_like(q, WIDTH),
-        Ms=mat.Ms,
-        thickness=mat.t_fm,
-        alpha=mat.alpha,
-        delta=delta,
-        h_dmi=mat.D / (MU0 * mat.Ms * delta),
-        h_k=neel_bloch_field(mat.Ms, mat.t_fm, delta),
-    )
+    model = flat_model(mat, WIDTH, LENGTH, h_sot)
     relaxed = run_pulses(  # 1 ns under the bias alone, as the micromagnetic wall
         model,
         np.array([START]),
