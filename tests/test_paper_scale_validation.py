@@ -701,6 +701,26 @@ def test_pooled_adiabatic_calibration_meets_the_10_percent_criterion():
     assert fisher_exact(_jump_table(trap[0.94])).pvalue > 0.05
 
 
+def _backward_moves_rederived(data: dict) -> None:
+    """A backward-moves JSON (adiabatic/backward_moves.py) against the stored direct runs:
+    the direct notch-0 table re-derived, the below-threshold block recomputed from the stored
+    model table, and below threshold model and direct not different (two-sided Fisher p >
+    0.01, i.e. 1 % false alarms per case)."""
+    sys.path.insert(0, str(PAPER_SCALE / "adiabatic"))
+    sys.path.insert(0, str(PAPER_SCALE / "heldout" / "adiabatic"))
+    from backward_moves import blocks, pooled_table
+    from compare import direct_runs
+
+    for case in ("trapezoid-ramp-2seeds", "heldout-ramp", "straight-ramp"):
+        paths = direct_runs(case)
+        assert paths is not None
+        direct = pooled_table(paths)
+        assert direct["0"] == data[case]["direct_notch0"]
+        again = blocks(direct, {"0": data[case]["model_notch0"]})
+        assert again["below_threshold"] == data[case]["below_threshold"]
+        assert data[case]["below_threshold"]["fisher_p"] > 0.01, case
+
+
 def test_model_loses_walls_backwards_from_notch_0_after_strong_pulses():
     # README "Adiabatic edges at 300 K", backward moves (adiabatic/backward_moves.py, the
     # direct side re-derived here): below notch 0's threshold the model and the direct runs
@@ -711,19 +731,10 @@ def test_model_loses_walls_backwards_from_notch_0_after_strong_pulses():
 
     sys.path.insert(0, str(PAPER_SCALE / "adiabatic"))
     sys.path.insert(0, str(PAPER_SCALE / "heldout" / "adiabatic"))
-    from backward_moves import blocks, pooled_table
-    from compare import direct_runs
 
     data = json.loads((PAPER_SCALE / "adiabatic" / "backward-moves.json").read_text())
     assert data["thermal_m"] == 0.94
-    for case in ("trapezoid-ramp-2seeds", "heldout-ramp", "straight-ramp"):
-        paths = direct_runs(case)
-        assert paths is not None
-        direct = pooled_table(paths)
-        assert direct["0"] == data[case]["direct_notch0"]
-        again = blocks(direct, {"0": data[case]["model_notch0"]})
-        assert again["below_threshold"] == data[case]["below_threshold"]
-        assert data[case]["below_threshold"]["fisher_p"] > 0.01
+    _backward_moves_rederived(data)
     strong = data["trapezoid-ramp-2seeds"]["at_or_above"]
     assert strong["fisher_p"] < 1e-6
     assert strong["model"][0] / strong["model"][1] > 5 * strong["direct"][0] / strong["direct"][1]
@@ -800,8 +811,7 @@ def test_with_the_landscape_to_the_in_end_walls_are_not_lost_and_the_calibration
     monkeypatch.setenv(sm.LANDSCAPES_ENV, str(tmp_path))
     sys.path.insert(0, str(PAPER_SCALE / "adiabatic"))
     sys.path.insert(0, str(PAPER_SCALE / "heldout" / "adiabatic"))
-    from backward_moves import blocks, pooled_table
-    from compare import direct_runs, model_spec
+    from compare import model_spec
 
     for case in ("trapezoid-ramp", "heldout-ramp", "straight-ramp"):
         spec = RunSpec.from_dict(model_spec(case, 0.94, 16, 1, 8e-9, 8e-9))
@@ -813,14 +823,7 @@ def test_with_the_landscape_to_the_in_end_walls_are_not_lost_and_the_calibration
     here = PAPER_SCALE / "adiabatic"
     data = json.loads((here / "backward-moves-in-end.json").read_text())
     assert data["thermal_m"] == 0.94 and data["in_margin_m"] == 8e-9
-    for case in ("trapezoid-ramp-2seeds", "heldout-ramp", "straight-ramp"):
-        paths = direct_runs(case)
-        assert paths is not None
-        direct = pooled_table(paths)
-        assert direct["0"] == data[case]["direct_notch0"]
-        again = blocks(direct, {"0": data[case]["model_notch0"]})
-        assert again["below_threshold"] == data[case]["below_threshold"]
-        assert data[case]["below_threshold"]["fisher_p"] > 0.01, case
+    _backward_moves_rederived(data)
     old = json.loads((here / "backward-moves.json").read_text())["trapezoid-ramp-2seeds"]
     new = data["trapezoid-ramp-2seeds"]["at_or_above"]
     assert old["at_or_above"]["model"][0] / old["at_or_above"]["model"][1] > 0.5

@@ -74,6 +74,40 @@ def blocks(direct: dict, model: dict) -> dict:
     return out
 
 
+def notch0_point(land, bias: float) -> float:
+    """Notch 0's stable point (m) under ``bias`` (A/m): the one nearest its centre (with the
+    landscape taken to the IN end, ``land.stable_points`` may list points before it)."""
+    import numpy as np
+
+    stable = np.asarray(land.stable_points(bias), dtype=float)
+    return float(stable[np.argmin(np.abs(stable - np.min(land.notch_centres)))])
+
+
+def one_pulse(model, start: float, v: float, bias: float, settle: float, dt: float, every: int):
+    """One ramp pulse (1 ns edges, 1.5 ns FWHM) of ``v`` (V) at T = 0 from ``start`` (m) under
+    ``bias`` (A/m), then ``settle`` (s) at V = 0; q recorded every ``every`` steps of ``dt``."""
+    import numpy as np
+
+    from physics.engine.ensemble import ensemble_keys
+    from physics.multiscale.wall_model import run_pulses
+
+    return run_pulses(
+        model,
+        np.array([start]),
+        0.0,
+        v,
+        bias,
+        0.0,
+        ensemble_keys(0, 1),
+        rise=1e-9,
+        plateau=0.5e-9,
+        fall=1e-9,
+        settle=settle,
+        dt=dt,
+        record_every=every,
+    )
+
+
 def t0_trajectories(
     m: float, in_margin: float | None = None, volts: tuple[float, ...] = (0.25, 0.30)
 ) -> dict:
@@ -82,33 +116,16 @@ def t0_trajectories(
     import numpy as np
 
     import physics.experiment.simulate_multiscale as sm
-    from physics.engine.ensemble import ensemble_keys
     from physics.multiscale.renormalise import renormalised
-    from physics.multiscale.wall_model import run_pulses
 
     spec = RunSpec.from_dict(model_spec("trapezoid-ramp", m, 1, 1, END_MARGIN, in_margin))
     land = sm.spec_landscape(spec, thermal_m=m, end_margin=END_MARGIN, in_margin=in_margin)
     model = sm.wall_model_of(land, material=renormalised(spec.material_object(), m))
     bias = float(spec.protocol.ramps[0].bias_h)
-    stable = np.asarray(land.stable_points(bias), dtype=float)
-    start = float(stable[np.argmin(np.abs(stable - np.min(land.notch_centres)))])
+    start = notch0_point(land, bias)
     out = {"notch_stable_m": land.stable_points(bias).tolist(), "dt_record_s": 1e-10}
     for v in volts:
-        r = run_pulses(
-            model,
-            np.array([start]),
-            0.0,
-            v,
-            bias,
-            0.0,
-            ensemble_keys(0, 1),
-            rise=1e-9,
-            plateau=0.5e-9,
-            fall=1e-9,
-            settle=1e-9,
-            dt=2e-13,
-            record_every=500,
-        )
+        r = one_pulse(model, start, v, bias, 1e-9, 2e-13, 500)
         out[f"{v:.2f}"] = np.asarray(r.q_record)[0].tolist()
     return out
 

@@ -106,36 +106,15 @@ def model_setup(in_margin: float | None, case: str = "trapezoid"):
     return land, float(spec.protocol.ramps[0].bias_h), spec
 
 
-def notch0_point(land, bias: float) -> float:
-    """Notch 0's stable point (m) under ``bias`` (A/m): the one nearest its centre."""
-    stable = np.asarray(land.stable_points(bias), dtype=float)
-    return float(stable[np.argmin(np.abs(stable - np.min(land.notch_centres)))])
-
-
 def model_trace(land, bias: float, spec, v: float) -> dict:
+    from backward_moves import notch0_point, one_pulse
+
     import physics.experiment.simulate_multiscale as sm
-    from physics.engine.ensemble import ensemble_keys
     from physics.multiscale.renormalise import renormalised
-    from physics.multiscale.wall_model import run_pulses
 
     model = sm.wall_model_of(land, material=renormalised(spec.material_object(), THERMAL_M))
-    q0 = np.array([notch0_point(land, bias)])
     every = int(round(RECORD / MODEL_DT))
-    r = run_pulses(
-        model,
-        q0,
-        0.0,
-        v,
-        bias,
-        0.0,
-        ensemble_keys(0, 1),
-        rise=1e-9,
-        plateau=0.5e-9,
-        fall=1e-9,
-        settle=SETTLE,
-        dt=MODEL_DT,
-        record_every=every,
-    )
+    r = one_pulse(model, notch0_point(land, bias), v, bias, SETTLE, MODEL_DT, every)
     q = np.asarray(r.q_record, dtype=float)[0]
     t = RECORD * np.arange(1, q.size + 1)
     return {"t_s": t.tolist(), "q_m": q.tolist(), "escaped": bool(np.asarray(r.escaped)[0])}
@@ -189,6 +168,8 @@ def main() -> None:
     setups = {key: model_setup(margin, case) for key, margin in VARIANTS.items()}
     land, bias, spec = setups["model"]
     stable = np.asarray(land.stable_points(bias), dtype=float)
+    from backward_moves import notch0_point
+
     stable = stable[stable >= notch0_point(land, bias) - 1e-12]
     rows = []
     for v in volts:
