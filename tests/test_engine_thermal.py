@@ -312,3 +312,35 @@ def test_one_demag_per_step_is_first_order_and_exact_without_demag():
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     with pytest.raises(ValueError, match="demag_update"):
         integrate_thermal(m0, params, jax.random.PRNGKey(0), demag_update="never", **kw)
+
+
+def test_a_time_function_sampled_for_a_shorter_run_is_refused():
+    """A pulse given as a Python func is sampled up to build_params' t_end; parameters built
+    without it hold the drive at its t = 0 value. A thermal run or ensemble past the sampled
+    span is refused before any work, naming the term, and runs once t_end covers it, where
+    the field follows the pulse (zero before it starts, full strength on its plateau)."""
+    mesh = df.Mesh(p1=(0, 0, 0), p2=(6e-9, 6e-9, 3e-9), cell=(3e-9, 3e-9, 3e-9))
+
+    def pulse(t: float) -> float:
+        return 0.0 if t < 1e-12 else 1.0
+
+    def system() -> mm.System:
+        s = mm.System(name="pulsed")
+        s.energy = mm.Exchange(A=1.3e-11) + mm.Zeeman(H=(0, 0, 1e5), func=pulse, dt=1e-13)
+        s.dynamics = mm.Precession(gamma0=GAMMA0) + mm.Damping(alpha=0.05)
+        s.m = df.Field(mesh, nvdim=3, value=(1, 0, 0), norm=MS)
+        s.T = 0.0
+        return s
+
+    kwargs = {"dt": 1e-14, "steps_per_output": 100, "n_outputs": 3}
+    m0, static, _ = build_params(system(), jnp.float64)
+    with pytest.raises(ValueError, match=r"^zeeman\.func: sampled up to t = 0 s only.*t_end"):
+        integrate_thermal(m0, static, jax.random.PRNGKey(0), **kwargs)
+    with pytest.raises(ValueError, match=r"^zeeman\.func: sampled up to t = 0 s only"):
+        run_ensemble(m0, static, ensemble_keys(0, 2), **kwargs)
+    m0, params, _ = build_params(system(), jnp.float64, t_end=3e-12)
+    run = integrate_thermal(m0, params, jax.random.PRNGKey(0), **kwargs)
+    # Precession about +z once the field is on (after 1 ps): m_x oscillates, m_z grows by damping.
+    assert float(run.observed[-1][2]) > 1e-3
+    with pytest.raises(ValueError, match=r"sampled up to t = 3e-12 s only"):
+        integrate_thermal(m0, params, jax.random.PRNGKey(0), t0=1e-12, **kwargs)

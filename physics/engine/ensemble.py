@@ -51,6 +51,7 @@ from .thermal import (
     _integrate,
     _validate,
     average_magnetisation,
+    check_run_span,
 )
 from .zeeman import Zeeman
 
@@ -233,6 +234,7 @@ def run_ensemble(
             f"block: must be 'auto', None or a positive whole number of members, got {block!r}"
         )
     _validate(dt, steps_per_output, n_outputs, demag_update)
+    check_run_span(params, t0, dt, steps_per_output, n_outputs)
     field_fn, rhs_fn = _default_fns(field_fn, rhs_fn)
     keys = jnp.asarray(keys)
     if keys.ndim != 2:

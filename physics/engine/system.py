@@ -138,7 +138,8 @@ def build_params(
 
     dtype: float type of the arrays (call inside ``jax.enable_x64(True)`` for float64);
     t_end: end time (s) of the drive, up to which Python time functions are sampled
-    (default: t = 0 only, for static drivers).
+    (default: t = 0 only, for static drivers; the thermal integrators and ensembles refuse
+    to run past it, naming the term, rather than hold the drive at its last sample).
     """
     mesh, m0, Ms = _magnetisation(system)
     _check_term_types(system)

@@ -23,7 +23,7 @@ Public API
 
 Wiring for a TimeDriver at T > 0 (ubermag's ``drive(system, t=..., n=...)``)::
 
-    m0, params, names = build_params(system, dtype)
+    m0, params, names = build_params(system, dtype, t_end=t)   # t_end: Python funcs' span
     run = integrate_thermal(m0, params, key, dt=dt, steps_per_output=steps_per_output(t, n, dt),
                             n_outputs=n)   # run.t, run.observed (<m>), run.m (final state)
 
@@ -82,6 +82,7 @@ from .field import effective_field
 from .integrators import normalise
 from .llg import llg_rhs
 from .params import Params
+from .timefunctions import check_sampled_span
 
 DEMAG_UPDATES = ("stage", "step")
 DemagUpdate = str | int
@@ -238,6 +239,16 @@ def demag_interval(demag_update: DemagUpdate) -> int | None:
     return int(demag_update)
 
 
+def check_run_span(params: Params, t0: Any, dt: Any, steps_per_output: int, n_outputs: int) -> None:
+    """ValueError if a Python time function of ``params`` was sampled for a shorter run than
+    n_outputs * steps_per_output steps of dt (s) from t0 (s) (skipped for traced t0 or dt)."""
+    try:
+        t_stop = float(t0) + float(dt) * int(steps_per_output) * int(n_outputs)
+    except (TypeError, jax.errors.ConcretizationTypeError):
+        return
+    check_sampled_span(params, t_stop)
+
+
 def _validate(
     dt, steps_per_output: int, n_outputs: int, demag_update: DemagUpdate = "stage"
 ) -> None:
@@ -352,6 +363,7 @@ def integrate_thermal(
     docstring). Deterministic for a given key.
     """
     _validate(dt, steps_per_output, n_outputs, demag_update)
+    check_run_span(params, t0, dt, steps_per_output, n_outputs)
     field_fn, rhs_fn = _default_fns(field_fn, rhs_fn)
     return _integrate(
         m0,

@@ -9,6 +9,7 @@ at full strength, t in s). The scalar profiles also give the factor ``factor(t)`
 from __future__ import annotations
 
 import abc
+import math
 from typing import Any
 
 import equinox as eqx
@@ -50,12 +51,16 @@ class Constant(ScalarProfile):
 
 class Sampled(ScalarProfile):
     """f sampled every ``dt`` from t = 0, looked up at the nearest sample (as OOMMF's
-    TimeFunction does); the last sample holds after the end."""
+    TimeFunction does); the last sample holds after the end, and the integrators refuse to
+    run past ``sampled_to`` (:func:`check_sampled_span`)."""
 
     samples: jax.Array
     """f at t = 0, dt, 2 dt, ... (dimensionless), shape (n,)."""
     dt: jax.Array
     """Sampling step (s)."""
+    sampled_to: float = eqx.field(static=True, default=math.inf)
+    """The end time (s) the samples were taken for (``build_params``' ``t_end``; 0 for a
+    static driver)."""
 
     def factor(self, t: jax.Array) -> jax.Array:
         index = jnp.round(t / self.dt).astype(jnp.int32)
@@ -95,6 +100,8 @@ class SampledMatrix(TimeProfile):
     """M at t = 0, dt, 2 dt, ..., shape (n, 3, 3), row-major."""
     dt: jax.Array
     """Sampling step (s)."""
+    sampled_to: float = eqx.field(static=True, default=math.inf)
+    """The end time (s) the samples were taken for (see :class:`Sampled`)."""
 
     def apply(self, value: jax.Array, t: jax.Array) -> jax.Array:
         index = jnp.round(t / self.dt).astype(jnp.int32)
@@ -141,11 +148,11 @@ def time_profile(
     dt = attr(term, "dt")
     if dt is None or not dt > 0:
         raise ValueError(f"{what}: a time function func needs a positive sampling step dt (s)")
-    t_end = 0.0 if t_end is None else t_end  # static drivers evaluate at t = 0
+    t_end = 0.0 if t_end is None else float(t_end)  # static drivers evaluate at t = 0
     times = np.arange(0.0, t_end + 2 * dt, dt)
     samples = np.array([np.asarray(func(float(t)), dtype=np.float64) for t in times])
     if samples.ndim == 2 and samples.shape[1] == 9 and allow_matrix:
-        return SampledMatrix(to_array(samples.reshape(-1, 3, 3)), to_array(float(dt)))
+        return SampledMatrix(to_array(samples.reshape(-1, 3, 3)), to_array(float(dt)), t_end)
     if samples.ndim != 1:
         expected = "a number (a scale factor)" + (
             " or nine numbers (a 3x3 matrix applied to H)" if allow_matrix else ""
@@ -153,4 +160,19 @@ def time_profile(
         raise ValueError(
             f"{what}: func must return {expected} at each time, got shape {samples.shape[1:]}"
         )
-    return Sampled(to_array(samples), to_array(float(dt)))
+    return Sampled(to_array(samples), to_array(float(dt)), t_end)
+
+
+def check_sampled_span(params: Any, t_stop: float) -> None:
+    """Raise ValueError, naming the term, if a Python time function of ``params`` (a
+    :class:`~physics.engine.params.Params`) was sampled for a shorter run than one that ends
+    at ``t_stop`` (s): past its samples the drive would silently hold its last value (e.g.
+    the value at t = 0 of parameters built for a static driver)."""
+    for term in (*params.terms, *params.torques):
+        end = getattr(getattr(term, "profile", None), "sampled_to", math.inf)
+        if t_stop > end + 1e-9 * max(abs(t_stop), 1e-30):
+            raise ValueError(
+                f"{term.name}.func: sampled up to t = {end:.6g} s only, but the run goes to "
+                f"t = {t_stop:.6g} s; build the parameters with "
+                f"build_params(system, t_end={t_stop:.6g}) or later"
+            )
