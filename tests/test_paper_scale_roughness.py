@@ -129,3 +129,15 @@ def test_the_wall_that_leaves_the_shallow_notch_runs_back_to_it_after_the_pulse(
     for v in (0.60, 0.65, 0.70):
         assert stored[v]["farthest_m"] > 1.05e-6 and stored[v]["end_m"] < 0.95e-6, v
     assert stored[0.75]["end_m"] > 1.05e-6
+
+
+def test_without_the_bias_the_trapezoid_levels_collapse(rows):
+    """Same landscape and pulses without the -4 mT bias: the T = 0 thresholds of notches 0-5
+    lie within 0.34-0.41 V (with the bias they rise 0.56 -> 0.82 V), and the wall jumps from
+    notch 0 to notch 4: 2 resolved notches instead of 6."""
+    biased, free = rows["trapezoid, smooth"], rows["trapezoid, smooth, no bias"]
+    assert free["bias_T"] == 0.0 and biased["bias_T"] == pytest.approx(-4e-3)
+    assert _spread(free["v_qs_V"][:6]) < 0.25 < _spread(biased["v_qs_V"][:6])
+    assert free["resolved_notches"] == 2
+    assert free["visit_fraction"][5] > 0.8  # notch 4
+    assert max(free["visit_fraction"][2:5]) < 0.1  # notches 1-3 passed over

@@ -2,11 +2,12 @@
 the same protocols as the smooth devices (Fig. 2b ramps of the trapezoid, Fig. 3b ramps of the
 straight track, multiscale path, room-temperature parameters), on tracks with geometries'
 seeded rough edges (``rough_landscapes.py``) and on a trapezoid whose notch depths scatter
-(``specs/trapezoid-ramp-16x13-uneven-d1.toml``), against the smooth runs.
+(``specs/trapezoid-ramp-16x13-uneven-d1.toml``), and on the smooth trapezoid without the
+-4 mT bias (``specs/trapezoid-ramp-16x13-no-bias.toml``), against the smooth runs.
 
 Per run:
-- ``v_qs_V``: the quasi-static T = 0 depinning voltage of every notch at -4 mT (the landscape,
-  read from the committed window cache);
+- ``v_qs_V``: the quasi-static T = 0 depinning voltage of every notch at the run's bias (-4 mT,
+  or none for the no-bias run; the landscape, read from the committed window cache);
 - ``switches``: per state, V_C,avg and the paper's var = (max - min) / (2 avg) of the voltage
   that first moved the wall out of it in each ramp, and the share of those switches that
   jumped more than one state (``paper_table.switch_table``);
@@ -50,6 +51,10 @@ CASES: dict[str, tuple[str, Path]] = {
     "trapezoid, uneven depths": (
         "trapezoid",
         HERE / "specs" / "trapezoid-ramp-16x13-uneven-d1.toml",
+    ),
+    "trapezoid, smooth, no bias": (
+        "trapezoid",
+        HERE / "specs" / "trapezoid-ramp-16x13-no-bias.toml",
     ),
     "straight, smooth": ("straight", PAPER_SCALE / "specs" / "straight-ramp-16x10.toml"),
     "straight, rough s1": ("straight", HERE / "specs" / "straight-ramp-16x10-rough-s1.toml"),
@@ -105,6 +110,7 @@ def case_row(label: str) -> dict:
         spec, dq=spec.calculator["dq"], q_range=spec.calculator["q_range"], progress=False
     )
     table = _switch_table()(path)
+    bias = float(spec.protocol.ramps[0].bias_field)  # T (the write ramps' bias)
     fraction, between, n_ramps = visits(path)
     n = len(land.notch_centres)
     notch_visits = fraction[1 : n + 1]
@@ -114,7 +120,8 @@ def case_row(label: str) -> dict:
         "run": spec.run_id,
         "roughness": spec.geometry.get("roughness"),
         "notch_depths_m": spec.geometry["notches"]["depth"],
-        "v_qs_V": [float(v) for v in land.depinning_voltages(BIAS)],
+        "bias_T": bias,
+        "v_qs_V": [float(v) for v in land.depinning_voltages(bias / MU0)],
         "switches": {str(k): v for k, v in table["switches"].items()},
         "last_over_first_notch_v_c": table["last_over_first_notch_v_c"],
         "n_ramps": n_ramps,
