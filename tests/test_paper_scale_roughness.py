@@ -141,3 +141,18 @@ def test_without_the_bias_the_trapezoid_levels_collapse(rows):
     assert free["resolved_notches"] == 2
     assert free["visit_fraction"][5] > 0.8  # notch 4
     assert max(free["visit_fraction"][2:5]) < 0.1  # notches 1-3 passed over
+
+
+def test_resolved_notches_fall_with_the_write_bias(rows):
+    """The smooth trapezoid at 0, -1, -2, -3, -4 mT: 2, 3, 4, 6, 6 resolved notches, never more
+    at a weaker bias; the paper's 3-5 resolved states (counting the CLK end as a level) lie
+    inside the sweep, at 0 to -2 mT."""
+    sweep = sorted(
+        (r["bias_T"], r["resolved_notches"])
+        for label, r in rows.items()
+        if r["device"] == "trapezoid" and r["roughness"] is None and "uneven" not in label
+    )
+    assert [round(b * 1e3) for b, _ in sweep] == [-4, -3, -2, -1, 0]
+    resolved = [n for _, n in sweep]
+    assert resolved == [6, 6, 4, 3, 2]
+    assert all(a >= b for a, b in zip(resolved, resolved[1:], strict=False))

@@ -56,6 +56,13 @@ CASES: dict[str, tuple[str, Path]] = {
         "trapezoid",
         HERE / "specs" / "trapezoid-ramp-16x13-no-bias.toml",
     ),
+    **{
+        f"trapezoid, smooth, -{b} mT": (
+            "trapezoid",
+            HERE / "specs" / f"trapezoid-ramp-16x13-bias-{b}mT.toml",
+        )
+        for b in (1, 2, 3)
+    },
     "straight, smooth": ("straight", PAPER_SCALE / "specs" / "straight-ramp-16x10.toml"),
     "straight, rough s1": ("straight", HERE / "specs" / "straight-ramp-16x10-rough-s1.toml"),
 }
@@ -131,6 +138,42 @@ def case_row(label: str) -> dict:
     }
 
 
+def bias_figure(rows: dict[str, dict], out: Path) -> None:
+    """The smooth trapezoid's resolved notches and per-notch rests against the write bias."""
+    from matplotlib.figure import Figure
+
+    from paperstyle import paper_style
+
+    sweep = sorted(
+        (r["bias_T"], r)
+        for label, r in rows.items()
+        if r["device"] == "trapezoid" and r["roughness"] is None and "uneven" not in label
+    )
+    with paper_style():
+        fig = Figure(figsize=(6.8, 2.6))
+        left, right = fig.subplots(1, 2)
+        bias_mT = [1e3 * b for b, _ in sweep]
+        # Levels as the paper counts them (resistance levels): the resolved notches + the CLK end.
+        left.plot(bias_mT, [r["resolved_notches"] + 1 for _, r in sweep], "o-")
+        left.axhspan(3, 5, color="0.85", label="paper: 3-5 resolved states")
+        left.set(
+            xlabel="write bias (mT)",
+            ylabel="resolved levels (notches + end)",
+            ylim=(0, 8.5),
+        )
+        left.legend()
+        for i, (b, r) in enumerate(sweep):
+            k = np.arange(len(r["v_qs_V"]))
+            right.plot(
+                k, r["visit_fraction"][1 : len(k) + 1], "o-", color=f"C{i}", label=f"{1e3 * b:g} mT"
+            )
+        right.axhline(RESOLVED, color="k", lw=0.6, ls=":")
+        right.set(xlabel="notch", ylabel="share of ramps resting there", ylim=(0, 1.05))
+        right.legend(ncol=2)
+        fig.tight_layout()
+        fig.savefig(out)
+
+
 def figure(rows: dict[str, dict], out: Path) -> None:
     from matplotlib.figure import Figure
 
@@ -190,7 +233,9 @@ def main() -> None:
         )
     args.out.write_text(json.dumps(rows, indent=2) + "\n")
     if args.figure:
-        figure(rows, args.out.with_suffix(".png"))
+        shown = {k: r for k, r in rows.items() if " mT" not in k}
+        figure(shown, args.out.with_suffix(".png"))
+        bias_figure(rows, args.out.with_name("bias-sweep.png"))
 
 
 if __name__ == "__main__":
