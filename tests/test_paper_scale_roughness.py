@@ -68,19 +68,19 @@ def _spread(v) -> float:
 
 
 def test_rough_edges_scatter_the_straight_tracks_equal_notches(rows):
-    """4 nm RMS rough edges on the 350 nm straight track: the five equal notches (T = 0
-    thresholds within 5 % of each other) scatter by ~20 %, notch 1 becomes the strongest after
-    notch 0 and is resolved (the wall rests there in >= half the ramps, against 29 % smooth),
-    and fewer switches out of notch 0 jump several notches (0.34 against 0.71)."""
-    smooth, rough = rows["straight, smooth"], rows["straight, rough s1"]
+    """4 nm RMS rough edges on the 350 nm straight track, two seeds: the five equal notches
+    (T = 0 thresholds within 5 % of each other) scatter by 20-32 %, more notches are resolved
+    (2 and 3 against 1: the wall rests at notch 1 in >= half the ramps, against 29 % smooth),
+    and fewer switches out of notch 0 jump several notches (0.34 and 0.50 against 0.71)."""
+    smooth = rows["straight, smooth"]
     assert _spread(smooth["v_qs_V"]) < 0.06
-    assert _spread(rough["v_qs_V"]) > 0.15
-    assert smooth["visit_fraction"][2] < 0.5 <= rough["visit_fraction"][2]
-    assert rough["resolved_notches"] == smooth["resolved_notches"] + 1
-    multi = {
-        k: r["switches"]["1"]["multi_state_fraction"] for k, r in (("s", smooth), ("r", rough))
-    }
-    assert multi["r"] < multi["s"] - 0.2
+    for label in ("straight, rough s1", "straight, rough s2"):
+        rough = rows[label]
+        assert _spread(rough["v_qs_V"]) > 0.15, label
+        assert smooth["visit_fraction"][2] < 0.5 <= rough["visit_fraction"][2], label
+        assert rough["resolved_notches"] > smooth["resolved_notches"], label
+        jumps = [r["switches"]["1"]["multi_state_fraction"] for r in (smooth, rough)]
+        assert jumps[1] < jumps[0] - 0.15, label
 
 
 def test_the_trapezoid_keeps_its_resolved_notches_under_roughness_and_uneven_depths(rows):

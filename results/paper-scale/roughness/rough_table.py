@@ -65,6 +65,7 @@ CASES: dict[str, tuple[str, Path]] = {
     },
     "straight, smooth": ("straight", PAPER_SCALE / "specs" / "straight-ramp-16x10.toml"),
     "straight, rough s1": ("straight", HERE / "specs" / "straight-ramp-16x10-rough-s1.toml"),
+    "straight, rough s2": ("straight", HERE / "specs" / "straight-ramp-16x10-rough-s2.toml"),
 }
 """label -> (device, run spec); the run file is ``<run_id>.h5`` in one of ``RUN_DIRS``."""
 RUN_DIRS = (PAPER_SCALE / "runs", HERE / "runs")
